@@ -1,0 +1,3 @@
+from twoco.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The ``twoco`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+from twoco import __version__
+from twoco.server import add_merchant, prepare_store, serve
+from twoco.service import Settings
+from twoco.store import DEFAULT_URL, DuplicateKey, StoreURLError
+
+_MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+EPILOG = """examples:
+  twoco serve                                  serve on 127.0.0.1:8080 from ./twoco.sqlite3
+  twoco serve --port 9000 --db sqlite:////tmp/sandbox.sqlite3
+  twoco merchant add ACME                      add a merchant with a generated secret key
+  twoco merchant list --show-secrets
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("TWOCO_DB", DEFAULT_URL),
+        metavar="URL",
+        help="store URL: sqlite:///RELATIVE or sqlite:////ABSOLUTE path (also from the TWOCO_DB environment variable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twoco",
+        description="twoco: the 2Checkout (Avangate) merchant API's customer part, self-hosted. "
+        "Point a SOAP client written for 2Checkout at it and it works unchanged.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"twoco {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="run the API server",
+        formatter_class=_Formatter,
+        description="Serve SOAP 4.0 at /soap/4.0/ (WSDL at /soap/4.0/?wsdl) and the control plane at /_twoco/. "
+        "The store's schema is created or upgraded first; a store with no merchant gets a demo merchant, "
+        "whose code and secret key are printed.",
+        epilog="example:\n  twoco serve --host 0.0.0.0 --port 8080 --db sqlite:////var/lib/twoco/twoco.sqlite3",
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_parser.add_argument("--port", type=int, default=8080, help="port to listen on")
+    _add_db_option(serve_parser)
+    serve_parser.add_argument(
+        "--login-window",
+        type=int,
+        default=int(os.environ.get("TWOCO_LOGIN_WINDOW", Settings.login_window)),
+        metavar="SECONDS",
+        help="how far a login's date may be from the server clock (also TWOCO_LOGIN_WINDOW)",
+    )
+    serve_parser.add_argument(
+        "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
+    )
+
+    merchant = commands.add_parser("merchant", help="add or list merchants").add_subparsers(
+        dest="merchant_command", required=True, metavar="ACTION"
+    )
+    add = merchant.add_parser(
+        "add",
+        help="add a merchant",
+        formatter_class=_Formatter,
+        description="Add a merchant; without --secret a strong secret key is generated and printed.",
+        epilog="example:\n  twoco merchant add ACME --db sqlite:///sandbox.sqlite3",
+    )
+    add.add_argument("code", metavar="CODE", help="merchant code (letters, digits, _ and -)")
+    add.add_argument("--secret", metavar="KEY", help="secret key to use instead of a generated one")
+    _add_db_option(add)
+    listing = merchant.add_parser(
+        "list",
+        help="list merchants",
+        formatter_class=_Formatter,
+        description="List merchant codes; secret keys are masked unless --show-secrets.",
+        epilog="example:\n  twoco merchant list --show-secrets",
+    )
+    listing.add_argument("--show-secrets", action="store_true", help="print secret keys in full")
+    _add_db_option(listing)
+
+    db = commands.add_parser("db", help="manage the store's schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    upgrade = db.add_parser(
+        "upgrade",
+        help="create or upgrade the schema",
+        formatter_class=_Formatter,
+        description="Apply every schema migration the store lacks (serve does this on start too).",
+        epilog="example:\n  twoco db upgrade --db sqlite:///twoco.sqlite3",
+    )
+    _add_db_option(upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(
+                host=args.host,
+                port=args.port,
+                db=args.db,
+                settings=Settings(login_window=args.login_window),
+                seed=args.seed,
+            )
+        elif args.command == "merchant":
+            return _merchant(args)
+        elif args.command == "db":
+            version = prepare_store(args.db).schema_version()
+            print(f"{args.db}: schema at version {version}")
+    except StoreURLError as error:
+        print(f"twoco: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _merchant(args: argparse.Namespace) -> int:
+    store = prepare_store(args.db)
+    if args.merchant_command == "list":
+        for merchant in store.merchants():
+            secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"
+            print(f"{merchant.code}\t{secret}\tadded {merchant.created_at}")
+        return 0
+    if not _MERCHANT_CODE.fullmatch(args.code):
+        print(f"twoco: merchant code {args.code!r} must be 1-64 letters, digits, _ or -", file=sys.stderr)
+        return 2
+    try:
+        secret = add_merchant(store, args.code, args.secret)
+    except DuplicateKey:
+        print(f"twoco: merchant {args.code!r} exists already", file=sys.stderr)
+        return 1
+    print(f"merchant code: {args.code}")
+    print(f"secret key:    {secret}")
+    return 0

@@ -1,0 +1,109 @@
+"""The one catalogue of API errors.
+
+Every failure the API can answer with is an :class:`ApiError` carrying a code from
+:data:`CATALOGUE`. The service raises them; each protocol adapter renders them in
+its own wire format (SOAP Fault, JSON-RPC error object, HTTP status + JSON body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: str
+    message: str  # a str.format template; its fields come from ApiError(**details)
+    http_status: int
+    rpc_code: int  # the integer JSON-RPC "code"
+    client_fault: bool = True  # False: the server is to blame (SOAP faultcode Server)
+
+
+def _catalogue(*kinds: ErrorKind) -> dict[str, ErrorKind]:
+    return {kind.code: kind for kind in kinds}
+
+
+CATALOGUE: dict[str, ErrorKind] = _catalogue(
+    # Authentication and sessions. 10000-10002 are the codes 2Checkout's JSON-RPC uses.
+    ErrorKind("AUTHENTICATION_FAILED", "Authentication failed: unknown merchant code or wrong hash.", 401, 10000),
+    ErrorKind("INVALID_SESSION", "Invalid session ID: log in to get one.", 401, 10001),
+    ErrorKind("SESSION_EXPIRED", "Session expired: sessions last {ttl} seconds from login; log in again.", 401, 10002),
+    ErrorKind("INVALID_LOGIN_DATE", "The login date must be 'YYYY-MM-DD HH:MM:SS' in UTC.", 401, 10005),
+    ErrorKind(
+        "LOGIN_DATE_OUT_OF_RANGE",
+        "The login date is more than {window} seconds away from the server clock ({now} UTC).",
+        401,
+        10006,
+    ),
+    ErrorKind(
+        "UNSUPPORTED_HASH_ALGORITHM", "Hash algorithm {algo!r} is not accepted here; use {accepted}.", 401, 10007
+    ),
+    # Customers.
+    ErrorKind(
+        "CUSTOMER_REFERENCE_REQUIRED", "Give an AvangateCustomerReference or an ExternalCustomerReference.", 400, 11001
+    ),
+    ErrorKind("CUSTOMER_NOT_FOUND", "No customer matches {reference}.", 404, 11002),
+    ErrorKind(
+        "CUSTOMER_REFERENCE_MISMATCH",
+        "AvangateCustomerReference and ExternalCustomerReference do not name the same customer.",
+        409,
+        11003,
+    ),
+    ErrorKind(
+        "DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE",
+        "The ExternalCustomerReference {reference!r} is used by another customer account.",
+        409,
+        11004,
+    ),
+    # Field validation: the message always names the field.
+    ErrorKind("MISSING_REQUIRED_FIELD", "{field} is required.", 400, 12001),
+    ErrorKind("INVALID_COUNTRY_CODE", "{field} must be an ISO 3166-1 alpha-2 country code, not {value!r}.", 400, 12002),
+    ErrorKind("INVALID_LANGUAGE", "{field} must be an ISO 639-1 two-letter language code, not {value!r}.", 400, 12003),
+    ErrorKind("INVALID_EMAIL", "{field} is not a valid email address: {value!r}.", 400, 12004),
+    ErrorKind("FISCAL_CODE_REQUIRES_COMPANY", "{field} is set, so Company is required too.", 400, 12005),
+    ErrorKind("FIELD_TOO_LONG", "{field} is longer than {limit} characters.", 400, 12006),
+    ErrorKind("INVALID_FIELD_VALUE", "{field}: {reason}", 400, 12007),
+    # Subscriptions.
+    ErrorKind("SUBSCRIPTION_NOT_FOUND", "No subscription with SubscriptionReference {reference!r}.", 404, 13001),
+    ErrorKind(
+        "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE",
+        "The ExternalSubscriptionReference {reference!r} is used by another subscription.",
+        409,
+        13002,
+    ),
+    # The request itself.
+    ErrorKind("MALFORMED_REQUEST", "Malformed request: {reason}", 400, -32700),
+    ErrorKind("UNKNOWN_OPERATION", "Unknown operation {operation!r}.", 404, -32601),
+    ErrorKind("INVALID_PARAMETERS", "Invalid parameters for {operation}: {reason}", 400, -32602),
+    # HTTP-level answers (JSON bodies) outside any operation.
+    ErrorKind("ENDPOINT_NOT_FOUND", "Nothing is served at {path!r}; SOAP 4.0 lives at /soap/4.0/.", 404, -32601),
+    ErrorKind("METHOD_NOT_ALLOWED", "{method} is not allowed here; use {allowed}.", 405, -32600),
+    ErrorKind("REQUEST_TOO_LARGE", "The request body is larger than {limit} bytes.", 413, -32600),
+    ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),
+)
+
+
+class ApiError(Exception):
+    """A documented API failure: a catalogue code, its rendered message, and details."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        self.kind = CATALOGUE[code]
+        self.details = details
+        super().__init__(self.kind.message.format(**details))
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def markdown_table() -> str:
+    """The catalogue as the README's table (kept in sync by a test)."""
+    rows = ["| code | HTTP | JSON-RPC | message |", "|---|---|---|---|"]
+    for kind in CATALOGUE.values():
+        message = kind.message.replace("|", "\\|")
+        rows.append(f"| `{kind.code}` | {kind.http_status} | {kind.rpc_code} | {message} |")
+    return "\n".join(rows)

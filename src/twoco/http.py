@@ -1,0 +1,140 @@
+"""The HTTP layer: an ASGI application that routes to the protocol adapters.
+
+Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` takes a
+:class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
+(refusing oversized ones before reading them) and writes the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from twoco.control import ControlPlane
+from twoco.errors import ApiError
+from twoco.operations import VERSIONS
+from twoco.protocols import Response
+from twoco.protocols.soap import SoapAdapter
+from twoco.service import Service
+
+log = logging.getLogger("twoco.http")
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str = ""
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    client: str = ""
+    scheme: str = "http"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.headers.get('host', 'localhost')}"
+
+
+def json_response(status: int, payload: object) -> Response:
+    return Response(status, json.dumps(payload).encode(), "application/json")
+
+
+def error_response(error: ApiError) -> Response:
+    return json_response(error.kind.http_status, {"error_code": error.code, "message": error.message})
+
+
+class TwocoApp:
+    def __init__(self, service: Service, *, max_body: int = DEFAULT_MAX_BODY, control_plane: bool = True) -> None:
+        self.service = service
+        self.max_body = max_body
+        self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
+        self.control = ControlPlane(service) if control_plane else None
+
+    def handle(self, request: Request) -> Response:
+        path = request.path.rstrip("/") or "/"
+        try:
+            if path.startswith("/soap/"):
+                adapter = self.soap.get(path.removeprefix("/soap/"))
+                if adapter is not None:
+                    return self._soap(adapter, request)
+            elif path.startswith("/_twoco/") and self.control is not None:
+                answer = self.control.handle(request.method, path.removeprefix("/_twoco/"), request.body)
+                if answer is not None:
+                    return answer
+            raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
+        except ApiError as error:
+            return error_response(error)
+
+    def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
+        if request.method == "POST":
+            response, _outcome = adapter.handle(request.body, request.client)
+            return response
+        if request.method in ("GET", "HEAD") and "wsdl" in parse_qs(request.query, keep_blank_values=True):
+            return adapter.wsdl(f"{request.base_url}/soap/{adapter.version}/")
+        raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST, or GET ?wsdl")
+
+    # --- ASGI -----------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        body = await self._read_body(headers, receive)
+        if body is None:
+            response = error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
+        else:
+            client = scope.get("client")
+            request = Request(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                body,
+                headers,
+                client[0] if client else "",
+                scope.get("scheme", "http"),
+            )
+            response = self.handle(request)
+        raw_headers = [
+            (b"content-type", response.content_type.encode()),
+            (b"content-length", str(len(response.body)).encode()),
+            *((name.encode(), value.encode()) for name, value in response.headers),
+        ]
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
+
+    async def _read_body(self, headers: dict[str, str], receive: Any) -> bytes | None:
+        """The whole body, or None when it is over the limit (judged by Content-Length first)."""
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            return None
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,204 @@
+"""The API's data types: scalars, the documented objects, and arrays of them.
+
+These definitions are the single source for every wire format: the SOAP adapter decodes
+and encodes with them and builds its WSDL from them; the JSON adapters check against them.
+Field order is the order 2Checkout returns fields in (see the reference, sections 3 and 4).
+Values travel as plain Python: ``int``, ``str``, ``bool``, ``float``, ``None``, ``dict``
+keyed by the documented field names, and ``list``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+class DecodeError(ValueError):
+    """A value does not fit its declared type; ``path`` says where (e.g. Customer.Email)."""
+
+    def __init__(self, reason: str, path: str = "") -> None:
+        self.reason = reason
+        self.path = path
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+    def within(self, outer: str) -> DecodeError:
+        return DecodeError(self.reason, f"{outer}.{self.path}" if self.path else outer)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    name: str  # the XML Schema type name, e.g. "int"
+
+    def from_text(self, text: str) -> object:
+        """Decode the text of an XML element."""
+        text = text.strip() if self.name != "string" else text
+        if self.name == "string":
+            return text
+        if self.name == "int":
+            try:
+                return _int32(int(text))
+            except ValueError:
+                raise DecodeError(f"expected an integer, got {text[:40]!r}") from None
+        if self.name == "boolean":
+            if text in ("true", "1"):
+                return True
+            if text in ("false", "0"):
+                return False
+            raise DecodeError(f"expected a boolean (true/false), got {text[:40]!r}")
+        try:
+            number = float(text)
+        except ValueError:
+            raise DecodeError(f"expected a number, got {text[:40]!r}") from None
+        if not math.isfinite(number):
+            raise DecodeError("expected a finite number")
+        return number
+
+    def from_json(self, value: object) -> object:
+        """Check a decoded JSON value; numeric strings pass as integers, as PHP clients send them."""
+        if self.name == "string":
+            if isinstance(value, str):
+                return value
+            raise DecodeError(f"expected a string, got {_json_kind(value)}")
+        if self.name == "int":
+            if isinstance(value, bool):
+                raise DecodeError("expected an integer, got a boolean")
+            if isinstance(value, int):
+                return _int32(value)
+            if isinstance(value, str):
+                return self.from_text(value)
+            raise DecodeError(f"expected an integer, got {_json_kind(value)}")
+        if self.name == "boolean":
+            if isinstance(value, bool):
+                return value
+            raise DecodeError(f"expected a boolean, got {_json_kind(value)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        raise DecodeError(f"expected a number, got {_json_kind(value)}")
+
+    def to_text(self, value: object) -> str:
+        if self.name == "boolean":
+            return "true" if value else "false"
+        if self.name == "double":
+            return repr(float(value))  # type: ignore[arg-type]
+        return str(value)
+
+
+def _int32(value: int) -> int:
+    # 2Checkout's references are 32-bit ints in its WSDL; larger numbers would not decode in clients.
+    if not -(2**31) <= value < 2**31:
+        raise DecodeError("integer out of range")
+    return value
+
+
+def _json_kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+INT = Scalar("int")
+STRING = Scalar("string")
+BOOLEAN = Scalar("boolean")
+DOUBLE = Scalar("double")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: WireType
+
+
+@dataclass(frozen=True)
+class Struct:
+    name: str
+    fields: tuple[Field, ...]
+    by_name: dict[str, Field] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+@dataclass(frozen=True)
+class Array:
+    item: WireType
+
+    @property
+    def name(self) -> str:
+        return f"ArrayOf{type_name(self.item)}"
+
+
+WireType = Scalar | Struct | Array
+
+
+def type_name(wire_type: WireType) -> str:
+    return wire_type.name[0].upper() + wire_type.name[1:] if isinstance(wire_type, Scalar) else wire_type.name
+
+
+def _struct(name: str, *fields: tuple[str, WireType]) -> Struct:
+    return Struct(name, tuple(Field(n, t) for n, t in fields))
+
+
+def _strings(*names: str) -> list[tuple[str, WireType]]:
+    return [(n, STRING) for n in names]
+
+
+# The 13 fields an EndUser has; updateCustomerInformation pushes exactly these.
+END_USER_FIELDS = (
+    "FirstName", "LastName", "Email", "Company", "Phone", "Fax",
+    "Address1", "Address2", "Zip", "City", "State", "CountryCode", "Language",
+)  # fmt: skip
+
+TRANSIENT_TOKEN = _struct("TransientToken", ("Token", STRING))
+EXISTING_CARD = _struct("ExistingCard", ("TransientToken", TRANSIENT_TOKEN))
+
+CUSTOMER = _struct(
+    "Customer",
+    ("AvangateCustomerReference", INT),
+    *_strings(
+        "ExternalCustomerReference", "FirstName", "LastName", "Company", "FiscalCode", "Address1",
+        "Address2", "City", "State", "Zip", "CountryCode", "Phone", "Fax", "Email",
+    ),
+    ("ExistingCards", Array(EXISTING_CARD)),
+    ("Enabled", BOOLEAN),
+    ("Trial", BOOLEAN),
+    ("Language", STRING),
+)  # fmt: skip
+
+END_USER = _struct("EndUser", *_strings(*END_USER_FIELDS))
+
+PRODUCT = _struct(
+    "Product",
+    ("ProductCode", STRING),
+    ("ProductId", INT),
+    ("ProductName", STRING),
+    ("ProductVersion", STRING),
+    ("ProductQuantity", INT),
+    ("PriceOptionCodes", Array(STRING)),
+)
+
+SUBSCRIPTION = _struct(
+    "Subscription",
+    ("SubscriptionReference", STRING),
+    ("StartDate", STRING),
+    ("ExpirationDate", STRING),
+    ("RecurringEnabled", BOOLEAN),
+    ("SubscriptionEnabled", BOOLEAN),
+    ("Product", PRODUCT),
+    ("EndUser", END_USER),
+    ("SKU", STRING),
+    ("ReceiveNotifications", BOOLEAN),
+    ("Lifetime", BOOLEAN),
+    ("PartnerCode", STRING),
+    ("AvangateCustomerReference", INT),
+    ("ExternalCustomerReference", STRING),
+    ("TestSubscription", BOOLEAN),
+    ("IsTrial", BOOLEAN),
+    ("ExternalSubscriptionReference", STRING),
+)
+
+# Every struct a WSDL must declare, dependencies first.
+STRUCTS: tuple[Struct, ...] = (TRANSIENT_TOKEN, EXISTING_CARD, CUSTOMER, END_USER, PRODUCT, SUBSCRIPTION)

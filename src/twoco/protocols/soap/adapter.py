@@ -1,0 +1,64 @@
+"""SOAP endpoint of one API version: bytes in, one service call, bytes out."""
+
+from __future__ import annotations
+
+import logging
+
+from twoco.errors import ApiError
+from twoco.model import DecodeError
+from twoco.operations import lookup
+from twoco.protocols import Outcome, Response
+from twoco.protocols.soap import codec
+from twoco.protocols.soap.wsdl import wsdl_document
+from twoco.service import Service
+
+log = logging.getLogger("twoco.soap")
+
+XML = "text/xml; charset=utf-8"
+
+
+class SoapAdapter:
+    def __init__(self, service: Service, version: str) -> None:
+        self.service = service
+        self.version = version
+        self.protocol = f"soap/{version}"
+
+    def wsdl(self, location: str) -> Response:
+        return Response(200, wsdl_document(self.version, location), XML)
+
+    def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
+        outcome = Outcome(self.protocol)
+        try:
+            request = codec.parse_request(body)
+            outcome.operation = request.operation[:100]
+            operation = lookup(self.version, request.operation)
+            params = operation.wire_params
+            if len(request.params) > len(params):
+                raise ApiError(
+                    "INVALID_PARAMETERS",
+                    operation=operation.name,
+                    reason=f"takes at most {len(params)} parameters, got {len(request.params)}",
+                )
+            args = []
+            for param, element in zip(params, request.params):
+                try:
+                    args.append(codec.decode_value(element, param.type, request.references))
+                except DecodeError as error:
+                    raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+            result = self.service.call(operation, args, "soap", self.version, client)
+            return Response(200, codec.encode_result(operation.name, result, operation.result), XML), outcome
+        except codec.VersionMismatch as error:
+            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), outcome, "VersionMismatch")
+        except codec.EnvelopeError as error:
+            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), outcome)
+        except ApiError as error:
+            return self._fault(error, outcome)
+        except Exception:
+            log.exception("internal error in %s %s", self.protocol, outcome.operation)
+            return self._fault(ApiError("INTERNAL_ERROR"), outcome)
+
+    def _fault(self, error: ApiError, outcome: Outcome, faultcode: str = "") -> tuple[Response, Outcome]:
+        outcome.error_code = error.code
+        faultcode = faultcode or ("Client" if error.kind.client_fault else "Server")
+        # SOAP 1.1 sends every fault with HTTP 500; clients read the Fault from the body.
+        return Response(500, codec.encode_fault(faultcode, error.message, error.code), XML), outcome

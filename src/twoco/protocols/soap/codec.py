@@ -1,0 +1,160 @@
+"""SOAP 1.1 rpc/encoded envelopes: parse a request into a call, write a result or a fault.
+
+Requests are accepted as real clients send them: any namespace prefixes, values with or
+without ``xsi:type``, ``xsi:nil`` for null, and multiRef/``href`` indirection. Values are
+decoded by the types the registry declares, not by what the request claims. Responses
+carry ``xsi:type`` on every value so that clients decode each field with its type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+from twoco.protocols.soap.wsdl import xml_type
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
+)
+
+_ENVELOPE_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" xmlns:ns1="urn:order"'
+    ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/"'
+    ' SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
+)
+_ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+
+
+class EnvelopeError(ValueError):
+    """The bytes are not a SOAP 1.1 request we can read."""
+
+
+class VersionMismatch(EnvelopeError):
+    """A SOAP 1.2 (or other) envelope: answered with a VersionMismatch fault."""
+
+
+@dataclass
+class RpcRequest:
+    operation: str
+    params: list[etree._Element]  # the operation element's children, in order
+    references: dict[str, etree._Element]  # multiRef elements by id
+
+
+def parse_request(body: bytes) -> RpcRequest:
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise EnvelopeError("DTDs and entity declarations are not allowed")
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise EnvelopeError(f"not well-formed XML ({error.msg})") from None
+    if root.getroottree().docinfo.doctype:
+        raise EnvelopeError("DTDs and entity declarations are not allowed")
+    if etree.QName(root).localname == "Envelope" and etree.QName(root).namespace == SOAP12_ENV:
+        raise VersionMismatch("SOAP 1.2 envelopes are not supported; send SOAP 1.1")
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise EnvelopeError("the root element must be a SOAP 1.1 Envelope")
+    body_element = root.find(f"{{{SOAP_ENV}}}Body")
+    if body_element is None:
+        raise EnvelopeError("the Envelope has no Body")
+    children = [child for child in body_element if isinstance(child.tag, str)]
+    # rpc style: the first child is the call; multiRef values may follow it.
+    if not children:
+        raise EnvelopeError("the Body holds no operation")
+    call = children[0]
+    references = {el.get("id"): el for el in children[1:] if el.get("id")}
+    params = [child for child in call if isinstance(child.tag, str)]
+    return RpcRequest(etree.QName(call).localname, params, references)
+
+
+def decode_value(element: etree._Element, wire_type: WireType, references: dict[str, etree._Element]) -> object:
+    """The Python value of ``element`` read as ``wire_type``; raises DecodeError with a path."""
+    href = element.get("href")
+    if href is not None:
+        target = references.get(href.removeprefix("#"))
+        if target is None or not href.startswith("#"):
+            raise DecodeError(f"href {href[:40]!r} points at no multiRef element")
+        element = target
+    if element.get(XSI_NIL) in ("true", "1"):
+        return None
+    children = [child for child in element if isinstance(child.tag, str)]
+    if isinstance(wire_type, Scalar):
+        if children:
+            raise DecodeError(f"expected a {wire_type.name}, got elements")
+        return wire_type.from_text(element.text or "")
+    if isinstance(wire_type, Array):
+        items = []
+        for index, child in enumerate(children):
+            try:
+                items.append(decode_value(child, wire_type.item, references))
+            except DecodeError as error:
+                raise error.within(f"[{index}]") from None
+        return items
+    return _decode_struct(children, wire_type, references)
+
+
+def _decode_struct(
+    children: list[etree._Element], struct: Struct, references: dict[str, etree._Element]
+) -> dict[str, object]:
+    record: dict[str, object] = {}
+    for child in children:
+        name = etree.QName(child).localname
+        field = struct.by_name.get(name)
+        if field is None:
+            raise DecodeError(f"{struct.name} has no field {name[:60]!r}")
+        if name in record:
+            raise DecodeError("given twice", name)
+        try:
+            record[name] = decode_value(child, field.type, references)
+        except DecodeError as error:
+            raise error.within(name) from None
+    return record
+
+
+def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> None:
+    if value is None:
+        out.append(f'<{name} xsi:nil="true"/>')
+    elif isinstance(wire_type, Scalar):
+        text = escape(wire_type.to_text(value))
+        out.append(f'<{name} xsi:type="xsd:{wire_type.name}">{text}</{name}>')
+    elif isinstance(wire_type, Array):
+        items: list = value  # type: ignore[assignment]
+        out.append(
+            f'<{name} SOAP-ENC:arrayType="{_ns1(xml_type(wire_type.item))}[{len(items)}]" xsi:type="SOAP-ENC:Array">'
+        )
+        for item in items:
+            _encode("item", item, wire_type.item, out)
+        out.append(f"</{name}>")
+    else:
+        record: dict = value  # type: ignore[assignment]
+        out.append(f'<{name} xsi:type="ns1:{wire_type.name}">')
+        for field in wire_type.fields:
+            _encode(field.name, record.get(field.name), field.type, out)
+        out.append(f"</{name}>")
+
+
+def _ns1(qname: str) -> str:
+    return qname.replace("tns:", "ns1:")
+
+
+def encode_result(operation: str, value: object, wire_type: WireType) -> bytes:
+    out = [_ENVELOPE_OPEN, f"<ns1:{operation}Response>"]
+    _encode("return", value, wire_type, out)
+    out.append(f"</ns1:{operation}Response>{_ENVELOPE_CLOSE}")
+    return "".join(out).encode()
+
+
+def encode_fault(faultcode: str, message: str, error_code: str) -> bytes:
+    return (
+        f"{_ENVELOPE_OPEN}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{faultcode}</faultcode>"
+        f"<faultstring>{escape(message)}</faultstring>"
+        f"<detail><error_code>{error_code}</error_code></detail></SOAP-ENV:Fault>{_ENVELOPE_CLOSE}"
+    ).encode()

@@ -1,0 +1,97 @@
+"""The WSDL 1.1 document, generated from the operation registry and the model.
+
+2Checkout's identity is kept (targetNamespace ``urn:order``, ``AvangateAPIPortType``,
+``AvangateAPIBinding``, ``AvangateService``, ``AvangateAPIPort``), in rpc style with
+SOAP-encoded bodies. Every element is optional and nillable, so a client may leave a
+field out (it keeps its value on update) or send it as nil (it is cleared).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from xml.sax.saxutils import quoteattr
+
+from twoco.model import STRUCTS, Array, Scalar, Struct, WireType
+from twoco.operations import operations_for
+
+SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
+
+
+def xml_type(wire_type: WireType) -> str:
+    """The QName a WSDL or an xsi:type attribute names this type by."""
+    if isinstance(wire_type, Scalar):
+        return f"xsd:{wire_type.name}"
+    return f"tns:{wire_type.name}"
+
+
+def _arrays(wire_type: WireType, found: dict[str, Array]) -> None:
+    if isinstance(wire_type, Array):
+        found.setdefault(wire_type.name, wire_type)
+        _arrays(wire_type.item, found)
+    elif isinstance(wire_type, Struct):
+        for field in wire_type.fields:
+            _arrays(field.type, found)
+
+
+def _struct_type(struct: Struct) -> str:
+    elements = "".join(
+        f'<xsd:element name="{f.name}" type="{xml_type(f.type)}" minOccurs="0" nillable="true"/>'
+        for f in struct.fields
+    )
+    return f'<xsd:complexType name="{struct.name}"><xsd:sequence>{elements}</xsd:sequence></xsd:complexType>'
+
+
+def _array_type(array: Array) -> str:
+    return (
+        f'<xsd:complexType name="{array.name}"><xsd:complexContent><xsd:restriction base="soapenc:Array">'
+        f'<xsd:attribute ref="soapenc:arrayType" wsdl:arrayType="{xml_type(array.item)}[]"/>'
+        "</xsd:restriction></xsd:complexContent></xsd:complexType>"
+    )
+
+
+@cache
+def _template(version: str) -> str:
+    operations = operations_for(version).values()
+    arrays: dict[str, Array] = {}
+    for struct in STRUCTS:
+        _arrays(struct, arrays)
+    for op in operations:
+        _arrays(op.result, arrays)
+    types = "".join(_struct_type(s) for s in STRUCTS) + "".join(_array_type(a) for a in arrays.values())
+    body = f'<soap:body use="encoded" namespace="urn:order" encodingStyle="{SOAP_ENCODING}"/>'
+    messages, port_ops, binding_ops = [], [], []
+    for op in operations:
+        parts = "".join(f'<part name="{p.name}" type="{xml_type(p.type)}"/>' for p in op.wire_params)
+        messages.append(f'<message name="{op.name}Input">{parts}</message>')
+        messages.append(f'<message name="{op.name}Output"><part name="return" type="{xml_type(op.result)}"/></message>')
+        port_ops.append(
+            f'<operation name="{op.name}"><input message="tns:{op.name}Input"/>'
+            f'<output message="tns:{op.name}Output"/></operation>'
+        )
+        binding_ops.append(
+            f'<operation name="{op.name}"><soap:operation soapAction="urn:order#{op.name}" style="rpc"/>'
+            f"<input>{body}</input><output>{body}</output></operation>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"'
+        ' xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"'
+        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:order"'
+        ' name="AvangateAPI" targetNamespace="urn:order">\n'
+        '<types><xsd:schema targetNamespace="urn:order">'
+        f'<xsd:import namespace="{SOAP_ENCODING}"/><xsd:import namespace="http://schemas.xmlsoap.org/wsdl/"/>'
+        f"{types}</xsd:schema></types>\n"
+        + "\n".join(messages)
+        + '\n<portType name="AvangateAPIPortType">'
+        + "".join(port_ops)
+        + '</portType>\n<binding name="AvangateAPIBinding" type="tns:AvangateAPIPortType">'
+        '<soap:binding style="rpc" transport="http://schemas.xmlsoap.org/soap/http"/>'
+        + "".join(binding_ops)
+        + '</binding>\n<service name="AvangateService"><port name="AvangateAPIPort" binding="tns:AvangateAPIBinding">'
+        "<soap:address location=__LOCATION__/></port></service>\n</definitions>\n"
+    )
+
+
+def wsdl_document(version: str, location: str) -> bytes:
+    """The WSDL for ``version``, its soap:address pointing at ``location``."""
+    return _template(version).replace("__LOCATION__", quoteattr(location)).encode()

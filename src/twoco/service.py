@@ -1,0 +1,300 @@
+"""The domain rules: logins and sessions, customers, subscriptions and their end users.
+
+Nothing here knows HTTP, XML or JSON. Every public method takes a :class:`Caller` and the
+operation's arguments (already decoded to plain Python values), runs in one store
+transaction, and returns the result or raises an :class:`ApiError`. A call that raises
+changes nothing: the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from twoco import auth
+from twoco.clock import Clock
+from twoco.errors import ApiError
+from twoco.ids import ReferenceGenerator, new_session_id
+from twoco.model import CUSTOMER, END_USER_FIELDS, PRODUCT
+from twoco.operations import Caller, Operation, check_arity
+from twoco.store import DuplicateKey, SqlStore
+from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
+
+# Fields a client may write; references are the system's or fixed at creation, and
+# Enabled/Trial are derived from subscriptions. ExistingCards (payment data) is not kept.
+CUSTOMER_DATA_FIELDS = tuple(
+    name
+    for name in CUSTOMER.field_names
+    if name not in ("AvangateCustomerReference", "ExistingCards", "Enabled", "Trial")
+)
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+_INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
+
+
+@dataclass(frozen=True)
+class Settings:
+    login_window: int = 300  # seconds a login date may differ from the server clock
+    session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
+    accepted_algorithms: tuple[str, ...] = ("md5", "sha256", "sha3-256")
+
+
+class Service:
+    def __init__(
+        self,
+        store: SqlStore,
+        clock: Clock | None = None,
+        references: ReferenceGenerator | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock or Clock()
+        self.references = references or ReferenceGenerator()
+        self.settings = settings or Settings()
+
+    def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
+        """Carry out one decoded call: check its arity, resolve its session, run its handler."""
+        args = check_arity(operation, args)
+        merchant_id = None
+        if operation.needs_session:
+            merchant_id = self.merchant_for_session(args[0])
+            args = args[1:]
+        caller = Caller(version, protocol, merchant_id, client)
+        return getattr(self, operation.handler)(caller, *args)
+
+    # --- authentication -------------------------------------------------------------
+
+    def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
+        algorithm = (algo or "md5").lower()
+        if algorithm not in self.settings.accepted_algorithms:
+            raise ApiError(
+                "UNSUPPORTED_HASH_ALGORITHM", algo=algorithm[:20], accepted=", ".join(self.settings.accepted_algorithms)
+            )
+        when = auth.parse_login_date(date)
+        if when is None:
+            raise ApiError("INVALID_LOGIN_DATE")
+        merchant = self.store.merchant(merchant_code)
+        # The HMAC is computed even for an unknown merchant, so timing tells nothing.
+        expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
+        if not auth.hashes_equal(expected, hash) or merchant is None:
+            raise ApiError("AUTHENTICATION_FAILED")
+        now = self.clock.now()
+        if abs(when.timestamp() - now) > self.settings.login_window:
+            raise ApiError(
+                "LOGIN_DATE_OUT_OF_RANGE",
+                window=self.settings.login_window,
+                now=self.clock.now_datetime().strftime(auth.DATE_FORMAT),
+            )
+        session_id = new_session_id()
+        self.store.add_session(auth.hash_session_id(session_id), merchant.id, now + self.settings.session_ttl, now)
+        return session_id
+
+    def merchant_for_session(self, session_id: object) -> int:
+        """The merchant a live session belongs to; the session TTL is fixed from login, not sliding."""
+        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+            raise ApiError("INVALID_SESSION")
+        session = self.store.session(auth.hash_session_id(session_id))
+        if session is None:
+            raise ApiError("INVALID_SESSION")
+        merchant_id, expires_at = session
+        if self.clock.now() >= expires_at:
+            raise ApiError("SESSION_EXPIRED", ttl=self.settings.session_ttl)
+        return merchant_id
+
+    # --- customers ------------------------------------------------------------------
+
+    def create_customer(self, caller: Caller, customer: Mapping[str, Any]) -> int:
+        record = {name: customer.get(name) for name in CUSTOMER_DATA_FIELDS}
+        record["ExternalCustomerReference"] = record["ExternalCustomerReference"] or None
+        normalise_customer(record)
+        with self.store.transaction():
+            for _ in range(_INSERT_ATTEMPTS):
+                reference = self.references.customer_reference()
+                try:
+                    self.store.insert_customer(caller.merchant_id, {"AvangateCustomerReference": reference, **record})
+                except DuplicateKey as duplicate:
+                    if duplicate.external:
+                        raise ApiError(
+                            "DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=record["ExternalCustomerReference"]
+                        ) from None
+                    continue  # taken by another merchant's customer
+                return reference
+        raise ApiError("INTERNAL_ERROR")
+
+    def get_customer(self, caller: Caller, reference: int | None, external: str | None) -> dict[str, object]:
+        with self.store.transaction(write=False):
+            return self._customer_view(caller.merchant_id, self._find_customer(caller.merchant_id, reference, external))
+
+    def update_customer(self, caller: Caller, customer: Mapping[str, Any], push_to_end_users: bool | None) -> bool:
+        reference = customer.get("AvangateCustomerReference")
+        external = customer.get("ExternalCustomerReference")
+        changes = {name: customer[name] for name in CUSTOMER_DATA_FIELDS if name in customer}
+        changes.pop("ExternalCustomerReference", None)
+        with self.store.transaction():
+            current = self._find_customer(caller.merchant_id, reference, external, may_assign_external=True)
+            if external and current["ExternalCustomerReference"] is None:
+                changes["ExternalCustomerReference"] = external
+            merged = {**current, **changes}
+            normalise_customer(merged)
+            changed = {name: merged[name] for name in changes}
+            try:
+                self.store.update_customer(caller.merchant_id, current["AvangateCustomerReference"], changed)
+            except DuplicateKey:
+                raise ApiError("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=external) from None
+            if push_to_end_users:
+                end_user = {name: merged[name] for name in END_USER_FIELDS}
+                self.store.set_end_user(
+                    caller.merchant_id, end_user, customer_reference=current["AvangateCustomerReference"]
+                )
+        return True
+
+    def _find_customer(
+        self, merchant_id: int, reference: int | None, external: str | None, may_assign_external: bool = False
+    ) -> dict[str, Any]:
+        """The customer both references name (0, '' and nil count as absent).
+
+        When both are given they must name the same customer. On update, an external
+        reference that names no customer may be given to a customer that has none.
+        """
+        reference = reference or None
+        external = external or None
+        if reference is None and external is None:
+            raise ApiError("CUSTOMER_REFERENCE_REQUIRED")
+        if external is not None:
+            check_text("ExternalCustomerReference", external, MAX_REFERENCE)
+        if reference is None:
+            found = self.store.customer_by_external(merchant_id, external)  # type: ignore[arg-type]
+            if found is None:
+                raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
+            return found
+        found = self.store.customer(merchant_id, reference)
+        if found is None:
+            raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {reference}")
+        if external is not None and found["ExternalCustomerReference"] != external:
+            assignable = (
+                may_assign_external
+                and found["ExternalCustomerReference"] is None
+                and self.store.customer_by_external(merchant_id, external) is None
+            )
+            if not assignable:
+                raise ApiError("CUSTOMER_REFERENCE_MISMATCH")
+        return found
+
+    def _customer_view(self, merchant_id: int, row: Mapping[str, Any]) -> dict[str, object]:
+        """The Customer object as 2Checkout returns it, with Enabled and Trial derived.
+
+        A customer is enabled while it has an active subscription (enabled and not past its
+        expiration date, or lifetime), and in trial when every active subscription is a trial.
+        """
+        active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
+        view: dict[str, object] = {name: row.get(name) for name in CUSTOMER.field_names}
+        view["ExistingCards"] = []
+        view["Enabled"] = active > 0
+        view["Trial"] = active > 0 and trials == active
+        return view
+
+    def _today(self) -> str:
+        return self.clock.now_datetime().date().isoformat()
+
+    # --- subscriptions --------------------------------------------------------------
+
+    def add_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> str:
+        """Import a subscription for an existing customer named inside the object."""
+        record = _subscription_import(subscription)
+        with self.store.transaction():
+            owner = self._find_customer(
+                caller.merchant_id,
+                subscription.get("AvangateCustomerReference"),
+                subscription.get("ExternalCustomerReference"),
+            )
+            for _ in range(_INSERT_ATTEMPTS):
+                record["SubscriptionReference"] = self.references.subscription_reference()
+                try:
+                    self.store.insert_subscription(caller.merchant_id, owner["AvangateCustomerReference"], record)
+                except DuplicateKey as duplicate:
+                    if duplicate.external:
+                        raise ApiError(
+                            "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE",
+                            reference=record["ExternalSubscriptionReference"],
+                        ) from None
+                    continue
+                return record["SubscriptionReference"]
+        raise ApiError("INTERNAL_ERROR")
+
+    def get_subscription(self, caller: Caller, reference: str) -> dict[str, object]:
+        with self.store.transaction(write=False):
+            return self._find_subscription(caller.merchant_id, reference)
+
+    def get_customer_subscriptions(
+        self, caller: Caller, reference: int | None, external: str | None
+    ) -> list[dict[str, object]]:
+        with self.store.transaction(write=False):
+            owner = self._find_customer(caller.merchant_id, reference, external)
+            return self.store.customer_subscriptions(caller.merchant_id, owner["AvangateCustomerReference"])
+
+    def update_subscription_end_user(self, caller: Caller, reference: str, end_user: Mapping[str, Any]) -> bool:
+        """Fields present replace the subscription's end-user data; absent ones keep theirs."""
+        with self.store.transaction():
+            current = self._find_subscription(caller.merchant_id, reference)["EndUser"]
+            merged = {**current, **{name: end_user[name] for name in END_USER_FIELDS if name in end_user}}  # type: ignore[dict-item]
+            normalise_end_user(merged)
+            self.store.set_end_user(caller.merchant_id, merged, reference=reference)
+        return True
+
+    def set_subscription_customer(
+        self, caller: Caller, reference: str, customer_reference: int | None, external: str | None
+    ) -> bool:
+        with self.store.transaction():
+            self._find_subscription(caller.merchant_id, reference)
+            owner = self._find_customer(caller.merchant_id, customer_reference, external)
+            self.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
+        return True
+
+    def _find_subscription(self, merchant_id: int, reference: str) -> dict[str, Any]:
+        found = self.store.subscription(merchant_id, reference) if len(reference) <= MAX_REFERENCE else None
+        if found is None:
+            raise ApiError("SUBSCRIPTION_NOT_FOUND", reference=reference[:MAX_REFERENCE])
+        return found
+
+
+def _subscription_import(subscription: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate an imported Subscription and fill 2Checkout's defaults."""
+    require("", subscription, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
+    for name in ("ExternalSubscriptionReference", "SKU", "PartnerCode"):
+        check_text(name, subscription.get(name), MAX_REFERENCE if name.startswith("External") else 255)
+    start = parse_date("StartDate", subscription["StartDate"])
+    if parse_date("ExpirationDate", subscription["ExpirationDate"]) < start:
+        raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+    product = {name: subscription["Product"].get(name) for name in PRODUCT.field_names}
+    require("Product.", product, ("ProductCode",))
+    for name in ("ProductCode", "ProductName", "ProductVersion"):
+        check_text(f"Product.{name}", product[name])
+    for code in product["PriceOptionCodes"] or ():
+        check_text("Product.PriceOptionCodes", code)
+    if product["ProductQuantity"] is None:
+        product["ProductQuantity"] = 1
+    if not 1 <= product["ProductQuantity"] <= 99999:
+        raise ApiError("INVALID_FIELD_VALUE", field="Product.ProductQuantity", reason="must be between 1 and 99999")
+    end_user = {name: subscription["EndUser"].get(name) for name in END_USER_FIELDS}
+    normalise_end_user(end_user)
+
+    def flag(name: str, default: bool) -> bool:
+        value = subscription.get(name)
+        return default if value is None else value
+
+    return {
+        "ExternalSubscriptionReference": subscription["ExternalSubscriptionReference"],
+        "StartDate": subscription["StartDate"],
+        "ExpirationDate": subscription["ExpirationDate"],
+        "RecurringEnabled": flag("RecurringEnabled", False),
+        "SubscriptionEnabled": flag("SubscriptionEnabled", True),
+        "ReceiveNotifications": flag("ReceiveNotifications", True),
+        "Lifetime": flag("Lifetime", False),
+        "TestSubscription": flag("TestSubscription", False),
+        "IsTrial": flag("IsTrial", False),
+        "SKU": subscription.get("SKU"),
+        "PartnerCode": subscription.get("PartnerCode"),
+        "Product": product,
+        "EndUser": end_user,
+    }

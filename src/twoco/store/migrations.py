@@ -1,0 +1,87 @@
+"""Versioned schema migrations, in SQL both SQLite and PostgreSQL accept.
+
+Append a new entry to change the schema; never edit one that has shipped. The store
+records the number of migrations applied in ``schema_version``.
+"""
+
+from __future__ import annotations
+
+_END_USER_COLUMNS = ",\n".join(
+    f"    end_user_{name} TEXT{' NOT NULL' if name in ('first_name', 'last_name', 'email', 'city', 'country_code') else ''}"
+    for name in (
+        "first_name", "last_name", "email", "company", "phone", "fax",
+        "address1", "address2", "zip", "city", "state", "country_code", "language",
+    )
+)  # fmt: skip
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: merchants, sessions, customers, subscriptions.
+    (
+        """
+        CREATE TABLE merchants (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            secret_key TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+        # Only a hash of each session ID is stored: a copy of the database opens no session.
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            expires_at DOUBLE PRECISION NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE customers (
+            reference INTEGER PRIMARY KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            external_reference TEXT,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            company TEXT,
+            fiscal_code TEXT,
+            address1 TEXT NOT NULL,
+            address2 TEXT,
+            city TEXT NOT NULL,
+            state TEXT,
+            zip TEXT NOT NULL,
+            country_code TEXT NOT NULL,
+            phone TEXT,
+            fax TEXT,
+            email TEXT NOT NULL,
+            language TEXT,
+            CONSTRAINT customers_external_reference_key UNIQUE (merchant_id, external_reference)
+        )
+        """,
+        f"""
+        CREATE TABLE subscriptions (
+            reference TEXT PRIMARY KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            customer_reference INTEGER NOT NULL REFERENCES customers (reference),
+            external_reference TEXT,
+            start_date TEXT NOT NULL,
+            expiration_date TEXT NOT NULL,
+            recurring_enabled BOOLEAN NOT NULL,
+            subscription_enabled BOOLEAN NOT NULL,
+            receive_notifications BOOLEAN NOT NULL,
+            lifetime BOOLEAN NOT NULL,
+            test_subscription BOOLEAN NOT NULL,
+            is_trial BOOLEAN NOT NULL,
+            sku TEXT,
+            partner_code TEXT,
+            product_code TEXT,
+            product_id INTEGER,
+            product_name TEXT,
+            product_version TEXT,
+            product_quantity INTEGER NOT NULL,
+            price_option_codes TEXT,
+{_END_USER_COLUMNS},
+            CONSTRAINT subscriptions_external_reference_key UNIQUE (merchant_id, external_reference)
+        )
+        """,
+        "CREATE INDEX subscriptions_by_customer ON subscriptions (customer_reference)",
+        "CREATE INDEX sessions_by_expiry ON sessions (expires_at)",
+    ),
+)

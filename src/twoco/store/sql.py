@@ -1,0 +1,273 @@
+"""The store: every query twoco makes, written once for SQLite and PostgreSQL.
+
+Records go in and come out as dicts keyed by the API's field names; the column names
+live only here. A dialect (``sqlite.py``, ``postgres.py``) supplies connections,
+transactions and the few places where the two databases differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from twoco.model import END_USER_FIELDS
+from twoco.store.migrations import MIGRATIONS
+
+
+class DuplicateKey(Exception):
+    """An insert hit a unique constraint; ``external`` tells whether it was the external reference."""
+
+    def __init__(self, external: bool) -> None:
+        super().__init__("duplicate external reference" if external else "duplicate key")
+        self.external = external
+
+
+@dataclass(frozen=True)
+class Merchant:
+    id: int
+    code: str
+    secret_key: str
+    created_at: str
+
+
+class Dialect(Protocol):
+    """What differs between databases: connections, transactions, errors."""
+
+    url: str
+
+    @contextmanager
+    def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
+
+    def is_unique_violation(self, error: Exception) -> bool | None:
+        """None when ``error`` is no unique violation; else whether it hit an external reference."""
+
+    def close(self) -> None: ...
+
+
+def _columns(pairs: str) -> dict[str, str]:
+    return dict(pair.split(":") for pair in pairs.split())
+
+
+CUSTOMER_COLUMNS = _columns(
+    "AvangateCustomerReference:reference ExternalCustomerReference:external_reference FirstName:first_name "
+    "LastName:last_name Company:company FiscalCode:fiscal_code Address1:address1 Address2:address2 City:city "
+    "State:state Zip:zip CountryCode:country_code Phone:phone Fax:fax Email:email Language:language"
+)
+END_USER_COLUMNS = {name: "end_user_" + CUSTOMER_COLUMNS[name] for name in END_USER_FIELDS}
+PRODUCT_COLUMNS = _columns(
+    "ProductCode:product_code ProductId:product_id ProductName:product_name ProductVersion:product_version "
+    "ProductQuantity:product_quantity PriceOptionCodes:price_option_codes"
+)
+SUBSCRIPTION_COLUMNS = _columns(
+    "SubscriptionReference:reference StartDate:start_date ExpirationDate:expiration_date "
+    "RecurringEnabled:recurring_enabled SubscriptionEnabled:subscription_enabled SKU:sku "
+    "ReceiveNotifications:receive_notifications Lifetime:lifetime PartnerCode:partner_code "
+    "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference"
+)
+_BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
+
+_CUSTOMER_SELECT = "SELECT " + ", ".join(CUSTOMER_COLUMNS.values()) + " FROM customers"
+_SUBSCRIPTION_SELECT = (
+    "SELECT "
+    + ", ".join(
+        "s." + column
+        for column in [*SUBSCRIPTION_COLUMNS.values(), *PRODUCT_COLUMNS.values(), *END_USER_COLUMNS.values()]
+    )
+    + ", c.reference, c.external_reference FROM subscriptions s JOIN customers c ON c.reference = s.customer_reference"
+)
+
+
+class SqlStore:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    @property
+    def url(self) -> str:
+        return self.dialect.url
+
+    def close(self) -> None:
+        self.dialect.close()
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Any]:
+        """One transaction; nested calls join the outer one. Rolled back on any exception."""
+        with self.dialect.transaction(write) as cursor:
+            yield cursor
+
+    def _run(self, sql: str, params: tuple[Any, ...] = (), write: bool = True) -> Any:
+        with self.transaction(write) as cursor:
+            cursor.execute(sql, params)
+            return cursor
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        return self._run(sql, params, write=False).fetchone()
+
+    def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            self._run(sql, params)
+        except Exception as error:
+            external = self.dialect.is_unique_violation(error)
+            if external is None:
+                raise
+            raise DuplicateKey(external) from error
+
+    # --- schema ---------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self.transaction() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            cursor.execute("SELECT version FROM schema_version")
+            row = cursor.fetchone()
+            return row[0] if row else 0
+
+    def migrate(self) -> int:
+        """Apply the migrations this store lacks, in one transaction; returns the new version."""
+        with self.transaction() as cursor:
+            current = self.schema_version()
+            for statements in MIGRATIONS[current:]:
+                for statement in statements:
+                    cursor.execute(statement)
+            cursor.execute("DELETE FROM schema_version")
+            cursor.execute("INSERT INTO schema_version (version) VALUES (?)", (len(MIGRATIONS),))
+            return len(MIGRATIONS)
+
+    # --- merchants ------------------------------------------------------------------
+
+    def add_merchant(self, code: str, secret_key: str, created_at: str) -> None:
+        self._insert(
+            "INSERT INTO merchants (code, secret_key, created_at) VALUES (?, ?, ?)", (code, secret_key, created_at)
+        )
+
+    def merchant(self, code: str) -> Merchant | None:
+        row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
+        return Merchant(*row) if row else None
+
+    def merchants(self) -> list[Merchant]:
+        rows = self._run("SELECT id, code, secret_key, created_at FROM merchants ORDER BY code", write=False)
+        return [Merchant(*row) for row in rows.fetchall()]
+
+    # --- sessions -------------------------------------------------------------------
+
+    def add_session(self, token_hash: str, merchant_id: int, expires_at: float, now: float) -> None:
+        with self.transaction() as cursor:
+            # Expired sessions are swept as new ones arrive, so the table stays small.
+            cursor.execute("DELETE FROM sessions WHERE expires_at < ?", (now - 86400,))
+            cursor.execute(
+                "INSERT INTO sessions (token_hash, merchant_id, expires_at) VALUES (?, ?, ?)",
+                (token_hash, merchant_id, expires_at),
+            )
+
+    def session(self, token_hash: str) -> tuple[int, float] | None:
+        """(merchant id, expiry time) of a session, or None."""
+        row = self._one("SELECT merchant_id, expires_at FROM sessions WHERE token_hash = ?", (token_hash,))
+        return (row[0], row[1]) if row else None
+
+    # --- customers ------------------------------------------------------------------
+
+    def insert_customer(self, merchant_id: int, customer: Mapping[str, object]) -> None:
+        columns = ["merchant_id", *(CUSTOMER_COLUMNS[name] for name in customer)]
+        self._insert(
+            f"INSERT INTO customers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (merchant_id, *customer.values()),
+        )
+
+    def customer(self, merchant_id: int, reference: int) -> dict[str, object] | None:
+        row = self._one(f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND reference = ?", (merchant_id, reference))
+        return dict(zip(CUSTOMER_COLUMNS, row)) if row else None
+
+    def customer_by_external(self, merchant_id: int, external: str) -> dict[str, object] | None:
+        row = self._one(
+            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND external_reference = ?", (merchant_id, external)
+        )
+        return dict(zip(CUSTOMER_COLUMNS, row)) if row else None
+
+    def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, object]) -> None:
+        if not changes:
+            return
+        assignments = ", ".join(f"{CUSTOMER_COLUMNS[name]} = ?" for name in changes)
+        try:
+            self._run(
+                f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?",
+                (*changes.values(), merchant_id, reference),
+            )
+        except Exception as error:
+            if self.dialect.is_unique_violation(error) is None:
+                raise
+            raise DuplicateKey(external=True) from error
+
+    def customer_status(self, merchant_id: int, reference: int, today: str) -> tuple[int, int]:
+        """How many of a customer's subscriptions are active, and how many of those are trials."""
+        row = self._one(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN is_trial THEN 1 ELSE 0 END), 0) FROM subscriptions"
+            " WHERE merchant_id = ? AND customer_reference = ? AND subscription_enabled"
+            " AND (lifetime OR expiration_date >= ?)",
+            (merchant_id, reference, today),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    # --- subscriptions --------------------------------------------------------------
+
+    def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: Mapping[str, Any]) -> None:
+        values: dict[str, object] = {"merchant_id": merchant_id, "customer_reference": customer_reference}
+        for name, column in SUBSCRIPTION_COLUMNS.items():
+            values[column] = subscription.get(name)
+        for name, column in PRODUCT_COLUMNS.items():
+            values[column] = subscription["Product"].get(name)
+        values["price_option_codes"] = json.dumps(values["price_option_codes"])
+        for name, column in END_USER_COLUMNS.items():
+            values[column] = subscription["EndUser"].get(name)
+        self._insert(
+            f"INSERT INTO subscriptions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+
+    def subscription(self, merchant_id: int, reference: str) -> dict[str, object] | None:
+        row = self._one(f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?", (merchant_id, reference))
+        return _subscription_record(row) if row else None
+
+    def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:
+        cursor = self._run(
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ? ORDER BY s.start_date, s.reference",
+            (merchant_id, customer_reference),
+            write=False,
+        )
+        return [_subscription_record(row) for row in cursor.fetchall()]
+
+    def set_end_user(self, merchant_id: int, end_user: Mapping[str, object], **where: object) -> int:
+        """Overwrite the EndUser of the subscriptions matching ``where`` (one set-based UPDATE).
+
+        ``where`` is ``reference=...`` for one subscription or ``customer_reference=...`` for all
+        of a customer's. Returns how many subscriptions changed.
+        """
+        (column, value), = where.items()
+        assert column in ("reference", "customer_reference")
+        assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
+        cursor = self._run(
+            f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
+            (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, value),
+        )
+        return cursor.rowcount
+
+    def move_subscription(self, merchant_id: int, reference: str, customer_reference: int) -> None:
+        self._run(
+            "UPDATE subscriptions SET customer_reference = ? WHERE merchant_id = ? AND reference = ?",
+            (customer_reference, merchant_id, reference),
+        )
+
+
+def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:
+    values = iter(row)
+    record: dict[str, object] = {}
+    for name in SUBSCRIPTION_COLUMNS:
+        value = next(values)
+        record[name] = bool(value) if name in _BOOLEAN_FIELDS else value
+    product = {name: next(values) for name in PRODUCT_COLUMNS}
+    product["PriceOptionCodes"] = json.loads(product["PriceOptionCodes"] or "null")
+    record["Product"] = product
+    record["EndUser"] = {name: next(values) for name in END_USER_COLUMNS}
+    record["AvangateCustomerReference"], record["ExternalCustomerReference"] = values
+    return record

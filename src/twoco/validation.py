@@ -1,0 +1,84 @@
+"""Field rules for customers, end users and imported subscriptions.
+
+Each check raises an ApiError naming the field; normalisers return the value as stored
+(country and language codes lower-case, as 2Checkout returns them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from twoco.errors import ApiError
+from twoco.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+
+MAX_TEXT = 255  # not documented by 2Checkout: twoco's limit for every text field
+MAX_REFERENCE = 100  # the limit 2Checkout documents for order external references
+MAX_EMAIL = 254  # RFC 5321 path limit
+
+CUSTOMER_REQUIRED = ("FirstName", "LastName", "Address1", "City", "Zip", "CountryCode", "Email")
+END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise ApiError("FIELD_TOO_LONG", field=field, limit=limit)
+        if _CONTROL.search(value):
+            raise ApiError("INVALID_FIELD_VALUE", field=field, reason="control characters are not allowed")
+
+
+def require(prefix: str, record: Mapping[str, object], names: Iterable[str]) -> None:
+    for name in names:
+        value = record.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ApiError("MISSING_REQUIRED_FIELD", field=prefix + name)
+
+
+def normalise_person(prefix: str, record: dict[str, object], required: Iterable[str]) -> None:
+    """Check and normalise, in place, the fields customers and end users share."""
+    for name, value in record.items():
+        limit = MAX_EMAIL if name == "Email" else MAX_REFERENCE if name.startswith("External") else MAX_TEXT
+        check_text(prefix + name, value, limit)
+    require(prefix, record, required)
+    country = record.get("CountryCode")
+    if isinstance(country, str):
+        record["CountryCode"] = country = country.strip().lower()
+        if country not in COUNTRY_CODES:
+            raise ApiError("INVALID_COUNTRY_CODE", field=prefix + "CountryCode", value=country)
+    language = record.get("Language")
+    if isinstance(language, str) and language.strip():
+        record["Language"] = language = language.strip().lower()
+        if language not in LANGUAGE_CODES:
+            raise ApiError("INVALID_LANGUAGE", field=prefix + "Language", value=language)
+    email = record.get("Email")
+    if isinstance(email, str):
+        record["Email"] = email = email.strip()
+        if not _EMAIL.fullmatch(email):
+            raise ApiError("INVALID_EMAIL", field=prefix + "Email", value=email)
+
+
+def normalise_customer(record: dict[str, object]) -> None:
+    normalise_person("", record, CUSTOMER_REQUIRED)
+    fiscal_code = record.get("FiscalCode")
+    company = record.get("Company")
+    if fiscal_code and not (isinstance(company, str) and company.strip()):
+        raise ApiError("FISCAL_CODE_REQUIRES_COMPANY", field="FiscalCode")
+
+
+def normalise_end_user(record: dict[str, object], prefix: str = "EndUser.") -> None:
+    normalise_person(prefix, record, END_USER_REQUIRED)
+
+
+def parse_date(field: str, value: object) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ApiError("INVALID_FIELD_VALUE", field=field, reason="expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError("INVALID_FIELD_VALUE", field=field, reason=f"{value!r} is not a calendar date") from None
