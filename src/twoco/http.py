@@ -18,6 +18,7 @@ from twoco.errors import ApiError
 from twoco.operations import VERSIONS
 from twoco.protocols import Response
 from twoco.protocols.soap import SoapAdapter
+from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import Service
 
 log = logging.getLogger("twoco.http")
@@ -58,6 +59,8 @@ class TwocoApp:
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
         try:
+            if path == SCHEMA_PATH:
+                return Response(200, SOAP_ENCODING_SCHEMA, "text/xml; charset=utf-8")
             if path.startswith("/soap/"):
                 adapter = self.soap.get(path.removeprefix("/soap/"))
                 if adapter is not None:
@@ -75,7 +78,7 @@ class TwocoApp:
             response, _outcome = adapter.handle(request.body, request.client)
             return response
         if request.method in ("GET", "HEAD") and "wsdl" in parse_qs(request.query, keep_blank_values=True):
-            return adapter.wsdl(f"{request.base_url}/soap/{adapter.version}/")
+            return adapter.wsdl(request.base_url)
         raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST, or GET ?wsdl")
 
     # --- ASGI -----------------------------------------------------------------------

@@ -23,8 +23,8 @@ class SoapAdapter:
         self.version = version
         self.protocol = f"soap/{version}"
 
-    def wsdl(self, location: str) -> Response:
-        return Response(200, wsdl_document(self.version, location), XML)
+    def wsdl(self, base_url: str) -> Response:
+        return Response(200, wsdl_document(self.version, base_url), XML)
 
     def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
         outcome = Outcome(self.protocol)

@@ -15,6 +15,20 @@ from twoco.model import STRUCTS, Array, Scalar, Struct, WireType
 from twoco.operations import operations_for
 
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
+SCHEMA_PATH = "/soap/soap-encoding.xsd"
+
+# The part of the SOAP 1.1 encoding schema that SOAP-encoded arrays use. The WSDL imports it
+# from twoco itself, so that schema-reading clients (zeep, suds) work without Internet access.
+SOAP_ENCODING_SCHEMA = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="{SOAP_ENCODING}">
+<xs:attribute name="arrayType" type="xs:string"/>
+<xs:attribute name="offset" type="xs:string"/>
+<xs:complexType name="Array"><xs:sequence>\
+<xs:any namespace="##any" minOccurs="0" maxOccurs="unbounded" processContents="lax"/></xs:sequence>\
+<xs:attribute name="id" type="xs:ID"/><xs:attribute name="href" type="xs:anyURI"/>\
+<xs:anyAttribute namespace="##other" processContents="lax"/></xs:complexType>
+</xs:schema>
+""".encode()
 
 
 def xml_type(wire_type: WireType) -> str:
@@ -79,7 +93,7 @@ def _template(version: str) -> str:
         ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:order"'
         ' name="AvangateAPI" targetNamespace="urn:order">\n'
         '<types><xsd:schema targetNamespace="urn:order">'
-        f'<xsd:import namespace="{SOAP_ENCODING}"/><xsd:import namespace="http://schemas.xmlsoap.org/wsdl/"/>'
+        f'<xsd:import namespace="{SOAP_ENCODING}" schemaLocation=__SCHEMA_LOCATION__/>'
         f"{types}</xsd:schema></types>\n"
         + "\n".join(messages)
         + '\n<portType name="AvangateAPIPortType">'
@@ -92,6 +106,11 @@ def _template(version: str) -> str:
     )
 
 
-def wsdl_document(version: str, location: str) -> bytes:
-    """The WSDL for ``version``, its soap:address pointing at ``location``."""
-    return _template(version).replace("__LOCATION__", quoteattr(location)).encode()
+def wsdl_document(version: str, base_url: str) -> bytes:
+    """The WSDL for ``version`` as served at ``base_url`` (scheme://host:port)."""
+    return (
+        _template(version)
+        .replace("__LOCATION__", quoteattr(f"{base_url}/soap/{version}/"))
+        .replace("__SCHEMA_LOCATION__", quoteattr(base_url + SCHEMA_PATH))
+        .encode()
+    )
