@@ -89,7 +89,10 @@ def decode_value(element: etree._Element, wire_type: WireType, references: dict[
     if isinstance(wire_type, Scalar):
         if children:
             raise DecodeError(f"expected a {wire_type.name}, got elements")
-        return wire_type.from_text(element.text or "")
+        text = element.text or ""
+        if wire_type.name != "string" and not text.strip():
+            return None  # suds and others send an empty element for a null number or boolean
+        return wire_type.from_text(text)
     if isinstance(wire_type, Array):
         items = []
         for index, child in enumerate(children):
