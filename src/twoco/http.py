@@ -77,7 +77,8 @@ class TwocoApp:
         if request.method == "POST":
             response, _outcome = adapter.handle(request.body, request.client)
             return response
-        if request.method in ("GET", "HEAD") and "wsdl" in parse_qs(request.query, keep_blank_values=True):
+        query = parse_qs(request.query, keep_blank_values=True)
+        if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)
         raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST, or GET ?wsdl")
 
