@@ -8,7 +8,7 @@ import sys
 import pytest
 from lxml import etree
 
-from tests.clients import Fault, SudsClient, now_utc
+from tests.clients import Fault, PhpClient, SudsClient, now_utc
 from twoco.auth import login_hash
 from twoco.model import CUSTOMER, SUBSCRIPTION
 from twoco.operations import operations_for
@@ -184,11 +184,25 @@ def test_bad_requests_get_faults(server, body, faultcode, code) -> None:
     assert message and "Traceback" not in message
 
 
-def test_unknown_operation_through_suds(server) -> None:
-    suds_client = SudsClient(server.base_url)
+@pytest.mark.parametrize("client_name", ["php", "suds"])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"<not-an-envelope/>", "MALFORMED_REQUEST"),
+        (envelope("<o:deleteEverything/>"), "UNKNOWN_OPERATION"),
+        (envelope("<o:getCustomerInformation><a>x</a><b>abc</b></o:getCustomerInformation>"), "INVALID_PARAMETERS"),
+    ],
+)
+def test_request_faults_reach_real_clients(server, client_name, body, code) -> None:
+    """Faults for requests a WSDL-reading client would not write, sent through that client's transport."""
+    if client_name == "php":
+        send = PhpClient(server.base_url).call_raw
+    else:
+        send = SudsClient(server.base_url).raw
     with pytest.raises(Fault) as caught:
-        suds_client.raw("login", envelope("<o:deleteEverything/>"))
-    assert caught.value.code == "UNKNOWN_OPERATION"
+        send("login", body)
+    assert caught.value.code == code
+    assert caught.value.message
 
 
 def test_http_level_errors_are_json(server) -> None:

@@ -30,7 +30,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        default=os.environ.get("TWOCO_DB", DEFAULT_URL),
+        default=os.environ.get("TWOCO_DB") or DEFAULT_URL,
         metavar="URL",
         help="store URL: sqlite:///RELATIVE or sqlite:////ABSOLUTE path (also from the TWOCO_DB environment variable)",
     )
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--login-window",
         type=int,
-        default=int(os.environ.get("TWOCO_LOGIN_WINDOW", Settings.login_window)),
+        default=int(os.environ.get("TWOCO_LOGIN_WINDOW") or Settings.login_window),
         metavar="SECONDS",
         help="how far a login's date may be from the server clock (also TWOCO_LOGIN_WINDOW)",
     )

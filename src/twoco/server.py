@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import uvicorn
@@ -16,6 +18,16 @@ from twoco.service import Service, Settings
 from twoco.store import SqlStore, open_store
 
 DEMO_MERCHANT = "DEMO"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown; twoco exits 0 instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            getattr(self, "_captured_signals", []).clear()
 
 
 def prepare_store(url: str) -> SqlStore:
@@ -71,7 +83,7 @@ def serve(
     service = Service(store, Clock(), ReferenceGenerator(seed), settings)
     app = TwocoApp(service, max_body=max_body, control_plane=control_plane)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     print(f"Serving on {base_url} (Ctrl+C to stop)", flush=True)
     try:
         server.run()

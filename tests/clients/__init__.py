@@ -67,6 +67,11 @@ class PhpClient(SoapClient):
         request = {"wsdl": None, "location": self.location, "operation": operation}
         return self._run({**request, "names": list(named), "args": list(named.values())})
 
+    def call_raw(self, operation: str, envelope: bytes) -> object:
+        """Send a hand-written envelope through SoapClient::__doRequest and decode the answer."""
+        request = {"wsdl": self.wsdl, "location": self.location, "operation": operation, "args": []}
+        return self._run({**request, "raw": envelope.decode()})
+
     def _run(self, request: dict) -> object:
         done = subprocess.run(
             ["php", str(PHP_CALL)], input=json.dumps(request), capture_output=True, text=True, timeout=60

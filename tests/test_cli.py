@@ -1,0 +1,94 @@
+"""The twoco command: serve on an empty store, merchants, help, and a clean stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.clients import PhpClient
+from tests.conftest import start_server, stop_server
+
+
+def twoco(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "twoco", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def test_serve_on_an_empty_store_creates_a_demo_merchant_that_works(tmp_path) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/empty.sqlite3")
+    try:
+        banner = server.log_path.read_text()
+        secret = re.search(r"secret key:\s+(\S+)", banner).group(1)
+        assert "merchant code: DEMO" in banner
+        assert f"{server.base_url}/soap/4.0/?wsdl" in banner
+        assert "php -r" in banner and secret in banner
+        assert len(PhpClient(server.base_url).login("DEMO", secret)) == 32
+        assert stat.S_IMODE(os.stat(tmp_path / "empty.sqlite3").st_mode) == 0o600
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(15) == 0
+    restarted = start_server(tmp_path, f"sqlite:///{tmp_path}/empty.sqlite3")
+    try:
+        assert "secret key" not in restarted.log_path.read_text()  # printed once, when created
+    finally:
+        stop_server(restarted)
+
+
+def test_sigint_stops_the_server_cleanly(tmp_path) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/s.sqlite3")
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(15) == 0
+    assert "twoco stopped" in server.log_path.read_text()
+
+
+def test_merchant_add_and_list(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/m.sqlite3"
+    generated = twoco("merchant", "add", "ACME", "--db", db)
+    assert generated.returncode == 0, generated.stderr
+    secret = re.search(r"secret key:\s+(\S+)", generated.stdout).group(1)
+    assert len(secret) >= 32
+    assert twoco("merchant", "add", "BETA", "--secret", "SECRET_KEY", "--db", db).returncode == 0
+
+    listing = twoco("merchant", "list", "--db", db).stdout
+    assert [line.split("\t")[0] for line in listing.splitlines()] == ["ACME", "BETA"]
+    assert secret not in listing and "SECRET_KEY" not in listing
+    assert "SECRET_KEY" in twoco("merchant", "list", "--show-secrets", "--db", db).stdout
+
+    duplicate = twoco("merchant", "add", "ACME", "--db", db)
+    assert (duplicate.returncode, "exists already" in duplicate.stderr) == (1, True)
+    invalid = twoco("merchant", "add", "no spaces", "--db", db)
+    assert invalid.returncode == 2
+
+
+def test_db_from_the_environment_and_the_default(tmp_path) -> None:
+    env_db = f"sqlite:///{tmp_path}/env.sqlite3"
+    assert twoco("merchant", "add", "ENVM", env={"TWOCO_DB": env_db}).returncode == 0
+    assert twoco("merchant", "list", "--db", env_db).stdout.startswith("ENVM\t")
+    assert twoco("db", "upgrade", cwd=tmp_path, env={"TWOCO_DB": ""}).returncode == 0
+    assert (tmp_path / "twoco.sqlite3").exists()
+
+
+def test_bad_store_url_is_a_clear_error(tmp_path) -> None:
+    done = twoco("merchant", "list", "--db", "mysql://nope")
+    assert done.returncode == 2 and "unsupported store URL" in done.stderr
+    missing_dir = twoco("merchant", "list", "--db", "sqlite:///no/such/dir/x.sqlite3")
+    assert missing_dir.returncode == 2 and "four slashes" in missing_dir.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["merchant", "add"], ["merchant", "list"], ["db", "upgrade"]])
+def test_help_explains_with_an_example(command) -> None:
+    done = twoco(*command, "--help")
+    assert done.returncode == 0
+    assert "example" in done.stdout and "twoco" in done.stdout
