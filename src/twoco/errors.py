@@ -38,6 +38,12 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind(
         "UNSUPPORTED_HASH_ALGORITHM", "Hash algorithm {algo!r} is not accepted here; use {accepted}.", 401, 10007
     ),
+    ErrorKind(
+        "MD5_RETIRED",
+        "API {version} does not accept MD5 hashes (2Checkout retired MD5): sign with sha256 or sha3-256.",
+        401,
+        10008,
+    ),
     # Customers.
     ErrorKind(
         "CUSTOMER_REFERENCE_REQUIRED", "Give an AvangateCustomerReference or an ExternalCustomerReference.", 400, 11001

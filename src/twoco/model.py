@@ -168,6 +168,10 @@ CUSTOMER = _struct(
     ("Language", STRING),
 )  # fmt: skip
 
+# API 6.0 appends Credit to the Customer.
+CREDIT = _struct("Credit", ("Limit", DOUBLE), ("Remaining", DOUBLE), ("Currency", STRING))
+CUSTOMER_V6 = Struct("Customer", (*CUSTOMER.fields, Field("Credit", CREDIT)))
+
 END_USER = _struct("EndUser", *_strings(*END_USER_FIELDS))
 
 PRODUCT = _struct(
@@ -200,5 +204,21 @@ SUBSCRIPTION = _struct(
     ("ExternalSubscriptionReference", STRING),
 )
 
-# Every struct a WSDL must declare, dependencies first.
-STRUCTS: tuple[Struct, ...] = (TRANSIENT_TOKEN, EXISTING_CARD, CUSTOMER, END_USER, PRODUCT, SUBSCRIPTION)
+
+def declared_types(roots: list[WireType]) -> tuple[list[Struct], list[Array]]:
+    """The structs and arrays reachable from ``roots``, each after the types it uses."""
+    structs: dict[str, Struct] = {}
+    arrays: dict[str, Array] = {}
+
+    def visit(wire_type: WireType) -> None:
+        if isinstance(wire_type, Array):
+            visit(wire_type.item)
+            arrays.setdefault(wire_type.name, wire_type)
+        elif isinstance(wire_type, Struct) and wire_type.name not in structs:
+            for f in wire_type.fields:
+                visit(f.type)
+            structs[wire_type.name] = wire_type
+
+    for root in roots:
+        visit(root)
+    return list(structs.values()), list(arrays.values())

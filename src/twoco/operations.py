@@ -1,9 +1,10 @@
 """The one registry of API operations.
 
-Each operation is defined once: its name, its positional parameters with their types, its
-result type, the API versions that have it, and the service method that carries it out.
-The SOAP WSDL, the SOAP dispatcher (and later JSON-RPC and REST) are all derived from here:
-adding an operation is one entry below and one service method.
+Each operation is defined once per API version: its name, its positional parameters with
+their types, its result type, the service method that carries it out, and (on 6.0) its
+REST route. The SOAP WSDLs, the SOAP and JSON-RPC dispatchers, the REST routes and the
+OpenAPI document are all derived from here: adding an operation is one entry below and one
+service method.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from twoco.errors import ApiError
-from twoco.model import BOOLEAN, CUSTOMER, END_USER, INT, STRING, SUBSCRIPTION, Array, WireType
+from twoco.model import BOOLEAN, CUSTOMER, CUSTOMER_V6, END_USER, INT, STRING, SUBSCRIPTION, Array, WireType
 
-VERSIONS = ("4.0",)
+VERSIONS = ("4.0", "6.0")
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,23 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A REST route. ``{Name}`` in the path fills the parameter of that name; a struct
+    parameter comes from the JSON body; any other parameter from the query string.
+    ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``)."""
+
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Operation:
     name: str
     params: tuple[Param, ...]  # after the sessionID, for operations that need a session
     result: WireType
     handler: str  # the name of the Service method that carries it out
     needs_session: bool = True
-    versions: tuple[str, ...] = VERSIONS
+    route: Route | None = None  # REST (API 6.0 only)
 
     @property
     def wire_params(self) -> tuple[Param, ...]:
@@ -50,50 +61,87 @@ class Caller:
 
 
 SESSION_ID = Param("sessionID", STRING)
-CUSTOMER_REFERENCES = (
-    Param("AvangateCustomerReference", INT, required=False),
-    Param("ExternalCustomerReference", STRING, required=False),
-)
 
-OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "login",
-        (Param("merchantCode", STRING), Param("date", STRING), Param("hash", STRING), Param("algo", STRING, False)),
-        STRING,
-        "login",
-        needs_session=False,
-    ),
-    Operation("createCustomer", (Param("Customer", CUSTOMER),), INT, "create_customer"),
-    Operation("getCustomerInformation", CUSTOMER_REFERENCES, CUSTOMER, "get_customer"),
-    Operation(
-        "updateCustomerInformation",
-        (Param("Customer", CUSTOMER), Param("UpdateEndUserSubscriptions", BOOLEAN, required=False)),
-        BOOLEAN,
-        "update_customer",
-    ),
-    Operation("addSubscription", (Param("Subscription", SUBSCRIPTION),), STRING, "add_subscription"),
-    Operation("getSubscription", (Param("SubscriptionReference", STRING),), SUBSCRIPTION, "get_subscription"),
-    Operation("getCustomerSubscriptions", CUSTOMER_REFERENCES, Array(SUBSCRIPTION), "get_customer_subscriptions"),
-    Operation(
-        "updateSubscriptionEndUser",
-        (Param("SubscriptionReference", STRING), Param("EndUser", END_USER)),
-        BOOLEAN,
-        "update_subscription_end_user",
-    ),
-    Operation(
-        "setSubscriptionCustomer",
-        (Param("SubscriptionReference", STRING), *CUSTOMER_REFERENCES),
-        BOOLEAN,
-        "set_subscription_customer",
-    ),
-)
+
+def _define(version: str) -> tuple[Operation, ...]:
+    v6 = version == "6.0"
+    customer = CUSTOMER_V6 if v6 else CUSTOMER
+    external = Param("ExternalCustomerReference", STRING, required=False)
+    references = (Param("AvangateCustomerReference", INT, required=False), external)
+
+    def rest(method: str, path: str) -> Route | None:
+        return Route(method, path) if v6 else None
+
+    return (
+        Operation(
+            "login",
+            # 6.0 makes algo required: 2Checkout retired MD5, the 4.0 default.
+            (Param("merchantCode", STRING), Param("date", STRING), Param("hash", STRING), Param("algo", STRING, v6)),
+            STRING,
+            "login",
+            needs_session=False,
+        ),
+        Operation("createCustomer", (Param("Customer", customer),), INT, "create_customer", route=rest("POST", "/customers/")),
+        Operation(
+            "getCustomerInformation",
+            # 5.0 and 6.0 name the first reference CustomerReference and add IncludePaymentData.
+            (Param("CustomerReference", INT, False), external, Param("IncludePaymentData", BOOLEAN, False))
+            if v6
+            else references,
+            customer,
+            "get_customer",
+            route=rest("GET", "/customers/{CReference}/"),
+        ),
+        Operation(
+            "updateCustomerInformation",
+            (Param("Customer", customer), Param("UpdateEndUserSubscriptions", BOOLEAN, required=False)),
+            BOOLEAN,
+            "update_customer",
+            route=rest("PUT", "/customers/{CReference}/"),
+        ),
+        Operation(
+            "addSubscription",
+            (Param("Subscription", SUBSCRIPTION),),
+            STRING,
+            "add_subscription",
+            route=rest("POST", "/subscriptions/"),
+        ),
+        Operation(
+            "getSubscription",
+            (Param("SubscriptionReference", STRING),),
+            SUBSCRIPTION,
+            "get_subscription",
+            route=rest("GET", "/subscriptions/{SubscriptionReference}/"),
+        ),
+        Operation(
+            "getCustomerSubscriptions",
+            references,
+            Array(SUBSCRIPTION),
+            "get_customer_subscriptions",
+            route=rest("GET", "/subscriptions/"),
+        ),
+        Operation(
+            "updateSubscriptionEndUser",
+            (Param("SubscriptionReference", STRING), Param("EndUser", END_USER)),
+            BOOLEAN,
+            "update_subscription_end_user",
+            route=rest("PUT", "/subscriptions/{SubscriptionReference}/end-user/"),
+        ),
+        Operation(
+            "setSubscriptionCustomer",
+            (Param("SubscriptionReference", STRING), *references),
+            BOOLEAN,
+            "set_subscription_customer",
+            route=rest("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
+        ),
+    )
+
+
+_BY_VERSION = {version: {op.name: op for op in _define(version)} for version in VERSIONS}
 
 
 def operations_for(version: str) -> dict[str, Operation]:
-    return {op.name: op for op in OPERATIONS if version in op.versions}
-
-
-_BY_VERSION = {version: operations_for(version) for version in VERSIONS}
+    return _BY_VERSION[version]
 
 
 def lookup(version: str, name: str) -> Operation:

@@ -17,7 +17,7 @@ from twoco import auth
 from twoco.clock import Clock
 from twoco.errors import ApiError
 from twoco.ids import ReferenceGenerator, new_session_id
-from twoco.model import CUSTOMER, END_USER_FIELDS, PRODUCT
+from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
 from twoco.store import DuplicateKey, SqlStore
 from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
@@ -26,7 +26,7 @@ from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, norm
 # Enabled/Trial are derived from subscriptions. ExistingCards (payment data) is not kept.
 CUSTOMER_DATA_FIELDS = tuple(
     name
-    for name in CUSTOMER.field_names
+    for name in CUSTOMER_V6.field_names
     if name not in ("AvangateCustomerReference", "ExistingCards", "Enabled", "Trial")
 )
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
@@ -37,7 +37,12 @@ _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few 
 class Settings:
     login_window: int = 300  # seconds a login date may differ from the server clock
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
-    accepted_algorithms: tuple[str, ...] = ("md5", "sha256", "sha3-256")
+    allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
+
+    def accepted_algorithms(self, version: str) -> tuple[str, ...]:
+        if version == "4.0" or self.allow_md5_on_v6:
+            return ("md5", "sha256", "sha3-256")
+        return ("sha256", "sha3-256")
 
 
 class Service:
@@ -66,11 +71,20 @@ class Service:
     # --- authentication -------------------------------------------------------------
 
     def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
+        merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo)
+        session_id = new_session_id()
+        now = self.clock.now()
+        self.store.add_session(auth.hash_session_id(session_id), merchant_id, now + self.settings.session_ttl, now)
+        return session_id
+
+    def authenticate(self, version: str, merchant_code: str, date: str, hash: str, algo: str | None) -> int:
+        """The merchant whose secret key signed ``date``: for login, and for each REST request."""
         algorithm = (algo or "md5").lower()
-        if algorithm not in self.settings.accepted_algorithms:
-            raise ApiError(
-                "UNSUPPORTED_HASH_ALGORITHM", algo=algorithm[:20], accepted=", ".join(self.settings.accepted_algorithms)
-            )
+        accepted = self.settings.accepted_algorithms(version)
+        if algorithm not in accepted:
+            if algorithm == "md5":
+                raise ApiError("MD5_RETIRED", version=version)
+            raise ApiError("UNSUPPORTED_HASH_ALGORITHM", algo=algorithm[:20], accepted=", ".join(accepted))
         when = auth.parse_login_date(date)
         if when is None:
             raise ApiError("INVALID_LOGIN_DATE")
@@ -79,16 +93,13 @@ class Service:
         expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
         if not auth.hashes_equal(expected, hash) or merchant is None:
             raise ApiError("AUTHENTICATION_FAILED")
-        now = self.clock.now()
-        if abs(when.timestamp() - now) > self.settings.login_window:
+        if abs(when.timestamp() - self.clock.now()) > self.settings.login_window:
             raise ApiError(
                 "LOGIN_DATE_OUT_OF_RANGE",
                 window=self.settings.login_window,
                 now=self.clock.now_datetime().strftime(auth.DATE_FORMAT),
             )
-        session_id = new_session_id()
-        self.store.add_session(auth.hash_session_id(session_id), merchant.id, now + self.settings.session_ttl, now)
-        return session_id
+        return merchant.id
 
     def merchant_for_session(self, session_id: object) -> int:
         """The merchant a live session belongs to; the session TTL is fixed from login, not sliding."""
@@ -122,7 +133,10 @@ class Service:
                 return reference
         raise ApiError("INTERNAL_ERROR")
 
-    def get_customer(self, caller: Caller, reference: int | None, external: str | None) -> dict[str, object]:
+    def get_customer(
+        self, caller: Caller, reference: int | None, external: str | None, include_payment_data: bool | None = None
+    ) -> dict[str, object]:
+        """``include_payment_data`` (6.0) changes nothing: twoco keeps no payment data."""
         with self.store.transaction(write=False):
             return self._customer_view(caller.merchant_id, self._find_customer(caller.merchant_id, reference, external))
 
@@ -188,7 +202,7 @@ class Service:
         expiration date, or lifetime), and in trial when every active subscription is a trial.
         """
         active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
-        view: dict[str, object] = {name: row.get(name) for name in CUSTOMER.field_names}
+        view: dict[str, object] = {name: row.get(name) for name in CUSTOMER_V6.field_names}
         view["ExistingCards"] = []
         view["Enabled"] = active > 0
         view["Trial"] = active > 0 and trials == active

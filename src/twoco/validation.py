@@ -23,6 +23,7 @@ END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
@@ -65,10 +66,26 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
 
 def normalise_customer(record: dict[str, object]) -> None:
     normalise_person("", record, CUSTOMER_REQUIRED)
+    normalise_credit(record.get("Credit"))  # type: ignore[arg-type]
     fiscal_code = record.get("FiscalCode")
     company = record.get("Company")
     if fiscal_code and not (isinstance(company, str) and company.strip()):
         raise ApiError("FISCAL_CODE_REQUIRES_COMPANY", field="FiscalCode")
+
+
+def normalise_credit(credit: dict[str, object] | None) -> None:
+    """API 6.0's Customer.Credit: non-negative amounts and a three-letter currency code."""
+    if credit is None:
+        return
+    for name in ("Limit", "Remaining"):
+        amount = credit.get(name)
+        if isinstance(amount, float) and (amount < 0 or amount > 1e15):
+            raise ApiError("INVALID_FIELD_VALUE", field=f"Credit.{name}", reason="must be between 0 and 10^15")
+    currency = credit.get("Currency")
+    if isinstance(currency, str):
+        credit["Currency"] = currency = currency.strip().upper()
+        if not _CURRENCY.fullmatch(currency):
+            raise ApiError("INVALID_FIELD_VALUE", field="Credit.Currency", reason="must be an ISO 4217 code like EUR")
 
 
 def normalise_end_user(record: dict[str, object], prefix: str = "EndUser.") -> None:

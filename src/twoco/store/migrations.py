@@ -84,4 +84,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX subscriptions_by_customer ON subscriptions (customer_reference)",
         "CREATE INDEX sessions_by_expiry ON sessions (expires_at)",
     ),
+    # 2: API 6.0's Customer.Credit.
+    (
+        "ALTER TABLE customers ADD COLUMN credit_limit DOUBLE PRECISION",
+        "ALTER TABLE customers ADD COLUMN credit_remaining DOUBLE PRECISION",
+        "ALTER TABLE customers ADD COLUMN credit_currency TEXT",
+    ),
 )

@@ -56,6 +56,7 @@ CUSTOMER_COLUMNS = _columns(
     "LastName:last_name Company:company FiscalCode:fiscal_code Address1:address1 Address2:address2 City:city "
     "State:state Zip:zip CountryCode:country_code Phone:phone Fax:fax Email:email Language:language"
 )
+CREDIT_COLUMNS = _columns("Limit:credit_limit Remaining:credit_remaining Currency:credit_currency")
 END_USER_COLUMNS = {name: "end_user_" + CUSTOMER_COLUMNS[name] for name in END_USER_FIELDS}
 PRODUCT_COLUMNS = _columns(
     "ProductCode:product_code ProductId:product_id ProductName:product_name ProductVersion:product_version "
@@ -69,7 +70,7 @@ SUBSCRIPTION_COLUMNS = _columns(
 )
 _BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
 
-_CUSTOMER_SELECT = "SELECT " + ", ".join(CUSTOMER_COLUMNS.values()) + " FROM customers"
+_CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
 _SUBSCRIPTION_SELECT = (
     "SELECT "
     + ", ".join(
@@ -167,31 +168,32 @@ class SqlStore:
 
     # --- customers ------------------------------------------------------------------
 
-    def insert_customer(self, merchant_id: int, customer: Mapping[str, object]) -> None:
-        columns = ["merchant_id", *(CUSTOMER_COLUMNS[name] for name in customer)]
+    def insert_customer(self, merchant_id: int, customer: Mapping[str, Any]) -> None:
+        values = {"merchant_id": merchant_id, **_customer_columns(customer)}
         self._insert(
-            f"INSERT INTO customers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            (merchant_id, *customer.values()),
+            f"INSERT INTO customers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
         )
 
     def customer(self, merchant_id: int, reference: int) -> dict[str, object] | None:
         row = self._one(f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND reference = ?", (merchant_id, reference))
-        return dict(zip(CUSTOMER_COLUMNS, row)) if row else None
+        return _customer_record(row) if row else None
 
     def customer_by_external(self, merchant_id: int, external: str) -> dict[str, object] | None:
         row = self._one(
             f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND external_reference = ?", (merchant_id, external)
         )
-        return dict(zip(CUSTOMER_COLUMNS, row)) if row else None
+        return _customer_record(row) if row else None
 
-    def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, object]) -> None:
-        if not changes:
+    def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None:
+        columns = _customer_columns(changes)
+        if not columns:
             return
-        assignments = ", ".join(f"{CUSTOMER_COLUMNS[name]} = ?" for name in changes)
+        assignments = ", ".join(f"{column} = ?" for column in columns)
         try:
             self._run(
                 f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?",
-                (*changes.values(), merchant_id, reference),
+                (*columns.values(), merchant_id, reference),
             )
         except Exception as error:
             if self.dialect.is_unique_violation(error) is None:
@@ -257,6 +259,22 @@ class SqlStore:
             "UPDATE subscriptions SET customer_reference = ? WHERE merchant_id = ? AND reference = ?",
             (customer_reference, merchant_id, reference),
         )
+
+
+def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:
+    """Column values for the given Customer fields; Credit spreads over three columns."""
+    columns = {CUSTOMER_COLUMNS[name]: value for name, value in customer.items() if name != "Credit"}
+    if "Credit" in customer:
+        credit = customer["Credit"] or {}
+        columns.update({column: credit.get(name) for name, column in CREDIT_COLUMNS.items()})
+    return columns
+
+
+def _customer_record(row: tuple[Any, ...]) -> dict[str, object]:
+    record: dict[str, object] = dict(zip(CUSTOMER_COLUMNS, row))
+    credit = dict(zip(CREDIT_COLUMNS, row[len(CUSTOMER_COLUMNS) :]))
+    record["Credit"] = credit if any(value is not None for value in credit.values()) else None
+    return record
 
 
 def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:

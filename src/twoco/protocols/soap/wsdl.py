@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from xml.sax.saxutils import quoteattr
 
-from twoco.model import STRUCTS, Array, Scalar, Struct, WireType
+from twoco.model import Array, Scalar, Struct, WireType, declared_types
 from twoco.operations import operations_for
 
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -38,15 +38,6 @@ def xml_type(wire_type: WireType) -> str:
     return f"tns:{wire_type.name}"
 
 
-def _arrays(wire_type: WireType, found: dict[str, Array]) -> None:
-    if isinstance(wire_type, Array):
-        found.setdefault(wire_type.name, wire_type)
-        _arrays(wire_type.item, found)
-    elif isinstance(wire_type, Struct):
-        for field in wire_type.fields:
-            _arrays(field.type, found)
-
-
 def _struct_type(struct: Struct) -> str:
     elements = "".join(
         f'<xsd:element name="{f.name}" type="{xml_type(f.type)}" minOccurs="0" nillable="true"/>'
@@ -66,12 +57,8 @@ def _array_type(array: Array) -> str:
 @cache
 def _template(version: str) -> str:
     operations = operations_for(version).values()
-    arrays: dict[str, Array] = {}
-    for struct in STRUCTS:
-        _arrays(struct, arrays)
-    for op in operations:
-        _arrays(op.result, arrays)
-    types = "".join(_struct_type(s) for s in STRUCTS) + "".join(_array_type(a) for a in arrays.values())
+    structs, arrays = declared_types([t for op in operations for t in (op.result, *(p.type for p in op.params))])
+    types = "".join(map(_struct_type, structs)) + "".join(map(_array_type, arrays))
     body = f'<soap:body use="encoded" namespace="urn:order" encodingStyle="{SOAP_ENCODING}"/>'
     messages, port_ops, binding_ops = [], [], []
     for op in operations:
