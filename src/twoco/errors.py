@@ -44,6 +44,12 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         401,
         10008,
     ),
+    ErrorKind(
+        "AUTHENTICATION_ERROR",
+        "Authentication needed for this resource: {reason}",
+        401,
+        10009,
+    ),
     # Customers.
     ErrorKind(
         "CUSTOMER_REFERENCE_REQUIRED", "Give an AvangateCustomerReference or an ExternalCustomerReference.", 400, 11001
@@ -79,6 +85,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ),
     # The request itself.
     ErrorKind("MALFORMED_REQUEST", "Malformed request: {reason}", 400, -32700),
+    ErrorKind("INVALID_REQUEST", "Invalid JSON-RPC request: {reason}", 400, -32600),
     ErrorKind("UNKNOWN_OPERATION", "Unknown operation {operation!r}.", 404, -32601),
     ErrorKind("INVALID_PARAMETERS", "Invalid parameters for {operation}: {reason}", 400, -32602),
     # HTTP-level answers (JSON bodies) outside any operation.

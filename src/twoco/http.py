@@ -17,6 +17,9 @@ from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.operations import VERSIONS
 from twoco.protocols import Response
+from twoco.protocols.jsonrpc import JsonRpcAdapter
+from twoco.protocols.openapi import openapi_document
+from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import Service
@@ -54,6 +57,8 @@ class TwocoApp:
         self.service = service
         self.max_body = max_body
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
+        self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
+        self.rest = {"6.0": RestAdapter(service, "6.0")}
         self.control = ControlPlane(service) if control_plane else None
 
     def handle(self, request: Request) -> Response:
@@ -61,17 +66,35 @@ class TwocoApp:
         try:
             if path == SCHEMA_PATH:
                 return Response(200, SOAP_ENCODING_SCHEMA, "text/xml; charset=utf-8")
-            if path.startswith("/soap/"):
-                adapter = self.soap.get(path.removeprefix("/soap/"))
-                if adapter is not None:
-                    return self._soap(adapter, request)
-            elif path.startswith("/_twoco/") and self.control is not None:
+            protocol, _, rest = path[1:].partition("/")
+            version, _, subpath = rest.partition("/")
+            if protocol == "soap" and version in self.soap and not subpath:
+                return self._soap(self.soap[version], request)
+            if protocol == "rpc" and version in self.jsonrpc and not subpath:
+                return self._jsonrpc(self.jsonrpc[version], request)
+            if protocol == "rest" and version in self.rest:
+                return self._rest(self.rest[version], subpath, request)
+            if path.startswith("/_twoco/") and self.control is not None:
                 answer = self.control.handle(request.method, path.removeprefix("/_twoco/"), request.body)
                 if answer is not None:
                     return answer
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
             return error_response(error)
+
+    def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
+        if request.method != "POST":
+            raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
+        response, _outcome = adapter.handle(request.body, request.client)
+        return response
+
+    def _rest(self, adapter: RestAdapter, subpath: str, request: Request) -> Response:
+        if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
+            return Response(200, openapi_document(adapter.version), "application/json")
+        response, _outcome = adapter.handle(
+            request.method, subpath, request.query, request.headers, request.body, request.client
+        )
+        return response
 
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":

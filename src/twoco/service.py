@@ -65,7 +65,10 @@ class Service:
         if operation.needs_session:
             merchant_id = self.merchant_for_session(args[0])
             args = args[1:]
-        caller = Caller(version, protocol, merchant_id, client)
+        return self.invoke(operation, args, Caller(version, protocol, merchant_id, client))
+
+    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
+        """Run an operation's handler for an already authenticated caller."""
         return getattr(self, operation.handler)(caller, *args)
 
     # --- authentication -------------------------------------------------------------
@@ -162,6 +165,19 @@ class Service:
                     caller.merchant_id, end_user, customer_reference=current["AvangateCustomerReference"]
                 )
         return True
+
+    def customer_reference(self, caller: Caller, text: str) -> int:
+        """The internal reference of the customer ``text`` names, as REST paths do.
+
+        Digits name the customer with that AvangateCustomerReference if there is one;
+        otherwise, and for any other text, the customer with that ExternalCustomerReference.
+        """
+        with self.store.transaction(write=False):
+            if text.isascii() and text.isdigit() and len(text) <= 9:
+                found = self.store.customer(caller.merchant_id, int(text))
+                if found is not None:
+                    return int(found["AvangateCustomerReference"])
+            return int(self._find_customer(caller.merchant_id, None, text)["AvangateCustomerReference"])
 
     def _find_customer(
         self, merchant_id: int, reference: int | None, external: str | None, may_assign_external: bool = False

@@ -1,0 +1,65 @@
+"""JSON values checked against the model's types, for JSON-RPC and REST."""
+
+from __future__ import annotations
+
+import json
+
+from twoco.errors import ApiError
+from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+
+
+def _no_constants(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse(body: bytes) -> object:
+    """The decoded body, or MALFORMED_REQUEST (invalid UTF-8 or JSON, NaN, too deep, too long a number)."""
+    try:
+        return json.loads(body, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or "nested too deeply"
+        raise ApiError("MALFORMED_REQUEST", reason=f"not valid JSON ({reason[:100]})") from None
+
+
+def dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(value: object, wire_type: WireType) -> object:
+    """``value`` checked and converted to ``wire_type``; raises DecodeError with a path."""
+    if value is None:
+        return None
+    if isinstance(wire_type, Scalar):
+        return wire_type.from_json(value)
+    if isinstance(wire_type, Array):
+        if not isinstance(value, list):
+            raise DecodeError("expected an array")
+        items = []
+        for index, item in enumerate(value):
+            try:
+                items.append(decode(item, wire_type.item))
+            except DecodeError as error:
+                raise error.within(f"[{index}]") from None
+        return items
+    if not isinstance(value, dict):
+        raise DecodeError(f"expected a {wire_type.name} object")
+    record = {}
+    for name, item in value.items():
+        field = wire_type.by_name.get(name)
+        if field is None:
+            raise DecodeError(f"{wire_type.name} has no field {name[:60]!r}")
+        try:
+            record[name] = decode(item, field.type)
+        except DecodeError as error:
+            raise error.within(name) from None
+    return record
+
+
+def encode(value: object, wire_type: WireType) -> object:
+    """A result as JSON-ready data holding exactly the fields ``wire_type`` declares."""
+    if value is None or isinstance(wire_type, Scalar):
+        return value
+    if isinstance(wire_type, Array):
+        return [encode(item, wire_type.item) for item in value]  # type: ignore[attr-defined]
+    struct: Struct = wire_type
+    return {f.name: encode(value.get(f.name), f.type) for f in struct.fields}  # type: ignore[attr-defined]

@@ -1,0 +1,101 @@
+"""JSON-RPC 2.0 endpoint of one API version: positional parameters, batches, notifications."""
+
+from __future__ import annotations
+
+import logging
+
+from twoco.errors import ApiError
+from twoco.model import DecodeError
+from twoco.operations import lookup
+from twoco.protocols import Outcome, Response, json_codec
+from twoco.service import Service
+
+log = logging.getLogger("twoco.jsonrpc")
+
+JSON = "application/json"
+
+
+def error_object(error: ApiError) -> dict[str, object]:
+    return {"code": error.kind.rpc_code, "message": error.message, "data": {"error_code": error.code}}
+
+
+class JsonRpcAdapter:
+    def __init__(self, service: Service, version: str) -> None:
+        self.service = service
+        self.version = version
+        self.protocol = f"jsonrpc/{version}"
+
+    def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
+        outcome = Outcome(self.protocol)
+        try:
+            payload = json_codec.parse(body)
+        except ApiError as error:
+            outcome.error_code = error.code
+            return self._answer(self._error(None, error)), outcome
+        if isinstance(payload, list):
+            outcome.operation = "batch"
+            if not payload:
+                outcome.error_code = "INVALID_REQUEST"
+                return self._answer(self._error(None, ApiError("INVALID_REQUEST", reason="empty batch"))), outcome
+            answers = [answer for item in payload if (answer := self._one(item, client, outcome)) is not None]
+            return self._answer(answers or None), outcome
+        return self._answer(self._one(payload, client, outcome)), outcome
+
+    def _one(self, request: object, client: str, outcome: Outcome) -> dict[str, object] | None:
+        """The answer to one request object, or None for a notification."""
+        if not isinstance(request, dict):
+            return self._fail(None, ApiError("INVALID_REQUEST", reason="a request must be an object"), outcome)
+        request_id = request.get("id")
+        if not (request_id is None or isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool)):
+            return self._fail(None, ApiError("INVALID_REQUEST", reason="id must be a string, number or null"), outcome)
+        method, params = request.get("method"), request.get("params", [])
+        if request.get("jsonrpc") != "2.0":
+            return self._fail(request_id, ApiError("INVALID_REQUEST", reason='jsonrpc must be "2.0"'), outcome)
+        if not isinstance(method, str):
+            return self._fail(request_id, ApiError("INVALID_REQUEST", reason="method must be a string"), outcome)
+        outcome.operation = method[:100]
+        try:
+            operation = lookup(self.version, method)
+            if isinstance(params, dict):
+                raise ApiError(
+                    "INVALID_PARAMETERS", operation=method, reason="parameters go by position, in an array"
+                )
+            if not isinstance(params, list):
+                raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
+            wire_params = operation.wire_params
+            if len(params) > len(wire_params):
+                raise ApiError(
+                    "INVALID_PARAMETERS",
+                    operation=method,
+                    reason=f"takes at most {len(wire_params)} parameters, got {len(params)}",
+                )
+            args = []
+            for param, value in zip(wire_params, params):
+                try:
+                    args.append(json_codec.decode(value, param.type))
+                except DecodeError as error:
+                    raise ApiError("INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name)))
+            result = self.service.call(operation, args, "jsonrpc", self.version, client)
+        except ApiError as error:
+            return None if "id" not in request else self._fail(request_id, error, outcome)
+        except Exception:
+            log.exception("internal error in %s %s", self.protocol, method)
+            return None if "id" not in request else self._fail(request_id, ApiError("INTERNAL_ERROR"), outcome)
+        if "id" not in request:
+            return None
+        return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}
+
+    def _fail(self, request_id: object, error: ApiError, outcome: Outcome) -> dict[str, object]:
+        outcome.error_code = error.code
+        return self._error(request_id, error)
+
+    @staticmethod
+    def _error(request_id: object, error: ApiError) -> dict[str, object]:
+        return {"jsonrpc": "2.0", "id": request_id, "error": error_object(error)}
+
+    @staticmethod
+    def _answer(payload: object) -> Response:
+        # Errors travel inside a 200 answer; a batch of only notifications gets 204 and no body.
+        if payload is None:
+            return Response(204, b"", JSON)
+        return Response(200, json_codec.dumps(payload), JSON)

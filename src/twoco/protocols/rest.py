@@ -1,0 +1,138 @@
+"""REST 6.0: routes derived from the registry, stateless authentication per request.
+
+Every request carries ``X-Avangate-Authentication: code="…" date="…" hash="…" algo="…"``
+(no ``algo`` means MD5, as older clients send it). Parameters come from the route: ``{Name}``
+path segments, the JSON body for an object parameter, the query string for the rest
+(names matched case-insensitively). ``{CReference}`` names a customer by either reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote
+
+from twoco.errors import ApiError
+from twoco.model import DecodeError, Scalar, Struct
+from twoco.operations import Caller, Operation, operations_for
+from twoco.protocols import Outcome, Response, json_codec
+from twoco.service import Service
+
+log = logging.getLogger("twoco.rest")
+
+AUTH_HEADER = "x-avangate-authentication"
+_AUTH_PAIR = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+CUSTOMER_PATH_REFERENCE = "CReference"
+
+
+@dataclass(frozen=True)
+class _Route:
+    operation: Operation
+    pattern: re.Pattern[str]
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path.strip("/")))
+    return re.compile(f"{regex}/?")
+
+
+def parse_auth_header(value: str) -> dict[str, str]:
+    return {key.lower(): text for key, text in _AUTH_PAIR.findall(value)}
+
+
+class RestAdapter:
+    def __init__(self, service: Service, version: str = "6.0") -> None:
+        self.service = service
+        self.version = version
+        self.protocol = f"rest/{version}"
+        self.routes = [
+            _Route(op, _compile(op.route.path)) for op in operations_for(version).values() if op.route is not None
+        ]
+
+    def handle(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
+    ) -> tuple[Response, Outcome]:
+        outcome = Outcome(self.protocol)
+        try:
+            route, values = self._match(method, path.strip("/"))
+            outcome.operation = route.operation.name
+            caller = Caller(self.version, "rest", self._authenticate(headers), client)
+            args = self._arguments(route.operation, caller, values, query, body)
+            result = self.service.invoke(route.operation, args, caller)
+            return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json"), outcome
+        except ApiError as error:
+            outcome.error_code = error.code
+            return _error(error), outcome
+        except Exception:
+            log.exception("internal error in %s %s %s", self.protocol, method, outcome.operation)
+            outcome.error_code = "INTERNAL_ERROR"
+            return _error(ApiError("INTERNAL_ERROR")), outcome
+
+    def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
+        allowed = []
+        for route in self.routes:
+            found = route.pattern.fullmatch(path)
+            if found:
+                if route.operation.route.method == method:  # type: ignore[union-attr]
+                    return route, {k: unquote(v) for k, v in found.groupdict().items()}
+                allowed.append(route.operation.route.method)  # type: ignore[union-attr]
+        if allowed:
+            raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(sorted(set(allowed))))
+        raise ApiError("ENDPOINT_NOT_FOUND", path=f"/rest/{self.version}/{path}"[:200])
+
+    def _authenticate(self, headers: dict[str, str]) -> int:
+        fields = parse_auth_header(headers.get(AUTH_HEADER, ""))
+        if not all(fields.get(key) for key in ("code", "date", "hash")):
+            raise ApiError(
+                "AUTHENTICATION_ERROR",
+                reason='send X-Avangate-Authentication: code="…" date="…" hash="…" algo="sha256"',
+            )
+        try:
+            return self.service.authenticate(
+                self.version, fields["code"], fields["date"], fields["hash"], fields.get("algo")
+            )
+        except ApiError as error:
+            raise ApiError("AUTHENTICATION_ERROR", reason=error.message) from None
+
+    def _arguments(
+        self, operation: Operation, caller: Caller, path_values: dict[str, str], query: str, body: bytes
+    ) -> list[object]:
+        queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+        args: list[object] = []
+        for param in operation.params:
+            try:
+                if param.name in path_values:
+                    value = param.type.from_text(path_values[param.name])  # type: ignore[union-attr]
+                elif isinstance(param.type, Struct):
+                    value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type)
+                else:
+                    text = queried.get(param.name.lower(), "")
+                    value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
+            except DecodeError as error:
+                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+            if value is None and param.required:
+                where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
+                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{param.name} is required in {where}")
+            args.append(value)
+        if CUSTOMER_PATH_REFERENCE in path_values:
+            self._bind_customer(operation, caller, path_values[CUSTOMER_PATH_REFERENCE], args)
+        return args
+
+    def _bind_customer(self, operation: Operation, caller: Caller, text: str, args: list[object]) -> None:
+        """Put the customer the path names where the operation expects it."""
+        reference = self.service.customer_reference(caller, text)
+        first = operation.params[0]
+        if isinstance(first.type, Struct):  # an update: the Customer object names its customer
+            customer = dict(args[0])  # type: ignore[call-overload]
+            if customer.get("AvangateCustomerReference") not in (None, 0, reference):
+                raise ApiError("CUSTOMER_REFERENCE_MISMATCH")
+            customer["AvangateCustomerReference"] = reference
+            args[0] = customer
+        else:
+            args[0] = reference
+
+
+def _error(error: ApiError) -> Response:
+    payload = {"error_code": error.code, "message": error.message}
+    return Response(error.kind.http_status, json_codec.dumps(payload), "application/json")
