@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 from lxml import etree
 
@@ -210,6 +211,8 @@ def test_http_level_errors_are_json(server) -> None:
     not_found = server.get("/nothing/here")
     assert (not_found.status_code, not_found.json()["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
     get_endpoint = server.get("/soap/4.0/")
-    assert (get_endpoint.status_code, get_endpoint.json()["error_code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert (get_endpoint.status_code, get_endpoint.json()["error_code"]) == (400, "MALFORMED_REQUEST")
+    put_endpoint = httpx.put(server.base_url + "/soap/4.0/")
+    assert (put_endpoint.status_code, put_endpoint.headers["allow"]) == (405, "GET, HEAD, POST")
     too_large = post_soap(server, b"x" * (1024 * 1024 + 1))
     assert (too_large.status_code, too_large.json()["error_code"]) == (413, "REQUEST_TOO_LARGE")

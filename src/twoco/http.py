@@ -7,7 +7,6 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,7 @@ from urllib.parse import parse_qs
 from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.operations import VERSIONS
-from twoco.protocols import Response
+from twoco.protocols import Response, error_response
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
@@ -42,14 +41,6 @@ class Request:
     @property
     def base_url(self) -> str:
         return f"{self.scheme}://{self.headers.get('host', 'localhost')}"
-
-
-def json_response(status: int, payload: object) -> Response:
-    return Response(status, json.dumps(payload).encode(), "application/json")
-
-
-def error_response(error: ApiError) -> Response:
-    return json_response(error.kind.http_status, {"error_code": error.code, "message": error.message})
 
 
 class TwocoApp:
@@ -103,7 +94,9 @@ class TwocoApp:
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)
-        raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST, or GET ?wsdl")
+        if request.method in ("GET", "HEAD"):
+            raise ApiError("MALFORMED_REQUEST", reason="GET serves the WSDL only with ?wsdl; SOAP calls are POSTed")
+        raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="GET, HEAD, POST")
 
     # --- ASGI -----------------------------------------------------------------------
 

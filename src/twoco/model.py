@@ -10,7 +10,11 @@ keyed by the documented field names, and ``list``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 class DecodeError(ValueError):
@@ -35,37 +39,31 @@ class Scalar:
         if self.name == "string":
             return text
         if self.name == "int":
-            try:
-                return _int32(int(text))
-            except ValueError:
-                raise DecodeError(f"expected an integer, got {text[:40]!r}") from None
+            if not _INTEGER.fullmatch(text):
+                raise DecodeError(f"expected an integer, got {text[:40]!r}")
+            return _int32(int(text))
         if self.name == "boolean":
             if text in ("true", "1"):
                 return True
             if text in ("false", "0"):
                 return False
             raise DecodeError(f"expected a boolean (true/false), got {text[:40]!r}")
-        try:
-            number = float(text)
-        except ValueError:
-            raise DecodeError(f"expected a number, got {text[:40]!r}") from None
+        if not _NUMBER.fullmatch(text):
+            raise DecodeError(f"expected a number, got {text[:40]!r}")
+        number = float(text)
         if not math.isfinite(number):
             raise DecodeError("expected a finite number")
         return number
 
     def from_json(self, value: object) -> object:
-        """Check a decoded JSON value; numeric strings pass as integers, as PHP clients send them."""
+        """Check a decoded JSON value: JSON types are strict (no numbers in strings)."""
         if self.name == "string":
             if isinstance(value, str):
                 return value
             raise DecodeError(f"expected a string, got {_json_kind(value)}")
         if self.name == "int":
-            if isinstance(value, bool):
-                raise DecodeError("expected an integer, got a boolean")
-            if isinstance(value, int):
+            if isinstance(value, int) and not isinstance(value, bool):
                 return _int32(value)
-            if isinstance(value, str):
-                return self.from_text(value)
             raise DecodeError(f"expected an integer, got {_json_kind(value)}")
         if self.name == "boolean":
             if isinstance(value, bool):

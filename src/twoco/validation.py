@@ -20,10 +20,17 @@ MAX_EMAIL = 254  # RFC 5321 path limit
 CUSTOMER_REQUIRED = ("FirstName", "LastName", "Address1", "City", "Zip", "CountryCode", "Email")
 END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
+# Pattern texts are shared with the OpenAPI document, which states the same rules.
+EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+CURRENCY_PATTERN = r"[A-Za-z]{3}"
+MAX_AMOUNT = 1e15
+
+_EMAIL = re.compile(EMAIL_PATTERN)
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_ISO_DATE = re.compile(DATE_PATTERN)
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
@@ -79,13 +86,13 @@ def normalise_credit(credit: dict[str, object] | None) -> None:
         return
     for name in ("Limit", "Remaining"):
         amount = credit.get(name)
-        if isinstance(amount, float) and (amount < 0 or amount > 1e15):
+        if isinstance(amount, float) and not 0 <= amount <= MAX_AMOUNT:
             raise ApiError("INVALID_FIELD_VALUE", field=f"Credit.{name}", reason="must be between 0 and 10^15")
     currency = credit.get("Currency")
     if isinstance(currency, str):
-        credit["Currency"] = currency = currency.strip().upper()
-        if not _CURRENCY.fullmatch(currency):
+        if not _CURRENCY.fullmatch(currency.strip()):
             raise ApiError("INVALID_FIELD_VALUE", field="Credit.Currency", reason="must be an ISO 4217 code like EUR")
+        credit["Currency"] = currency.strip().upper()
 
 
 def normalise_end_user(record: dict[str, object], prefix: str = "EndUser.") -> None:

@@ -6,7 +6,10 @@ An adapter knows a wire format, not the business rules; everything it calls is i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from twoco.errors import ApiError
 
 
 @dataclass
@@ -24,3 +27,10 @@ class Outcome:
     protocol: str
     operation: str = ""
     error_code: str = ""
+
+
+def error_response(error: ApiError) -> Response:
+    """An error as HTTP status + JSON body, as REST and every non-SOAP endpoint answer."""
+    body = json.dumps({"error_code": error.code, "message": error.message}).encode()
+    headers = [("allow", str(error.details["allowed"]))] if error.code == "METHOD_NOT_ALLOWED" else []
+    return Response(error.kind.http_status, body, "application/json", headers)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote
 from twoco.errors import ApiError
 from twoco.model import DecodeError, Scalar, Struct
 from twoco.operations import Caller, Operation, operations_for
-from twoco.protocols import Outcome, Response, json_codec
+from twoco.protocols import Outcome, Response, error_response, json_codec
 from twoco.service import Service
 
 log = logging.getLogger("twoco.rest")
@@ -63,11 +63,11 @@ class RestAdapter:
             return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json"), outcome
         except ApiError as error:
             outcome.error_code = error.code
-            return _error(error), outcome
+            return error_response(error), outcome
         except Exception:
             log.exception("internal error in %s %s %s", self.protocol, method, outcome.operation)
             outcome.error_code = "INTERNAL_ERROR"
-            return _error(ApiError("INTERNAL_ERROR")), outcome
+            return error_response(ApiError("INTERNAL_ERROR")), outcome
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
         allowed = []
@@ -131,8 +131,3 @@ class RestAdapter:
             args[0] = customer
         else:
             args[0] = reference
-
-
-def _error(error: ApiError) -> Response:
-    payload = {"error_code": error.code, "message": error.message}
-    return Response(error.kind.http_status, json_codec.dumps(payload), "application/json")
