@@ -64,6 +64,8 @@ class Scalar:
         if self.name == "int":
             if isinstance(value, int) and not isinstance(value, bool):
                 return _int32(value)
+            if isinstance(value, float) and value.is_integer():  # JSON: 5.0 is the integer 5
+                return _int32(int(value))
             raise DecodeError(f"expected an integer, got {_json_kind(value)}")
         if self.name == "boolean":
             if isinstance(value, bool):

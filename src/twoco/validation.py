@@ -56,17 +56,16 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
     require(prefix, record, required)
     country = record.get("CountryCode")
     if isinstance(country, str):
-        record["CountryCode"] = country = country.strip().lower()
+        record["CountryCode"] = country = country.lower()
         if country not in COUNTRY_CODES:
             raise ApiError("INVALID_COUNTRY_CODE", field=prefix + "CountryCode", value=country)
     language = record.get("Language")
-    if isinstance(language, str) and language.strip():
-        record["Language"] = language = language.strip().lower()
+    if isinstance(language, str) and language:
+        record["Language"] = language = language.lower()
         if language not in LANGUAGE_CODES:
             raise ApiError("INVALID_LANGUAGE", field=prefix + "Language", value=language)
     email = record.get("Email")
     if isinstance(email, str):
-        record["Email"] = email = email.strip()
         if not _EMAIL.fullmatch(email):
             raise ApiError("INVALID_EMAIL", field=prefix + "Email", value=email)
 
@@ -90,9 +89,9 @@ def normalise_credit(credit: dict[str, object] | None) -> None:
             raise ApiError("INVALID_FIELD_VALUE", field=f"Credit.{name}", reason="must be between 0 and 10^15")
     currency = credit.get("Currency")
     if isinstance(currency, str):
-        if not _CURRENCY.fullmatch(currency.strip()):
+        if not _CURRENCY.fullmatch(currency):
             raise ApiError("INVALID_FIELD_VALUE", field="Credit.Currency", reason="must be an ISO 4217 code like EUR")
-        credit["Currency"] = currency.strip().upper()
+        credit["Currency"] = currency.upper()
 
 
 def normalise_end_user(record: dict[str, object], prefix: str = "EndUser.") -> None:

@@ -7,7 +7,20 @@ from functools import cache
 
 from twoco import __version__
 from twoco.errors import CATALOGUE
-from twoco.model import Array, Scalar, Struct, WireType, declared_types
+from twoco import validation as rules
+from twoco.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+from twoco.model import (
+    CUSTOMER,
+    CUSTOMER_V6,
+    END_USER,
+    INT,
+    SUBSCRIPTION,
+    Array,
+    Scalar,
+    Struct,
+    WireType,
+    declared_types,
+)
 from twoco.operations import operations_for
 from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
 
@@ -33,6 +46,114 @@ def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
     return {"anyOf": [reference, {"type": "null"}]} if nullable else reference
 
 
+# --- request bodies: the validation rules of twoco.validation, stated as JSON Schema ---------
+
+_C = rules.CONTROL_CHARACTERS
+NO_CONTROLS = {"pattern": f"^[^{_C}]*$"}
+NOT_BLANK_NO_CONTROLS = {"pattern": rf"^[^{_C}]*[^\s{_C}][^{_C}]*$"}
+INT32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
+
+
+def _any_case(codes: frozenset[str]) -> list[str]:
+    return sorted({variant for code in codes for variant in (code, code.upper(), code.title(), code[0] + code[1].upper())})
+
+
+def _text(name: str, required: bool = False) -> dict[str, object]:
+    """A text field: its length limit, no control characters, its own rule; never blank if required."""
+    if name == "CountryCode":
+        return {"enum": _any_case(COUNTRY_CODES) + ([] if required else [None])}
+    if name == "Language":
+        return {"enum": [*_any_case(LANGUAGE_CODES), "", None]}
+    limit = rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
+    if name == "Email":
+        pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s" + _C) + "$"}
+    else:
+        pattern = NOT_BLANK_NO_CONTROLS if required else NO_CONTROLS
+    return {"type": "string" if required else ["string", "null"], "maxLength": limit, **pattern}
+
+
+def _nullable(wire_schema: dict[str, object]) -> dict[str, object]:
+    return {"anyOf": [wire_schema, {"type": "null"}]}
+
+
+def _object(properties: dict[str, object], required: tuple[str, ...] = ()) -> dict[str, object]:
+    described: dict[str, object] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        described["required"] = list(required)
+    return described
+
+
+def _person(struct: Struct, required: tuple[str, ...], create: bool) -> dict[str, object]:
+    """Customer or EndUser input: on create the required fields must be there; on update they
+    may be left out (they keep their value) but never emptied."""
+    properties: dict[str, object] = {}
+    for f in struct.fields:
+        if f.name == "AvangateCustomerReference":
+            properties[f.name] = _nullable(INT32)
+        elif f.name == "Credit":
+            amount = _nullable({"type": "number", "minimum": 0, "maximum": rules.MAX_AMOUNT})
+            currency = {"type": ["string", "null"], "pattern": f"^{rules.CURRENCY_PATTERN}$"}
+            properties[f.name] = _nullable(_object({"Limit": amount, "Remaining": amount, "Currency": currency}))
+        elif isinstance(f.type, Scalar) and f.type.name == "string":
+            properties[f.name] = _text(f.name, f.name in required)
+        else:  # ExistingCards, Enabled, Trial: accepted and ignored
+            properties[f.name] = schema(f.type)
+    described = _object(properties, required if create else ())
+    if "FiscalCode" in properties:
+        described["if"] = {"properties": {"FiscalCode": {"type": "string", "minLength": 1}}, "required": ["FiscalCode"]}
+        described["then"] = {"properties": {"Company": {"type": "string", "pattern": r"\S"}}, "required": ["Company"]}
+    return described
+
+
+def _subscription_import() -> dict[str, object]:
+    date = {"type": "string", "format": "date", "pattern": f"^{rules.DATE_PATTERN}$"}
+    flag = {"type": ["boolean", "null"]}
+    product = _object(
+        {
+            "ProductCode": _text("ProductCode", required=True),
+            "ProductId": _nullable(INT32),
+            "ProductName": _text("ProductName"),
+            "ProductVersion": _text("ProductVersion"),
+            "ProductQuantity": _nullable({"type": "integer", "minimum": 1, "maximum": 99999}),
+            "PriceOptionCodes": {"type": ["array", "null"], "items": _text("PriceOptionCode")},
+        },
+        ("ProductCode",),
+    )
+    properties: dict[str, object] = {
+        "SubscriptionReference": {"type": ["string", "null"], "description": "ignored: twoco makes the reference"},
+        "StartDate": date,
+        "ExpirationDate": date,
+        "Product": product,
+        "EndUser": _person(END_USER, rules.END_USER_REQUIRED, create=True),
+        "AvangateCustomerReference": _nullable(INT32),
+        "ExternalCustomerReference": _text("ExternalCustomerReference"),
+        "ExternalSubscriptionReference": _text("ExternalSubscriptionReference", required=True),
+        "SKU": _text("SKU"),
+        "PartnerCode": _text("PartnerCode"),
+    }
+    for name in ("RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"):
+        properties[name] = flag
+    assert set(properties) == set(SUBSCRIPTION.field_names)
+    return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
+
+
+def _input_schemas(version: str) -> dict[str, dict[str, object]]:
+    """Request-body schemas by operation name."""
+    customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
+    return {
+        "createCustomer": _person(customer, rules.CUSTOMER_REQUIRED, create=True),
+        "updateCustomerInformation": _person(customer, rules.CUSTOMER_REQUIRED, create=False),
+        "addSubscription": _subscription_import(),
+        "updateSubscriptionEndUser": _person(END_USER, rules.END_USER_REQUIRED, create=False),
+    }
+
+
+def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
+    if isinstance(wire_type, Scalar) and wire_type.name == "string":
+        return _text(name)
+    return INT32 if wire_type == INT else schema(wire_type, False)
+
+
 def _struct_schema(struct: Struct) -> dict[str, object]:
     return {
         "type": "object",
@@ -50,6 +171,7 @@ def _document(version: str) -> bytes:
     operations = [op for op in operations_for(version).values() if op.route is not None]
     structs, _ = declared_types([t for op in operations for t in (op.result, *(p.type for p in op.params))])
     paths: dict[str, dict[str, object]] = {}
+    inputs = _input_schemas(version)
     for op in operations:
         route = op.route
         assert route is not None
@@ -59,16 +181,17 @@ def _document(version: str) -> bytes:
             if "{" + param.name + "}" in route.path:
                 parameters.append({"name": param.name, "in": "path", "required": True, "schema": schema(param.type, False)})
             elif isinstance(param.type, Struct):
-                body = {"required": True, **_json(schema(param.type, False))}
+                body = {"required": True, **_json(inputs[op.name])}
             elif not (param.name.endswith("CustomerReference") and CUSTOMER_PATH_REFERENCE in route.path):
-                parameters.append({"name": param.name, "in": "query", "required": param.required, "schema": schema(param.type, False)})
+                query_schema = _query_schema(param.type, param.name)
+                parameters.append({"name": param.name, "in": "query", "required": param.required, "schema": query_schema})
         if "{" + CUSTOMER_PATH_REFERENCE + "}" in route.path:
             parameters.insert(0, {
                 "name": CUSTOMER_PATH_REFERENCE,
                 "in": "path",
                 "required": True,
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
         responses: dict[str, object] = {"200": {"description": "Success", **_json(schema(op.result, False))}}
         for status in ERROR_STATUSES:

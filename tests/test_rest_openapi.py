@@ -1,0 +1,53 @@
+"""The REST flavour's OpenAPI document, and schemathesis run against it: it must find nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.clients import now_utc
+from tests.conftest import start_server, stop_server
+from twoco.auth import login_hash
+from twoco.store import open_store
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
+
+def test_openapi_document_lists_every_rest_operation(server) -> None:
+    document = server.get("/rest/6.0/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    operation_ids = {entry["operationId"] for path in document["paths"].values() for entry in path.values()}
+    assert operation_ids == {
+        "createCustomer", "getCustomerInformation", "updateCustomerInformation", "addSubscription",
+        "getSubscription", "getCustomerSubscriptions", "updateSubscriptionEndUser", "setSubscriptionCustomer",
+    }  # fmt: skip
+    assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
+    assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]
+
+
+def test_schemathesis_finds_nothing(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/st.sqlite3"
+    store = open_store(db)
+    store.migrate()
+    store.add_merchant("STMERCHANT", "st-secret", "2026-01-01T00:00:00+00:00")
+    store.close()
+    # A wide login window: the run's one signed header must stay valid for all of it.
+    server = start_server(tmp_path, db, "--login-window", "3600")
+    try:
+        date = now_utc()
+        digest = login_hash("st-secret", "STMERCHANT", date, "sha256")
+        env = {**os.environ, "TWOCO_REST_AUTH": f'code="STMERCHANT" date="{date}" hash="{digest}" algo="sha256"'}
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("st")), "--config-file", str(CONFIG), "run",
+                f"{server.base_url}/rest/6.0/openapi.json", "--url", f"{server.base_url}/rest/6.0",
+                "--max-examples", "30", "--seed", "20261125",
+            ],
+            capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        stop_server(server)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert "passed" in done.stdout or "Test cases" in done.stdout
