@@ -765,7 +765,7 @@ def test_add_subscription_returns_ten_upper_hex_and_fills_defaults(env: Env) -> 
     sent = subscription(
         owner,
         ExternalSubscriptionReference="IMPORT-1",
-        EndUser=end_user(CountryCode="RO", Language="RO", Email=" eu@example.ro "),
+        EndUser=end_user(CountryCode="RO", Language="RO", Email="eu@example.ro"),
     )
     reference = env.a("addSubscription", sent)
     assert isinstance(reference, str) and re.fullmatch(r"[0-9A-F]{10}", reference)
