@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the API server",
         formatter_class=_Formatter,
-        description="Serve SOAP 4.0 at /soap/4.0/ (WSDL at /soap/4.0/?wsdl) and the control plane at /_twoco/. "
+        description="Serve SOAP at /soap/4.0/ and /soap/6.0/ (WSDL: add ?wsdl), JSON-RPC at /rpc/4.0/ and /rpc/6.0/, "
+        "REST at /rest/6.0/ (OpenAPI: /rest/6.0/openapi.json) and the control plane at /_twoco/. "
         "The store's schema is created or upgraded first; a store with no merchant gets a demo merchant, "
         "whose code and secret key are printed.",
         epilog="example:\n  twoco serve --host 0.0.0.0 --port 8080 --db sqlite:////var/lib/twoco/twoco.sqlite3",
@@ -65,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("TWOCO_LOGIN_WINDOW") or Settings.login_window),
         metavar="SECONDS",
         help="how far a login's date may be from the server clock (also TWOCO_LOGIN_WINDOW)",
+    )
+    serve_parser.add_argument(
+        "--allow-md5-v6",
+        action="store_true",
+        default=os.environ.get("TWOCO_ALLOW_MD5_V6", "") not in ("", "0"),
+        help="accept MD5 login hashes on API 6.0 too, which 2Checkout retired (also TWOCO_ALLOW_MD5_V6=1)",
     )
     serve_parser.add_argument(
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
@@ -115,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 db=args.db,
-                settings=Settings(login_window=args.login_window),
+                settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
                 seed=args.seed,
             )
         elif args.command == "merchant":

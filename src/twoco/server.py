@@ -79,7 +79,9 @@ def serve(
             ),
             flush=True,
         )
-    print(f"SOAP 4.0 WSDL: {base_url}/soap/4.0/?wsdl", flush=True)
+    print(f"SOAP WSDL:  {base_url}/soap/4.0/?wsdl  and  {base_url}/soap/6.0/?wsdl", flush=True)
+    print(f"JSON-RPC:   {base_url}/rpc/4.0/  and  {base_url}/rpc/6.0/", flush=True)
+    print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     service = Service(store, Clock(), ReferenceGenerator(seed), settings)
     app = TwocoApp(service, max_body=max_body, control_plane=control_plane)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
