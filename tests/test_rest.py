@@ -1,0 +1,104 @@
+"""REST 6.0 specifics: signed requests, references in paths, statuses."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.clients import now_utc
+from tests.clients.api import RestApi
+from tests.conftest import start_server, stop_server
+from twoco.auth import login_hash
+
+CUSTOMER = {"FirstName": "Ada", "LastName": "L", "Address1": "1", "City": "London", "Zip": "N1", "CountryCode": "gb", "Email": "a@l.uk"}
+
+
+def signed(merchant, algo: str | None = "sha256", secret: str | None = None) -> dict[str, str]:
+    date = now_utc()
+    digest = login_hash(secret or merchant.secret, merchant.code, date, algo or "md5")
+    header = f'code="{merchant.code}" date="{date}" hash="{digest}"' + (f' algo="{algo}"' if algo else "")
+    return {"X-Avangate-Authentication": header}
+
+
+@pytest.fixture
+def rest(server, merchant):
+    client = RestApi(server.base_url, merchant.code, merchant.secret)
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Avangate-Authentication": "garbage"}, {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'}],
+)
+def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
+    answer = server.get("/rest/6.0/customers/1/", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["error_code"] == "AUTHENTICATION_ERROR"
+    assert "X-Avangate-Authentication" in answer.json()["message"]
+
+
+def test_bad_signatures_are_401_with_the_reason(server, merchant) -> None:
+    wrong_key = server.get("/rest/6.0/customers/1/", headers=signed(merchant, secret="wrong"))
+    assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "AUTHENTICATION_ERROR")
+    assert "wrong hash" in wrong_key.json()["message"]
+    no_algo = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo=None))  # MD5, as old clients sign
+    assert no_algo.status_code == 401 and "MD5" in no_algo.json()["message"]
+    sha3 = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo="sha3-256"))
+    assert (sha3.status_code, sha3.json()["error_code"]) == (404, "CUSTOMER_NOT_FOUND")
+
+
+def test_md5_is_accepted_when_allowed(tmp_path, merchant_factory) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/md5.sqlite3", "--allow-md5-v6")
+    try:
+        from twoco.store import open_store
+
+        store = open_store(server.db_url)
+        store.add_merchant("OLDCLIENT", "old-secret", "2026-01-01T00:00:00+00:00")
+        store.close()
+
+        class Old:
+            code, secret = "OLDCLIENT", "old-secret"
+
+        answer = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(Old, algo=None))
+        assert answer.status_code == 200 and isinstance(answer.json(), int)
+    finally:
+        stop_server(server)
+
+
+def test_customer_by_either_reference_in_the_path(rest) -> None:
+    reference = rest.request("POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "HotTalks1Customer123"})
+    by_internal = rest.request("GET", f"/customers/{reference}/")
+    assert rest.request("GET", "/customers/HotTalks1Customer123/") == by_internal
+    assert rest.request("GET", f"/customers/{reference}", {"includePaymentData": True}) == by_internal
+    numeric_external = rest.request("POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "42"})
+    assert rest.request("GET", "/customers/42/")["AvangateCustomerReference"] == numeric_external
+
+
+def test_update_through_the_path(rest) -> None:
+    reference = rest.request("POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "UP-1"})
+    assert rest.request("PUT", "/customers/UP-1/", {"UpdateEndUserSubscriptions": "false"}, {"City": "Leeds"}) is True
+    assert rest.request("GET", f"/customers/{reference}/")["City"] == "Leeds"
+    other = rest.request("POST", "/customers/", body=CUSTOMER)
+    with pytest.raises(Exception) as caught:
+        rest.request("PUT", "/customers/UP-1/", body={"AvangateCustomerReference": other, "City": "York"})
+    assert caught.value.code == "CUSTOMER_REFERENCE_MISMATCH"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        ("GET", "/rest/6.0/nowhere/", None, 404, "ENDPOINT_NOT_FOUND"),
+        ("DELETE", "/rest/6.0/customers/1/", None, 405, "METHOD_NOT_ALLOWED"),
+        ("POST", "/rest/6.0/customers/", b"{not json", 400, "MALFORMED_REQUEST"),
+        ("POST", "/rest/6.0/customers/", b"[1, 2]", 400, "INVALID_PARAMETERS"),
+        ("POST", "/rest/6.0/customers/", b"", 400, "INVALID_PARAMETERS"),
+        ("GET", "/rest/6.0/subscriptions/?AvangateCustomerReference=abc", None, 400, "INVALID_PARAMETERS"),
+        ("PUT", "/rest/6.0/customers/1/?UpdateEndUserSubscriptions=maybe", b"{}", 400, "INVALID_PARAMETERS"),
+    ],
+)
+def test_error_statuses(server, merchant, method, path, body, status, code) -> None:
+    answer = httpx.request(method, server.base_url + path, content=body, headers=signed(merchant), timeout=30)
+    assert (answer.status_code, answer.json()["error_code"]) == (status, code)
+    if status == 405:
+        assert answer.headers["allow"] == "GET, PUT"
