@@ -149,7 +149,7 @@ class Service:
         changes = {name: customer[name] for name in CUSTOMER_DATA_FIELDS if name in customer}
         changes.pop("ExternalCustomerReference", None)
         with self.store.transaction():
-            current = self._find_customer(caller.merchant_id, reference, external, may_assign_external=True)
+            current = self._find_customer(caller.merchant_id, reference, external, lock=True, may_assign_external=True)
             if external and current["ExternalCustomerReference"] is None:
                 changes["ExternalCustomerReference"] = external
             merged = {**current, **changes}
@@ -180,12 +180,18 @@ class Service:
             return int(self._find_customer(caller.merchant_id, None, text)["AvangateCustomerReference"])
 
     def _find_customer(
-        self, merchant_id: int, reference: int | None, external: str | None, may_assign_external: bool = False
+        self,
+        merchant_id: int,
+        reference: int | None,
+        external: str | None,
+        lock: bool = False,
+        may_assign_external: bool = False,
     ) -> dict[str, Any]:
         """The customer both references name (0, '' and nil count as absent).
 
         When both are given they must name the same customer. On update, an external
-        reference that names no customer may be given to a customer that has none.
+        reference that names no customer may be given to a customer that has none. ``lock``
+        holds the customer's row until the transaction ends, for a change that follows.
         """
         reference = reference or None
         external = external or None
@@ -194,11 +200,11 @@ class Service:
         if external is not None:
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
-            found = self.store.customer_by_external(merchant_id, external)  # type: ignore[arg-type]
+            found = self.store.customer_by_external(merchant_id, external, lock)  # type: ignore[arg-type]
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
-        found = self.store.customer(merchant_id, reference)
+        found = self.store.customer(merchant_id, reference, lock)
         if found is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {reference}")
         if external is not None and found["ExternalCustomerReference"] != external:
@@ -266,7 +272,7 @@ class Service:
     def update_subscription_end_user(self, caller: Caller, reference: str, end_user: Mapping[str, Any]) -> bool:
         """Fields present replace the subscription's end-user data; absent ones keep theirs."""
         with self.store.transaction():
-            current = self._find_subscription(caller.merchant_id, reference)["EndUser"]
+            current = self._find_subscription(caller.merchant_id, reference, lock=True)["EndUser"]
             merged = {**current, **{name: end_user[name] for name in END_USER_FIELDS if name in end_user}}  # type: ignore[dict-item]
             normalise_end_user(merged)
             self.store.set_end_user(caller.merchant_id, merged, reference=reference)
@@ -276,13 +282,13 @@ class Service:
         self, caller: Caller, reference: str, customer_reference: int | None, external: str | None
     ) -> bool:
         with self.store.transaction():
-            self._find_subscription(caller.merchant_id, reference)
+            self._find_subscription(caller.merchant_id, reference, lock=True)
             owner = self._find_customer(caller.merchant_id, customer_reference, external)
             self.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
         return True
 
-    def _find_subscription(self, merchant_id: int, reference: str) -> dict[str, Any]:
-        found = self.store.subscription(merchant_id, reference) if len(reference) <= MAX_REFERENCE else None
+    def _find_subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
+        found = self.store.subscription(merchant_id, reference, lock) if len(reference) <= MAX_REFERENCE else None
         if found is None:
             raise ApiError("SUBSCRIPTION_NOT_FOUND", reference=reference[:MAX_REFERENCE])
         return found

@@ -1,7 +1,7 @@
 """Stores: where merchants, sessions, customers and subscriptions live.
 
-``open_store(url)`` picks the implementation from the URL: ``sqlite:///PATH`` (the
-default, embedded) or ``postgresql://…``.
+``open_store(url)`` picks the dialect from the URL: ``sqlite:///PATH`` (the default,
+embedded) or ``postgresql://…`` (psycopg 3); the queries are the same for both.
 """
 
 from __future__ import annotations
@@ -29,4 +29,11 @@ def open_store(url: str) -> SqlStore:
             return SqlStore(SqliteDialect(url, path))
         except OSError as error:
             raise StoreURLError(f"cannot create {path!r}: {error.strerror} (an absolute path takes four slashes: sqlite:////tmp/x.sqlite3)") from None
-    raise StoreURLError(f"unsupported store URL {url!r}: use sqlite:///PATH")
+    if url.startswith(("postgresql://", "postgres://")):
+        from twoco.store.postgres import PostgresDialect
+
+        try:
+            return SqlStore(PostgresDialect(url))
+        except Exception as error:  # psycopg.OperationalError and friends: say why, briefly
+            raise StoreURLError(f"cannot connect to PostgreSQL: {str(error).strip().splitlines()[0]}") from None
+    raise StoreURLError(f"unsupported store URL {url[:60]!r}: use sqlite:///PATH or postgresql://…")

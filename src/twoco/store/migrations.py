@@ -1,7 +1,8 @@
 """Versioned schema migrations, in SQL both SQLite and PostgreSQL accept.
 
 Append a new entry to change the schema; never edit one that has shipped. The store
-records the number of migrations applied in ``schema_version``.
+records the number of migrations applied in ``schema_version``. ``AUTOINCREMENT_KEY`` is
+replaced by each database's spelling of an auto-numbered primary key.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """
         CREATE TABLE merchants (
-            id INTEGER PRIMARY KEY,
+            id AUTOINCREMENT_KEY,
             code TEXT NOT NULL UNIQUE,
             secret_key TEXT NOT NULL,
             created_at TEXT NOT NULL

@@ -34,12 +34,19 @@ class Merchant:
 
 
 class Dialect(Protocol):
-    """What differs between databases: connections, transactions, errors."""
+    """What differs between databases: connections, transactions, locks, errors."""
 
     url: str
+    lock_clause: str  # appended to a SELECT of rows the transaction is about to change
+    autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]: ...  # a statement that may fail without ending the transaction
+
+    def lock_migrations(self, cursor: Any) -> None: ...
 
     def is_unique_violation(self, error: Exception) -> bool | None:
         """None when ``error`` is no unique violation; else whether it hit an external reference."""
@@ -108,7 +115,8 @@ class SqlStore:
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
         try:
-            self._run(sql, params)
+            with self.transaction(), self.dialect.savepoint():
+                self._run(sql, params)
         except Exception as error:
             external = self.dialect.is_unique_violation(error)
             if external is None:
@@ -127,10 +135,11 @@ class SqlStore:
     def migrate(self) -> int:
         """Apply the migrations this store lacks, in one transaction; returns the new version."""
         with self.transaction() as cursor:
+            self.dialect.lock_migrations(cursor)
             current = self.schema_version()
             for statements in MIGRATIONS[current:]:
                 for statement in statements:
-                    cursor.execute(statement)
+                    cursor.execute(statement.replace("AUTOINCREMENT_KEY", self.dialect.autoincrement_key))
             cursor.execute("DELETE FROM schema_version")
             cursor.execute("INSERT INTO schema_version (version) VALUES (?)", (len(MIGRATIONS),))
             return len(MIGRATIONS)
@@ -175,15 +184,22 @@ class SqlStore:
             tuple(values.values()),
         )
 
-    def customer(self, merchant_id: int, reference: int) -> dict[str, object] | None:
-        row = self._one(f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND reference = ?", (merchant_id, reference))
-        return _customer_record(row) if row else None
-
-    def customer_by_external(self, merchant_id: int, external: str) -> dict[str, object] | None:
+    def customer(self, merchant_id: int, reference: int, lock: bool = False) -> dict[str, object] | None:
+        """A customer by internal reference; ``lock`` holds its row until the transaction ends."""
         row = self._one(
-            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND external_reference = ?", (merchant_id, external)
+            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND reference = ?{self._lock(lock)}", (merchant_id, reference)
         )
         return _customer_record(row) if row else None
+
+    def customer_by_external(self, merchant_id: int, external: str, lock: bool = False) -> dict[str, object] | None:
+        row = self._one(
+            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND external_reference = ?{self._lock(lock)}",
+            (merchant_id, external),
+        )
+        return _customer_record(row) if row else None
+
+    def _lock(self, lock: bool) -> str:
+        return self.dialect.lock_clause if lock else ""
 
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None:
         columns = _customer_columns(changes)
@@ -227,8 +243,11 @@ class SqlStore:
             tuple(values.values()),
         )
 
-    def subscription(self, merchant_id: int, reference: str) -> dict[str, object] | None:
-        row = self._one(f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?", (merchant_id, reference))
+    def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, object] | None:
+        row = self._one(
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?{self._lock(lock)}",
+            (merchant_id, reference),
+        )
         return _subscription_record(row) if row else None
 
     def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:

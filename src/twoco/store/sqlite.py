@@ -19,6 +19,9 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 class SqliteDialect:
+    lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
+    autoincrement_key = "INTEGER PRIMARY KEY"
+
     def __init__(self, url: str, path: str) -> None:
         self.url = url
         self.path = path
@@ -65,6 +68,21 @@ class SqliteDialect:
             connection.commit()
         finally:
             self._local.depth = 0
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        connection = self._connection()
+        connection.execute("SAVEPOINT twoco_statement")
+        try:
+            yield
+        except BaseException:
+            connection.execute("ROLLBACK TO SAVEPOINT twoco_statement")
+            raise
+        finally:
+            connection.execute("RELEASE SAVEPOINT twoco_statement")
+
+    def lock_migrations(self, cursor: Any) -> None:
+        pass  # BEGIN IMMEDIATE serialises them already
 
     def is_unique_violation(self, error: Exception) -> bool | None:
         if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error):
