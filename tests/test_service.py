@@ -206,19 +206,19 @@ def test_login_accepts_md5_by_default_sha256_and_sha3_256(env: Env, algo: str | 
     expected = hmac.new(SECRET_A.encode(), auth.source_string(CODE_A, LOGIN_DATE), digest).hexdigest()
     assert auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, algo or "md5") == expected
     session_id = env.service.login(Caller("4.0", "test"), CODE_A, LOGIN_DATE, expected, algo)
-    assert env.service.merchant_for_session(session_id) == env.a.merchant_id
+    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
 
 
 def test_login_through_call_with_three_arguments(env: Env) -> None:
     digest = auth.login_hash(SECRET_B, CODE_B, LOGIN_DATE)
     session_id = env.service.call(lookup("4.0", "login"), [CODE_B, LOGIN_DATE, digest], "test", "4.0")
-    assert env.service.merchant_for_session(session_id) == env.b.merchant_id
+    assert env.service.merchant_for_session(session_id, "4.0") == env.b.merchant_id
 
 
 def test_login_accepts_upper_case_hex(env: Env) -> None:
     digest = auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, "sha256").upper()
     session_id = env.service.login(Caller("4.0", "test"), CODE_A, LOGIN_DATE, digest, "sha256")
-    assert env.service.merchant_for_session(session_id) == env.a.merchant_id
+    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
 
 
 def test_login_with_wrong_hash_fails(env: Env) -> None:
@@ -256,7 +256,7 @@ def test_login_date_301_seconds_away_is_out_of_range(env: Env, date: str) -> Non
 @pytest.mark.parametrize("date", ["2026-06-01 12:04:59", "2026-06-01 11:55:01", "2026-06-01 12:05:00"])
 def test_login_date_within_300_seconds_is_accepted(env: Env, date: str) -> None:
     session_id = env.login(CODE_A, SECRET_A, date)
-    assert env.service.merchant_for_session(session_id) == env.a.merchant_id
+    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
 
 
 @pytest.mark.parametrize("algo", ["sha1", "sha512", "hmac"])
@@ -324,8 +324,8 @@ def test_session_ttl_is_fixed_not_sliding(env: Env) -> None:
 
 
 def test_session_belongs_to_its_merchant(env: Env) -> None:
-    assert env.service.merchant_for_session(env.a.id) == env.a.merchant_id
-    assert env.service.merchant_for_session(env.b.id) == env.b.merchant_id
+    assert env.service.merchant_for_session(env.a.id, "4.0") == env.a.merchant_id
+    assert env.service.merchant_for_session(env.b.id, "4.0") == env.b.merchant_id
     assert env.a.merchant_id != env.b.merchant_id
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from twoco import __version__
 from twoco.server import add_merchant, prepare_store, serve
 from twoco.service import Settings
-from twoco.store import DEFAULT_URL, DuplicateKey, StoreURLError
+from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 
 _MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept MD5 login hashes on API 6.0 too, which 2Checkout retired (also TWOCO_ALLOW_MD5_V6=1)",
     )
     serve_parser.add_argument(
+        "--no-control-plane",
+        action="store_true",
+        help="turn off /_twoco/ (clock control and other sandbox tools; health stays) for production use",
+    )
+    serve_parser.add_argument(
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
     )
 
@@ -124,13 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 db=args.db,
                 settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
                 seed=args.seed,
+                control_plane=not args.no_control_plane,
             )
         elif args.command == "merchant":
             return _merchant(args)
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
-    except StoreURLError as error:
+    except (StoreURLError, SchemaTooNew) as error:
         print(f"twoco: {error}", file=sys.stderr)
         return 2
     return 0

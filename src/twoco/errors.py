@@ -89,7 +89,12 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("UNKNOWN_OPERATION", "Unknown operation {operation!r}.", 404, -32601),
     ErrorKind("INVALID_PARAMETERS", "Invalid parameters for {operation}: {reason}", 400, -32602),
     # HTTP-level answers (JSON bodies) outside any operation.
-    ErrorKind("ENDPOINT_NOT_FOUND", "Nothing is served at {path!r}; SOAP 4.0 lives at /soap/4.0/.", 404, -32601),
+    ErrorKind(
+        "ENDPOINT_NOT_FOUND",
+        "Nothing is served at {path!r}; the API lives at /soap/{{4.0,6.0}}/, /rpc/{{4.0,6.0}}/ and /rest/6.0/.",
+        404,
+        -32601,
+    ),
     ErrorKind("METHOD_NOT_ALLOWED", "{method} is not allowed here; use {allowed}.", 405, -32600),
     ErrorKind("REQUEST_TOO_LARGE", "The request body is larger than {limit} bytes.", 413, -32600),
     ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),

@@ -31,7 +31,7 @@ DEFAULT_MAX_BODY = 1024 * 1024
 @dataclass
 class Request:
     method: str
-    path: str
+    path: str  # as sent: percent-encoded
     query: str = ""
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
@@ -50,7 +50,7 @@ class TwocoApp:
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {"6.0": RestAdapter(service, "6.0")}
-        self.control = ControlPlane(service) if control_plane else None
+        self.control = ControlPlane(service, enabled=control_plane)
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
@@ -65,13 +65,16 @@ class TwocoApp:
                 return self._jsonrpc(self.jsonrpc[version], request)
             if protocol == "rest" and version in self.rest:
                 return self._rest(self.rest[version], subpath, request)
-            if path.startswith("/_twoco/") and self.control is not None:
+            if path.startswith("/_twoco/"):
                 answer = self.control.handle(request.method, path.removeprefix("/_twoco/"), request.body)
                 if answer is not None:
                     return answer
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
             return error_response(error)
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.path[:200])
+            return error_response(ApiError("INTERNAL_ERROR"))
 
     def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
         if request.method != "POST":
@@ -114,7 +117,7 @@ class TwocoApp:
             client = scope.get("client")
             request = Request(
                 scope["method"],
-                scope["path"],
+                scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
                 scope.get("query_string", b"").decode("latin-1"),
                 body,
                 headers,

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # no nested repeats: linear time
+_MAX_NUMBER_TEXT = 64  # longer "numbers" are refused before any parsing
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DecodeError(ValueError):
@@ -34,10 +36,12 @@ class Scalar:
     name: str  # the XML Schema type name, e.g. "int"
 
     def from_text(self, text: str) -> object:
-        """Decode the text of an XML element."""
-        text = text.strip() if self.name != "string" else text
+        """Decode the text of an XML element (or a query-string value)."""
         if self.name == "string":
             return text
+        text = text.strip()
+        if len(text) > _MAX_NUMBER_TEXT:
+            raise DecodeError(f"too long for a {self.name}: {len(text)} characters")
         if self.name == "int":
             if not _INTEGER.fullmatch(text):
                 raise DecodeError(f"expected an integer, got {text[:40]!r}")
@@ -58,9 +62,11 @@ class Scalar:
     def from_json(self, value: object) -> object:
         """Check a decoded JSON value: JSON types are strict (no numbers in strings)."""
         if self.name == "string":
-            if isinstance(value, str):
-                return value
-            raise DecodeError(f"expected a string, got {_json_kind(value)}")
+            if not isinstance(value, str):
+                raise DecodeError(f"expected a string, got {_json_kind(value)}")
+            if _SURROGATE.search(value):
+                raise DecodeError("not valid Unicode (a lone surrogate)")
+            return value
         if self.name == "int":
             if isinstance(value, int) and not isinstance(value, bool):
                 return _int32(value)

@@ -152,13 +152,19 @@ def lookup(version: str, name: str) -> Operation:
         raise ApiError("UNKNOWN_OPERATION", operation=name[:100]) from None
 
 
+def check_count(op: Operation, count: int) -> None:
+    """INVALID_PARAMETERS when a call sends more positional parameters than ``op`` takes."""
+    params = op.wire_params
+    if count > len(params):
+        raise ApiError(
+            "INVALID_PARAMETERS", operation=op.name, reason=f"takes at most {len(params)} parameters, got {count}"
+        )
+
+
 def check_arity(op: Operation, args: Sequence[object]) -> list[object]:
     """Positional arguments padded with None for omitted optional ones, or INVALID_PARAMETERS."""
+    check_count(op, len(args))
     params = op.wire_params
-    if len(args) > len(params):
-        raise ApiError(
-            "INVALID_PARAMETERS", operation=op.name, reason=f"takes at most {len(params)} parameters, got {len(args)}"
-        )
     padded = list(args) + [None] * (len(params) - len(args))
     for param, value in zip(params, padded):
         if param.required and value is None:

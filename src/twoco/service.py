@@ -63,7 +63,7 @@ class Service:
         args = check_arity(operation, args)
         merchant_id = None
         if operation.needs_session:
-            merchant_id = self.merchant_for_session(args[0])
+            merchant_id = self.merchant_for_session(args[0], version)
             args = args[1:]
         return self.invoke(operation, args, Caller(version, protocol, merchant_id, client))
 
@@ -77,7 +77,8 @@ class Service:
         merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo)
         session_id = new_session_id()
         now = self.clock.now()
-        self.store.add_session(auth.hash_session_id(session_id), merchant_id, now + self.settings.session_ttl, now)
+        expires_at = now + self.settings.session_ttl
+        self.store.add_session(auth.hash_session_id(session_id), merchant_id, caller.version, expires_at, now)
         return session_id
 
     def authenticate(self, version: str, merchant_code: str, date: str, hash: str, algo: str | None) -> int:
@@ -104,14 +105,18 @@ class Service:
             )
         return merchant.id
 
-    def merchant_for_session(self, session_id: object) -> int:
-        """The merchant a live session belongs to; the session TTL is fixed from login, not sliding."""
+    def merchant_for_session(self, session_id: object, version: str) -> int:
+        """The merchant a live session belongs to; the session TTL is fixed from login, not sliding.
+
+        A session works on the API version it logged in on (on 4.0 and 6.0 alike it would
+        carry an MD5 login past 6.0's refusal of MD5).
+        """
         if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
             raise ApiError("INVALID_SESSION")
         session = self.store.session(auth.hash_session_id(session_id))
-        if session is None:
+        if session is None or session[1] != version:
             raise ApiError("INVALID_SESSION")
-        merchant_id, expires_at = session
+        merchant_id, _, expires_at = session
         if self.clock.now() >= expires_at:
             raise ApiError("SESSION_EXPIRED", ttl=self.settings.session_ttl)
         return merchant_id
@@ -152,6 +157,8 @@ class Service:
             current = self._find_customer(caller.merchant_id, reference, external, lock=True, may_assign_external=True)
             if external and current["ExternalCustomerReference"] is None:
                 changes["ExternalCustomerReference"] = external
+            if changes.get("Credit") and current["Credit"]:
+                changes["Credit"] = {**current["Credit"], **changes["Credit"]}
             merged = {**current, **changes}
             normalise_customer(merged)
             changed = {name: merged[name] for name in changes}

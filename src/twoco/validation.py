@@ -22,7 +22,8 @@ END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
 
 # Pattern texts are shared with the OpenAPI document, which states the same rules.
 EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
-CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# Control characters, and what XML cannot carry (surrogates, U+FFFE, U+FFFF), are refused in text.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 CURRENCY_PATTERN = r"[A-Za-z]{3}"
 MAX_AMOUNT = 1e15

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from twoco.errors import ApiError
 from twoco.model import Array, DecodeError, Scalar, Struct, WireType
@@ -12,17 +13,25 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is out of range")
+    return number
+
+
 def parse(body: bytes) -> object:
     """The decoded body, or MALFORMED_REQUEST (invalid UTF-8 or JSON, NaN, too deep, too long a number)."""
     try:
-        return json.loads(body, parse_constant=_no_constants)
+        return json.loads(body, parse_constant=_no_constants, parse_float=_finite)
     except (ValueError, RecursionError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or "nested too deeply"
         raise ApiError("MALFORMED_REQUEST", reason=f"not valid JSON ({reason[:100]})") from None
 
 
 def dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII output: a lone surrogate echoed back (say, in a JSON-RPC id) stays encodable.
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
 def decode(value: object, wire_type: WireType) -> object:

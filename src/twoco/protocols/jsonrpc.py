@@ -6,7 +6,7 @@ import logging
 
 from twoco.errors import ApiError
 from twoco.model import DecodeError
-from twoco.operations import lookup
+from twoco.operations import check_count, lookup
 from twoco.protocols import Outcome, Response, json_codec
 from twoco.service import Service
 
@@ -62,15 +62,9 @@ class JsonRpcAdapter:
                 )
             if not isinstance(params, list):
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
-            wire_params = operation.wire_params
-            if len(params) > len(wire_params):
-                raise ApiError(
-                    "INVALID_PARAMETERS",
-                    operation=method,
-                    reason=f"takes at most {len(wire_params)} parameters, got {len(params)}",
-                )
+            check_count(operation, len(params))
             args = []
-            for param, value in zip(wire_params, params):
+            for param, value in zip(operation.wire_params, params):
                 try:
                     args.append(json_codec.decode(value, param.type))
                 except DecodeError as error:

@@ -22,7 +22,8 @@ from twoco.service import Service
 log = logging.getLogger("twoco.rest")
 
 AUTH_HEADER = "x-avangate-authentication"
-_AUTH_PAIR = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+MAX_AUTH_HEADER = 1024
+_AUTH_PAIR = re.compile(r'\b(\w+)\s*=\s*"([^"]*)"')  # \b: a failed match costs linear time
 CUSTOMER_PATH_REFERENCE = "CReference"
 
 
@@ -38,6 +39,8 @@ def _compile(path: str) -> re.Pattern[str]:
 
 
 def parse_auth_header(value: str) -> dict[str, str]:
+    if len(value) > MAX_AUTH_HEADER:
+        return {}
     return {key.lower(): text for key, text in _AUTH_PAIR.findall(value)}
 
 
@@ -53,13 +56,15 @@ class RestAdapter:
     def handle(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
     ) -> tuple[Response, Outcome]:
+        """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
         outcome = Outcome(self.protocol)
         try:
             route, values = self._match(method, path.strip("/"))
             outcome.operation = route.operation.name
             caller = Caller(self.version, "rest", self._authenticate(headers), client)
-            args = self._arguments(route.operation, caller, values, query, body)
-            result = self.service.invoke(route.operation, args, caller)
+            with self.service.store.transaction():  # resolving {CReference} and the call: one transaction
+                args = self._arguments(route.operation, caller, values, query, body)
+                result = self.service.invoke(route.operation, args, caller)
             return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json"), outcome
         except ApiError as error:
             outcome.error_code = error.code

@@ -6,11 +6,11 @@ embedded) or ``postgresql://…`` (psycopg 3); the queries are the same for both
 
 from __future__ import annotations
 
-from twoco.store.sql import DuplicateKey, Merchant, SqlStore
+from twoco.store.sql import DuplicateKey, Merchant, SchemaTooNew, SqlStore
 
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 
-__all__ = ["DEFAULT_URL", "DuplicateKey", "Merchant", "SqlStore", "open_store"]
+__all__ = ["DEFAULT_URL", "DuplicateKey", "Merchant", "SchemaTooNew", "SqlStore", "StoreURLError", "open_store"]
 
 
 class StoreURLError(ValueError):

@@ -91,4 +91,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE customers ADD COLUMN credit_remaining DOUBLE PRECISION",
         "ALTER TABLE customers ADD COLUMN credit_currency TEXT",
     ),
+    # 3: a session belongs to the API version it logged in on.
+    ("ALTER TABLE sessions ADD COLUMN api_version TEXT NOT NULL DEFAULT '4.0'",),
 )

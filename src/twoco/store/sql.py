@@ -17,6 +17,13 @@ from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
 
 
+SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
+
+
+class SchemaTooNew(Exception):
+    """The store was upgraded by a newer twoco; this one must not touch it."""
+
+
 class DuplicateKey(Exception):
     """An insert hit a unique constraint; ``external`` tells whether it was the external reference."""
 
@@ -137,6 +144,11 @@ class SqlStore:
         with self.transaction() as cursor:
             self.dialect.lock_migrations(cursor)
             current = self.schema_version()
+            if current > len(MIGRATIONS):
+                raise SchemaTooNew(
+                    f"the store's schema is at version {current}, newer than this twoco knows ({len(MIGRATIONS)}):"
+                    " upgrade twoco"
+                )
             for statements in MIGRATIONS[current:]:
                 for statement in statements:
                     cursor.execute(statement.replace("AUTOINCREMENT_KEY", self.dialect.autoincrement_key))
@@ -161,19 +173,21 @@ class SqlStore:
 
     # --- sessions -------------------------------------------------------------------
 
-    def add_session(self, token_hash: str, merchant_id: int, expires_at: float, now: float) -> None:
+    def add_session(self, token_hash: str, merchant_id: int, version: str, expires_at: float, now: float) -> None:
         with self.transaction() as cursor:
-            # Expired sessions are swept as new ones arrive, so the table stays small.
-            cursor.execute("DELETE FROM sessions WHERE expires_at < ?", (now - 86400,))
+            # Sessions a day past expiry are swept as new ones arrive, so the table stays small.
+            cursor.execute("DELETE FROM sessions WHERE expires_at < ?", (now - SESSION_MEMORY,))
             cursor.execute(
-                "INSERT INTO sessions (token_hash, merchant_id, expires_at) VALUES (?, ?, ?)",
-                (token_hash, merchant_id, expires_at),
+                "INSERT INTO sessions (token_hash, merchant_id, api_version, expires_at) VALUES (?, ?, ?, ?)",
+                (token_hash, merchant_id, version, expires_at),
             )
 
-    def session(self, token_hash: str) -> tuple[int, float] | None:
-        """(merchant id, expiry time) of a session, or None."""
-        row = self._one("SELECT merchant_id, expires_at FROM sessions WHERE token_hash = ?", (token_hash,))
-        return (row[0], row[1]) if row else None
+    def session(self, token_hash: str) -> tuple[int, str, float] | None:
+        """(merchant id, API version, expiry time) of a session, or None."""
+        row = self._one(
+            "SELECT merchant_id, api_version, expires_at FROM sessions WHERE token_hash = ?", (token_hash,)
+        )
+        return (row[0], row[1], row[2]) if row else None
 
     # --- customers ------------------------------------------------------------------
 
@@ -258,20 +272,19 @@ class SqlStore:
         )
         return [_subscription_record(row) for row in cursor.fetchall()]
 
-    def set_end_user(self, merchant_id: int, end_user: Mapping[str, object], **where: object) -> int:
+    def set_end_user(self, merchant_id: int, end_user: Mapping[str, object], **where: object) -> None:
         """Overwrite the EndUser of the subscriptions matching ``where`` (one set-based UPDATE).
 
         ``where`` is ``reference=...`` for one subscription or ``customer_reference=...`` for all
-        of a customer's. Returns how many subscriptions changed.
+        of a customer's.
         """
         (column, value), = where.items()
         assert column in ("reference", "customer_reference")
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
-        cursor = self._run(
+        self._run(
             f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
             (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, value),
         )
-        return cursor.rowcount
 
     def move_subscription(self, merchant_id: int, reference: str, customer_reference: int) -> None:
         self._run(

@@ -61,11 +61,11 @@ class SqliteDialect:
         self._local.depth = 1
         try:
             yield cursor
-        except BaseException:
-            connection.rollback()
-            raise
-        else:
             connection.commit()
+        except BaseException:
+            if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
+                connection.rollback()
+            raise
         finally:
             self._local.depth = 0
 

@@ -6,7 +6,7 @@ import logging
 
 from twoco.errors import ApiError
 from twoco.model import DecodeError
-from twoco.operations import lookup
+from twoco.operations import check_count, lookup
 from twoco.protocols import Outcome, Response
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
@@ -32,15 +32,9 @@ class SoapAdapter:
             request = codec.parse_request(body)
             outcome.operation = request.operation[:100]
             operation = lookup(self.version, request.operation)
-            params = operation.wire_params
-            if len(request.params) > len(params):
-                raise ApiError(
-                    "INVALID_PARAMETERS",
-                    operation=operation.name,
-                    reason=f"takes at most {len(params)} parameters, got {len(request.params)}",
-                )
+            check_count(operation, len(request.params))
             args = []
-            for param, element in zip(params, request.params):
+            for param, element in zip(operation.wire_params, request.params):
                 try:
                     args.append(codec.decode_value(element, param.type, request.references))
                 except DecodeError as error:
