@@ -21,6 +21,23 @@ from twoco.store import SqlStore, open_store
 
 _merchant_numbers = itertools.count(1)
 
+# scripts/test starts a throwaway PostgreSQL cluster and names it here; then every test that
+# uses a store runs on SQLite and on PostgreSQL.
+POSTGRES_ADMIN_URL = os.environ.get("TWOCO_TEST_POSTGRES", "")
+STORE_KINDS = ["sqlite", "postgresql"] if POSTGRES_ADMIN_URL else ["sqlite"]
+
+
+def new_store_url(kind: str, tmp: Path) -> str:
+    """The URL of a new, empty store of the given kind."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/twoco-{secrets.token_hex(4)}.sqlite3"
+    import psycopg
+
+    name = f"twoco_test_{secrets.token_hex(6)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -78,10 +95,15 @@ def stop_server(server: Server) -> None:
         server.process.wait()
 
 
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("server")
-    running = start_server(tmp, os.environ.get("TWOCO_TEST_DB") or f"sqlite:///{tmp}/twoco.sqlite3")
+def server(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp(f"server-{store_kind}")
+    running = start_server(tmp, new_store_url(store_kind, tmp))
     yield running
     stop_server(running)
 

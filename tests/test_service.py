@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from twoco.ids import ReferenceGenerator
 from twoco.model import CUSTOMER, END_USER_FIELDS
 from twoco.operations import Caller, check_arity, lookup
 from twoco.service import Service, Settings
+from tests.conftest import new_store_url
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -60,7 +59,6 @@ class Env:
     service: Service
     store: SqlStore
     clock: FixedClock
-    db_path: Path
     a: Session
     b: Session
 
@@ -68,25 +66,25 @@ class Env:
         digest = auth.login_hash(secret, code, date, algo or "md5")
         return self.service.login(Caller("4.0", "test"), code, date, digest, algo)
 
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a raw query, straight from the database."""
+        with self.store.transaction(write=False) as cursor:
+            return [tuple(row) for row in cursor.execute(sql).fetchall()]
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of the customer and subscription tables, read with a connection of our own."""
-        with closing(sqlite3.connect(self.db_path)) as connection:
-            return {
-                table: connection.execute(f"SELECT * FROM {table} ORDER BY reference").fetchall()
-                for table in ("customers", "subscriptions")
-            }
+        """Every row of the customer and subscription tables."""
+        return {table: self.rows(f"SELECT * FROM {table} ORDER BY reference") for table in ("customers", "subscriptions")}
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    db_path = tmp_path / "t.sqlite3"
-    store = open_store(f"sqlite:///{db_path}")
+def env(tmp_path: Path, store_kind: str) -> Iterator[Env]:
+    store = open_store(new_store_url(store_kind, tmp_path))
     store.migrate()
     store.add_merchant(CODE_A, SECRET_A, "2026-01-01T00:00:00+00:00")
     store.add_merchant(CODE_B, SECRET_B, "2026-01-01T00:00:00+00:00")
     clock = FixedClock(NOW)
     service = Service(store, clock, ReferenceGenerator(seed=1), Settings())
-    environment = Env(service, store, clock, db_path, None, None)  # type: ignore[arg-type]
+    environment = Env(service, store, clock, None, None)  # type: ignore[arg-type]
     environment.a = Session(service, environment.login(CODE_A, SECRET_A), store.merchant(CODE_A).id)
     environment.b = Session(service, environment.login(CODE_B, SECRET_B), store.merchant(CODE_B).id)
     yield environment
@@ -270,8 +268,7 @@ def test_session_id_is_random_lower_hex_and_only_its_sha256_is_stored(env: Env) 
     session_id = env.login(CODE_A, SECRET_A)
     assert re.fullmatch(r"[0-9a-f]{32}", session_id)
     assert session_id not in (env.a.id, env.b.id)
-    with closing(sqlite3.connect(env.db_path)) as connection:
-        rows = connection.execute("SELECT token_hash, merchant_id, expires_at FROM sessions").fetchall()
+    rows = env.rows("SELECT token_hash, merchant_id, expires_at FROM sessions")
     assert len(rows) == 3  # the fixture's two logins and this one
     mine = [row for row in rows if row[0] == hashlib.sha256(session_id.encode()).hexdigest()]
     assert mine == [(hashlib.sha256(session_id.encode()).hexdigest(), env.a.merchant_id, NOW + 600)]
@@ -279,8 +276,10 @@ def test_session_id_is_random_lower_hex_and_only_its_sha256_is_stored(env: Env) 
         for value in row:
             assert session_id not in str(value)
             assert session_id.upper() not in str(value)
-    for file in env.db_path.parent.iterdir():  # the database and its WAL
-        assert session_id.encode() not in file.read_bytes()
+    if env.store.url.startswith("sqlite:///"):
+        database = Path(env.store.url.removeprefix("sqlite:///"))
+        for file in database.parent.iterdir():  # the database and its WAL
+            assert session_id.encode() not in file.read_bytes()
 
 
 # --- sessions -------------------------------------------------------------------------
@@ -391,8 +390,7 @@ def test_create_customer_rejects_invalid_country(env: Env, country: str) -> None
 def test_country_code_is_stored_lower_case(env: Env) -> None:
     reference = new_customer(env.a, CountryCode="US")
     assert get_customer(env.a, reference)["CountryCode"] == "us"
-    with closing(sqlite3.connect(env.db_path)) as connection:
-        assert connection.execute("SELECT country_code FROM customers").fetchall() == [("us",)]
+    assert env.rows("SELECT country_code FROM customers") == [("us",)]
 
 
 def test_language_is_lower_cased_and_checked(env: Env) -> None:

@@ -32,7 +32,8 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=os.environ.get("TWOCO_DB") or DEFAULT_URL,
         metavar="URL",
-        help="store URL: sqlite:///RELATIVE or sqlite:////ABSOLUTE path (also from the TWOCO_DB environment variable)",
+        help="store URL: sqlite:///RELATIVE or sqlite:////ABSOLUTE path, or postgresql://user:pass@host/db"
+        " (also from the TWOCO_DB environment variable)",
     )
 
 
