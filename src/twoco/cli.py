@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from twoco import __version__
-from twoco.server import add_merchant, prepare_store, serve
+from twoco.server import ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 
@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve_parser.add_argument("--port", type=int, default=8080, help="port to listen on")
+    serve_parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes (each has its own control-plane clock)",
+    )
     _add_db_option(serve_parser)
     serve_parser.add_argument(
         "--login-window",
@@ -124,14 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            serve(
-                host=args.host,
-                port=args.port,
+            if args.workers < 1 or (args.workers > 1 and args.seed is not None):
+                print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
+                return 2
+            options = ServeOptions(
                 db=args.db,
                 settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
             )
+            serve(options, host=args.host, port=args.port, workers=args.workers)
         elif args.command == "merchant":
             return _merchant(args)
         elif args.command == "db":

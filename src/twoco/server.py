@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import re
 import shlex
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import uvicorn
+import uvicorn.supervisors
 
 from twoco import __version__
 from twoco.clock import Clock
@@ -51,20 +56,44 @@ def try_it_lines(base_url: str, code: str, secret_key: str) -> list[str]:
     return [f"  curl '{base_url}/soap/4.0/?wsdl'", f"  php -r {shlex.quote(php)}"]
 
 
-def serve(
-    *,
-    host: str,
-    port: int,
-    db: str,
-    settings: Settings,
-    max_body: int = DEFAULT_MAX_BODY,
-    control_plane: bool = True,
-    seed: int | None = None,
-) -> None:
-    store = prepare_store(db)
+@dataclass(frozen=True)
+class ServeOptions:
+    """Everything a server process needs; handed to worker processes as JSON."""
+
+    db: str
+    settings: Settings = field(default_factory=Settings)
+    max_body: int = DEFAULT_MAX_BODY
+    control_plane: bool = True
+    seed: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeOptions:
+        values = json.loads(text)
+        return cls(**{**values, "settings": Settings(**values["settings"])})
+
+
+def build_app(options: ServeOptions) -> TwocoApp:
+    service = Service(open_store(options.db), Clock(), ReferenceGenerator(options.seed), options.settings)
+    return TwocoApp(service, max_body=options.max_body, control_plane=options.control_plane)
+
+
+def worker_app() -> TwocoApp:
+    """The app of one worker process of ``serve --workers N`` (uvicorn imports it by name)."""
+    return build_app(ServeOptions.from_json(os.environ[_OPTIONS_VARIABLE]))
+
+
+_OPTIONS_VARIABLE = "TWOCO_WORKER_OPTIONS"
+
+
+def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1) -> None:
+    """Upgrade the store, make sure it has a merchant, print where things are, and serve."""
+    store = prepare_store(options.db)
     display_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{display_host}:{port}"
-    print(f"twoco {__version__}: store {db}", flush=True)
+    print(f"twoco {__version__}: store {_without_password(options.db)}", flush=True)
     if not store.merchants():
         secret_key = add_merchant(store, DEMO_MERCHANT)
         print(
@@ -79,16 +108,23 @@ def serve(
             ),
             flush=True,
         )
+    store.close()
     print(f"SOAP WSDL:  {base_url}/soap/4.0/?wsdl  and  {base_url}/soap/6.0/?wsdl", flush=True)
     print(f"JSON-RPC:   {base_url}/rpc/4.0/  and  {base_url}/rpc/6.0/", flush=True)
     print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
-    service = Service(store, Clock(), ReferenceGenerator(seed), settings)
-    app = TwocoApp(service, max_body=max_body, control_plane=control_plane)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
-    server = _Server(config)
-    print(f"Serving on {base_url} (Ctrl+C to stop)", flush=True)
+    common = {"host": host, "port": port, "log_level": "warning", "access_log": False, "lifespan": "on"}
+    if workers > 1:
+        os.environ[_OPTIONS_VARIABLE] = options.to_json()
+        config = uvicorn.Config("twoco.server:worker_app", factory=True, workers=workers, **common)
+        run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
+    else:
+        run = _Server(uvicorn.Config(build_app(options), **common)).run
+    print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
     try:
-        server.run()
+        run()
     finally:
-        store.close()
         print("twoco stopped", file=sys.stderr, flush=True)
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
