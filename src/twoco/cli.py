@@ -6,10 +6,12 @@ import argparse
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 
 from twoco import __version__
-from twoco.server import ServeOptions, add_merchant, prepare_store, serve
+from twoco.seed import seed
+from twoco.server import DEMO_MERCHANT, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 
@@ -20,6 +22,7 @@ EPILOG = """examples:
   twoco serve --port 9000 --db sqlite:////tmp/sandbox.sqlite3
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
+  twoco seed --customers 100000 --subscriptions-per-customer 2
 """
 
 
@@ -113,6 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--show-secrets", action="store_true", help="print secret keys in full")
     _add_db_option(listing)
 
+    seed_parser = commands.add_parser(
+        "seed",
+        help="fill a store with generated customers and subscriptions",
+        formatter_class=_Formatter,
+        description="Insert valid generated customers (each with its subscriptions) for one merchant, "
+        "in batches, with a progress line. The merchant is created (and its secret key printed) if missing.",
+        epilog="example:\n  twoco seed --customers 1000000 --subscriptions-per-customer 2 --merchant DEMO",
+    )
+    seed_parser.add_argument("--customers", type=int, required=True, metavar="N", help="customers to add")
+    seed_parser.add_argument(
+        "--subscriptions-per-customer", type=int, default=0, metavar="M", help="subscriptions for each customer"
+    )
+    seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
+    _add_db_option(seed_parser)
+
     db = commands.add_parser("db", help="manage the store's schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )
@@ -143,12 +161,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(options, host=args.host, port=args.port, workers=args.workers)
         elif args.command == "merchant":
             return _merchant(args)
+        elif args.command == "seed":
+            return _seed(args)
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
     except (StoreURLError, SchemaTooNew) as error:
         print(f"twoco: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    if args.customers < 0 or args.subscriptions_per_customer < 0:
+        print("twoco: --customers and --subscriptions-per-customer cannot be negative", file=sys.stderr)
+        return 2
+    store = prepare_store(args.db)
+    merchant = store.merchant(args.merchant)
+    if merchant is None:
+        secret = add_merchant(store, args.merchant)
+        print(f"created merchant {args.merchant} with secret key {secret}")
+        merchant = store.merchant(args.merchant)
+    started = time.monotonic()
+    customers, subscriptions = seed(store, merchant.id, args.customers, args.subscriptions_per_customer)
+    print(f"added {customers:,} customers and {subscriptions:,} subscriptions in {time.monotonic() - started:.1f} s")
     return 0
 
 

@@ -93,6 +93,11 @@ class PostgresDialect:
         with self._connection().transaction():
             yield
 
+    def bulk_insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+        with self._connection().cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def lock_migrations(self, cursor: Any) -> None:
         # Instances starting together on one database take turns at the migrations.
         cursor.execute("SELECT pg_advisory_xact_lock(7140001)")

@@ -55,6 +55,9 @@ class Dialect(Protocol):
 
     def lock_migrations(self, cursor: Any) -> None: ...
 
+    def bulk_insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+        """Insert many rows at once, inside the current transaction."""
+
     def is_unique_violation(self, error: Exception) -> bool | None:
         """None when ``error`` is no unique violation; else whether it hit an external reference."""
 

@@ -81,6 +81,10 @@ class SqliteDialect:
         finally:
             connection.execute("RELEASE SAVEPOINT twoco_statement")
 
+    def bulk_insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+        placeholders = ", ".join("?" * len(columns))
+        self._connection().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
     def lock_migrations(self, cursor: Any) -> None:
         pass  # BEGIN IMMEDIATE serialises them already
 

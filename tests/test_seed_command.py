@@ -1,0 +1,45 @@
+"""twoco seed: bulk customers and subscriptions that the API then serves like any others."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.clients.api import JsonRpcApi
+from tests.conftest import new_store_url, start_server, stop_server
+from twoco.store import open_store
+
+
+def test_seed_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
+    url = new_store_url(store_kind, tmp_path)
+    command = [sys.executable, "-m", "twoco", "seed", "--customers", "12000", "--subscriptions-per-customer", "2",
+               "--merchant", "BULK", "--db", url]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600, env=os.environ)
+    assert first.returncode == 0, first.stderr
+    assert "created merchant BULK" in first.stdout and "added 12,000 customers and 24,000 subscriptions" in first.stdout
+    assert "customers: 12,000/12,000 (100%" in first.stderr  # the progress line
+    again = subprocess.run([*command[:5], "500", *command[6:]], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr  # a second run adds to the first
+
+    store = open_store(url)
+    with store.transaction(write=False) as cursor:
+        assert cursor.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 12_500
+        assert cursor.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0] == 25_000
+        reference = cursor.execute("SELECT reference FROM customers ORDER BY reference LIMIT 1").fetchone()[0]
+    secret = store.merchant("BULK").secret_key
+    store.close()
+
+    server = start_server(tmp_path, url)
+    try:
+        api = JsonRpcApi(server.base_url, "BULK", secret, "4.0")
+        customer = api.call("getCustomerInformation", reference, None)
+        assert customer["ExternalCustomerReference"] == f"SEED-{reference}"
+        subscriptions = api.call("getCustomerSubscriptions", reference, None)
+        assert len(subscriptions) == 2
+        assert subscriptions[0]["EndUser"]["Email"] == customer["Email"]
+        assert api.call("updateCustomerInformation", {**customer, "City": "Shelbyville"}, True) is True
+        assert api.call("getSubscription", subscriptions[0]["SubscriptionReference"])["EndUser"]["City"] == "Shelbyville"
+        api.close()
+    finally:
+        stop_server(server)
