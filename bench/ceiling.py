@@ -1,0 +1,32 @@
+"""The ceiling: a bare ASGI endpoint on the same HTTP server twoco uses (uvicorn, same settings),
+answering every POST with a fixed SOAP response after reading the body, as twoco does.
+
+    python bench/ceiling.py PORT
+"""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+
+RESPONSE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
+    b' xmlns:ns1="urn:order" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    b'<SOAP-ENV:Body><ns1:updateCustomerInformationResponse><return xsi:type="xsd:boolean">true</return>'
+    b"</ns1:updateCustomerInformationResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+)
+HEADERS = [(b"content-type", b"text/xml; charset=utf-8"), (b"content-length", str(len(RESPONSE)).encode())]
+
+
+async def app(scope, receive, send) -> None:
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": RESPONSE})
+
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, lifespan="off")

@@ -1,0 +1,249 @@
+"""Throughput and latency of twoco under load, against a ceiling measured in the same run.
+
+    python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql]
+
+For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
+drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
+getCustomerInformation and updateCustomerInformation with the end-user push off and on, over
+SOAP 4.0, JSON-RPC 4.0 and REST 6.0. The ceiling is bench/ceiling.py: a bare endpoint on the
+same HTTP server (uvicorn, same settings) answering a fixed SOAP response. Results are printed
+as a Markdown table, each throughput also as a share of the ceiling, since this machine is
+shared and noisy. A last run paces SOAP updates at half their maximum rate (wrk's per-connection
+delay) and reports the p99 latency there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from twoco.auth import login_hash  # noqa: E402
+from twoco.seed import seed  # noqa: E402
+from twoco.store import open_store  # noqa: E402
+
+CODE, SECRET = "BENCH", "bench-secret-key"
+ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
+    ' xmlns:ns1="urn:order"><SOAP-ENV:Body>{}</SOAP-ENV:Body></SOAP-ENV:Envelope>'
+)
+DONE = """
+done = function(summary, latency, requests)
+  io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "bad": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+@dataclass
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    bad: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing answers at {url}")
+
+
+def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: float = 0) -> str:
+    """A wrk script cycling through (method, path, headers, body) requests."""
+    lines = ["requests = {}"]
+    for index, (method, path, headers, body) in enumerate(requests, 1):
+        header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+        lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
+    lines.append("i = 0\nrequest = function() i = i % #requests + 1; return requests[i] end")
+    if delay_ms:
+        lines.append(f"delay = function() return {delay_ms:.3f} end")
+    return "\n".join(lines) + DONE
+
+
+def run_wrk(url: str, script: str, duration: int, connections: int, tmp: Path) -> Result:
+    path = tmp / f"script-{random.getrandbits(32)}.lua"
+    path.write_text(script)
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(path), url], capture_output=True, text=True
+    )
+    line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed: {done.stdout}{done.stderr}")
+    data = json.loads(line.removeprefix("RESULT "))
+    return Result(
+        data["requests"] / (data["duration_us"] / 1e6), data["p50_us"] / 1000, data["p99_us"] / 1000, data["bad"]
+    )
+
+
+def soap(operation: str, parts: str) -> str:
+    return ENVELOPE.format(f"<ns1:{operation}>{parts}</ns1:{operation}>")
+
+
+def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tuple[str, str, dict[str, str], str]]]:
+    """The request lists per (protocol, operation)."""
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    md5, sha = login_hash(SECRET, CODE, date), login_hash(SECRET, CODE, date, "sha256")
+    xml, js = {"Content-Type": "text/xml; charset=utf-8"}, {"Content-Type": "application/json"}
+    rest_auth = {**js, "X-Avangate-Authentication": f'code="{CODE}" date="{date}" hash="{sha}" algo="sha256"'}
+    soap_login = soap("login", f"<a>{CODE}</a><b>{date}</b><c>{md5}</c>")
+    session = httpx.post(f"{base}/soap/4.0/", content=soap_login, headers=xml).text.split('xsd:string">')[1][:32]
+    rpc_login = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": [CODE, date, md5]}
+    rpc_session = httpx.post(f"{base}/rpc/4.0/", json=rpc_login).json()["result"]
+
+    def rpc(method: str, *params: object) -> str:
+        return json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": [rpc_session, *params]})
+
+    def change(index: int) -> dict[str, object]:
+        return {"Phone": f"+1 555 {index:04d}", "City": f"City{index % 97}"}
+
+    sample = references[:200]
+    table: dict[tuple[str, str], list] = {
+        ("soap 4.0", "login"): [("POST", "/soap/4.0/", xml, soap_login)],
+        ("jsonrpc 4.0", "login"): [("POST", "/rpc/4.0/", js, json.dumps(rpc_login))],
+    }
+    table[("soap 4.0", "getCustomerInformation")] = [
+        ("POST", "/soap/4.0/", xml, soap("getCustomerInformation", f"<s>{session}</s><r>{ref}</r>")) for ref in sample
+    ]
+    table[("jsonrpc 4.0", "getCustomerInformation")] = [
+        ("POST", "/rpc/4.0/", js, rpc("getCustomerInformation", ref)) for ref in sample
+    ]
+    table[("rest 6.0", "getCustomerInformation")] = [
+        ("GET", f"/rest/6.0/customers/{ref}/", rest_auth, "") for ref in sample
+    ]
+    for push in (False, True):
+        name = f"updateCustomerInformation push={'on' if push else 'off'}"
+        table[("soap 4.0", name)] = [
+            (
+                "POST", "/soap/4.0/", xml,
+                soap("updateCustomerInformation", f"<s>{session}</s><c><AvangateCustomerReference>{ref}"
+                     f"</AvangateCustomerReference><Phone>{change(i)['Phone']}</Phone><City>{change(i)['City']}</City>"
+                     f"</c><p>{'true' if push else 'false'}</p>"),
+            )
+            for i, ref in enumerate(sample)
+        ]  # fmt: skip
+        table[("jsonrpc 4.0", name)] = [
+            ("POST", "/rpc/4.0/", js, rpc("updateCustomerInformation", {"AvangateCustomerReference": ref, **change(i)}, push))
+            for i, ref in enumerate(sample)
+        ]
+        table[("rest 6.0", name)] = [
+            ("PUT", f"/rest/6.0/customers/{ref}/?UpdateEndUserSubscriptions={str(push).lower()}", rest_auth, json.dumps(change(i)))
+            for i, ref in enumerate(sample)
+        ]
+    return table
+
+
+def prepare_store(kind: str, tmp: Path) -> tuple[str, list[int]]:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+    else:
+        admin = subprocess.run(
+            [str(ROOT / "scripts" / "postgres-cluster"), "start", str(tmp / "pg")], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("CREATE DATABASE bench")
+        url = admin.rsplit("/", 1)[0] + "/bench"
+    store = open_store(url)
+    store.migrate()
+    store.add_merchant(CODE, SECRET, "2026-01-01T00:00:00+00:00")
+    seed(store, store.merchant(CODE).id, 1000, 1, random.Random(1), out=open("/dev/null", "w"))
+    with store.transaction(write=False) as cursor:
+        references = [row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()]
+    store.close()
+    random.Random(2).shuffle(references)
+    return url, references
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench needs wrk: apt-get install wrk")
+    tmp = Path(tempfile.mkdtemp(prefix="twoco-bench-"))
+    rows = []
+    ceiling_port = free_port()
+    ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port)])
+    try:
+        wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
+        for kind in args.stores.split(","):
+            url, references = prepare_store(kind, tmp)
+            port = free_port()
+            server = subprocess.Popen(
+                [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_until_up(f"{base}/_twoco/health")
+                for (protocol, operation), requests in scenarios(base, references).items():
+                    ceiling_result = run_wrk(
+                        f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
+                    )
+                    result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
+                    rows.append((kind, protocol, operation, result, ceiling_result))
+                    print(_row(*rows[-1]), flush=True)
+                soap_update = scenarios(base, references)[("soap 4.0", "updateCustomerInformation push=off")]
+                most = next(r[3] for r in rows if r[0] == kind and r[1] == "soap 4.0" and r[2].endswith("push=off"))
+                # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
+                delay_ms = args.connections / (most.requests_per_second / 2) * 1000
+                paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
+                print(
+                    f"| {kind} | soap 4.0 | updateCustomerInformation paced at half the maximum "
+                    f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms |",
+                    flush=True,
+                )
+            finally:
+                server.terminate()
+                server.wait(15)
+                if kind == "postgresql":
+                    subprocess.run([str(ROOT / "scripts" / "postgres-cluster"), "stop", str(tmp / "pg")], check=False)
+    finally:
+        ceiling.terminate()
+        ceiling.wait(15)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _row(kind: str, protocol: str, operation: str, result: Result, ceiling: Result) -> str:
+    share = result.requests_per_second / ceiling.requests_per_second
+    bad = f" ({result.bad} bad)" if result.bad else ""
+    return (
+        f"| {kind} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
+        f"{result.p99_ms:.2f} | {ceiling.requests_per_second:,.0f} | {share:.0%} |"
+    )
+
+
+if __name__ == "__main__":
+    print("| store | protocol | operation | req/s | p50 ms | p99 ms | ceiling req/s | share of ceiling |")
+    print("|---|---|---|---|---|---|---|---|")
+    main()
