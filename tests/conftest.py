@@ -97,13 +97,16 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session", params=STORE_KINDS)
 def store_kind(request: pytest.FixtureRequest) -> str:
+    """For tests that make their own stores or servers."""
     return request.param
 
 
-@pytest.fixture(scope="session")
-def server(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp(f"server-{store_kind}")
-    running = start_server(tmp, new_store_url(store_kind, tmp))
+# Parametrized itself (not through store_kind): pytest caches a session fixture by its own
+# parameter, and would otherwise hand out a server it had already stopped.
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp(f"server-{request.param}")
+    running = start_server(tmp, new_store_url(request.param, tmp))
     yield running
     stop_server(running)
 

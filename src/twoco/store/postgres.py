@@ -70,20 +70,24 @@ class PostgresDialect:
                 self._connections.append(connection)
         return connection
 
+    def current_cursor(self) -> Any | None:
+        return getattr(self._local, "cursor", None) if getattr(self._local, "depth", 0) else None
+
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]:
         connection = self._connection()
         if self._local.depth:
             self._local.depth += 1
             try:
-                yield _Cursor(connection.cursor())
+                yield self._local.cursor
             finally:
                 self._local.depth -= 1
             return
         self._local.depth = 1
         try:
             with connection.transaction():
-                yield _Cursor(connection.cursor())
+                self._local.cursor = _Cursor(connection.cursor())
+                yield self._local.cursor
         finally:
             self._local.depth = 0
 

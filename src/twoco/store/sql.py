@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +52,9 @@ class Dialect(Protocol):
 
     @contextmanager
     def savepoint(self) -> Iterator[None]: ...  # a statement that may fail without ending the transaction
+
+    def current_cursor(self) -> Any | None:
+        """The open transaction's cursor on this thread, or None outside a transaction."""
 
     def lock_migrations(self, cursor: Any) -> None: ...
 
@@ -109,14 +112,16 @@ class SqlStore:
     def close(self) -> None:
         self.dialect.close()
 
-    @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Any]:
-        """One transaction; nested calls join the outer one. Rolled back on any exception."""
-        with self.dialect.transaction(write) as cursor:
-            yield cursor
+    def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
+        """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
+        return self.dialect.transaction(write)
 
     def _run(self, sql: str, params: tuple[Any, ...] = (), write: bool = True) -> Any:
-        with self.transaction(write) as cursor:
+        cursor = self.dialect.current_cursor()
+        if cursor is not None:  # inside a transaction already: the common, hot case
+            cursor.execute(sql, params)
+            return cursor
+        with self.dialect.transaction(write) as cursor:
             cursor.execute(sql, params)
             return cursor
 

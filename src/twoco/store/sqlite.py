@@ -46,17 +46,21 @@ class SqliteDialect:
                 self._connections.append(connection)
         return connection
 
+    def current_cursor(self) -> Any | None:
+        return getattr(self._local, "cursor", None) if getattr(self._local, "depth", 0) else None
+
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]:
         connection = self._connection()
-        cursor = connection.cursor()
         if self._local.depth:
+            cursor = self._local.cursor
             self._local.depth += 1
             try:
                 yield cursor
             finally:
                 self._local.depth -= 1
             return
+        cursor = self._local.cursor = connection.cursor()
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         self._local.depth = 1
         try:

@@ -72,7 +72,7 @@ def parse_request(body: bytes) -> RpcRequest:
     call = children[0]
     references = {el.get("id"): el for el in children[1:] if el.get("id")}
     params = [child for child in call if isinstance(child.tag, str)]
-    return RpcRequest(etree.QName(call).localname, params, references)
+    return RpcRequest(_local_name(call.tag), params, references)
 
 
 def decode_value(element: etree._Element, wire_type: WireType, references: dict[str, etree._Element]) -> object:
@@ -109,7 +109,7 @@ def _decode_struct(
 ) -> dict[str, object]:
     record: dict[str, object] = {}
     for child in children:
-        name = etree.QName(child).localname
+        name = _local_name(child.tag)
         field = struct.by_name.get(name)
         if field is None:
             raise DecodeError(f"{struct.name} has no field {name[:60]!r}")
@@ -120,6 +120,10 @@ def _decode_struct(
         except DecodeError as error:
             raise error.within(name) from None
     return record
+
+
+def _local_name(tag: str) -> str:
+    return tag[tag.rfind("}") + 1 :]  # "{namespace}name" or "name"
 
 
 def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> None:
