@@ -7,7 +7,9 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -47,6 +49,10 @@ class TwocoApp:
     def __init__(self, service: Service, *, max_body: int = DEFAULT_MAX_BODY, control_plane: bool = True) -> None:
         self.service = service
         self.max_body = max_body
+        # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
+        # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
+        threads = service.store.dialect.call_threads
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {"6.0": RestAdapter(service, "6.0")}
@@ -124,7 +130,10 @@ class TwocoApp:
                 client[0] if client else "",
                 scope.get("scheme", "http"),
             )
-            response = self.handle(request)
+            if self._executor is None:
+                response = self.handle(request)
+            else:
+                response = await asyncio.get_running_loop().run_in_executor(self._executor, self.handle, request)
         raw_headers = [
             (b"content-type", response.content_type.encode()),
             (b"content-length", str(len(response.body)).encode()),

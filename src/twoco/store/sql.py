@@ -45,6 +45,7 @@ class Dialect(Protocol):
 
     url: str
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
+    call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
 
     @contextmanager
@@ -55,6 +56,9 @@ class Dialect(Protocol):
 
     def current_cursor(self) -> Any | None:
         """The open transaction's cursor on this thread, or None outside a transaction."""
+
+    def autocommit_cursor(self) -> Any:
+        """A cursor whose statements each commit on their own (for lone reads)."""
 
     def lock_migrations(self, cursor: Any) -> None: ...
 
@@ -126,7 +130,9 @@ class SqlStore:
             return cursor
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        return self._run(sql, params, write=False).fetchone()
+        """One row; outside a transaction a single SELECT needs none of its own."""
+        cursor = self.dialect.current_cursor() or self.dialect.autocommit_cursor()
+        return cursor.execute(sql, params).fetchone()
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
         try:

@@ -20,6 +20,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 class SqliteDialect:
     lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
+    call_threads = 0  # calls run inline: SQLite answers in microseconds
     autoincrement_key = "INTEGER PRIMARY KEY"
 
     def __init__(self, url: str, path: str) -> None:
@@ -45,6 +46,9 @@ class SqliteDialect:
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    def autocommit_cursor(self) -> Any:
+        return self._connection().cursor()  # isolation_level=None: a lone statement commits itself
 
     def current_cursor(self) -> Any | None:
         return getattr(self._local, "cursor", None) if getattr(self._local, "depth", 0) else None
