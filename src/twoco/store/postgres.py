@@ -17,6 +17,8 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
+from twoco.store.connections import PerThreadConnections
+
 EXTERNAL_REFERENCE_CONSTRAINTS = {"customers_external_reference_key", "subscriptions_external_reference_key"}
 
 
@@ -56,20 +58,15 @@ class PostgresDialect:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._local = threading.local()
-        self._connections: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = PerThreadConnections(lambda: psycopg.connect(url, autocommit=True))
         self._connection()  # connect now, so a wrong URL fails at start, not at the first request
 
     def _connection(self) -> psycopg.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None or connection.closed:
-            connection = psycopg.connect(self.url, autocommit=True)
-            self._local.connection = connection
-            self._local.depth = 0
-            with self._lock:
-                self._connections.append(connection)
-        return connection
+        return self._connections.get()
+
+    @property
+    def _local(self) -> threading.local:
+        return self._connections.local
 
     def autocommit_cursor(self) -> Any:
         return _Cursor(self._connection().cursor())  # the connection is in autocommit mode
@@ -116,8 +113,4 @@ class PostgresDialect:
         return None
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()

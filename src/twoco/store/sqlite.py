@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from twoco.store.connections import PerThreadConnections
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -26,26 +28,25 @@ class SqliteDialect:
     def __init__(self, url: str, path: str) -> None:
         self.url = url
         self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = PerThreadConnections(self._connect)
         if path != ":memory:" and not os.path.exists(path):
             # Created readable by its owner only: it holds merchants' secret keys.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")
-            connection.execute("PRAGMA foreign_keys = ON")
-            self._local.connection = connection
-            self._local.depth = 0
-            with self._lock:
-                self._connections.append(connection)
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA foreign_keys = ON")
         return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        return self._connections.get()
+
+    @property
+    def _local(self) -> threading.local:
+        return self._connections.local
 
     def autocommit_cursor(self) -> Any:
         return self._connection().cursor()  # isolation_level=None: a lone statement commits itself
@@ -102,8 +103,4 @@ class SqliteDialect:
         return None
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
