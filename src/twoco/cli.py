@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from twoco import __version__
+from twoco.accesslog import FORMATS
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
@@ -85,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept MD5 login hashes on API 6.0 too, which 2Checkout retired (also TWOCO_ALLOW_MD5_V6=1)",
     )
     serve_parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="text",
+        help="access log on stdout: one line per request (time, client, protocol, operation, merchant, outcome)",
+    )
+    serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
+    serve_parser.add_argument(
         "--no-control-plane",
         action="store_true",
         help="turn off /_twoco/ (clock control and other sandbox tools; health stays) for production use",
@@ -157,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
+                log_format=None if args.no_access_log else args.log_format,
             )
             serve(options, host=args.host, port=args.port, workers=args.workers)
         elif args.command == "merchant":

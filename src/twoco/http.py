@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +18,14 @@ from urllib.parse import parse_qs
 from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.operations import VERSIONS
-from twoco.protocols import Response, error_response
+from twoco.accesslog import AccessLog
+from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
-from twoco.service import Service
+from twoco.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.http")
 
@@ -46,9 +48,17 @@ class Request:
 
 
 class TwocoApp:
-    def __init__(self, service: Service, *, max_body: int = DEFAULT_MAX_BODY, control_plane: bool = True) -> None:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        control_plane: bool = True,
+        access_log: AccessLog | None = None,
+    ) -> None:
         self.service = service
         self.max_body = max_body
+        self.access_log = access_log
         # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
         # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
         threads = service.store.dialect.call_threads
@@ -77,10 +87,34 @@ class TwocoApp:
                     return answer
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
+            (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = error.code
             return error_response(error)
         except Exception:
             log.exception("internal error on %s %s", request.method, request.path[:200])
+            (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = "INTERNAL_ERROR"
             return error_response(ApiError("INTERNAL_ERROR"))
+
+    def handle_and_log(self, request: Request) -> Response:
+        """``handle``, then one access-log line."""
+        if self.access_log is None:
+            return self.handle(request)
+        CURRENT_OUTCOME.set(None)
+        CURRENT_MERCHANT.set(None)
+        started = time.perf_counter()
+        response = self.handle(request)
+        outcome = CURRENT_OUTCOME.get() or Outcome("http", request.path.split("?")[0][:100])
+        merchant_id = CURRENT_MERCHANT.get()
+        error = outcome.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
+        self.access_log.write(
+            client=request.client,
+            protocol=outcome.protocol,
+            operation=outcome.operation,
+            merchant=self.service.merchant_code(merchant_id) if merchant_id is not None else "",
+            outcome=error or "ok",
+            status=response.status,
+            duration=time.perf_counter() - started,
+        )
+        return response
 
     def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
         if request.method != "POST":
@@ -131,9 +165,11 @@ class TwocoApp:
                 scope.get("scheme", "http"),
             )
             if self._executor is None:
-                response = self.handle(request)
+                response = self.handle_and_log(request)
             else:
-                response = await asyncio.get_running_loop().run_in_executor(self._executor, self.handle, request)
+                response = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self.handle_and_log, request
+                )
         raw_headers = [
             (b"content-type", response.content_type.encode()),
             (b"content-length", str(len(response.body)).encode()),

@@ -16,6 +16,7 @@ import uvicorn
 import uvicorn.supervisors
 
 from twoco import __version__
+from twoco.accesslog import AccessLog
 from twoco.clock import Clock
 from twoco.http import DEFAULT_MAX_BODY, TwocoApp
 from twoco.ids import ReferenceGenerator, new_secret_key
@@ -65,6 +66,7 @@ class ServeOptions:
     max_body: int = DEFAULT_MAX_BODY
     control_plane: bool = True
     seed: int | None = None
+    log_format: str | None = "text"  # None: no access log
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -77,7 +79,8 @@ class ServeOptions:
 
 def build_app(options: ServeOptions) -> TwocoApp:
     service = Service(open_store(options.db), Clock(), ReferenceGenerator(options.seed), options.settings)
-    return TwocoApp(service, max_body=options.max_body, control_plane=options.control_plane)
+    access_log = AccessLog(options.log_format) if options.log_format else None
+    return TwocoApp(service, max_body=options.max_body, control_plane=options.control_plane, access_log=access_log)
 
 
 def worker_app() -> TwocoApp:

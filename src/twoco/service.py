@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,9 @@ CUSTOMER_DATA_FIELDS = tuple(
     if name not in ("AvangateCustomerReference", "ExistingCards", "Enabled", "Trial")
 )
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+# The merchant the current call acts for, once known (for the access log).
+CURRENT_MERCHANT: ContextVar[int | None] = ContextVar("twoco_merchant", default=None)
 _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
 
 
@@ -57,6 +61,7 @@ class Service:
         self.clock = clock or Clock()
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
+        self._merchant_codes: dict[int, str] = {}
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
@@ -69,12 +74,20 @@ class Service:
 
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
         """Run an operation's handler for an already authenticated caller."""
+        CURRENT_MERCHANT.set(caller.merchant_id)
         return getattr(self, operation.handler)(caller, *args)
+
+    def merchant_code(self, merchant_id: int) -> str:
+        """A merchant's code by id; codes never change, so they are remembered."""
+        if merchant_id not in self._merchant_codes:
+            self._merchant_codes[merchant_id] = self.store.merchant_code(merchant_id) or ""
+        return self._merchant_codes[merchant_id]
 
     # --- authentication -------------------------------------------------------------
 
     def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
         merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo)
+        CURRENT_MERCHANT.set(merchant_id)
         session_id = new_session_id()
         now = self.clock.now()
         expires_at = now + self.settings.session_ttl

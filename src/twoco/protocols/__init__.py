@@ -7,6 +7,7 @@ An adapter knows a wire format, not the business rules; everything it calls is i
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from twoco.errors import ApiError
@@ -22,11 +23,21 @@ class Response:
 
 @dataclass
 class Outcome:
-    """What happened, for the access log and the request journal."""
+    """What happened, for the access log: the adapter fills it in as it goes."""
 
     protocol: str
     operation: str = ""
     error_code: str = ""
+
+
+CURRENT_OUTCOME: ContextVar[Outcome | None] = ContextVar("twoco_outcome", default=None)
+
+
+def new_outcome(protocol: str) -> Outcome:
+    """An Outcome for the request being handled, where the access log will find it."""
+    outcome = Outcome(protocol)
+    CURRENT_OUTCOME.set(outcome)
+    return outcome
 
 
 def error_response(error: ApiError) -> Response:

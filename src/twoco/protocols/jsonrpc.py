@@ -7,7 +7,7 @@ import logging
 from twoco.errors import ApiError
 from twoco.model import DecodeError
 from twoco.operations import check_count, lookup
-from twoco.protocols import Outcome, Response, json_codec
+from twoco.protocols import Outcome, Response, new_outcome, json_codec
 from twoco.service import Service
 
 log = logging.getLogger("twoco.jsonrpc")
@@ -26,7 +26,7 @@ class JsonRpcAdapter:
         self.protocol = f"jsonrpc/{version}"
 
     def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
-        outcome = Outcome(self.protocol)
+        outcome = new_outcome(self.protocol)
         try:
             payload = json_codec.parse(body)
         except ApiError as error:

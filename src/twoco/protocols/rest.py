@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, unquote
 from twoco.errors import ApiError
 from twoco.model import DecodeError, Scalar, Struct
 from twoco.operations import Caller, Operation, operations_for
-from twoco.protocols import Outcome, Response, error_response, json_codec
-from twoco.service import Service
+from twoco.protocols import Outcome, Response, new_outcome, error_response, json_codec
+from twoco.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
 
@@ -57,11 +57,12 @@ class RestAdapter:
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
     ) -> tuple[Response, Outcome]:
         """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
-        outcome = Outcome(self.protocol)
+        outcome = new_outcome(self.protocol)
         try:
             route, values = self._match(method, path.strip("/"))
             outcome.operation = route.operation.name
             caller = Caller(self.version, "rest", self._authenticate(headers), client)
+            CURRENT_MERCHANT.set(caller.merchant_id)
             with self.service.store.transaction():  # resolving {CReference} and the call: one transaction
                 args = self._arguments(route.operation, caller, values, query, body)
                 result = self.service.invoke(route.operation, args, caller)

@@ -181,6 +181,10 @@ class SqlStore:
         row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
         return Merchant(*row) if row else None
 
+    def merchant_code(self, merchant_id: int) -> str | None:
+        row = self._one("SELECT code FROM merchants WHERE id = ?", (merchant_id,))
+        return row[0] if row else None
+
     def merchants(self) -> list[Merchant]:
         rows = self._run("SELECT id, code, secret_key, created_at FROM merchants ORDER BY code", write=False)
         return [Merchant(*row) for row in rows.fetchall()]

@@ -7,7 +7,7 @@ import logging
 from twoco.errors import ApiError
 from twoco.model import DecodeError
 from twoco.operations import check_count, lookup
-from twoco.protocols import Outcome, Response
+from twoco.protocols import Outcome, Response, new_outcome
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
 from twoco.service import Service
@@ -27,7 +27,7 @@ class SoapAdapter:
         return Response(200, wsdl_document(self.version, base_url), XML)
 
     def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
-        outcome = Outcome(self.protocol)
+        outcome = new_outcome(self.protocol)
         try:
             request = codec.parse_request(body)
             outcome.operation = request.operation[:100]
