@@ -92,3 +92,12 @@ def test_help_explains_with_an_example(command) -> None:
     done = twoco(*command, "--help")
     assert done.returncode == 0
     assert "example" in done.stdout and "twoco" in done.stdout
+
+
+def test_serve_can_be_told_not_to_upgrade(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/fresh.sqlite3"
+    refused = twoco("serve", "--no-upgrade", "--port", "1", "--db", db)
+    assert refused.returncode == 2 and "run twoco db upgrade" in refused.stderr
+    assert twoco("db", "upgrade", "--db", db).returncode == 0
+    server = start_server(tmp_path, db, "--no-upgrade")  # current schema: starts
+    stop_server(server)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from twoco import __version__
 from twoco.accesslog import FORMATS
 from twoco.seed import seed
-from twoco.server import DEMO_MERCHANT, ServeOptions, add_merchant, prepare_store, serve
+from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 
@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
+        "--no-upgrade",
+        action="store_true",
+        help="do not upgrade the store's schema on start; refuse to start if it is not current",
+    )
+    serve_parser.add_argument(
         "--no-control-plane",
         action="store_true",
         help="turn off /_twoco/ (clock control and other sandbox tools; health stays) for production use",
@@ -167,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
             )
-            serve(options, host=args.host, port=args.port, workers=args.workers)
+            serve(options, host=args.host, port=args.port, workers=args.workers, upgrade=not args.no_upgrade)
         elif args.command == "merchant":
             return _merchant(args)
         elif args.command == "seed":
@@ -175,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
-    except (StoreURLError, SchemaTooNew) as error:
+    except (StoreURLError, SchemaTooNew, SchemaOutOfDate) as error:
         print(f"twoco: {error}", file=sys.stderr)
         return 2
     return 0

@@ -22,6 +22,11 @@ from twoco.http import DEFAULT_MAX_BODY, TwocoApp
 from twoco.ids import ReferenceGenerator, new_secret_key
 from twoco.service import Service, Settings
 from twoco.store import SqlStore, open_store
+from twoco.store.migrations import MIGRATIONS
+
+
+class SchemaOutOfDate(Exception):
+    """The store's schema is not the one this twoco runs on, and upgrading was not asked for."""
 
 DEMO_MERCHANT = "DEMO"
 
@@ -36,9 +41,17 @@ class _Server(uvicorn.Server):
             getattr(self, "_captured_signals", []).clear()
 
 
-def prepare_store(url: str) -> SqlStore:
+def prepare_store(url: str, upgrade: bool = True) -> SqlStore:
+    """Open the store and bring its schema up to date (or, without ``upgrade``, insist that it is)."""
     store = open_store(url)
-    store.migrate()
+    if upgrade:
+        store.migrate()
+    elif store.schema_version() != len(MIGRATIONS):
+        version = store.schema_version()
+        store.close()
+        raise SchemaOutOfDate(
+            f"the store's schema is at version {version}, this twoco needs {len(MIGRATIONS)}: run twoco db upgrade"
+        )
     return store
 
 
@@ -91,9 +104,9 @@ def worker_app() -> TwocoApp:
 _OPTIONS_VARIABLE = "TWOCO_WORKER_OPTIONS"
 
 
-def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1) -> None:
+def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1, upgrade: bool = True) -> None:
     """Upgrade the store, make sure it has a merchant, print where things are, and serve."""
-    store = prepare_store(options.db)
+    store = prepare_store(options.db, upgrade)
     display_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{display_host}:{port}"
     print(f"twoco {__version__}: store {_without_password(options.db)}", flush=True)
