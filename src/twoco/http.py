@@ -119,21 +119,16 @@ class TwocoApp:
     def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
         if request.method != "POST":
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
-        response, _outcome = adapter.handle(request.body, request.client)
-        return response
+        return adapter.handle(request.body, request.client)
 
     def _rest(self, adapter: RestAdapter, subpath: str, request: Request) -> Response:
         if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
             return Response(200, openapi_document(adapter.version), "application/json")
-        response, _outcome = adapter.handle(
-            request.method, subpath, request.query, request.headers, request.body, request.client
-        )
-        return response
+        return adapter.handle(request.method, subpath, request.query, request.headers, request.body, request.client)
 
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":
-            response, _outcome = adapter.handle(request.body, request.client)
-            return response
+            return adapter.handle(request.body, request.client)
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)

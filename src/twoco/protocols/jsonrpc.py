@@ -25,21 +25,22 @@ class JsonRpcAdapter:
         self.version = version
         self.protocol = f"jsonrpc/{version}"
 
-    def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
+    def handle(self, body: bytes, client: str = "") -> Response:
+        """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
         outcome = new_outcome(self.protocol)
         try:
             payload = json_codec.parse(body)
         except ApiError as error:
             outcome.error_code = error.code
-            return self._answer(self._error(None, error)), outcome
+            return self._answer(self._error(None, error))
         if isinstance(payload, list):
             outcome.operation = "batch"
             if not payload:
                 outcome.error_code = "INVALID_REQUEST"
-                return self._answer(self._error(None, ApiError("INVALID_REQUEST", reason="empty batch"))), outcome
+                return self._answer(self._error(None, ApiError("INVALID_REQUEST", reason="empty batch")))
             answers = [answer for item in payload if (answer := self._one(item, client, outcome)) is not None]
-            return self._answer(answers or None), outcome
-        return self._answer(self._one(payload, client, outcome)), outcome
+            return self._answer(answers or None)
+        return self._answer(self._one(payload, client, outcome))
 
     def _one(self, request: object, client: str, outcome: Outcome) -> dict[str, object] | None:
         """The answer to one request object, or None for a notification."""

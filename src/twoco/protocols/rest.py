@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote
 from twoco.errors import ApiError
 from twoco.model import DecodeError, Scalar, Struct
 from twoco.operations import Caller, Operation, operations_for
-from twoco.protocols import Outcome, Response, new_outcome, error_response, json_codec
+from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
@@ -55,7 +55,7 @@ class RestAdapter:
 
     def handle(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
-    ) -> tuple[Response, Outcome]:
+    ) -> Response:
         """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
         outcome = new_outcome(self.protocol)
         try:
@@ -66,14 +66,14 @@ class RestAdapter:
             with self.service.store.transaction():  # resolving {CReference} and the call: one transaction
                 args = self._arguments(route.operation, caller, values, query, body)
                 result = self.service.invoke(route.operation, args, caller)
-            return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json"), outcome
+            return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
         except ApiError as error:
             outcome.error_code = error.code
-            return error_response(error), outcome
+            return error_response(error)
         except Exception:
             log.exception("internal error in %s %s %s", self.protocol, method, outcome.operation)
             outcome.error_code = "INTERNAL_ERROR"
-            return error_response(ApiError("INTERNAL_ERROR")), outcome
+            return error_response(ApiError("INTERNAL_ERROR"))
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
         allowed = []

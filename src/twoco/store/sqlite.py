@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from twoco.store.connections import PerThreadConnections
+from twoco.store.connections import ThreadConnections
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class SqliteDialect:
+class SqliteDialect(ThreadConnections):
     lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
     call_threads = 0  # calls run inline: SQLite answers in microseconds
     autoincrement_key = "INTEGER PRIMARY KEY"
 
     def __init__(self, url: str, path: str) -> None:
+        super().__init__()
         self.url = url
         self.path = path
-        self._connections = PerThreadConnections(self._connect)
         if path != ":memory:" and not os.path.exists(path):
             # Created readable by its owner only: it holds merchants' secret keys.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -41,42 +40,19 @@ class SqliteDialect:
         connection.execute("PRAGMA foreign_keys = ON")
         return connection
 
-    def _connection(self) -> sqlite3.Connection:
-        return self._connections.get()
-
-    @property
-    def _local(self) -> threading.local:
-        return self._connections.local
-
     def autocommit_cursor(self) -> Any:
         return self._connection().cursor()  # isolation_level=None: a lone statement commits itself
 
-    def current_cursor(self) -> Any | None:
-        return getattr(self._local, "cursor", None) if getattr(self._local, "depth", 0) else None
-
     @contextmanager
-    def transaction(self, write: bool) -> Iterator[Any]:
-        connection = self._connection()
-        if self._local.depth:
-            cursor = self._local.cursor
-            self._local.depth += 1
-            try:
-                yield cursor
-            finally:
-                self._local.depth -= 1
-            return
-        cursor = self._local.cursor = connection.cursor()
+    def _outermost(self, connection: sqlite3.Connection, write: bool) -> Iterator[Any]:
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        self._local.depth = 1
         try:
-            yield cursor
+            yield connection.cursor()
             connection.commit()
         except BaseException:
             if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
                 connection.rollback()
             raise
-        finally:
-            self._local.depth = 0
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -102,5 +78,3 @@ class SqliteDialect:
             return "external_reference" in str(error)
         return None
 
-    def close(self) -> None:
-        self._connections.close()

@@ -26,7 +26,8 @@ class SoapAdapter:
     def wsdl(self, base_url: str) -> Response:
         return Response(200, wsdl_document(self.version, base_url), XML)
 
-    def handle(self, body: bytes, client: str = "") -> tuple[Response, Outcome]:
+    def handle(self, body: bytes, client: str = "") -> Response:
+        """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
         outcome = new_outcome(self.protocol)
         try:
             request = codec.parse_request(body)
@@ -40,7 +41,7 @@ class SoapAdapter:
                 except DecodeError as error:
                     raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
             result = self.service.call(operation, args, "soap", self.version, client)
-            return Response(200, codec.encode_result(operation.name, result, operation.result), XML), outcome
+            return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:
             return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), outcome, "VersionMismatch")
         except codec.EnvelopeError as error:
@@ -51,8 +52,8 @@ class SoapAdapter:
             log.exception("internal error in %s %s", self.protocol, outcome.operation)
             return self._fault(ApiError("INTERNAL_ERROR"), outcome)
 
-    def _fault(self, error: ApiError, outcome: Outcome, faultcode: str = "") -> tuple[Response, Outcome]:
+    def _fault(self, error: ApiError, outcome: Outcome, faultcode: str = "") -> Response:
         outcome.error_code = error.code
         faultcode = faultcode or ("Client" if error.kind.client_fault else "Server")
         # SOAP 1.1 sends every fault with HTTP 500; clients read the Fault from the body.
-        return Response(500, codec.encode_fault(faultcode, error.message, error.code), XML), outcome
+        return Response(500, codec.encode_fault(faultcode, error.message, error.code), XML)
