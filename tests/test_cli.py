@@ -87,7 +87,7 @@ def test_bad_store_url_is_a_clear_error(tmp_path) -> None:
     assert missing_dir.returncode == 2 and "four slashes" in missing_dir.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["merchant", "add"], ["merchant", "list"], ["db", "upgrade"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["merchant", "add"], ["merchant", "list"], ["merchant", "rotate-secret"], ["db", "upgrade"]])
 def test_help_explains_with_an_example(command) -> None:
     done = twoco(*command, "--help")
     assert done.returncode == 0

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 from twoco import __version__
 from twoco.accesslog import FORMATS
+from twoco.ids import new_secret_key
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.throttle import ThrottleLimits
 
 _MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -23,6 +25,7 @@ EPILOG = """examples:
   twoco serve --port 9000 --db sqlite:////tmp/sandbox.sqlite3
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
+  twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
   twoco seed --customers 100000 --subscriptions-per-customer 2
 """
 
@@ -80,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="how far a login's date may be from the server clock (also TWOCO_LOGIN_WINDOW)",
     )
     serve_parser.add_argument(
+        "--login-throttle",
+        type=_throttle_limits,
+        default=os.environ.get("TWOCO_LOGIN_THROTTLE") or Settings.login_throttle,
+        metavar="N/M|off",
+        help="failed logins allowed a minute per merchant code from one address (N) and per address (M), "
+        "before further logins from there are refused for the rest of the minute; off turns it off "
+        "(also TWOCO_LOGIN_THROTTLE)",
+    )
+    serve_parser.add_argument(
         "--allow-md5-v6",
         action="store_true",
         default=os.environ.get("TWOCO_ALLOW_MD5_V6", "") not in ("", "0"),
@@ -106,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
     )
 
-    merchant = commands.add_parser("merchant", help="add or list merchants").add_subparsers(
+    merchant = commands.add_parser("merchant", help="add, list or re-key merchants").add_subparsers(
         dest="merchant_command", required=True, metavar="ACTION"
     )
     add = merchant.add_parser(
@@ -128,6 +140,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--show-secrets", action="store_true", help="print secret keys in full")
     _add_db_option(listing)
+    rotate = merchant.add_parser(
+        "rotate-secret",
+        help="give a merchant a new secret key",
+        formatter_class=_Formatter,
+        description="Replace a merchant's secret key; without --secret a strong key is generated and printed. "
+        "The old key stops working at once, for logins and REST requests of every running server on this store. "
+        "The merchant's sessions end too (a key is usually rotated because it may have leaked), "
+        "unless --keep-sessions.",
+        epilog="examples:\n  twoco merchant rotate-secret ACME --db sqlite:///sandbox.sqlite3\n"
+        "  twoco merchant rotate-secret ACME --secret NEW_KEY --keep-sessions   a planned change",
+    )
+    rotate.add_argument("code", metavar="CODE", help="merchant code")
+    rotate.add_argument("--secret", metavar="KEY", help="secret key to use instead of a generated one")
+    rotate.add_argument(
+        "--keep-sessions",
+        action="store_true",
+        help="let sessions opened with the old key live out their 10 minutes",
+    )
+    _add_db_option(rotate)
 
     seed_parser = commands.add_parser(
         "seed",
@@ -158,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _throttle_limits(text: str) -> str:
+    try:
+        ThrottleLimits.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give N/M (two positive integers, e.g. 10/20) or off") from None
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -167,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             options = ServeOptions(
                 db=args.db,
-                settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
+                settings=Settings(
+                    login_window=args.login_window,
+                    allow_md5_on_v6=args.allow_md5_v6,
+                    login_throttle=args.login_throttle,
+                ),
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
@@ -208,6 +251,16 @@ def _merchant(args: argparse.Namespace) -> int:
         for merchant in store.merchants():
             secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"
             print(f"{merchant.code}\t{secret}\tadded {merchant.created_at}")
+        return 0
+    if args.merchant_command == "rotate-secret":
+        secret = args.secret or new_secret_key()
+        ended = store.rotate_secret_key(args.code, secret, end_sessions=not args.keep_sessions)
+        if ended is None:
+            print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
+            return 1
+        print(f"merchant code: {args.code}")
+        print(f"secret key:    {secret}")
+        print("sessions kept" if args.keep_sessions else f"sessions ended: {ended}")
         return 0
     if not _MERCHANT_CODE.fullmatch(args.code):
         print(f"twoco: merchant code {args.code!r} must be 1-64 letters, digits, _ or -", file=sys.stderr)

@@ -21,6 +21,7 @@ from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
 from twoco.store import DuplicateKey, SqlStore
+from twoco.throttle import LoginThrottle, ThrottleLimits
 from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
 
 # Fields a client may write; references are the system's or fixed at creation, and
@@ -42,6 +43,7 @@ class Settings:
     login_window: int = 300  # seconds a login date may differ from the server clock
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
     allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
+    login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
         if version == "4.0" or self.allow_md5_on_v6:
@@ -62,6 +64,7 @@ class Service:
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
+        self.throttle = LoginThrottle(self.clock, ThrottleLimits.parse(self.settings.login_throttle))
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
@@ -86,7 +89,7 @@ class Service:
     # --- authentication -------------------------------------------------------------
 
     def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
-        merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo)
+        merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo, caller.client)
         CURRENT_MERCHANT.set(merchant_id)
         session_id = new_session_id()
         now = self.clock.now()
@@ -94,8 +97,17 @@ class Service:
         self.store.add_session(auth.hash_session_id(session_id), merchant_id, caller.version, expires_at, now)
         return session_id
 
-    def authenticate(self, version: str, merchant_code: str, date: str, hash: str, algo: str | None) -> int:
-        """The merchant whose secret key signed ``date``: for login, and for each REST request."""
+    def authenticate(
+        self, version: str, merchant_code: str, date: str, hash: str, algo: str | None, client: str = ""
+    ) -> int:
+        """The merchant whose secret key signed ``date``: for login, and for each REST request.
+
+        A throttled client is refused before anything is checked, so its guesses learn nothing.
+        """
+        throttled = self.throttle.retry_after(merchant_code, client)
+        if throttled is not None:
+            retry_after, scope = throttled
+            raise ApiError("TOO_MANY_FAILED_LOGINS", scope=scope, window=self.throttle.window, retry_after=retry_after)
         algorithm = (algo or "md5").lower()
         accepted = self.settings.accepted_algorithms(version)
         if algorithm not in accepted:
@@ -109,6 +121,7 @@ class Service:
         # The HMAC is computed even for an unknown merchant, so timing tells nothing.
         expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
         if not auth.hashes_equal(expected, hash) or merchant is None:
+            self.throttle.failed(merchant_code, client)
             raise ApiError("AUTHENTICATION_FAILED")
         if abs(when.timestamp() - self.clock.now()) > self.settings.login_window:
             raise ApiError(

@@ -44,4 +44,6 @@ def error_response(error: ApiError) -> Response:
     """An error as HTTP status + JSON body, as REST and every non-SOAP endpoint answer."""
     body = json.dumps({"error_code": error.code, "message": error.message}).encode()
     headers = [("allow", str(error.details["allowed"]))] if error.code == "METHOD_NOT_ALLOWED" else []
+    if error.code == "TOO_MANY_FAILED_LOGINS":
+        headers.append(("retry-after", str(error.details["retry_after"])))
     return Response(error.kind.http_status, body, "application/json", headers)

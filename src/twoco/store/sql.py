@@ -181,6 +181,17 @@ class SqlStore:
         row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
         return Merchant(*row) if row else None
 
+    def rotate_secret_key(self, code: str, secret_key: str, end_sessions: bool) -> int | None:
+        """Give a merchant a new secret key (and end its sessions); the number of sessions ended, None if no such merchant."""
+        with self.transaction() as cursor:
+            cursor.execute("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
+            if cursor.rowcount != 1:
+                return None
+            if not end_sessions:
+                return 0
+            cursor.execute("DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,))
+            return cursor.rowcount
+
     def merchant_code(self, merchant_id: int) -> str | None:
         row = self._one("SELECT code FROM merchants WHERE id = ?", (merchant_id,))
         return row[0] if row else None
