@@ -17,6 +17,7 @@ from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merch
 from twoco.service import Settings
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.throttle import ThrottleLimits
+from twoco.timeouts import READ_TIMEOUT
 
 _MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -102,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         default="text",
         help="access log on stdout: one line per request (time, client, protocol, operation, merchant, outcome)",
+    )
+    serve_parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        metavar="SECONDS",
+        help="how long a client may take to send a request's headers, and again its body, before 408 and a closed "
+        "connection (slow or stuck clients hold no connection for longer)",
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
@@ -201,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
+            if args.read_timeout <= 0:
+                print("twoco: --read-timeout must be more than 0 seconds", file=sys.stderr)
+                return 2
             if args.workers < 1 or (args.workers > 1 and args.seed is not None):
                 print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
                 return 2
@@ -214,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
+                read_timeout=args.read_timeout,
             )
             serve(options, host=args.host, port=args.port, workers=args.workers, upgrade=not args.no_upgrade)
         elif args.command == "merchant":
