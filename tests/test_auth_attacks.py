@@ -55,6 +55,14 @@ def test_login_dates_inside_the_window_are_accepted(server, merchant, protocol, 
     assert works(server, protocol, session)
 
 
+@pytest.mark.parametrize("digest", ["é" * 32, "0" * 100_000, "", "Z" * 64])
+def test_odd_hashes_are_just_wrong(server, merchant, digest) -> None:
+    """The constant-time comparison takes any text: a hash that is not hex is simply not the right one."""
+    _, date, _, algo = credentials("jsonrpc-6.0", merchant.code, merchant.secret)
+    fault = fault_of(server.base_url, "jsonrpc-6.0", merchant.code, date, digest, algo, OTHER_ADDRESS)
+    assert fault.code == "AUTHENTICATION_FAILED"
+
+
 # --- replays --------------------------------------------------------------------------
 
 
@@ -126,6 +134,21 @@ def test_twenty_failures_from_one_address_throttle_every_login_from_it(guarded) 
     refused = rpc_login(guarded, "GUARDC", "secret-of-GUARDC", address)
     assert code_of(refused) == "TOO_MANY_FAILED_LOGINS" and "from this address in the last 60 seconds" in refused.message
     assert code_of(rpc_login(guarded, "GUARDC", "secret-of-GUARDC", "127.0.0.6")) == "ok"
+
+
+def test_behind_a_proxy_on_the_same_machine_the_forwarded_address_counts(guarded) -> None:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 (only): a local reverse proxy's clients are told apart."""
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    for number in range(20):
+        code, date, digest, algo = credentials("jsonrpc-6.0", f"NOSUCH{number % 3}", "a guess")
+        body = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": [code, date, digest, algo]}
+        answer = httpx.post(f"{guarded.base_url}/rpc/6.0/", json=body, headers=forwarded, timeout=30).json()
+        assert answer["error"]["data"]["error_code"] == "AUTHENTICATION_FAILED"
+    _, date, digest, algo = credentials("jsonrpc-6.0", "GUARDC", "secret-of-GUARDC")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": ["GUARDC", date, digest, algo]}
+    answer = httpx.post(f"{guarded.base_url}/rpc/6.0/", json=body, headers=forwarded, timeout=30).json()
+    assert answer["error"]["data"]["error_code"] == "TOO_MANY_FAILED_LOGINS"
+    assert code_of(rpc_login(guarded, "GUARDC", "secret-of-GUARDC", "127.0.0.8")) == "ok"  # the proxy's other clients
 
 
 def test_only_guesses_count_as_failures(guarded) -> None:

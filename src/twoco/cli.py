@@ -88,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_throttle_limits,
         default=os.environ.get("TWOCO_LOGIN_THROTTLE") or Settings.login_throttle,
         metavar="N/M|off",
-        help="failed logins allowed a minute per merchant code from one address (N) and per address (M), "
-        "before further logins from there are refused for the rest of the minute; off turns it off "
-        "(also TWOCO_LOGIN_THROTTLE)",
+        help="failed logins allowed a minute per merchant code from one address (N) and per address (M); "
+        "past that, logins from there are refused until the oldest of those failures is a minute old; "
+        "off turns it off (also TWOCO_LOGIN_THROTTLE)",
     )
     serve_parser.add_argument(
         "--allow-md5-v6",
