@@ -3,8 +3,8 @@
 A failed login is a hash that did not match (or a merchant code that does not exist): a
 guess at a secret key. Failures are counted in a sliding window per client address and per
 (merchant code, client address) pair. Once an address has too many, every login from it is
-refused for the rest of the window; once a pair has, logins for that merchant code from that
-address are. There is deliberately no limit per merchant code alone: one attacker could then
+refused until the oldest of them leaves the window; once a pair has, logins for that merchant
+code from that address are. There is deliberately no limit per merchant code alone: one attacker could then
 lock a merchant out from everywhere, while a key of 40 random characters cannot be guessed
 at any rate a few addresses can sustain.
 
@@ -60,13 +60,14 @@ class LoginThrottle:
             return None
         with self._lock:
             now = self.clock.now()
+            pair = ("pair", merchant_code[:_MAX_CODE], address)
             for key, limit, scope in (
                 (("address", address), self.limits.per_address, "this address"),
-                (("pair", merchant_code[:_MAX_CODE], address), self.limits.per_merchant, "this merchant code from this address"),
+                (pair, self.limits.per_merchant, "this merchant code from this address"),
             ):
                 failures = self._recent(key, now, keep=False)
                 if len(failures) >= limit:
-                    # Free again once the failure that reached the limit has left the window.
+                    # Free again once the oldest of the last ``limit`` failures has left the window.
                     return max(1, math.ceil(failures[-limit] + self.limits.window - now)), scope
         return None
 
