@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.data import customer_data, subscription_data
-from twoco.client import Client, TransportError, TwoCheckoutError
+from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
 from twoco.model import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
 from twoco.operations import VERSIONS, lookup, operations_for
@@ -317,3 +317,16 @@ def test_a_soap_fault_without_detail_takes_its_faultcode() -> None:
     assert (caught.value.code, caught.value.message, caught.value.status) == (
         "FORBIDDEN", "Invalid hash provided or session expired", 500
     )
+
+
+def test_a_json_rpc_error_about_an_unreadable_request_is_still_an_api_error() -> None:
+    answer = b'{"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Malformed request: x", '
+    answer += b'"data": {"error_code": "MALFORMED_REQUEST"}}}'
+    with pytest.raises(TwoCheckoutError) as caught:
+        jsonrpc.read_answer(200, answer, 7)
+    assert (caught.value.code, caught.value.message) == ("MALFORMED_REQUEST", "Malformed request: x")
+    with pytest.raises(TransportError, match="not a JSON-RPC answer"):
+        jsonrpc.read_answer(200, b'{"jsonrpc": "2.0", "id": 8, "result": true}', 7)  # someone else's answer
+    with pytest.raises(TwoCheckoutError) as caught:
+        jsonrpc.read_answer(200, b'{"id": 7, "error": {"code": 10000, "message": "Forbidden area"}}', 7)
+    assert caught.value.code == "10000"  # no data.error_code: the integer code is all there is

@@ -102,7 +102,7 @@ def run_twoco(
         db_url = db or f"sqlite:///{directory}/twoco.sqlite3"
         secret_key = _ensure_merchant(db_url, merchant_code, secret_key)
         app = build_app(ServeOptions(db=db_url, settings=settings or Settings(), seed=seed, log_format=None))
-        listener = socket.create_server((host, 0))
+        listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         port = listener.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-{port}", daemon=True)
