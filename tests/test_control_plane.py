@@ -396,3 +396,15 @@ def test_without_the_control_plane_none_of_it_is_served(store_kind: str, tmp_pat
             assert answer.status_code == 404 and answer.json()["error_code"] == "ENDPOINT_NOT_FOUND"
     finally:
         stop_server(server)
+
+
+def test_the_journal_cuts_long_bodies_without_showing_a_cut_secret(sandbox: Server) -> None:
+    secret_start = "0123456789abcdef0123"  # a hash cut in half by the 64 KiB limit
+    body = b"x" * (64 * 1024 - len(secret_start) - 1) + b'"' + (secret_start + "4567890abcdef").encode() + b"y" * 100
+    sandbox.post("/rpc/6.0/", content=body)
+
+    (entry,) = sandbox.get("/_twoco/requests", params={"limit": "1"}).json()["requests"]
+
+    assert entry["outcome"] == "MALFORMED_REQUEST"
+    assert entry["request_body"].endswith("[masked]… [113 more bytes]")
+    assert secret_start not in entry["request_body"]
