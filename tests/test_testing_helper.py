@@ -20,7 +20,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def twoco_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name.startswith("twoco-")]
+    return [thread for thread in threading.enumerate() if thread.name.startswith("twoco-server-")]
 
 
 def test_the_fixture_serves_every_protocol(twoco_server: TwocoServer) -> None:

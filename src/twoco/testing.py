@@ -61,13 +61,9 @@ class TwocoServer:
         self._control("clock", {"advance": seconds})
 
     def reset(self) -> None:
-        """Delete every customer, subscription and session (merchants stay) and put the clock back."""
-        try:
-            self._control("reset", {})
-        except RuntimeError:  # TEMPORARY until POST /_twoco/reset is on this branch
-            with self.app.service.store.transaction() as cursor:
-                for table in ("subscriptions", "customers", "sessions"):
-                    cursor.execute(f"DELETE FROM {table}")
+        """Delete every customer, subscription and session (merchants stay), clear injected
+        faults and the request journal (``POST /_twoco/reset``), and put the clock back."""
+        self._control("reset", {})
         self._control("clock", {"reset": True})
 
     def add_merchant(self, code: str, secret_key: str | None = None) -> str:
@@ -105,7 +101,7 @@ def run_twoco(
         listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         port = listener.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-{port}", daemon=True)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-server-{port}", daemon=True)
         thread.start()
         try:
             _wait_until_started(server, thread)
