@@ -163,6 +163,49 @@ def test_logs_in_once_and_again_when_the_session_expires(server, merchant, combi
     recorder.http.close()
 
 
+@pytest.fixture
+def inject(server) -> Iterator:
+    """Inject faults (POST /_twoco/faults) for one test; whatever is left is cleared after it."""
+
+    def add(operation: str, error: str, count: int = 1) -> None:
+        server.post("/_twoco/faults", json={"operation": operation, "error": error, "count": count}).raise_for_status()
+
+    yield add
+    httpx.delete(f"{server.base_url}/_twoco/faults", timeout=30).raise_for_status()
+
+
+@pytest.mark.parametrize("combination", ["soap-4.0", "jsonrpc-6.0"])
+@pytest.mark.parametrize("code", ["SESSION_EXPIRED", "INVALID_SESSION"])
+def test_a_lost_session_is_renewed_once_then_the_error_is_raised(server, merchant, inject, combination, code) -> None:
+    protocol, version = combination.split("-")
+    recorder = Recorder()
+    client = Client(server.base_url, merchant.code, merchant.secret, protocol, version, http=recorder.http)
+    reference = client.create_customer(customer_data())
+
+    inject("getCustomerInformation", code)
+    assert client.get_customer_information(reference)["AvangateCustomerReference"] == reference
+    assert recorder.operations()[2:] == ["getCustomerInformation", "login", "getCustomerInformation"]
+
+    inject("getCustomerInformation", code, count=2)  # the retry fails too: raised, no third attempt
+    with pytest.raises(TwoCheckoutError) as caught:
+        client.get_customer_information(reference)
+    assert caught.value.code == code
+    assert recorder.operations()[5:] == ["getCustomerInformation", "login", "getCustomerInformation"]
+    recorder.http.close()
+
+
+def test_other_errors_are_not_retried(server, merchant, inject) -> None:
+    recorder = Recorder()
+    client = Client(server.base_url, merchant.code, merchant.secret, "jsonrpc", http=recorder.http)
+    reference = client.create_customer(customer_data())
+    inject("updateCustomerInformation", "INTERNAL_ERROR")
+    with pytest.raises(TwoCheckoutError, match="INTERNAL_ERROR"):
+        client.update_customer_information({"AvangateCustomerReference": reference, "City": "Oslo"})
+    assert recorder.operations() == ["login", "createCustomer", "updateCustomerInformation"]
+    assert client.get_customer_information(reference)["City"] == "London"  # the failed call changed nothing
+    recorder.http.close()
+
+
 def test_an_explicit_login_returns_the_session(server, merchant) -> None:
     with Client(server.base_url, merchant.code, merchant.secret, "jsonrpc", "6.0") as client:
         session = client.login()
