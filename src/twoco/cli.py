@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
 
 from twoco import __version__
 from twoco.accesslog import FORMATS
+from twoco.errors import ApiError
 from twoco.ids import new_secret_key
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
+from twoco.validation import MERCHANT_CODE
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.throttle import ThrottleLimits
 from twoco.timeouts import READ_TIMEOUT
 
-_MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 EPILOG = """examples:
   twoco serve                                  serve on 127.0.0.1:8080 from ./twoco.sqlite3
   twoco serve --port 9000 --db sqlite:////tmp/sandbox.sqlite3
+  twoco serve --fixtures examples/fixtures.yaml --seed 1   a sandbox with known data and references
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
   twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
@@ -124,10 +125,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="turn off /_twoco/ (clock control and other sandbox tools; health stays) for production use",
     )
     serve_parser.add_argument(
+        "--fixtures",
+        metavar="FILE",
+        help="load merchants, customers and subscriptions from a YAML or JSON file on start"
+        " (replacing the data of the merchants it names; see examples/fixtures.yaml)",
+    )
+    serve_parser.add_argument(
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
     )
 
-    merchant = commands.add_parser("merchant", help="add, list or re-key merchants").add_subparsers(
+    merchant = commands.add_parser(
+        "merchant",
+        help="add, list or re-key merchants",
+        formatter_class=_Formatter,
+        description="Manage the merchants whose code and secret key sign API logins.",
+        epilog="examples:\n  twoco merchant add ACME\n  twoco merchant list --db postgresql://twoco@db/twoco\n"
+        "  twoco merchant rotate-secret ACME",
+    ).add_subparsers(
         dest="merchant_command", required=True, metavar="ACTION"
     )
     add = merchant.add_parser(
@@ -184,7 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
     _add_db_option(seed_parser)
 
-    db = commands.add_parser("db", help="manage the store's schema").add_subparsers(
+    db = commands.add_parser(
+        "db",
+        help="manage the store's schema",
+        formatter_class=_Formatter,
+        description="Manage the store's schema (twoco serve upgrades it on start unless --no-upgrade).",
+        epilog="example:\n  twoco db upgrade --db postgresql://twoco@db/twoco",
+    ).add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )
     upgrade = db.add_parser(
@@ -228,7 +248,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_format=None if args.no_access_log else args.log_format,
                 read_timeout=args.read_timeout,
             )
-            serve(options, host=args.host, port=args.port, workers=args.workers, upgrade=not args.no_upgrade)
+            serve(
+                options,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                upgrade=not args.no_upgrade,
+                fixtures=args.fixtures,
+            )
         elif args.command == "merchant":
             return _merchant(args)
         elif args.command == "seed":
@@ -236,8 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
-    except (StoreURLError, SchemaTooNew, SchemaOutOfDate) as error:
+    except (StoreURLError, SchemaTooNew, SchemaOutOfDate, ApiError) as error:
         print(f"twoco: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"twoco: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return 2
     return 0
 
@@ -275,7 +305,7 @@ def _merchant(args: argparse.Namespace) -> int:
         print(f"secret key:    {secret}")
         print("sessions kept" if args.keep_sessions else f"sessions ended: {ended}")
         return 0
-    if not _MERCHANT_CODE.fullmatch(args.code):
+    if not MERCHANT_CODE.fullmatch(args.code):
         print(f"twoco: merchant code {args.code!r} must be 1-64 letters, digits, _ or -", file=sys.stderr)
         return 2
     try:
