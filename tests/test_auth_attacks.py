@@ -151,6 +151,18 @@ def test_behind_a_proxy_on_the_same_machine_the_forwarded_address_counts(guarded
     assert code_of(rpc_login(guarded, "GUARDC", "secret-of-GUARDC", "127.0.0.8")) == "ok"  # the proxy's other clients
 
 
+def test_a_sandbox_reset_forgets_failed_logins(guarded) -> None:
+    address = "127.0.0.10"
+    for number in range(20):
+        assert code_of(rpc_login(guarded, "GUARDB" if number < 10 else "NOSUCH", "a guess", address)) == "AUTHENTICATION_FAILED"
+    assert code_of(rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address)) == "TOO_MANY_FAILED_LOGINS"
+    guarded.post("/_twoco/reset", json={"merchant": "GUARDB"}).raise_for_status()  # that merchant's counts only
+    outcome = rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address)
+    assert code_of(outcome) == "TOO_MANY_FAILED_LOGINS" and "from this address in" in outcome.message
+    guarded.post("/_twoco/reset", json={}).raise_for_status()  # everything
+    assert code_of(rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address)) == "ok"
+
+
 def test_only_guesses_count_as_failures(guarded) -> None:
     address = "127.0.0.7"
     for _ in range(25):  # none of these is a guess at the key

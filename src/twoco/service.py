@@ -95,7 +95,7 @@ class Service:
         return self._merchant_codes[merchant_id]
 
     def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
-        """Delete customers, subscriptions and sessions (of one merchant, or all); keep merchants.
+        """Delete customers, subscriptions, sessions and failed-login counts (of one merchant, or all); keep merchants.
 
         ``seed`` restarts the reference generator, so the references that follow repeat.
         """
@@ -106,6 +106,7 @@ class Service:
                 raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
             merchant_id = merchant.id
         deleted = self.store.reset(merchant_id)
+        self.throttle.forget(merchant_code)
         if merchant_code is None:
             self.faults.clear()
         if seed is not None:

@@ -82,6 +82,15 @@ class LoginThrottle:
             while len(self._failures) > _MAX_TRACKED:
                 del self._failures[next(iter(self._failures))]
 
+    def forget(self, merchant_code: str | None = None) -> None:
+        """Drop the counts (only those of one merchant code's pairs, if given): a sandbox reset starts afresh."""
+        with self._lock:
+            if merchant_code is None:
+                self._failures.clear()
+                return
+            for key in [key for key in self._failures if key[0] == "pair" and key[1] == merchant_code[:_MAX_CODE]]:
+                del self._failures[key]
+
     def _recent(self, key: tuple[str, ...], now: float, keep: bool = True) -> deque[float]:
         """The key's failures inside the window; the rest (and, if the clock moved back, later ones) are dropped.
 
