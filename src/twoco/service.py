@@ -20,6 +20,7 @@ from twoco.errors import ApiError
 from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
+from twoco.session_cache import SessionCache
 from twoco.store import DuplicateKey, SqlStore
 from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
 
@@ -62,6 +63,7 @@ class Service:
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
+        self._sessions = SessionCache()
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
@@ -82,6 +84,10 @@ class Service:
         if merchant_id not in self._merchant_codes:
             self._merchant_codes[merchant_id] = self.store.merchant_code(merchant_id) or ""
         return self._merchant_codes[merchant_id]
+
+    def forget_sessions(self) -> None:
+        """Drop this process's memory of sessions: call after deleting sessions from the store."""
+        self._sessions.clear()
 
     # --- authentication -------------------------------------------------------------
 
@@ -126,7 +132,12 @@ class Service:
         """
         if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
             raise ApiError("INVALID_SESSION")
-        session = self.store.session(auth.hash_session_id(session_id))
+        token_hash = auth.hash_session_id(session_id)
+        session = self._sessions.get(token_hash)
+        if session is None:
+            session = self.store.session(token_hash)
+            if session is not None:
+                self._sessions.put(token_hash, session)
         if session is None or session[1] != version:
             raise ApiError("INVALID_SESSION")
         merchant_id, _, expires_at = session
