@@ -1,6 +1,7 @@
 """Throughput and latency of twoco under load, against a ceiling measured in the same run.
 
-    python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql]
+    python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql] [--workers 1,2]
+                        [--only TEXT]
 
 For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
 drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
@@ -9,7 +10,9 @@ SOAP 4.0, JSON-RPC 4.0 and REST 6.0. The ceiling is bench/ceiling.py: a bare end
 same HTTP server (uvicorn, same settings) answering a fixed SOAP response. Results are printed
 as a Markdown table, each throughput also as a share of the ceiling, since this machine is
 shared and noisy. A last run paces SOAP updates at half their maximum rate (wrk's per-connection
-delay) and reports the p99 latency there.
+delay) and reports the p99 latency there. With ``--workers 1,2`` everything is measured with
+one server process and again with two (`twoco serve --workers 2`), the ceiling then also served
+from two processes. ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
 """
 
 from __future__ import annotations
@@ -187,63 +190,77 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--stores", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--workers", default="1", help="comma-separated server process counts, e.g. 1,2")
+    parser.add_argument("--only", default="", help="only scenarios whose protocol or operation contains this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
+    print("| store | processes | protocol | operation | req/s | p50 ms | p99 ms | ceiling req/s | share of ceiling |")
+    print("|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp(prefix="twoco-bench-"))
-    rows = []
-    ceiling_port = free_port()
-    ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port)])
     try:
-        wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
         for kind in args.stores.split(","):
             url, references = prepare_store(kind, tmp)
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600"],
-                stdout=subprocess.DEVNULL,
-            )
             try:
-                base = f"http://127.0.0.1:{port}"
-                wait_until_up(f"{base}/_twoco/health")
-                for (protocol, operation), requests in scenarios(base, references).items():
-                    ceiling_result = run_wrk(
-                        f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
-                    )
-                    result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
-                    rows.append((kind, protocol, operation, result, ceiling_result))
-                    print(_row(*rows[-1]), flush=True)
-                soap_update = scenarios(base, references)[("soap 4.0", "updateCustomerInformation push=off")]
-                most = next(r[3] for r in rows if r[0] == kind and r[1] == "soap 4.0" and r[2].endswith("push=off"))
-                # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
-                delay_ms = args.connections / (most.requests_per_second / 2) * 1000
-                paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
-                print(
-                    f"| {kind} | soap 4.0 | updateCustomerInformation paced at half the maximum "
-                    f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms |",
-                    flush=True,
-                )
+                for workers in (int(count) for count in args.workers.split(",")):
+                    bench_server(kind, url, references, workers, args, tmp)
             finally:
-                server.terminate()
-                server.wait(15)
                 if kind == "postgresql":
                     subprocess.run([str(ROOT / "scripts" / "postgres-cluster"), "stop", str(tmp / "pg")], check=False)
     finally:
-        ceiling.terminate()
-        ceiling.wait(15)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _row(kind: str, protocol: str, operation: str, result: Result, ceiling: Result) -> str:
+def bench_server(kind: str, url: str, references: list[int], workers: int, args: argparse.Namespace, tmp: Path) -> None:
+    """Every scenario against `twoco serve --workers N` and against the ceiling served the same way."""
+    ceiling_port, port = free_port(), free_port()
+    ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port), str(workers)])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600",
+         "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
+        wait_until_up(f"{base}/_twoco/health")
+        rows = []
+        table = scenarios(base, references)
+        for (protocol, operation), requests in table.items():
+            if args.only not in f"{protocol} {operation}":
+                continue
+            ceiling_result = run_wrk(
+                f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
+            )
+            result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
+            rows.append((kind, workers, protocol, operation, result, ceiling_result))
+            print(_row(*rows[-1]), flush=True)
+        soap_update = table[("soap 4.0", "updateCustomerInformation push=off")]
+        most = next((r[4] for r in rows if r[2] == "soap 4.0" and r[3].endswith("push=off")), None)
+        if most is None:
+            return
+        # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
+        delay_ms = args.connections / (most.requests_per_second / 2) * 1000
+        paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
+        print(
+            f"| {kind} | {workers} | soap 4.0 | updateCustomerInformation paced at half the maximum "
+            f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms | | |",
+            flush=True,
+        )
+    finally:
+        for process in (server, ceiling):
+            process.terminate()
+            process.wait(15)
+
+
+def _row(kind: str, workers: int, protocol: str, operation: str, result: Result, ceiling: Result) -> str:
     share = result.requests_per_second / ceiling.requests_per_second
     bad = f" ({result.bad} bad)" if result.bad else ""
     return (
-        f"| {kind} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
+        f"| {kind} | {workers} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
         f"{result.p99_ms:.2f} | {ceiling.requests_per_second:,.0f} | {share:.0%} |"
     )
 
 
 if __name__ == "__main__":
-    print("| store | protocol | operation | req/s | p50 ms | p99 ms | ceiling req/s | share of ceiling |")
-    print("|---|---|---|---|---|---|---|---|")
     main()
