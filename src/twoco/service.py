@@ -22,6 +22,7 @@ from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
 from twoco.store import DuplicateKey, SqlStore
+from twoco.store.sql import STATUS
 from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
 
 # Fields a client may write; references are the system's or fixed at creation, and
@@ -170,7 +171,8 @@ class Service:
     ) -> dict[str, object]:
         """``include_payment_data`` (6.0) changes nothing: twoco keeps no payment data."""
         with self.store.transaction(write=False):
-            return self._customer_view(caller.merchant_id, self._find_customer(caller.merchant_id, reference, external))
+            found = self._find_customer(caller.merchant_id, reference, external, status_on=self._today())
+            return self._customer_view(caller.merchant_id, found)
 
     def update_customer(self, caller: Caller, customer: Mapping[str, Any], push_to_end_users: bool | None) -> bool:
         reference = customer.get("AvangateCustomerReference")
@@ -217,12 +219,14 @@ class Service:
         external: str | None,
         lock: bool = False,
         may_assign_external: bool = False,
+        status_on: str | None = None,
     ) -> dict[str, Any]:
         """The customer both references name (0, '' and nil count as absent).
 
         When both are given they must name the same customer. On update, an external
         reference that names no customer may be given to a customer that has none. ``lock``
         holds the customer's row until the transaction ends, for a change that follows.
+        ``status_on`` reads the customer's status on that date along (see ``_customer_view``).
         """
         reference = reference or None
         external = external or None
@@ -231,11 +235,11 @@ class Service:
         if external is not None:
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
-            found = self.store.customer_by_external(merchant_id, external, lock)  # type: ignore[arg-type]
+            found = self.store.customer_by_external(merchant_id, external, lock, status_on)  # type: ignore[arg-type]
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
-        found = self.store.customer(merchant_id, reference, lock)
+        found = self.store.customer(merchant_id, reference, lock, status_on)
         if found is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {reference}")
         if external is not None and found["ExternalCustomerReference"] != external:
@@ -254,7 +258,10 @@ class Service:
         A customer is enabled while it has an active subscription (enabled and not past its
         expiration date, or lifetime), and in trial when every active subscription is a trial.
         """
-        active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
+        if STATUS in row:  # read along with the customer
+            active, trials = row[STATUS]
+        else:
+            active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
         view: dict[str, object] = {name: row.get(name) for name in CUSTOMER_V6.field_names}
         view["ExistingCards"] = []
         view["Enabled"] = active > 0

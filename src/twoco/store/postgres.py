@@ -69,6 +69,11 @@ class PostgresDialect(ThreadConnections):
 
     @contextmanager
     def _outermost(self, connection: psycopg.Connection, write: bool) -> Iterator[Any]:
+        if not write:
+            # READ COMMITTED gives each statement its own snapshot, in a transaction or not: a
+            # read-only one would only add the round trips of BEGIN and COMMIT.
+            yield _Cursor(connection.cursor())
+            return
         with connection.transaction():
             yield _Cursor(connection.cursor())
 

@@ -51,10 +51,11 @@ class SqliteDialect(ThreadConnections):
     @contextmanager
     def _outermost(self, connection: sqlite3.Connection, write: bool) -> Iterator[Any]:
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        changes = connection.total_changes
         try:
             yield connection.cursor()
             connection.commit()
-            if write and self.wal_sync is not None:
+            if write and self.wal_sync is not None and connection.total_changes != changes:
                 self.wal_sync.committed()
         except BaseException:
             if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
