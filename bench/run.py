@@ -44,6 +44,17 @@ ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
     ' xmlns:ns1="urn:order"><SOAP-ENV:Body>{}</SOAP-ENV:Body></SOAP-ENV:Envelope>'
 )
+# Updates carry this where a number goes; each request gets its own (per wrk thread), so that
+# every update changes the customer (an UPDATE that changes nothing writes nothing to disk).
+SERIAL = "########"
+SERIAL_LUA = f"""
+serial, thread_index = 0, 0
+setup = function(thread) thread:set("offset", thread_index * 50000000); thread_index = thread_index + 1 end
+numbered = function(text)
+  serial = serial + 1
+  return (string.gsub(text, "{SERIAL}", string.format("%08d", (offset or 0) + serial)))
+end
+"""
 DONE = """
 done = function(summary, latency, requests)
   io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "bad": %d}\\n',
@@ -80,11 +91,11 @@ def wait_until_up(url: str) -> None:
 
 def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: float = 0) -> str:
     """A wrk script cycling through (method, path, headers, body) requests."""
-    lines = ["requests = {}"]
+    lines = [SERIAL_LUA, "requests = {}"]
     for index, (method, path, headers, body) in enumerate(requests, 1):
         header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
         lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
-    lines.append("i = 0\nrequest = function() i = i % #requests + 1; return requests[i] end")
+    lines.append("i = 0\nrequest = function() i = i % #requests + 1; return numbered(requests[i]) end")
     if delay_ms:
         lines.append(f"delay = function() return {delay_ms:.3f} end")
     return "\n".join(lines) + DONE
@@ -124,7 +135,7 @@ def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tu
         return json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": [rpc_session, *params]})
 
     def change(index: int) -> dict[str, object]:
-        return {"Phone": f"+1 555 {index:04d}", "City": f"City{index % 97}"}
+        return {"Phone": f"+1 {SERIAL}", "City": f"City{index % 97}"}
 
     sample = references[:200]
     table: dict[tuple[str, str], list] = {

@@ -75,7 +75,11 @@ class WalSync:
             self.synced = max(self.synced, target)
 
     async def durable(self, through: int) -> None:
-        """Wait (without blocking the event loop) until commit ``through`` is on disk."""
+        """Wait until commit ``through`` is on disk, without blocking the event loop.
+
+        The fsync runs on a thread while the loop goes on serving: the commits made meanwhile
+        are covered by the next fsync, so batches grow with the load.
+        """
         while self.synced < through:
             if self._flushing is None or self._flushing.done():
                 self._flushing = asyncio.ensure_future(asyncio.to_thread(self.sync, self.written))
