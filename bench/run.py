@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import socket
@@ -116,6 +117,27 @@ def run_wrk(url: str, script: str, duration: int, connections: int, tmp: Path) -
     )
 
 
+def fsync_latency(tmp: Path, count: int = 200) -> tuple[float, float]:
+    """p50 and p99 (ms) of fdatasync after overwriting 4 KiB in the bench directory: what a durable
+    commit costs on this disk right now (shared machines vary widely)."""
+    path = tmp / "fsync-probe"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.write(fd, b"\0" * 4096 * count)
+        os.fsync(fd)
+        times = []
+        for index in range(count):
+            os.pwrite(fd, os.urandom(4096), 4096 * index)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return times[count // 2], times[count * 99 // 100]
+
+
 def soap(operation: str, parts: str) -> str:
     return ENVELOPE.format(f"<ns1:{operation}>{parts}</ns1:{operation}>")
 
@@ -210,6 +232,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp(prefix="twoco-bench-"))
     try:
+        p50, p99 = fsync_latency(tmp)
+        print(f"| disk | | | fdatasync of 4 KiB (what a durable commit waits for) | | {p50:.2f} | {p99:.2f} | | |", flush=True)
         for kind in args.stores.split(","):
             url, references = prepare_store(kind, tmp)
             try:
