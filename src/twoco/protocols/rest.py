@@ -63,7 +63,8 @@ class RestAdapter:
             outcome.operation = route.operation.name
             caller = Caller(self.version, "rest", self._authenticate(headers, client), client)
             CURRENT_MERCHANT.set(caller.merchant_id)
-            with self.service.store.transaction():  # resolving {CReference} and the call: one transaction
+            # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
+            with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
                 args = self._arguments(route.operation, caller, values, query, body)
                 result = self.service.invoke(route.operation, args, caller)
             return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
