@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from twoco import __version__
 from twoco.accesslog import FORMATS
+from twoco.http import DEFAULT_MAX_BODY
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Settings
@@ -93,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="refuse request bodies larger than this with HTTP 413, before reading them",
+    )
+    serve_parser.add_argument(
         "--no-upgrade",
         action="store_true",
         help="do not upgrade the store's schema on start; refuse to start if it is not current",
@@ -162,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
+            if args.max_body < 1:
+                print("twoco: --max-body must be 1 or more", file=sys.stderr)
+                return 2
             if args.workers < 1 or (args.workers > 1 and args.seed is not None):
                 print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
                 return 2
@@ -171,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
+                max_body=args.max_body,
             )
             serve(options, host=args.host, port=args.port, workers=args.workers, upgrade=not args.no_upgrade)
         elif args.command == "merchant":
