@@ -87,9 +87,7 @@ def _check_encoding(body: bytes) -> None:
 
 def _check_shape(root: etree._Element) -> None:
     """At most MAX_ELEMENTS elements, nested at most MAX_DEPTH deep."""
-    count = 0
-    for _ in root.iter():
-        count += 1
+    for count, _ in enumerate(root.iter(), 1):
         if count > MAX_ELEMENTS:
             raise EnvelopeError(f"more than {MAX_ELEMENTS} elements")
     level = [root]
