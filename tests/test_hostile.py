@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.conftest import start_server, stop_server
 from tests.data import customer_data
@@ -296,3 +297,18 @@ def test_the_body_limit_is_configurable(tmp_path) -> None:
         [sys.executable, "-m", "twoco", "serve", "--max-body", "0"], capture_output=True, text=True, check=False
     )
     assert refused.returncode == 2 and "--max-body" in refused.stderr
+
+
+def test_nul_in_a_lookup_names_nothing(server, merchant) -> None:
+    """PostgreSQL text cannot hold NUL: a reference or merchant code with one is simply not found."""
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    payload = {"jsonrpc": "2.0", "id": 1, "method": "getSubscription", "params": [api.session, "AB\u0000"]}
+    assert rpc(server, json.dumps(payload).encode())["error"]["data"]["error_code"] == "SUBSCRIPTION_NOT_FOUND"
+    date = now_utc()
+    login = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": [merchant.code + "\u0000", date, "0" * 32]}
+    assert rpc(server, json.dumps(login).encode())["error"]["data"]["error_code"] == "AUTHENTICATION_FAILED"
+    rest = RestApi(server.base_url, merchant.code, merchant.secret)
+    answer = rest.http.get("/subscriptions/AB%00/", headers=rest.headers())
+    assert (answer.status_code, answer.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
+    rest.close()
+    api.close()
