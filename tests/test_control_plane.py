@@ -118,6 +118,7 @@ def test_reset_with_a_seed_repeats_the_references(sandbox: Server, connect) -> N
     ("body", "status", "code"),
     [
         ({"merchant": "NOSUCH"}, 404, "MERCHANT_NOT_FOUND"),
+        ({"merchant": "KEEP\u0000ME"}, 404, "MERCHANT_NOT_FOUND"),  # PostgreSQL text cannot even hold it
         ({"merchant": 12}, 400, "MALFORMED_REQUEST"),
         ({"seed": "x"}, 400, "MALFORMED_REQUEST"),
         ({"everything": True}, 400, "MALFORMED_REQUEST"),

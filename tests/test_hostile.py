@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
 
+from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.conftest import start_server, stop_server
 from tests.data import customer_data
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
+from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 
 
 def rpc(server, payload: bytes, version: str = "4.0") -> dict:
@@ -118,3 +122,193 @@ def test_a_store_from_a_newer_twoco_is_left_alone(tmp_path) -> None:
     assert done.returncode == 2 and "newer than this twoco" in done.stderr
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT version FROM schema_version").fetchone() == (99,)
+
+
+# --- XML attacks and limits: a Client fault, fast, and nothing read or expanded ------------------
+
+LAUGHS = "".join(f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10))
+
+
+def _soap_fault(server, body: bytes, seconds: float = 2.0, **headers: str) -> tuple[str, str, str]:
+    started = time.monotonic()
+    answer = post_soap(server, body, **headers)
+    assert time.monotonic() - started < seconds, "a hostile request must be refused in bounded time"
+    return read_fault(answer)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        f'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY l0 "lol">{LAUGHS}]>',  # billion laughs
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',  # a local file
+        '<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">',  # an external DTD
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x">%p;]>',  # parameter entity
+    ],
+)
+def test_dtds_and_entities_are_refused(server, prolog) -> None:
+    body = (prolog + envelope("<o:login><a>&e;&l9;</a></o:login>").decode().split("?>", 1)[1]).encode()
+    faultcode, message, code = _soap_fault(server, body)
+    assert (faultcode, code) == ("SOAP-ENV:Client", "MALFORMED_REQUEST") and "DTD" in message
+    assert "root:" not in message
+
+
+def test_xml_nesting_and_element_count_are_limited(server, merchant) -> None:
+    session = raw_login(server, merchant)
+    fits = "<a>" * 25 + "</a>" * 25  # the envelope's 3 levels, login, its parameter: 30 in all
+    _, message, code = _soap_fault(server, envelope(f"<o:getSubscription><s>{session}</s>{fits}</o:getSubscription>"))
+    assert code == "INVALID_PARAMETERS"  # read, then refused for its content, not its depth
+    deep = "<a>" * (MAX_DEPTH + 1) + "</a>" * (MAX_DEPTH + 1)
+    _, message, code = _soap_fault(server, envelope(f"<o:login>{deep}</o:login>"))
+    assert code == "MALFORMED_REQUEST" and f"nested more than {MAX_DEPTH}" in message
+    _, message, code = _soap_fault(server, envelope("<o:login>" + "<a/>" * MAX_ELEMENTS + "</o:login>"))
+    assert code == "MALFORMED_REQUEST" and f"more than {MAX_ELEMENTS} elements" in message
+    # 1 MiB of empty elements: still refused quickly.
+    _, _, code = _soap_fault(server, envelope("<o:login>" + "<a/>" * 250_000 + "</o:login>"))
+    assert code == "MALFORMED_REQUEST"
+
+
+def test_multiref_values_cannot_multiply(server, merchant) -> None:
+    """A value referred to many times (billion laughs through href) runs out of budget."""
+    session = raw_login(server, merchant)
+    items = '<item href="#big"/>' * 9_000
+    body = envelope(
+        f"<o:addSubscription><s>{session}</s><sub><Product><PriceOptionCodes>{items}</PriceOptionCodes></Product></sub>"
+        f'</o:addSubscription><m id="big">{"x" * 800_000}</m>'
+    )
+    _, message, code = _soap_fault(server, body)
+    assert code == "INVALID_PARAMETERS" and "multiRef" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'<?xml version="1.0" encoding="ISO-8859-1"?>' + envelope("<o:login><a>\xe9</a></o:login>").split(b"?>", 1)[1].decode().encode("latin-1"), "encoding 'ISO-8859-1'"),
+        ('<?xml version="1.0" encoding="UTF-16"?><x/>'.encode("utf-16"), "not UTF-8"),
+        (envelope("<o:login><a>\xe9</a></o:login>").decode().encode("latin-1"), "not UTF-8"),
+        (envelope("<o:login><a>x</a></o:login>")[:-20], "not well-formed"),
+        (b"", "not well-formed"),
+    ],
+    ids=["declared-latin-1", "utf-16", "latin-1-bytes", "truncated", "empty"],
+)
+def test_bad_encodings_and_truncated_bodies_are_client_faults(server, body, reason) -> None:
+    faultcode, message, code = _soap_fault(server, body)
+    assert (faultcode, code) == ("SOAP-ENV:Client", "MALFORMED_REQUEST") and reason in message
+
+
+def test_soap_content_type_and_soap_action(server, merchant) -> None:
+    session = raw_login(server, merchant)
+    call = envelope(f"<o:getSubscription><s>{session}</s><r>NOPE</r></o:getSubscription>")
+    for content_type in ("application/json", "text/xml; charset=iso-8859-1", "text/plain"):
+        answer = server.post("/soap/4.0/", content=call, headers={"Content-Type": content_type})
+        assert read_fault(answer)[2] == "UNSUPPORTED_MEDIA_TYPE"
+    for content_type in ("text/xml", "application/xml", 'text/xml; charset="UTF-8"', "application/soap+xml"):
+        answer = server.post("/soap/4.0/", content=call, headers={"Content-Type": content_type})
+        assert read_fault(answer)[2] == "SUBSCRIPTION_NOT_FOUND", content_type
+    # SOAPAction: absent, empty, or naming the body's operation is fine; naming another is a fault.
+    for action in (None, '""', '"urn:order#getSubscription"', "urn:order#getSubscription", '"something"'):
+        headers = {} if action is None else {"SOAPAction": action}
+        assert read_fault(post_soap(server, call, **headers))[2] == "SUBSCRIPTION_NOT_FOUND", action
+    faultcode, message, code = read_fault(post_soap(server, call, SOAPAction='"urn:order#login"'))
+    assert (faultcode, code) == ("SOAP-ENV:Client", "SOAP_ACTION_MISMATCH") and "#login'" in message
+
+
+def test_soap_1_2_is_a_version_mismatch(server) -> None:
+    body = envelope("<o:login/>").replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope")
+    answer = server.post("/soap/4.0/", content=body, headers={"Content-Type": "application/soap+xml; charset=utf-8"})
+    faultcode, message, code = read_fault(answer)
+    assert (faultcode, code) == ("SOAP-ENV:VersionMismatch", "MALFORMED_REQUEST") and "SOAP 1.1" in message
+
+
+# --- JSON-RPC and REST ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), f"nested more than {MAX_DEPTH}"),
+        (b"[" * 100_000, "not valid JSON"),
+        (b"[" + b",".join([b"1"] * (MAX_ELEMENTS + 1)) + b"]", f"more than {MAX_ELEMENTS}"),
+        (b'{"jsonrpc": "2.0", "id": 1, "id": 2, "method": "login", "params": []}', "given twice"),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "login", "params": [' + b"1" * 5000 + b"]}", "not valid JSON"),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "login", "params": [1e999]}', "out of range"),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "lo', "not valid JSON"),
+        (b'\xff\xfe{"jsonrpc": "2.0"}', "not valid JSON"),
+    ],
+    ids=["deep", "very-deep", "wide", "duplicate-key", "huge-integer", "huge-float", "truncated", "not-utf-8"],
+)
+def test_json_rpc_bodies_are_bounded(server, payload, reason) -> None:
+    answer = rpc(server, payload)
+    assert answer["error"]["code"] == -32700 and answer["id"] is None
+    assert reason in answer["error"]["message"]
+
+
+def test_json_rpc_wrong_types_and_content_type(server, merchant) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    for params, reason in (
+        ([api.session, "12"], "expected an integer"),
+        ([api.session, 2**40], "out of range"),
+        ([api.session, customer_data(Unknown="x")], "no field 'Unknown'"),
+        ([api.session, 1, None, "extra"], "at most 3"),
+    ):
+        method = "createCustomer" if isinstance(params[1], dict) else "getCustomerInformation"
+        payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        answer = rpc(server, json.dumps(payload).encode())
+        assert answer["error"]["data"]["error_code"] == "INVALID_PARAMETERS" and reason in answer["error"]["message"]
+    odd = server.post("/rpc/4.0/", content=b'{"jsonrpc": "2.0", "id": 1, "method": "login"}', headers={"Content-Type": "text/plain"})
+    assert odd.status_code == 200 and odd.json()["error"]["data"]["error_code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert odd.json()["error"]["code"] == -32600
+    api.close()
+
+
+def test_rest_bodies_are_checked_like_json_rpc(server, merchant) -> None:
+    rest = RestApi(server.base_url, merchant.code, merchant.secret)
+    headers = rest.headers()
+    for content, content_type, status, code in (
+        (b'{"FirstName": "A", "FirstName": "B"}', "application/json", 400, "MALFORMED_REQUEST"),
+        (b'{"a":' * 40 + b"1" + b"}" * 40, "application/json", 400, "MALFORMED_REQUEST"),
+        (json.dumps(customer_data(Unknown=1)).encode(), "application/json", 400, "INVALID_PARAMETERS"),
+        (json.dumps(customer_data()).encode(), "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (json.dumps(customer_data()).encode(), "application/json; charset=latin-1", 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (b"x" * (1024 * 1024 + 1), "application/json", 413, "REQUEST_TOO_LARGE"),
+    ):
+        answer = rest.http.post("/customers/", content=content, headers={**headers, "Content-Type": content_type})
+        assert (answer.status_code, answer.json()["error_code"]) == (status, code), answer.text
+    rest.close()
+
+
+def test_the_body_limit_is_configurable(tmp_path) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/limit.sqlite3", "--max-body", "2000")
+    try:
+        small = server.post("/rpc/4.0/", content=b"[" + b" " * 1990 + b"]", headers={"Content-Type": "application/json"})
+        assert small.json()["error"]["data"]["error_code"] == "INVALID_REQUEST"  # read: an empty batch
+
+        def chunks():
+            yield b"[" + b" " * 1500
+            yield b" " * 1500 + b"]"
+
+        for body in (b"[" + b" " * 2000 + b"]", chunks()):
+            large = httpx.post(server.base_url + "/rpc/4.0/", content=body, headers={"Content-Type": "application/json"})
+            assert (large.status_code, large.json()["error_code"]) == (413, "REQUEST_TOO_LARGE")
+            assert "2000 bytes" in large.json()["message"]
+        assert server.get("/_twoco/health").status_code == 200
+    finally:
+        stop_server(server)
+    refused = subprocess.run(
+        [sys.executable, "-m", "twoco", "serve", "--max-body", "0"], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2 and "--max-body" in refused.stderr
+
+
+def test_nul_in_a_lookup_names_nothing(server, merchant) -> None:
+    """PostgreSQL text cannot hold NUL: a reference or merchant code with one is simply not found."""
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    payload = {"jsonrpc": "2.0", "id": 1, "method": "getSubscription", "params": [api.session, "AB\u0000"]}
+    assert rpc(server, json.dumps(payload).encode())["error"]["data"]["error_code"] == "SUBSCRIPTION_NOT_FOUND"
+    date = now_utc()
+    login = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": [merchant.code + "\u0000", date, "0" * 32]}
+    assert rpc(server, json.dumps(login).encode())["error"]["data"]["error_code"] == "AUTHENTICATION_FAILED"
+    rest = RestApi(server.base_url, merchant.code, merchant.secret)
+    answer = rest.http.get("/subscriptions/AB%00/", headers=rest.headers())
+    assert (answer.status_code, answer.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
+    rest.close()
+    api.close()

@@ -187,21 +187,27 @@ def test_bad_requests_get_faults(server, body, faultcode, code) -> None:
 
 @pytest.mark.parametrize("client_name", ["php", "suds"])
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("operation", "body", "code"),
     [
-        (b"<not-an-envelope/>", "MALFORMED_REQUEST"),
-        (envelope("<o:deleteEverything/>"), "UNKNOWN_OPERATION"),
-        (envelope("<o:getCustomerInformation><a>x</a><b>abc</b></o:getCustomerInformation>"), "INVALID_PARAMETERS"),
+        ("login", b"<not-an-envelope/>", "MALFORMED_REQUEST"),
+        ("login", envelope("<o:deleteEverything/>"), "UNKNOWN_OPERATION"),
+        (
+            "getCustomerInformation",
+            envelope("<o:getCustomerInformation><a>x</a><b>abc</b></o:getCustomerInformation>"),
+            "INVALID_PARAMETERS",
+        ),
+        # The client sends SOAPAction urn:order#login (from the WSDL) with another operation's body.
+        ("login", envelope("<o:getCustomerInformation><a>x</a></o:getCustomerInformation>"), "SOAP_ACTION_MISMATCH"),
     ],
 )
-def test_request_faults_reach_real_clients(server, client_name, body, code) -> None:
+def test_request_faults_reach_real_clients(server, client_name, operation, body, code) -> None:
     """Faults for requests a WSDL-reading client would not write, sent through that client's transport."""
     if client_name == "php":
         send = PhpClient(server.base_url).call_raw
     else:
         send = SudsClient(server.base_url).raw
     with pytest.raises(Fault) as caught:
-        send("login", body)
+        send(operation, body)
     assert caught.value.code == code
     assert caught.value.message
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from twoco import __version__
 from twoco.accesslog import FORMATS
 from twoco.errors import ApiError
+from twoco.http import DEFAULT_MAX_BODY
 from twoco.ids import new_secret_key
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
@@ -114,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         "connection (slow or stuck clients hold no connection for longer)",
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
+    serve_parser.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="refuse request bodies larger than this with HTTP 413, before reading them",
+    )
     serve_parser.add_argument(
         "--no-upgrade",
         action="store_true",
@@ -233,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.read_timeout <= 0:
                 print("twoco: --read-timeout must be more than 0 seconds", file=sys.stderr)
                 return 2
+            if args.max_body < 1:
+                print("twoco: --max-body must be 1 or more", file=sys.stderr)
+                return 2
             if args.workers < 1 or (args.workers > 1 and args.seed is not None):
                 print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
                 return 2
@@ -247,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
                 read_timeout=args.read_timeout,
+                max_body=args.max_body,
             )
             serve(
                 options,

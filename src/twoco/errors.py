@@ -97,6 +97,12 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("INVALID_REQUEST", "Invalid JSON-RPC request: {reason}", 400, -32600),
     ErrorKind("UNKNOWN_OPERATION", "Unknown operation {operation!r}.", 404, -32601),
     ErrorKind("INVALID_PARAMETERS", "Invalid parameters for {operation}: {reason}", 400, -32602),
+    ErrorKind(
+        "SOAP_ACTION_MISMATCH",
+        "The SOAPAction header names {action!r} but the body calls {operation!r}.",
+        400,
+        -32600,
+    ),
     # HTTP-level answers (JSON bodies) outside any operation.
     ErrorKind(
         "ENDPOINT_NOT_FOUND",
@@ -107,6 +113,9 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("METHOD_NOT_ALLOWED", "{method} is not allowed here; use {allowed}.", 405, -32600),
     ErrorKind("REQUEST_TOO_LARGE", "The request body is larger than {limit} bytes.", 413, -32600),
     ErrorKind("REQUEST_TIMEOUT", "The request was not received within {timeout} seconds.", 408, -32600),
+    ErrorKind(
+        "UNSUPPORTED_MEDIA_TYPE", "Content-Type {content_type!r} is not accepted here; send {accepted}.", 415, -32600
+    ),
     ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),
 )
 

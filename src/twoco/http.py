@@ -147,7 +147,7 @@ class TwocoApp:
     def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
         if request.method != "POST":
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
-        return adapter.handle(request.body, request.client)
+        return adapter.handle(request.body, request.client, request.headers.get("content-type", ""))
 
     def _rest(self, adapter: RestAdapter, subpath: str, request: Request) -> Response:
         if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
@@ -156,7 +156,8 @@ class TwocoApp:
 
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":
-            return adapter.handle(request.body, request.client)
+            headers = request.headers
+            return adapter.handle(request.body, request.client, headers.get("content-type", ""), headers.get("soapaction"))
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)

@@ -25,7 +25,15 @@ from twoco.session_cache import SessionCache
 from twoco.store import DuplicateKey, SqlStore
 from twoco.store.sql import STATUS
 from twoco.throttle import LoginThrottle, ThrottleLimits
-from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
+from twoco.validation import (
+    MAX_REFERENCE,
+    MERCHANT_CODE,
+    check_text,
+    normalise_customer,
+    normalise_end_user,
+    parse_date,
+    require,
+)
 
 # Fields a client may write; references are the system's or fixed at creation, and
 # Enabled/Trial are derived from subscriptions. ExistingCards (payment data) is not kept.
@@ -104,7 +112,7 @@ class Service:
         """
         merchant_id = None
         if merchant_code is not None:
-            merchant = self.store.merchant(merchant_code)
+            merchant = self.store.merchant(merchant_code) if MERCHANT_CODE.fullmatch(merchant_code) else None
             if merchant is None:
                 raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
             merchant_id = merchant.id
@@ -148,7 +156,8 @@ class Service:
         when = auth.parse_login_date(date)
         if when is None:
             raise ApiError("INVALID_LOGIN_DATE")
-        merchant = self.store.merchant(merchant_code)
+        # A code with NUL names no merchant (and PostgreSQL text cannot hold NUL: asking would fail).
+        merchant = self.store.merchant(merchant_code) if "\x00" not in merchant_code else None
         # The HMAC is computed even for an unknown merchant, so timing tells nothing.
         expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
         if not auth.hashes_equal(expected, hash) or merchant is None:
@@ -363,7 +372,9 @@ class Service:
         return True
 
     def _find_subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
-        found = self.store.subscription(merchant_id, reference, lock) if len(reference) <= MAX_REFERENCE else None
+        # A reference no store can hold (too long, or with NUL, which PostgreSQL text refuses) names nothing.
+        storable = len(reference) <= MAX_REFERENCE and "\x00" not in reference
+        found = self.store.subscription(merchant_id, reference, lock) if storable else None
         if found is None:
             raise ApiError("SUBSCRIPTION_NOT_FOUND", reference=reference[:MAX_REFERENCE])
         return found

@@ -7,6 +7,7 @@ import math
 
 from twoco.errors import ApiError
 from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 
 
 def _no_constants(name: str) -> object:
@@ -20,13 +21,45 @@ def _finite(text: str) -> float:
     return number
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # A repeated key means different things to different readers (first or last wins): refused.
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"key {key[:60]!r} is given twice")
+            seen.add(key)
+    return record
+
+
 def parse(body: bytes) -> object:
-    """The decoded body, or MALFORMED_REQUEST (invalid UTF-8 or JSON, NaN, too deep, too long a number)."""
+    """The decoded body, or MALFORMED_REQUEST (invalid UTF-8 or JSON, NaN, a repeated key, too long a
+    number, more than MAX_DEPTH levels or MAX_ELEMENTS values)."""
     try:
-        return json.loads(body, parse_constant=_no_constants, parse_float=_finite)
+        value = json.loads(body, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or "nested too deeply"
         raise ApiError("MALFORMED_REQUEST", reason=f"not valid JSON ({reason[:100]})") from None
+    _check_shape(value)
+    return value
+
+
+def _check_shape(value: object) -> None:
+    count, level = 0, [value]
+    for _ in range(MAX_DEPTH):
+        count += len(level)
+        if count > MAX_ELEMENTS:
+            raise ApiError("MALFORMED_REQUEST", reason=f"more than {MAX_ELEMENTS} JSON values")
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return
+    raise ApiError("MALFORMED_REQUEST", reason=f"JSON nested more than {MAX_DEPTH} deep")
 
 
 def dumps(value: object) -> bytes:

@@ -8,6 +8,7 @@ from twoco.errors import ApiError
 from twoco.model import DecodeError
 from twoco.operations import check_count, lookup
 from twoco.protocols import Outcome, Response, new_outcome, json_codec
+from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.service import Service
 
 log = logging.getLogger("twoco.jsonrpc")
@@ -25,10 +26,11 @@ class JsonRpcAdapter:
         self.version = version
         self.protocol = f"jsonrpc/{version}"
 
-    def handle(self, body: bytes, client: str = "") -> Response:
+    def handle(self, body: bytes, client: str = "", content_type: str = "") -> Response:
         """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
         outcome = new_outcome(self.protocol)
         try:
+            check_media_type(content_type, JSON_MEDIA_TYPES)
             payload = json_codec.parse(body)
         except ApiError as error:
             outcome.error_code = error.code

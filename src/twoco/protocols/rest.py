@@ -17,6 +17,7 @@ from twoco.errors import ApiError
 from twoco.model import DecodeError, Scalar, Struct
 from twoco.operations import Caller, Operation, operations_for
 from twoco.protocols import Response, error_response, json_codec, new_outcome
+from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
@@ -65,7 +66,7 @@ class RestAdapter:
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
-                args = self._arguments(route.operation, caller, values, query, body)
+                args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
             return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
         except ApiError as error:
@@ -105,7 +106,13 @@ class RestAdapter:
             raise ApiError("AUTHENTICATION_ERROR", reason=error.message) from None
 
     def _arguments(
-        self, operation: Operation, caller: Caller, path_values: dict[str, str], query: str, body: bytes
+        self,
+        operation: Operation,
+        caller: Caller,
+        path_values: dict[str, str],
+        query: str,
+        body: bytes,
+        content_type: str = "",
     ) -> list[object]:
         queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
         args: list[object] = []
@@ -114,6 +121,8 @@ class RestAdapter:
                 if param.name in path_values:
                     value = param.type.from_text(path_values[param.name])  # type: ignore[union-attr]
                 elif isinstance(param.type, Struct):
+                    if body.strip():
+                        check_media_type(content_type, JSON_MEDIA_TYPES)
                     value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type)
                 else:
                     text = queried.get(param.name.lower(), "")

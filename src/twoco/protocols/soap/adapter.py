@@ -8,6 +8,7 @@ from twoco.errors import ApiError
 from twoco.model import DecodeError
 from twoco.operations import check_count, lookup
 from twoco.protocols import Outcome, Response, new_outcome
+from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
 from twoco.service import Service
@@ -26,13 +27,15 @@ class SoapAdapter:
     def wsdl(self, base_url: str) -> Response:
         return Response(200, wsdl_document(self.version, base_url), XML)
 
-    def handle(self, body: bytes, client: str = "") -> Response:
+    def handle(self, body: bytes, client: str = "", content_type: str = "", soap_action: str | None = None) -> Response:
         """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
         outcome = new_outcome(self.protocol)
         try:
+            check_media_type(content_type, XML_MEDIA_TYPES)
             request = codec.parse_request(body)
             outcome.operation = request.operation[:100]
             operation = lookup(self.version, request.operation)
+            check_soap_action(soap_action, operation.name)
             check_count(operation, len(request.params))
             args = []
             for param, element in zip(operation.wire_params, request.params):
@@ -57,3 +60,13 @@ class SoapAdapter:
         faultcode = faultcode or ("Client" if error.kind.client_fault else "Server")
         # SOAP 1.1 sends every fault with HTTP 500; clients read the Fault from the body.
         return Response(500, codec.encode_fault(faultcode, error.message, error.code), XML)
+
+
+def check_soap_action(soap_action: str | None, operation: str) -> None:
+    """A SOAPAction that names an operation (``urn:order#name``, as the WSDL and PHP write it) must
+    name the body's: a gateway that filters by SOAPAction must not be walked past. An absent, empty
+    or other SOAPAction (no ``#``) is accepted: the body alone says what to call."""
+    action = (soap_action or "").strip().strip('"').strip()
+    named = action.rpartition("#")[2] if "#" in action else ""
+    if named and named != operation:
+        raise ApiError("SOAP_ACTION_MISMATCH", action=action[:100], operation=operation)

@@ -8,12 +8,14 @@ carry ``xsi:type`` on every value so that clients decode each field with its typ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 from twoco.protocols.soap.wsdl import xml_type
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -26,6 +28,10 @@ _BODY_TAG = f"{{{SOAP_ENV}}}Body"
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
 )
+
+_DECLARED_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 _ENVELOPE_OPEN = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -46,21 +52,66 @@ class VersionMismatch(EnvelopeError):
 
 
 @dataclass
+class References:
+    """multiRef elements by id, and what decoding may still read.
+
+    Every element decoded costs its text's length plus one, from a budget of the body's size:
+    a value reached through many hrefs (a "billion laughs" made of multiRefs) runs out of budget
+    instead of multiplying memory.
+    """
+
+    by_id: dict[str, etree._Element] = field(default_factory=dict)
+    budget: int = 0
+
+    def spend(self, cost: int) -> None:
+        self.budget -= cost
+        if self.budget < 0:
+            raise DecodeError("the request refers to its multiRef values more than it can afford")
+
+
+@dataclass
 class RpcRequest:
     operation: str
     params: list[etree._Element]  # the operation element's children, in order
-    references: dict[str, etree._Element]  # multiRef elements by id
+    references: References
+
+
+def _check_encoding(body: bytes) -> None:
+    """SOAP requests are UTF-8 (every known client sends it): anything else is refused, not guessed at."""
+    declared = _DECLARED_ENCODING.match(body.removeprefix(_UTF8_BOM)[:200])
+    if declared and declared.group(1).lower() not in _UTF8_NAMES:
+        name = declared.group(1)[:40].decode("ascii", "replace")
+        raise EnvelopeError(f"the XML declaration names encoding {name!r}; send UTF-8")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EnvelopeError(f"the body is not UTF-8 (byte {error.start})") from None
+
+
+def _check_shape(root: etree._Element) -> None:
+    """At most MAX_ELEMENTS elements, nested at most MAX_DEPTH deep."""
+    for count, _ in enumerate(root.iter(), 1):
+        if count > MAX_ELEMENTS:
+            raise EnvelopeError(f"more than {MAX_ELEMENTS} elements")
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return
+    raise EnvelopeError(f"elements nested more than {MAX_DEPTH} deep")
 
 
 def parse_request(body: bytes) -> RpcRequest:
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
+    _check_encoding(body)
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as error:
         raise EnvelopeError(f"not well-formed XML ({error.msg})") from None
     if root.getroottree().docinfo.doctype:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
+    _check_shape(root)
     # Tags compared as strings and children walked by tag: the cheapest lxml calls for this.
     if root.tag != _ENVELOPE_TAG:
         if root.tag == _SOAP12_ENVELOPE_TAG:
@@ -74,19 +125,20 @@ def parse_request(body: bytes) -> RpcRequest:
     if not children:
         raise EnvelopeError("the Body holds no operation")
     call = children[0]
-    references = {el.get("id"): el for el in children[1:] if el.get("id")}
+    references = References({el.get("id"): el for el in children[1:] if el.get("id")}, len(body))
     params = list(call.iterchildren(etree.Element))
     return RpcRequest(_local_name(call.tag), params, references)
 
 
-def decode_value(element: etree._Element, wire_type: WireType, references: dict[str, etree._Element]) -> object:
+def decode_value(element: etree._Element, wire_type: WireType, references: References) -> object:
     """The Python value of ``element`` read as ``wire_type``; raises DecodeError with a path."""
     href = element.get("href")
     if href is not None:
-        target = references.get(href.removeprefix("#"))
+        target = references.by_id.get(href.removeprefix("#"))
         if target is None or not href.startswith("#"):
             raise DecodeError(f"href {href[:40]!r} points at no multiRef element")
         element = target
+    references.spend(1)
     if element.get(XSI_NIL) in ("true", "1"):
         return None
     children = list(element.iterchildren(etree.Element))
@@ -94,6 +146,7 @@ def decode_value(element: etree._Element, wire_type: WireType, references: dict[
         if children:
             raise DecodeError(f"expected a {wire_type.name}, got elements")
         text = element.text or ""
+        references.spend(len(text))
         if wire_type.name != "string" and not text.strip():
             return None  # suds and others send an empty element for a null number or boolean
         return wire_type.from_text(text)
@@ -109,7 +162,7 @@ def decode_value(element: etree._Element, wire_type: WireType, references: dict[
 
 
 def _decode_struct(
-    children: list[etree._Element], struct: Struct, references: dict[str, etree._Element]
+    children: list[etree._Element], struct: Struct, references: References
 ) -> dict[str, object]:
     record: dict[str, object] = {}
     for child in children:

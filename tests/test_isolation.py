@@ -1,0 +1,146 @@
+"""Merchant isolation, generated from the registry: another merchant's reference is a missing one.
+
+For every operation that looks a record up by reference, on every protocol, merchant B calling
+with merchant A's reference gets exactly the answer (status, fault code, message but for the
+reference's text) of a reference that exists nowhere, and the store does not change. A new
+operation is covered as soon as it is registered; one the test cannot build fails it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from tests.clients.api import JsonRpcApi
+from tests.data import customer_data, subscription_data
+from tests.wire import PROTOCOLS, Answer, Records, Wire, store_digest, valid_args
+from twoco.model import Struct
+from twoco.operations import VERSIONS, Operation, lookup, operations_for
+
+CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
+REFERENCE_PARAMS = {
+    "AvangateCustomerReference": CUSTOMER,
+    "CustomerReference": CUSTOMER,
+    "ExternalCustomerReference": EXTERNAL,
+    "SubscriptionReference": SUBSCRIPTION,
+}
+# Operations that name no existing record, and why.
+NO_LOOKUP = {
+    "login": "authenticates a merchant; names no record",
+    "createCustomer": "creates a customer; its references are new ones, never looked up",
+}
+
+
+def reference_slots(operation: Operation) -> list[tuple[str, str | None, str]]:
+    """Where the operation takes a reference: (parameter, field inside it or None, kind)."""
+    slots: list[tuple[str, str | None, str]] = []
+    for param in operation.params:
+        if param.name in REFERENCE_PARAMS:
+            slots.append((param.name, None, REFERENCE_PARAMS[param.name]))
+        elif isinstance(param.type, Struct):
+            for name in ("AvangateCustomerReference", "ExternalCustomerReference"):
+                if name in param.type.by_name:
+                    slots.append((param.name, name, REFERENCE_PARAMS[name]))
+    return slots
+
+
+CASES = [
+    pytest.param(protocol, name, param, inner, kind, id=f"{protocol}-{name}-{param}{'.' + inner if inner else ''}")
+    for protocol in PROTOCOLS
+    for name, operation in operations_for(protocol.split("-")[1]).items()
+    if name not in NO_LOOKUP and (protocol != "rest-6.0" or operation.route is not None)
+    for param, inner, kind in reference_slots(operation)
+]
+
+
+def test_every_operation_is_covered() -> None:
+    """An operation must either take a reference (and be in CASES) or say in NO_LOOKUP why not."""
+    for version in VERSIONS:
+        for name, operation in operations_for(version).items():
+            if name in NO_LOOKUP:
+                continue
+            assert reference_slots(operation), f"{name} takes no reference the isolation test knows: teach it"
+            records = Records("M", "s", 1, "E", "S", "ES")
+            valid_args(operation, records, version)  # fails for a parameter tests/wire.py cannot fill
+            assert operation.route is not None or version != "6.0", f"{name} has no REST route on 6.0"
+
+
+def _records(server, store, code: str) -> Records:
+    secret = secrets.token_urlsafe(24)
+    store.add_merchant(code, secret, "2026-01-01T00:00:00+00:00")
+    api = JsonRpcApi(server.base_url, code, secret, "6.0")
+    external = f"ISO-{code}-C"
+    customer = api.call("createCustomer", customer_data(ExternalCustomerReference=external))
+    external_subscription = f"ISO-{code}-S"
+    subscription = api.call("addSubscription", subscription_data(customer, external_subscription))
+    api.close()
+    return Records(code, secret, customer, external, subscription, external_subscription)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def merchants(server, store) -> tuple[Records, Records, Records]:
+    """A's records, B's records, and references that name nothing (same shapes as A's)."""
+    tag = secrets.token_hex(3).upper()
+    a = _records(server, store, f"ISOA{tag}")
+    b = _records(server, store, f"ISOB{tag}")
+    with store.transaction(write=False) as cursor:
+        taken = {row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()}
+        subscriptions = {row[0] for row in cursor.execute("SELECT reference FROM subscriptions").fetchall()}
+    missing_customer = next(n for n in range(100_000_000, 999_999_999, 7_919) if n not in taken)
+    missing_subscription = next(s for s in (secrets.token_hex(5).upper() for _ in range(9)) if s not in subscriptions)
+    missing = replace(a, customer=missing_customer, external_customer=f"ISO-NONE{tag}-C", subscription=missing_subscription)
+    return a, b, missing
+
+
+@pytest.fixture(scope="module")
+def http(server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        yield client
+
+
+def _args(operation: Operation, b: Records, version: str, param: str, inner: str | None, value: object) -> list:
+    """B's valid call with ``value`` in the slot, and the other customer reference left out."""
+    args = valid_args(operation, b, version)
+    names = [p.name for p in operation.params]
+    index = names.index(param)
+    if inner is None:
+        args[index] = value
+        if param == "ExternalCustomerReference":  # look up by the external reference alone
+            for other in ("AvangateCustomerReference", "CustomerReference"):
+                if other in names:
+                    args[names.index(other)] = None
+    else:
+        record = dict(args[index])
+        record.pop("AvangateCustomerReference", None)
+        record[inner] = value
+        if "ExternalSubscriptionReference" in record:  # a new one: only the customer can be wrong
+            record["ExternalSubscriptionReference"] = f"ISO-NEW-{secrets.token_hex(4)}"
+        args[index] = record
+    return args
+
+
+def _comparable(answer: Answer, reference: object) -> tuple[object, ...]:
+    return (answer.status, answer.error_code, answer.faultcode, answer.message.replace(str(reference), "<ref>"))
+
+
+@pytest.mark.parametrize(("protocol", "name", "param", "inner", "kind"), CASES)
+def test_another_merchants_reference_is_a_missing_one(
+    server, store, http, merchants, protocol, name, param, inner, kind
+) -> None:
+    a, b, missing = merchants
+    version = protocol.split("-")[1]
+    operation = lookup(version, name)
+    wire = Wire(http, protocol, b)
+    attribute = {CUSTOMER: "customer", EXTERNAL: "external_customer", SUBSCRIPTION: "subscription"}[kind]
+    foreign, absent = getattr(a, attribute), getattr(missing, attribute)
+    before = store_digest(store)
+    on_foreign = wire.call(operation, _args(operation, b, version, param, inner, foreign))
+    on_missing = wire.call(operation, _args(operation, b, version, param, inner, absent))
+    assert store_digest(store) == before, "a call on another merchant's reference changed the store"
+    assert not on_foreign.problems and not on_missing.problems, (on_foreign, on_missing)
+    assert on_foreign.failed, f"B's {name} with A's {kind} reference succeeded: {on_foreign}"
+    assert _comparable(on_foreign, foreign) == _comparable(on_missing, absent)
