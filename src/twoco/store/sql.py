@@ -310,6 +310,134 @@ class SqlStore:
             (customer_reference, merchant_id, reference),
         )
 
+    # --- change history (see twoco.history) ------------------------------------------
+
+    def add_history(
+        self,
+        merchant_id: int,
+        customer_references: tuple[int, ...],
+        subscription_reference: str | None,
+        when: str,
+        protocol: str,
+        operation: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """One entry in the history of each customer named (a subscription's move: old and new owner)."""
+        row = (merchant_id, subscription_reference, when, protocol, operation, json.dumps(changes))
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(customer_references))
+        self._run(
+            "INSERT INTO change_history (merchant_id, customer_reference, subscription_reference, changed_at,"
+            f" protocol, operation, changes) VALUES {values}",
+            tuple(value for reference in customer_references for value in (row[0], reference, *row[1:])),
+        )
+
+    def end_user_push_summary(
+        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object]
+    ) -> dict[str, tuple[int, Any, Any, int]]:
+        """What pushing ``end_user`` to a customer's subscriptions would change, in one set-based SELECT.
+
+        Per EndUser field: on how many subscriptions it differs, the least and greatest old
+        value among those, and how many of those hold null (see twoco.history.push_changes).
+        """
+        inner = ", ".join(
+            f"{column} AS c{index}, CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END AS d{index}"
+            for index, column in enumerate(END_USER_COLUMNS.values())
+        )
+        outer = ", ".join(
+            f"COALESCE(SUM(d{i}), 0), MIN(CASE WHEN d{i} = 1 THEN c{i} END), MAX(CASE WHEN d{i} = 1 THEN c{i} END),"
+            f" COALESCE(SUM(CASE WHEN d{i} = 1 AND c{i} IS NULL THEN 1 ELSE 0 END), 0)"
+            for i in range(len(END_USER_COLUMNS))
+        )
+        row = self._one(
+            f"SELECT {outer} FROM (SELECT {inner} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?) t",
+            (*(end_user.get(name) for name in END_USER_COLUMNS), merchant_id, customer_reference),
+        )
+        assert row is not None
+        return {
+            name: (int(row[4 * i]), row[4 * i + 1], row[4 * i + 2], int(row[4 * i + 3]))
+            for i, name in enumerate(END_USER_COLUMNS)
+        }
+
+    def customer_history(self, merchant_id: int, customer_reference: int) -> list[dict[str, Any]]:
+        """A customer's entries, oldest first, its subscriptions' EndUser changes included."""
+        cursor = self._run(
+            "SELECT h.id, h.changed_at, m.code, h.protocol, h.operation, h.customer_reference,"
+            " h.subscription_reference, h.changes FROM change_history h JOIN merchants m ON m.id = h.merchant_id"
+            " WHERE h.merchant_id = ? AND h.customer_reference = ? ORDER BY h.id",
+            (merchant_id, customer_reference),
+            write=False,
+        )
+        names = ("id", "time", "merchant", "protocol", "operation", "customer", "subscription", "changes")
+        entries = [dict(zip(names, row)) for row in cursor.fetchall()]
+        for entry in entries:
+            entry["changes"] = json.loads(entry["changes"])
+        return entries
+
+    # --- the dashboard (twoco.dashboard) ---------------------------------------------
+
+    def merchant_overview(self) -> list[tuple[str, str, int]]:
+        """(code, created, number of customers) of every merchant; never a secret key."""
+        cursor = self._run(
+            "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id)"
+            " FROM merchants m ORDER BY m.code",
+            write=False,
+        )
+        return [(code, created, int(count)) for code, created, count in cursor.fetchall()]
+
+    def search_customers(self, text: str, merchant_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` customers ``text`` names, best matches first, each found through an index:
+        either reference exactly, then a case-insensitive prefix of the email, the last name, the
+        first name, or "first last". Empty text lists customers by reference.
+        """
+        select = (
+            "SELECT m.code, c.reference, c.external_reference, c.first_name, c.last_name, c.email, c.country_code"
+            " FROM customers c JOIN merchants m ON m.id = c.merchant_id WHERE "
+        )
+        only = (" AND c.merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
+        searches: list[tuple[str, tuple[Any, ...]]] = []
+        if not text:
+            searches.append(("1 = 1", ()))
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            searches.append(("c.reference = ?", (int(text),)))
+        if text:
+            searches.append(("c.external_reference = ?", (text,)))
+            for column in ("email", "last_name", "first_name"):
+                searches.append(_prefix(f"c.{column}", text))
+            first, _, last = text.partition(" ")
+            if first and last.strip():
+                condition, params = _prefix("c.last_name", last.strip())
+                searches.append((f"lower(c.first_name) = lower(?) AND {condition}", (first, *params)))
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        names = ("merchant", "reference", "external", "first_name", "last_name", "email", "country_code")
+        for condition, params in searches:
+            order = condition.split(" ", 1)[0] if condition.startswith("lower(") else "c.reference"
+            cursor = self._run(
+                f"{select}{condition}{only[0]} ORDER BY {order}, c.reference LIMIT ?",
+                (*params, *only[1], limit),
+                write=False,
+            )
+            for row in cursor.fetchall():
+                found.setdefault((row[0], row[1]), dict(zip(names, row)))
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
+
+def _prefix(column: str, text: str) -> tuple[str, tuple[Any, ...]]:
+    """A case-insensitive prefix match that walks the index on lower(column) from the prefix.
+
+    The range finds the candidates through the index; the substr test keeps exactly the
+    strings that start with the prefix, whatever the database's collation.
+    """
+    condition = (
+        f"lower({column}) >= lower(?) AND lower({column}) <= lower(?) || ?"
+        f" AND substr(lower({column}), 1, length(lower(?))) = lower(?)"
+    )
+    return condition, (text, text, _HIGHEST_CHARACTER, text, text)
+
+
+_HIGHEST_CHARACTER = "\U0010ffff"  # sorts after every other character, in UTF-8 bytes and in code points
+
 
 def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:
     """Column values for the given Customer fields; Credit spreads over three columns."""

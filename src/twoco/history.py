@@ -1,0 +1,94 @@
+"""The change history: what changed in a customer or an end user, field by field.
+
+A history entry says when (the service clock), which merchant, over which protocol
+(``soap/4.0``, ``jsonrpc/6.0``, ``rest/6.0``, as the access log names them) and by which
+operation a customer, or one subscription's EndUser, changed, and lists each changed field
+as ``{"field", "old", "new"}``. Struct fields are flattened (``Credit.Limit``); EndUser
+fields are named ``EndUser.Email`` and so on.
+
+The end-user push of ``updateCustomerInformation`` is summed up in the customer's own entry,
+with one item per pushed EndUser field that changed on at least one subscription, carrying
+the number of subscriptions it changed on (``"subscriptions"``) and the old value they
+held; when they held different old values, ``"old"`` is null and ``"old_varies"`` true.
+That costs one set-based SELECT however many subscriptions the customer has, and keeps a
+customer with 10,000 subscriptions from gaining 10,000 entries per update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Change = dict[str, Any]
+
+# Per pushed EndUser field, from the store: subscriptions it changes on, the least and greatest
+# old value among those, and how many of those held null.
+PushSummary = Mapping[str, tuple[int, Any, Any, int]]
+
+
+def timestamp(seconds: float) -> str:
+    """ISO-8601 UTC with milliseconds, as the access log writes times."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"Credit": {"Limit": 5}}`` as ``{"Credit.Limit": 5}``; a null struct has no fields."""
+    flat: dict[str, Any] = {}
+    for name, value in record.items():
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{prefix}{name}."))
+        else:
+            flat[prefix + name] = value
+    return flat
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[Change]:
+    """The fields whose value differs, in ``new``'s order; ``old`` empty means a creation
+    (every field given a value is listed, with old null)."""
+    before, after = flatten(old, prefix), flatten(new, prefix)
+    names = list(after) + [name for name in before if name not in after]
+    return [
+        {"field": name, "old": before.get(name), "new": after.get(name)}
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
+
+
+def push_changes(end_user: Mapping[str, Any], summary: PushSummary) -> list[Change]:
+    """The items of an end-user push, from the store's per-field summary (see the module doc)."""
+    items = []
+    for name, (count, least, greatest, nulls) in summary.items():
+        if not count:
+            continue
+        item: Change = {"field": f"EndUser.{name}", "old": None, "new": end_user.get(name), "subscriptions": count}
+        if nulls == 0 and least == greatest:
+            item["old"] = least
+        elif nulls != count:
+            item["old_varies"] = True
+        items.append(item)
+    return items
+
+
+def describe(value: Any) -> str:
+    """A value as the CLI and the dashboard show it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def old_text(change: Change) -> str:
+    return "(various)" if change.get("old_varies") else describe(change.get("old"))
+
+
+def where(entry: Mapping[str, Any]) -> str:
+    """What an entry is about: the customer, one subscription's EndUser, or a push to several."""
+    if entry.get("subscription"):
+        return f"subscription {entry['subscription']}"
+    if any("subscriptions" in change for change in entry["changes"]):
+        return "customer, pushed to its subscriptions"
+    return "customer"
