@@ -92,3 +92,21 @@ def where(entry: Mapping[str, Any]) -> str:
     if any("subscriptions" in change for change in entry["changes"]):
         return "customer, pushed to its subscriptions"
     return "customer"
+
+
+def table(entries: list[Mapping[str, Any]], width: int = 40) -> str:
+    """Entries as a plain-text table, one line per changed field; long values are cut at ``width``."""
+    header = ("TIME", "PROTOCOL", "OPERATION", "WHAT", "FIELD", "OLD", "NEW")
+    rows = []
+    for entry in entries:
+        first = (entry["time"], entry["protocol"], entry["operation"], where(entry))
+        for index, change in enumerate(entry["changes"]):
+            field = change["field"] + (f" ({change['subscriptions']} subscriptions)" if "subscriptions" in change else "")
+            rows.append(((first if index == 0 else ("",) * 4) + (field, old_text(change), describe(change["new"]))))
+    rows = [tuple(_cut(cell, width) for cell in row) for row in rows]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(size) for cell, size in zip(row, widths)).rstrip() for row in [header, *rows])
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
