@@ -3,6 +3,7 @@
 - ``GET /_twoco/health`` — 200 once requests are served (always on).
 - ``GET /_twoco/clock`` — the server clock that sessions and login windows obey.
 - ``POST /_twoco/clock`` with ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``.
+- ``GET /_twoco/`` and the pages below it: the HTML dashboard (``twoco.dashboard``).
 
 Everything but health is unauthenticated and meant for sandboxes: ``twoco serve
 --no-control-plane`` turns it off (moving the clock would reopen old login dates).
@@ -15,6 +16,7 @@ import time
 from datetime import UTC, datetime
 
 from twoco import __version__
+from twoco.dashboard import Dashboard
 from twoco.errors import ApiError
 from twoco.protocols import Response, json_codec
 from twoco.service import Service
@@ -35,8 +37,9 @@ class ControlPlane:
     def __init__(self, service: Service, enabled: bool = True) -> None:
         self.service = service
         self.enabled = enabled
+        self.dashboard = Dashboard(service)
 
-    def handle(self, method: str, path: str, body: bytes) -> Response | None:
+    def handle(self, method: str, path: str, body: bytes, query: str = "") -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
         if path == "health":
             return self._allow(method, "GET") or _json(200, {"status": "ok", "version": __version__})
@@ -46,6 +49,8 @@ class ControlPlane:
             if method == "POST":
                 self._move_clock(body)
             return self._allow(method, "GET", "POST") or _json(200, self._clock())
+        if self.dashboard.serves(path):
+            return self._allow(method, "GET") or self.dashboard.handle(path, query)
         return None
 
     @staticmethod
