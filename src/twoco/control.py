@@ -39,7 +39,7 @@ class ControlPlane:
         self.enabled = enabled
         self.dashboard = Dashboard(service)
 
-    def handle(self, method: str, path: str, body: bytes, query: str = "") -> Response | None:
+    def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
         if path == "health":
             return self._allow(method, "GET") or _json(200, {"status": "ok", "version": __version__})

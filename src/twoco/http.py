@@ -82,7 +82,7 @@ class TwocoApp:
             if protocol == "rest" and version in self.rest:
                 return self._rest(self.rest[version], subpath, request)
             if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
-                answer = self.control.handle(request.method, path[len("/_twoco/") :], request.body, request.query)
+                answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
                     return answer
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
