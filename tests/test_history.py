@@ -169,3 +169,19 @@ def test_the_history_command(api, server, store, merchant) -> None:
     assert (unknown.returncode, "No customer matches" in unknown.stderr) == (1, True)
     assert twoco("customer", "history", external, "--merchant", "NOBODY", "--db", server.db_url).returncode == 1
     assert "twoco customer history 123456789 --merchant DEMO" in twoco("customer", "history", "--help").stdout
+
+
+def test_reset_deletes_the_history_of_what_it_deletes(api, server, store, merchant, merchant_factory) -> None:
+    kept = merchant_factory()
+    mine = api("jsonrpc", "4.0").call("createCustomer", customer_data())
+    theirs = JsonRpcApi(server.base_url, kept.code, kept.secret, "4.0")
+    try:
+        other = theirs.call("createCustomer", customer_data())
+    finally:
+        theirs.close()
+    assert len(history(store, merchant, mine)) == len(history(store, kept, other)) == 1
+
+    answer = server.post("/_twoco/reset", json={"merchant": merchant.code})
+    assert answer.status_code == 200 and answer.json()["deleted"]["change_history"] == 1
+    assert history(store, merchant, mine) == []
+    assert len(history(store, kept, other)) == 1  # another merchant's history stays

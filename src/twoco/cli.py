@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -18,13 +17,14 @@ from twoco.operations import Caller
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Service, Settings
+from twoco.validation import MERCHANT_CODE
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 
-_MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 EPILOG = """examples:
   twoco serve                                  serve on 127.0.0.1:8080 from ./twoco.sqlite3
   twoco serve --port 9000 --db sqlite:////tmp/sandbox.sqlite3
+  twoco serve --fixtures examples/fixtures.yaml --seed 1   a sandbox with known data and references
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
   twoco seed --customers 100000 --subscriptions-per-customer 2
@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-control-plane",
         action="store_true",
         help="turn off /_twoco/ (clock control and other sandbox tools; health stays) for production use",
+    )
+    serve_parser.add_argument(
+        "--fixtures",
+        metavar="FILE",
+        help="load merchants, customers and subscriptions from a YAML or JSON file on start"
+        " (replacing the data of the merchants it names; see examples/fixtures.yaml)",
     )
     serve_parser.add_argument(
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
@@ -195,7 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
             )
-            serve(options, host=args.host, port=args.port, workers=args.workers, upgrade=not args.no_upgrade)
+            serve(
+                options,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                upgrade=not args.no_upgrade,
+                fixtures=args.fixtures,
+            )
         elif args.command == "merchant":
             return _merchant(args)
         elif args.command == "seed":
@@ -205,8 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
-    except (StoreURLError, SchemaTooNew, SchemaOutOfDate) as error:
+    except (StoreURLError, SchemaTooNew, SchemaOutOfDate, ApiError) as error:
         print(f"twoco: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"twoco: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return 2
     return 0
 
@@ -255,7 +271,7 @@ def _merchant(args: argparse.Namespace) -> int:
             secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"
             print(f"{merchant.code}\t{secret}\tadded {merchant.created_at}")
         return 0
-    if not _MERCHANT_CODE.fullmatch(args.code):
+    if not MERCHANT_CODE.fullmatch(args.code):
         print(f"twoco: merchant code {args.code!r} must be 1-64 letters, digits, _ or -", file=sys.stderr)
         return 2
     try:

@@ -1,8 +1,13 @@
 """The control plane under ``/_twoco/``: JSON endpoints for operators and test suites.
 
 - ``GET /_twoco/health`` — 200 once requests are served (always on).
-- ``GET /_twoco/clock`` — the server clock that sessions and login windows obey.
-- ``POST /_twoco/clock`` with ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``.
+- ``GET|POST /_twoco/clock`` — the server clock that sessions and login windows obey;
+  POST ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``.
+- ``POST /_twoco/reset`` — delete customers, subscriptions and sessions, keep merchants;
+  ``{"merchant": CODE}`` limits it to one merchant, ``{"seed": N}`` restarts the references.
+- ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
+- ``GET|DELETE /_twoco/requests`` — the request journal.
+- ``GET|POST|DELETE /_twoco/faults`` — injected errors and delays.
 - ``GET /_twoco/`` and the pages below it: the HTML dashboard (``twoco.dashboard``).
 
 Everything but health is unauthenticated and meant for sandboxes: ``twoco serve
@@ -14,10 +19,16 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from urllib.parse import parse_qs
 
 from twoco import __version__
 from twoco.dashboard import Dashboard
-from twoco.errors import ApiError
+from twoco.errors import CATALOGUE, ApiError
+from twoco.faults import MAX_COUNT, MAX_DELAY, FaultRule
+from twoco.fixtures import load_fixtures, parse_fixtures
+from twoco.journal import CAPACITY as JOURNAL_CAPACITY
+from twoco.journal import RequestJournal
+from twoco.operations import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
 from twoco.service import Service
 
@@ -34,9 +45,10 @@ MAX_CLOCK_SHIFT = 100 * 365 * 86400  # seconds; a century either way is plenty f
 
 
 class ControlPlane:
-    def __init__(self, service: Service, enabled: bool = True) -> None:
+    def __init__(self, service: Service, enabled: bool = True, journal: RequestJournal | None = None) -> None:
         self.service = service
         self.enabled = enabled
+        self.journal = journal
         self.dashboard = Dashboard(service)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
@@ -49,6 +61,14 @@ class ControlPlane:
             if method == "POST":
                 self._move_clock(body)
             return self._allow(method, "GET", "POST") or _json(200, self._clock())
+        if path == "reset":
+            return self._allow(method, "POST") or _json(200, self._reset(body))
+        if path == "fixtures":
+            return self._allow(method, "POST") or _json(200, load_fixtures(self.service, parse_fixtures(body)))
+        if path == "requests":
+            return self._allow(method, "GET", "DELETE") or self._requests(method, query)
+        if path == "faults":
+            return self._allow(method, "GET", "POST", "DELETE") or self._faults(method, body)
         if self.dashboard.serves(path):
             return self._allow(method, "GET") or self.dashboard.handle(path, query)
         return None
@@ -57,6 +77,38 @@ class ControlPlane:
     def _allow(method: str, *allowed: str) -> None:
         if method not in allowed and not (method == "HEAD" and "GET" in allowed):
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(allowed))
+
+    def _reset(self, body: bytes) -> dict[str, object]:
+        command = _object(body, "merchant", "seed")
+        merchant, seed = command.get("merchant"), command.get("seed")
+        if merchant is not None and not isinstance(merchant, str):
+            raise _bad("merchant must be a merchant code")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise _bad("seed must be an integer")
+        deleted = self.service.reset(merchant, seed)
+        if self.journal is not None:
+            self.journal.forget(merchant)
+        return {"deleted": deleted}
+
+    def _requests(self, method: str, query: str) -> Response:
+        assert self.journal is not None  # there is one whenever the control plane is on
+        arguments = {name: values[-1] for name, values in parse_qs(query).items()}
+        merchant = arguments.get("merchant")
+        if method == "DELETE":
+            self.journal.forget(merchant)
+            return _json(200, {"requests": []})
+        limit = arguments.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= JOURNAL_CAPACITY:
+            raise _bad(f"limit must be a whole number from 1 to {JOURNAL_CAPACITY}")
+        return _json(200, {"requests": self.journal.latest(int(limit), merchant)})
+
+    def _faults(self, method: str, body: bytes) -> Response:
+        faults = self.service.faults
+        if method == "DELETE":
+            return _json(200, {"cleared": faults.clear()})
+        if method == "POST":
+            faults.add(_fault_rule(_object(body, "operation", "error", "message", "count", "delay")))
+        return _json(200, {"faults": faults.active()})
 
     def _clock(self) -> dict[str, object]:
         clock = self.service.clock
@@ -86,3 +138,32 @@ class ControlPlane:
             clock.reset()
         else:
             raise _bad('send one of {"advance": SECONDS}, {"set": "ISO-8601"}, {"reset": true}')
+
+
+def _object(body: bytes, *allowed: str) -> dict[str, object]:
+    """The JSON object a command sends (an empty body is ``{}``), with only ``allowed`` names."""
+    command = json_codec.parse(body or b"{}")
+    if not isinstance(command, dict):
+        raise _bad("send a JSON object")
+    unknown = sorted(set(command) - set(allowed))
+    if unknown:
+        raise _bad(f"unknown field {unknown[0][:40]!r}; the fields are {', '.join(allowed)}")
+    return command
+
+
+def _fault_rule(command: dict[str, object]) -> FaultRule:
+    operation, error, message = command.get("operation"), command.get("error"), command.get("message")
+    count, delay = command.get("count", 1), command.get("delay", 0)
+    if not isinstance(operation, str) or operation not in OPERATION_NAMES:
+        raise _bad(f"operation must name one of the API's operations: {', '.join(sorted(OPERATION_NAMES))}")
+    if error is not None and (not isinstance(error, str) or error not in CATALOGUE):
+        raise _bad("error must be a code from the error catalogue (see the README)")
+    if message is not None and (not isinstance(message, str) or error is None or len(message) > 1000):
+        raise _bad("message is a text of at most 1000 characters, given with error")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+        raise _bad(f"count must be a whole number from 1 to {MAX_COUNT}")
+    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= MAX_DELAY:
+        raise _bad(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}")
+    if error is None and not delay:
+        raise _bad("give an error code, a delay, or both")
+    return FaultRule(operation, count, error, message, float(delay))

@@ -83,6 +83,9 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         409,
         13002,
     ),
+    # The control plane (/_twoco/, sandboxes only).
+    ErrorKind("MERCHANT_NOT_FOUND", "No merchant has the code {merchant!r}.", 404, 14001),
+    ErrorKind("INVALID_FIXTURE", "Invalid fixture at {location}: {reason}", 400, 14002),
     # The request itself.
     ErrorKind("MALFORMED_REQUEST", "Malformed request: {reason}", 400, -32700),
     ErrorKind("INVALID_REQUEST", "Invalid JSON-RPC request: {reason}", 400, -32600),
@@ -108,6 +111,15 @@ class ApiError(Exception):
         self.kind = CATALOGUE[code]
         self.details = details
         super().__init__(self.kind.message.format(**details))
+
+    @classmethod
+    def with_message(cls, code: str, message: str) -> ApiError:
+        """An error of a catalogue kind with a message of the caller's (injected faults)."""
+        error = cls.__new__(cls)
+        error.kind = CATALOGUE[code]
+        error.details = {}
+        Exception.__init__(error, message)
+        return error
 
     @property
     def code(self) -> str:

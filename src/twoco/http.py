@@ -17,6 +17,8 @@ from urllib.parse import parse_qs
 
 from twoco.control import ControlPlane
 from twoco.errors import ApiError
+from twoco.faults import PENDING_DELAY
+from twoco.journal import RequestJournal
 from twoco.operations import VERSIONS
 from twoco.accesslog import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
@@ -66,7 +68,9 @@ class TwocoApp:
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {"6.0": RestAdapter(service, "6.0")}
-        self.control = ControlPlane(service, enabled=control_plane)
+        # The journal keeps request bodies: a sandbox tool, off with the control plane.
+        self.journal = RequestJournal() if control_plane else None
+        self.control = ControlPlane(service, control_plane, self.journal)
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
@@ -94,26 +98,38 @@ class TwocoApp:
             (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = "INTERNAL_ERROR"
             return error_response(ApiError("INTERNAL_ERROR"))
 
-    def handle_and_log(self, request: Request) -> Response:
-        """``handle``, then one access-log line."""
-        if self.access_log is None:
-            return self.handle(request)
+    def answer(self, request: Request) -> Response:
+        """``handle``, then the access-log line, the journal entry and any injected delay."""
         CURRENT_OUTCOME.set(None)
         CURRENT_MERCHANT.set(None)
+        PENDING_DELAY.set(0.0)
         started = time.perf_counter()
         response = self.handle(request)
+        response.delay = PENDING_DELAY.get()
+        if self.access_log is None and self.journal is None:
+            return response
         outcome = CURRENT_OUTCOME.get() or Outcome("http", request.path.split("?")[0][:100])
         merchant_id = CURRENT_MERCHANT.get()
         error = outcome.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
-        self.access_log.write(
-            client=request.client,
-            protocol=outcome.protocol,
-            operation=outcome.operation,
-            merchant=self.service.merchant_code(merchant_id) if merchant_id is not None else "",
-            outcome=error or "ok",
-            status=response.status,
-            duration=time.perf_counter() - started,
-        )
+        fields = {
+            "protocol": outcome.protocol,
+            "operation": outcome.operation,
+            "merchant": self.service.merchant_code(merchant_id) if merchant_id is not None else "",
+            "outcome": error or "ok",
+            "status": response.status,
+        }
+        duration = time.perf_counter() - started
+        if self.access_log is not None:
+            self.access_log.write(client=request.client, duration=duration, **fields)
+        if self.journal is not None and not request.path.startswith("/_twoco/"):
+            self.journal.record(
+                method=request.method,
+                path=request.path + (f"?{request.query}" if request.query else ""),
+                request_body=request.body,
+                response_body=response.body,
+                duration_ms=round(duration * 1000, 3),
+                **fields,
+            )
         return response
 
     def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
@@ -160,11 +176,11 @@ class TwocoApp:
                 scope.get("scheme", "http"),
             )
             if self._executor is None:
-                response = self.handle_and_log(request)
+                response = self.answer(request)
             else:
-                response = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, self.handle_and_log, request
-                )
+                response = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
+            if response.delay:
+                await asyncio.sleep(response.delay)
         raw_headers = [
             (b"content-type", response.content_type.encode()),
             (b"content-length", str(len(response.body)).encode()),

@@ -139,6 +139,7 @@ def _define(version: str) -> tuple[Operation, ...]:
 
 
 _BY_VERSION = {version: {op.name: op for op in _define(version)} for version in VERSIONS}
+OPERATION_NAMES = frozenset(name for operations in _BY_VERSION.values() for name in operations)
 
 
 def operations_for(version: str) -> dict[str, Operation]:

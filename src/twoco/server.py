@@ -18,6 +18,7 @@ import uvicorn.supervisors
 from twoco import __version__
 from twoco.accesslog import AccessLog
 from twoco.clock import Clock
+from twoco.fixtures import load_fixtures, read_fixture_file
 from twoco.http import DEFAULT_MAX_BODY, TwocoApp
 from twoco.ids import ReferenceGenerator, new_secret_key
 from twoco.service import Service, Settings
@@ -104,12 +105,22 @@ def worker_app() -> TwocoApp:
 _OPTIONS_VARIABLE = "TWOCO_WORKER_OPTIONS"
 
 
-def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1, upgrade: bool = True) -> None:
-    """Upgrade the store, make sure it has a merchant, print where things are, and serve."""
+def serve(
+    options: ServeOptions,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    upgrade: bool = True,
+    fixtures: str | None = None,
+) -> None:
+    """Upgrade the store, load fixtures, make sure it has a merchant, print where things are, and serve."""
     store = prepare_store(options.db, upgrade)
     display_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{display_host}:{port}"
     print(f"twoco {__version__}: store {_without_password(options.db)}", flush=True)
+    if fixtures:
+        _load_fixture_file(store, fixtures, options.seed)
     if not store.merchants():
         secret_key = add_merchant(store, DEMO_MERCHANT)
         print(
@@ -140,6 +151,20 @@ def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1, upgr
         run()
     finally:
         print("twoco stopped", file=sys.stderr, flush=True)
+
+
+def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
+    # Seeded like the server, so fixture records without references get repeatable ones too.
+    # (The server's own generator starts afresh, so its first references repeat these: a taken
+    # reference is simply drawn again.)
+    service = Service(store, Clock(), ReferenceGenerator(seed))
+    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:  # type: ignore[union-attr]
+        key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
+        print(
+            f"fixtures {path}: merchant {merchant['code']}{key}: "
+            f"{merchant['customers']} customers, {merchant['subscriptions']} subscriptions",
+            flush=True,
+        )
 
 
 def _without_password(url: str) -> str:

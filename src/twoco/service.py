@@ -17,6 +17,7 @@ from typing import Any
 from twoco import auth, history
 from twoco.clock import Clock
 from twoco.errors import ApiError
+from twoco.faults import Faults, note_delay
 from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
@@ -62,6 +63,7 @@ class Service:
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
+        self.faults = Faults()
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
@@ -77,6 +79,12 @@ class Service:
         CURRENT_MERCHANT.set(caller.merchant_id)
         if caller.operation != operation.name:
             caller = replace(caller, operation=operation.name)
+        fault = self.faults.take(operation.name)
+        if fault is not None:
+            note_delay(fault.delay)
+            error = fault.to_error()
+            if error is not None:
+                raise error
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
@@ -84,6 +92,24 @@ class Service:
         if merchant_id not in self._merchant_codes:
             self._merchant_codes[merchant_id] = self.store.merchant_code(merchant_id) or ""
         return self._merchant_codes[merchant_id]
+
+    def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
+        """Delete customers, subscriptions and sessions (of one merchant, or all); keep merchants.
+
+        ``seed`` restarts the reference generator, so the references that follow repeat.
+        """
+        merchant_id = None
+        if merchant_code is not None:
+            merchant = self.store.merchant(merchant_code)
+            if merchant is None:
+                raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
+            merchant_id = merchant.id
+        deleted = self.store.reset(merchant_id)
+        if merchant_code is None:
+            self.faults.clear()
+        if seed is not None:
+            self.references = ReferenceGenerator(seed)
+        return deleted
 
     # --- authentication -------------------------------------------------------------
 
@@ -267,7 +293,7 @@ class Service:
 
     def add_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> str:
         """Import a subscription for an existing customer named inside the object."""
-        record = _subscription_import(subscription)
+        record = validated_subscription(subscription)
         with self.store.transaction():
             owner = self._find_customer(
                 caller.merchant_id,
@@ -347,7 +373,7 @@ class Service:
         return found
 
 
-def _subscription_import(subscription: Mapping[str, Any]) -> dict[str, Any]:
+def validated_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]:
     """Validate an imported Subscription and fill 2Checkout's defaults."""
     require("", subscription, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
     for name in ("ExternalSubscriptionReference", "SKU", "PartnerCode"):

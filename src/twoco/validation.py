@@ -27,6 +27,7 @@ CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 CURRENCY_PATTERN = r"[A-Za-z]{3}"
 MAX_AMOUNT = 1e15
+MERCHANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 _EMAIL = re.compile(EMAIL_PATTERN)
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")

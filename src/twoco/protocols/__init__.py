@@ -19,6 +19,7 @@ class Response:
     body: bytes
     content_type: str
     headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait before sending it (an injected fault)
 
 
 @dataclass
@@ -43,5 +44,6 @@ def new_outcome(protocol: str) -> Outcome:
 def error_response(error: ApiError) -> Response:
     """An error as HTTP status + JSON body, as REST and every non-SOAP endpoint answer."""
     body = json.dumps({"error_code": error.code, "message": error.message}).encode()
-    headers = [("allow", str(error.details["allowed"]))] if error.code == "METHOD_NOT_ALLOWED" else []
+    allowed = error.details.get("allowed")  # absent from an injected METHOD_NOT_ALLOWED
+    headers = [("allow", str(allowed))] if error.code == "METHOD_NOT_ALLOWED" and allowed else []
     return Response(error.kind.http_status, body, "application/json", headers)

@@ -177,6 +177,9 @@ class SqlStore:
             "INSERT INTO merchants (code, secret_key, created_at) VALUES (?, ?, ?)", (code, secret_key, created_at)
         )
 
+    def set_merchant_secret(self, code: str, secret_key: str) -> None:
+        self._run("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
+
     def merchant(self, code: str) -> Merchant | None:
         row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
         return Merchant(*row) if row else None
@@ -188,6 +191,18 @@ class SqlStore:
     def merchants(self) -> list[Merchant]:
         rows = self._run("SELECT id, code, secret_key, created_at FROM merchants ORDER BY code", write=False)
         return [Merchant(*row) for row in rows.fetchall()]
+
+    def reset(self, merchant_id: int | None) -> dict[str, int]:
+        """Delete the customers, subscriptions, sessions and change history of one merchant (None: of all).
+
+        Returns how many of each went."""
+        where, params = ("WHERE merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
+        deleted = {}
+        with self.transaction() as cursor:
+            for table in ("subscriptions", "customers", "sessions", "change_history"):  # subscriptions point at customers
+                cursor.execute(f"DELETE FROM {table} {where}", params)
+                deleted[table] = cursor.rowcount
+        return deleted
 
     # --- sessions -------------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""Injected faults: make the next N calls of an operation fail, or answer late, on purpose.
+
+Sandboxes use them to test how an integration copes with 2Checkout's errors and slowness
+(``POST /_twoco/faults``). Rules live in memory, per server process, and are consumed in
+the order they were added: each matching call uses up one.
+"""
+
+from __future__ import annotations
+
+import string
+import threading
+from collections import defaultdict
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+
+from twoco.errors import CATALOGUE, ApiError
+
+MAX_DELAY = 60.0  # seconds; a longer wait is a client's timeout test gone wrong
+MAX_COUNT = 1_000_000
+
+# The delay injected into the request being handled; the HTTP layer waits it out before
+# answering, without holding up other requests.
+PENDING_DELAY: ContextVar[float] = ContextVar("twoco_pending_delay", default=0.0)
+
+
+def note_delay(seconds: float) -> None:
+    if seconds:
+        PENDING_DELAY.set(max(PENDING_DELAY.get(), seconds))
+
+
+@dataclass
+class FaultRule:
+    operation: str
+    remaining: int
+    error: str | None = None  # a catalogue code; None: answer normally (after the delay)
+    message: str | None = None  # the fault's message; default: the catalogue's, with "[injected]" details
+    delay: float = 0.0  # seconds to wait before answering
+
+    def to_error(self) -> ApiError | None:
+        if self.error is None:
+            return None
+        template = CATALOGUE[self.error].message
+        message = self.message or string.Formatter().vformat(template, (), defaultdict(lambda: "[injected]"))
+        return ApiError.with_message(self.error, message)
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def add(self, rule: FaultRule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def take(self, operation: str) -> FaultRule | None:
+        """The first rule for ``operation``, used up by this call; None when there is none."""
+        if not self._rules:  # the hot path: nothing injected
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.operation == operation:
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                    return rule
+        return None
+
+    def active(self) -> list[dict[str, object]]:
+        with self._lock:
+            return [asdict(rule) for rule in self._rules]
+
+    def clear(self) -> int:
+        with self._lock:
+            cleared = len(self._rules)
+            self._rules.clear()
+            return cleared

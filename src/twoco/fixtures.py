@@ -1,0 +1,214 @@
+"""Fixtures: merchants, customers and subscriptions loaded from a YAML or JSON document.
+
+    merchants:
+      - code: ACME
+        secret_key: a-key-for-the-sandbox        # optional: generated (and answered) if new
+        customers:
+          - AvangateCustomerReference: 100000001  # optional: generated if absent
+            ExternalCustomerReference: ACME-1
+            FirstName: Ada
+            ...                                   # any Customer field (API 6.0)
+            subscriptions:
+              - ExternalSubscriptionReference: ACME-SUB-1
+                SubscriptionReference: A1B2C3D4E5  # optional: generated if absent
+                StartDate: 2026-01-01
+                ExpirationDate: 2027-01-01
+                Product: {ProductCode: PRO}
+                EndUser: {...}                     # optional: the customer's own data
+
+A fixture replaces the data of the merchants it names (their customers, subscriptions and
+sessions go first, as ``POST /_twoco/reset`` with that merchant would), so loading the
+same file twice leaves the same store; other merchants are untouched. Every record passes
+the API's own validation, and the whole document loads in one transaction: an error
+anywhere loads nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import yaml
+
+from twoco.errors import ApiError
+from twoco.ids import new_secret_key
+from twoco.model import (
+    CUSTOMER_V6,
+    END_USER_FIELDS,
+    SUBSCRIPTION,
+    DecodeError,
+    WireType,
+)
+from twoco.protocols import json_codec
+from twoco.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
+from twoco.store import DuplicateKey
+from twoco.validation import (
+    MAX_REFERENCE,
+    MERCHANT_CODE,
+    check_text,
+    normalise_customer,
+)
+
+T = TypeVar("T")
+MAX_FIXTURE_BYTES = 64 * 1024 * 1024  # a file given to serve --fixtures; HTTP bodies have their own limit
+
+
+def parse_fixtures(text: bytes) -> dict[str, Any]:
+    """The fixture document in ``text`` (YAML, of which JSON is a part)."""
+    try:
+        document = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as error:
+        raise ApiError("INVALID_FIXTURE", location="the document", reason=f"not YAML or JSON: {str(error)[:200]}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("merchants"), list):
+        raise ApiError("INVALID_FIXTURE", location="the document", reason="expected an object with a merchants list")
+    if set(document) != {"merchants"}:
+        raise ApiError("INVALID_FIXTURE", location="the document", reason="the only top-level field is merchants")
+    return _plain(document)
+
+
+def _plain(value: Any) -> Any:
+    """YAML's dates as the API's 'YYYY-MM-DD' text; everything else as it is."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, object]:
+    """Load a parsed fixture document; returns what was loaded, per merchant."""
+    loaded = []
+    with service.store.transaction():
+        for index, merchant in enumerate(document["merchants"]):
+            loaded.append(_at(f"merchants[{index}]", _load_merchant, service, merchant, index))
+    return {"merchants": loaded}
+
+
+def _at(location: str, load: Callable[..., T], *args: Any) -> T:
+    """``load(*args)``, turning any validation error into INVALID_FIXTURE at ``location``."""
+    try:
+        return load(*args)
+    except ApiError as error:
+        if error.code == "INVALID_FIXTURE":
+            raise
+        raise ApiError("INVALID_FIXTURE", location=location, reason=error.message) from None
+    except _Invalid as error:
+        raise ApiError("INVALID_FIXTURE", location=location, reason=str(error)) from None
+
+
+def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, object]:
+    if not isinstance(merchant, dict):
+        raise _invalid("expected an object with code, secret_key and customers")
+    _only(merchant, {"code", "secret_key", "customers"})
+    code, secret_key, customers = merchant.get("code"), merchant.get("secret_key"), merchant.get("customers", [])
+    if not isinstance(code, str) or not MERCHANT_CODE.fullmatch(code):
+        raise _invalid("code must be 1 to 64 letters, digits, _ or -")
+    if secret_key is not None and (not isinstance(secret_key, str) or not 8 <= len(secret_key) <= 255):
+        raise _invalid("secret_key must be a text of 8 to 255 characters")
+    if not isinstance(customers, list):
+        raise _invalid("customers must be a list")
+    store = service.store
+    summary: dict[str, object] = {"code": code}
+    existing = store.merchant(code)
+    if existing is None:
+        if secret_key is None:
+            summary["secret_key"] = secret_key = new_secret_key()
+        store.add_merchant(code, secret_key, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+    else:
+        if secret_key is not None and secret_key != existing.secret_key:
+            store.set_merchant_secret(code, secret_key)
+        service.reset(code)
+    merchant_id = store.merchant(code).id  # type: ignore[union-attr]
+    subscriptions = 0
+    for number, customer in enumerate(customers):
+        location = f"merchants[{index}].customers[{number}]"
+        subscriptions += _at(location, _load_customer, service, merchant_id, customer, location)
+    summary.update(customers=len(customers), subscriptions=subscriptions)
+    return summary
+
+
+def _load_customer(service: Service, merchant_id: int, customer: object, location: str) -> int:
+    """Insert one customer and its subscriptions; returns how many subscriptions."""
+    if not isinstance(customer, dict):
+        raise _invalid("expected a Customer object")
+    subscriptions = customer.get("subscriptions", [])
+    if not isinstance(subscriptions, list):
+        raise _invalid("subscriptions must be a list")
+    fields = _decoded({name: value for name, value in customer.items() if name != "subscriptions"}, CUSTOMER_V6)
+    _only(fields, {*CUSTOMER_DATA_FIELDS, "AvangateCustomerReference"})
+    record = {name: fields.get(name) for name in CUSTOMER_DATA_FIELDS}
+    record["ExternalCustomerReference"] = record["ExternalCustomerReference"] or None
+    normalise_customer(record)
+    reference = fields.get("AvangateCustomerReference")
+    if reference is not None and reference < 1:
+        raise _invalid("AvangateCustomerReference must be a positive integer")
+    reference = reference or service.references.customer_reference()
+    try:
+        service.store.insert_customer(merchant_id, {"AvangateCustomerReference": reference, **record})
+    except DuplicateKey as duplicate:
+        what = f"ExternalCustomerReference {record['ExternalCustomerReference']!r}" if duplicate.external else (
+            f"AvangateCustomerReference {reference}"
+        )
+        raise _invalid(f"{what} is taken by another customer") from None
+    end_user = {name: record[name] for name in END_USER_FIELDS}
+    for number, subscription in enumerate(subscriptions):
+        where = f"{location}.subscriptions[{number}]"
+        _at(where, _load_subscription, service, merchant_id, reference, subscription, end_user)
+    return len(subscriptions)
+
+
+def _load_subscription(
+    service: Service, merchant_id: int, customer_reference: int, subscription: object, end_user: dict[str, object]
+) -> None:
+    if not isinstance(subscription, dict):
+        raise _invalid("expected a Subscription object")
+    fields = _decoded({"EndUser": end_user, **subscription}, SUBSCRIPTION)
+    _only(fields, set(SUBSCRIPTION.field_names) - {"AvangateCustomerReference", "ExternalCustomerReference"})
+    record = validated_subscription(fields)
+    reference = fields.get("SubscriptionReference")
+    if reference is not None:
+        check_text("SubscriptionReference", reference, MAX_REFERENCE)
+        if not reference.strip():
+            raise _invalid("SubscriptionReference must not be empty")
+    record["SubscriptionReference"] = reference or service.references.subscription_reference()
+    try:
+        service.store.insert_subscription(merchant_id, customer_reference, record)
+    except DuplicateKey as duplicate:
+        what = "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
+        raise _invalid(f"{what} {record[what]!r} is taken by another subscription") from None
+
+
+def _decoded(value: dict[str, Any], wire_type: WireType) -> dict[str, Any]:
+    try:
+        return json_codec.decode(value, wire_type)  # type: ignore[return-value]
+    except DecodeError as error:
+        raise _invalid(str(error)) from None
+
+
+def _only(record: Mapping[str, object], allowed: set[str]) -> None:
+    unknown = sorted(set(record) - allowed)
+    if unknown:
+        raise _invalid(f"{unknown[0][:60]!r} cannot be set by a fixture")
+
+
+class _Invalid(Exception):
+    """A fixture problem the API's own validation does not name."""
+
+
+def _invalid(reason: str) -> _Invalid:
+    return _Invalid(reason)
+
+
+def read_fixture_file(path: str) -> dict[str, Any]:
+    """A fixture file for ``serve --fixtures``."""
+    with open(path, "rb") as file:
+        text = file.read(MAX_FIXTURE_BYTES + 1)
+    if len(text) > MAX_FIXTURE_BYTES:
+        raise ApiError("INVALID_FIXTURE", location=path, reason=f"larger than {MAX_FIXTURE_BYTES} bytes")
+    return parse_fixtures(text)
+
