@@ -8,10 +8,12 @@ fields are named ``EndUser.Email`` and so on.
 
 The end-user push of ``updateCustomerInformation`` is summed up in the customer's own entry,
 with one item per pushed EndUser field that changed on at least one subscription, carrying
-the number of subscriptions it changed on (``"subscriptions"``) and the old value they
-held; when they held different old values, ``"old"`` is null and ``"old_varies"`` true.
-That costs one set-based SELECT however many subscriptions the customer has, and keeps a
-customer with 10,000 subscriptions from gaining 10,000 entries per update.
+the number of subscriptions it changed on (``"subscriptions"``). ``"old"`` is the value they
+held when every one of them held the customer's previous value (end users usually mirror
+their customer); otherwise ``"old"`` is null and ``"old_mixed"`` true: their old values are
+not kept. That costs one set-based SELECT (two sums per field) however many subscriptions
+the customer has, and keeps a customer with 10,000 subscriptions from gaining 10,000 entries
+per update.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from typing import Any
 
 Change = dict[str, Any]
 
-# Per pushed EndUser field, from the store: subscriptions it changes on, the least and greatest
-# old value among those, and how many of those held null.
-PushSummary = Mapping[str, tuple[int, Any, Any, int]]
+# Per pushed EndUser field, from the store: the subscriptions it changes on, and how many of
+# those held the customer's previous value.
+PushSummary = Mapping[str, tuple[int, int]]
 
 
 def timestamp(seconds: float) -> str:
@@ -55,17 +57,15 @@ def changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") ->
     ]
 
 
-def push_changes(end_user: Mapping[str, Any], summary: PushSummary) -> list[Change]:
+def push_changes(end_user: Mapping[str, Any], previous: Mapping[str, Any], summary: PushSummary) -> list[Change]:
     """The items of an end-user push, from the store's per-field summary (see the module doc)."""
     items = []
-    for name, (count, least, greatest, nulls) in summary.items():
+    for name, (count, held_previous) in summary.items():
         if not count:
             continue
-        item: Change = {"field": f"EndUser.{name}", "old": None, "new": end_user.get(name), "subscriptions": count}
-        if nulls == 0 and least == greatest:
-            item["old"] = least
-        elif nulls != count:
-            item["old_varies"] = True
+        item: Change = {"field": f"EndUser.{name}", "old": previous.get(name), "new": end_user.get(name), "subscriptions": count}
+        if held_previous != count:
+            item["old"], item["old_mixed"] = None, True
         items.append(item)
     return items
 
@@ -82,7 +82,7 @@ def describe(value: Any) -> str:
 
 
 def old_text(change: Change) -> str:
-    return "(various)" if change.get("old_varies") else describe(change.get("old"))
+    return "(mixed)" if change.get("old_mixed") else describe(change.get("old"))
 
 
 def where(entry: Mapping[str, Any]) -> str:

@@ -212,13 +212,14 @@ class Service:
             changed_fields = history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
             if push_to_end_users:
                 end_user = {name: merged[name] for name in END_USER_FIELDS}
+                previous = {name: current[name] for name in END_USER_FIELDS}
                 pushed = self.store.end_user_push_summary(
-                    caller.merchant_id, current["AvangateCustomerReference"], end_user
+                    caller.merchant_id, current["AvangateCustomerReference"], end_user, previous
                 )
                 self.store.set_end_user(
                     caller.merchant_id, end_user, customer_reference=current["AvangateCustomerReference"]
                 )
-                changed_fields += history.push_changes(end_user, pushed)
+                changed_fields += history.push_changes(end_user, previous, pushed)
             self._record(caller, (current["AvangateCustomerReference"],), changed_fields)
         return True
 

@@ -347,31 +347,25 @@ class SqlStore:
         )
 
     def end_user_push_summary(
-        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object]
-    ) -> dict[str, tuple[int, Any, Any, int]]:
-        """What pushing ``end_user`` to a customer's subscriptions would change, in one set-based SELECT.
+        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object], previous: Mapping[str, object]
+    ) -> dict[str, tuple[int, int]]:
+        """What pushing ``end_user`` to a customer's subscriptions changes, in one set-based SELECT.
 
-        Per EndUser field: on how many subscriptions it differs, the least and greatest old
-        value among those, and how many of those hold null (see twoco.history.push_changes).
+        Per EndUser field: on how many subscriptions it differs from ``end_user``, and how many
+        of those hold the ``previous`` value (the customer's before the update).
         """
-        inner = ", ".join(
-            f"{column} AS c{index}, CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END AS d{index}"
-            for index, column in enumerate(END_USER_COLUMNS.values())
+        sums = ", ".join(
+            f"COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ? THEN 1 ELSE 0 END), 0)"
+            for column in END_USER_COLUMNS.values()
         )
-        outer = ", ".join(
-            f"COALESCE(SUM(d{i}), 0), MIN(CASE WHEN d{i} = 1 THEN c{i} END), MAX(CASE WHEN d{i} = 1 THEN c{i} END),"
-            f" COALESCE(SUM(CASE WHEN d{i} = 1 AND c{i} IS NULL THEN 1 ELSE 0 END), 0)"
-            for i in range(len(END_USER_COLUMNS))
-        )
+        params = [value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))]
         row = self._one(
-            f"SELECT {outer} FROM (SELECT {inner} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?) t",
-            (*(end_user.get(name) for name in END_USER_COLUMNS), merchant_id, customer_reference),
+            f"SELECT {sums} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?",
+            (*params, merchant_id, customer_reference),
         )
         assert row is not None
-        return {
-            name: (int(row[4 * i]), row[4 * i + 1], row[4 * i + 2], int(row[4 * i + 3]))
-            for i, name in enumerate(END_USER_COLUMNS)
-        }
+        return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
     def customer_history(self, merchant_id: int, customer_reference: int) -> list[dict[str, Any]]:
         """A customer's entries, oldest first, its subscriptions' EndUser changes included."""
