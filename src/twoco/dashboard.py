@@ -314,7 +314,7 @@ def _history_table(entries: list[dict[str, Any]]) -> str:
             first = index == 0
             field = _e(change["field"])
             if "subscriptions" in change:
-                field += f' <span class="muted">({change["subscriptions"]} subscriptions)</span>'
+                field += f' <span class="muted">({_e(history.subscriptions(change))})</span>'
             cells = [
                 _e(entry["time"]) if first else "",
                 _e(entry["protocol"]) if first else "",

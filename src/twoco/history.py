@@ -81,6 +81,12 @@ def describe(value: Any) -> str:
     return str(value)
 
 
+def subscriptions(change: Change) -> str:
+    """How many subscriptions a pushed field changed on, in words."""
+    count = change["subscriptions"]
+    return f"{count} subscription{'' if count == 1 else 's'}"
+
+
 def old_text(change: Change) -> str:
     return "(mixed)" if change.get("old_mixed") else describe(change.get("old"))
 
@@ -101,8 +107,8 @@ def table(entries: list[Mapping[str, Any]], width: int = 40) -> str:
     for entry in entries:
         first = (entry["time"], entry["protocol"], entry["operation"], where(entry))
         for index, change in enumerate(entry["changes"]):
-            field = change["field"] + (f" ({change['subscriptions']} subscriptions)" if "subscriptions" in change else "")
-            rows.append(((first if index == 0 else ("",) * 4) + (field, old_text(change), describe(change["new"]))))
+            field = change["field"] + (f" ({subscriptions(change)})" if "subscriptions" in change else "")
+            rows.append((first if index == 0 else ("",) * 4) + (field, old_text(change), describe(change["new"])))
     rows = [tuple(_cut(cell, width) for cell in row) for row in rows]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
     return "\n".join("  ".join(cell.ljust(size) for cell, size in zip(row, widths)).rstrip() for row in [header, *rows])
