@@ -47,6 +47,7 @@ class Dialect(Protocol):
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
+    planner_hint: str  # before a column a filter should not seek through an index with (customer search)
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -384,6 +385,12 @@ class SqlStore:
 
     # --- the dashboard (twoco.dashboard) ---------------------------------------------
 
+    def _lower(self, text: str) -> str:
+        """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
+        row = self._one("SELECT lower(?)", (text,))
+        assert row is not None
+        return str(row[0])
+
     def merchant_overview(self) -> list[tuple[str, str, int]]:
         """(code, created, number of customers) of every merchant; never a secret key."""
         cursor = self._run(
@@ -402,7 +409,8 @@ class SqlStore:
             "SELECT m.code, c.reference, c.external_reference, c.first_name, c.last_name, c.email, c.country_code"
             " FROM customers c JOIN merchants m ON m.id = c.merchant_id WHERE "
         )
-        only = (" AND c.merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
+        merchant = f" AND {self.dialect.planner_hint}c.merchant_id = ?"
+        only = (merchant, (merchant_id,)) if merchant_id is not None else ("", ())
         searches: list[tuple[str, tuple[Any, ...]]] = []
         if not text:
             searches.append(("1 = 1", ()))
@@ -410,12 +418,13 @@ class SqlStore:
             searches.append(("c.reference = ?", (int(text),)))
         if text:
             searches.append(("c.external_reference = ?", (text,)))
+            lowered = self._lower(text)
             for column in ("email", "last_name", "first_name"):
-                searches.append(_prefix(f"c.{column}", text))
-            first, _, last = text.partition(" ")
-            if first and last.strip():
+                searches.append(_prefix(f"c.{column}", lowered))
+            first, _, last = lowered.partition(" ")
+            if first and last.strip():  # walks the last-name prefix, filtering on the first name
                 condition, params = _prefix("c.last_name", last.strip())
-                searches.append((f"lower(c.first_name) = lower(?) AND {condition}", (first, *params)))
+                searches.append((f"{condition} AND {self.dialect.planner_hint}lower(c.first_name) = ?", (*params, first)))
         found: dict[tuple[str, int], dict[str, Any]] = {}
         names = ("merchant", "reference", "external", "first_name", "last_name", "email", "country_code")
         for condition, params in searches:
@@ -432,20 +441,15 @@ class SqlStore:
         return list(found.values())[:limit]
 
 
-def _prefix(column: str, text: str) -> tuple[str, tuple[Any, ...]]:
-    """A case-insensitive prefix match that walks the index on lower(column) from the prefix.
-
-    The range finds the candidates through the index; the substr test keeps exactly the
-    strings that start with the prefix, whatever the database's collation.
+def _prefix(column: str, lowered: str) -> tuple[str, tuple[Any, ...]]:
+    """``lower(column)`` starts with ``lowered`` (lowered by the database), as a range the index on
+    lower(column) answers in order: from the prefix to the prefix with its last character
+    incremented. Exact in code-point order (SQLite, PostgreSQL's C collations); a linguistic
+    collation may add the odd string that sorts inside the range without starting with it.
     """
-    condition = (
-        f"lower({column}) >= lower(?) AND lower({column}) <= lower(?) || ?"
-        f" AND substr(lower({column}), 1, length(lower(?))) = lower(?)"
-    )
-    return condition, (text, text, _HIGHEST_CHARACTER, text, text)
-
-
-_HIGHEST_CHARACTER = "\U0010ffff"  # sorts after every other character, in UTF-8 bytes and in code points
+    if ord(lowered[-1]) >= 0x10FFFF:
+        return f"lower({column}) >= ? AND substr(lower({column}), 1, ?) = ?", (lowered, len(lowered), lowered)
+    return f"lower({column}) >= ? AND lower({column}) < ?", (lowered, lowered[:-1] + chr(ord(lowered[-1]) + 1))
 
 
 def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:
