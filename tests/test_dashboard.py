@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.clients import PhpClient
-from tests.clients.api import SoapApi
+from tests.clients.api import JsonRpcApi, SoapApi
 from tests.conftest import start_server, stop_server
 from tests.data import customer_data, subscription_data
 
@@ -187,3 +187,20 @@ def test_dashboard_links_lead_somewhere(server, merchant, soap) -> None:
         for link in re.findall(r'href="([^"]+)"', server.get(path).text):
             target = httpx.get(server.base_url + link.replace("&amp;", "&"), timeout=30)
             assert target.status_code == 200, (path, link)
+
+
+def test_a_long_history_shows_its_latest_entries(server, merchant) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    try:
+        reference = api.call("createCustomer", customer_data())
+        batch = [
+            {"jsonrpc": "2.0", "id": index, "method": "updateCustomerInformation",
+             "params": [api.session, {"AvangateCustomerReference": reference, "Phone": f"+1 {index}"}, False]}
+            for index in range(205)
+        ]  # fmt: skip
+        assert all("result" in answer for answer in api.http.post("", json=batch).json())
+    finally:
+        api.close()
+    page = server.get(f"/_twoco/customers/{merchant.code}/{reference}").text
+    assert "History (206)" in page and "The latest 200 of 206 entries" in page
+    assert "+1 204" in page and ">createCustomer<" not in page  # the oldest are left out

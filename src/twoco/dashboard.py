@@ -28,6 +28,7 @@ from twoco.protocols import Response
 from twoco.service import Service
 
 PAGE_SIZE = 50
+HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
 MAX_QUERY = 200  # characters of a search
 BASE = "/_twoco"
 
@@ -243,7 +244,8 @@ class Dashboard:
             subscriptions = self.service.get_customer_subscriptions(caller, int(text), None)
         except ApiError as error:
             return _not_found(error.message)
-        entries = self.store.customer_history(merchant.id, int(text))
+        entries = self.store.customer_history(merchant.id, int(text), latest=HISTORY_SHOWN)
+        recorded = self.store.history_size(merchant.id, int(text)) if len(entries) == HISTORY_SHOWN else len(entries)
         fields = history.flatten({name: value for name, value in customer.items() if name != "ExistingCards"})
         field_rows = "".join(
             f"<tr><th>{_e(name)}</th><td>{_e(value) if value is not None else '<span class=muted>—</span>'}</td></tr>"
@@ -259,7 +261,13 @@ class Dashboard:
                 (_subscription_row(subscription) for subscription in subscriptions),
                 "No subscription.",
             )
-            + f"<h2>History ({len(entries)})</h2>"
+            + f"<h2>History ({recorded})</h2>"
+            + (
+                f'<p class="hint">The latest {len(entries)} of {recorded} entries; all of them: '
+                f"<code>twoco customer history {_e(text)} --merchant {_e(code)}</code></p>"
+                if recorded > len(entries)
+                else ""
+            )
             + _history_table(entries)
         )
         return _page(name, body)

@@ -368,22 +368,30 @@ class SqlStore:
         assert row is not None
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
-    def customer_history(self, merchant_id: int, customer_reference: int) -> list[dict[str, Any]]:
-        """A customer's entries, oldest first, its subscriptions' EndUser changes included."""
+    def customer_history(self, merchant_id: int, customer_reference: int, latest: int | None = None) -> list[dict[str, Any]]:
+        """A customer's entries, oldest first, its subscriptions' EndUser changes included
+        (only the ``latest`` ones, if given)."""
         cursor = self._run(
             "SELECT h.id, h.changed_at, m.code, h.protocol, h.operation, h.customer_reference,"
             " h.subscription_reference, h.changes FROM change_history h JOIN merchants m ON m.id = h.merchant_id"
-            " WHERE h.merchant_id = ? AND h.customer_reference = ? ORDER BY h.id",
-            (merchant_id, customer_reference),
+            f" WHERE h.merchant_id = ? AND h.customer_reference = ? ORDER BY h.id DESC{' LIMIT ?' if latest else ''}",
+            (merchant_id, customer_reference, *((latest,) if latest else ())),
             write=False,
         )
         names = ("id", "time", "merchant", "protocol", "operation", "customer", "subscription", "changes")
-        entries = [dict(zip(names, row)) for row in cursor.fetchall()]
+        entries = [dict(zip(names, row)) for row in reversed(cursor.fetchall())]
         for entry in entries:
             entry["changes"] = json.loads(entry["changes"])
         return entries
 
     # --- the dashboard (twoco.dashboard) ---------------------------------------------
+
+    def history_size(self, merchant_id: int, customer_reference: int) -> int:
+        row = self._one(
+            "SELECT COUNT(*) FROM change_history WHERE merchant_id = ? AND customer_reference = ?",
+            (merchant_id, customer_reference),
+        )
+        return int(row[0]) if row else 0
 
     def _lower(self, text: str) -> str:
         """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
