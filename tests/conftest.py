@@ -19,6 +19,10 @@ import pytest
 from tests.clients import CLIENTS, SoapClient
 from twoco.store import SqlStore, open_store
 
+# pytester runs inner pytest sessions; twoco's own plugin is named too, as the pytest11 entry point
+# of an installed twoco names it (the same name: pytest registers it once either way).
+pytest_plugins = ["pytester", "twoco.pytest_plugin"]
+
 _merchant_numbers = itertools.count(1)
 
 # scripts/test starts a throwaway PostgreSQL cluster and names it here; then every test that

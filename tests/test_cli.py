@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import pytest
 
 from tests.clients import PhpClient
 from tests.conftest import start_server, stop_server
+from twoco.cli import build_parser
 
 
 def twoco(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -87,7 +89,17 @@ def test_bad_store_url_is_a_clear_error(tmp_path) -> None:
     assert missing_dir.returncode == 2 and "four slashes" in missing_dir.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["merchant", "add"], ["merchant", "list"], ["db", "upgrade"]])
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand the parser knows, so a new one is covered automatically."""
+    found = [path]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                found += _commands(subparser, (*path, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(build_parser()), ids=" ".join)
 def test_help_explains_with_an_example(command) -> None:
     done = twoco(*command, "--help")
     assert done.returncode == 0

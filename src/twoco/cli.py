@@ -117,7 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
     )
 
-    merchant = commands.add_parser("merchant", help="add or list merchants").add_subparsers(
+    merchant = commands.add_parser(
+        "merchant",
+        help="add or list merchants",
+        formatter_class=_Formatter,
+        description="Manage the merchants whose code and secret key sign API logins.",
+        epilog="examples:\n  twoco merchant add ACME\n  twoco merchant list --db postgresql://twoco@db/twoco",
+    ).add_subparsers(
         dest="merchant_command", required=True, metavar="ACTION"
     )
     add = merchant.add_parser(
@@ -155,7 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
     _add_db_option(seed_parser)
 
-    customer = commands.add_parser("customer", help="look at a customer").add_subparsers(
+    customer = commands.add_parser(
+        "customer",
+        help="look at a customer",
+        formatter_class=_Formatter,
+        description="Look at a customer's records in the store.",
+        epilog="example:\n  twoco customer history 123456789 --merchant DEMO",
+    ).add_subparsers(
         dest="customer_command", required=True, metavar="ACTION"
     )
     history_parser = customer.add_parser(
@@ -173,7 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     history_parser.add_argument("--json", action="store_true", help="print the entries as one JSON array")
     _add_db_option(history_parser)
 
-    db = commands.add_parser("db", help="manage the store's schema").add_subparsers(
+    db = commands.add_parser(
+        "db",
+        help="manage the store's schema",
+        formatter_class=_Formatter,
+        description="Manage the store's schema (twoco serve upgrades it on start unless --no-upgrade).",
+        epilog="example:\n  twoco db upgrade --db postgresql://twoco@db/twoco",
+    ).add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )
     upgrade = db.add_parser(

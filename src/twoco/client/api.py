@@ -1,0 +1,260 @@
+"""The Client: one method per operation of the registry, over SOAP, JSON-RPC or REST."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Self
+
+import httpx
+
+from twoco import __version__
+from twoco.auth import ALGORITHMS, DATE_FORMAT, login_hash
+from twoco.client import jsonrpc, rest, soap
+from twoco.client.errors import TransportError, TwoCheckoutError
+from twoco.errors import ApiError
+from twoco.operations import VERSIONS, Operation, lookup
+
+PROTOCOLS = ("soap", "jsonrpc", "rest")
+REST_VERSIONS = ("6.0",)
+# Codes that mean "this session no longer works": the client logs in again and retries once.
+# A session check comes before any work, so the retried call has not run yet. FORBIDDEN is
+# what 2Checkout's JSON-RPC was seen answering for an expired session.
+RELOGIN_CODES = frozenset({"SESSION_EXPIRED", "INVALID_SESSION", "FORBIDDEN"})
+
+Customer = dict[str, Any]
+Subscription = dict[str, Any]
+EndUser = dict[str, Any]
+
+
+class Client:
+    """A 2Checkout (Avangate) API client for twoco and for 2Checkout itself.
+
+    ``base_url`` is the host, e.g. ``http://127.0.0.1:8080`` or ``https://api.2checkout.com``;
+    the client adds ``/soap/{version}/``, ``/rpc/{version}/`` or ``/rest/6.0/`` as both lay
+    them out. SOAP and JSON-RPC log in on the first call (HMAC of the merchant code and the
+    date: MD5 on 4.0, SHA-256 with ``algo`` on 6.0), keep the session, and log in again once
+    when the server answers SESSION_EXPIRED or INVALID_SESSION. REST signs every request
+    with the ``X-Avangate-Authentication`` header instead.
+
+    Values are plain Python: dicts keyed by the API's field names, lists, str, int, bool.
+    In a dict you send, a key set to None is sent as null (an update clears that field) and
+    a key left out is not sent (the field keeps its value). Errors the API answers with raise
+    :class:`TwoCheckoutError`; failing to get an answer raises :class:`TransportError`.
+
+    ``algo`` overrides the login hash (``md5``, ``sha256``, ``sha3-256``); ``clock`` returns
+    the time login dates and REST signatures carry (default: the system clock, UTC);
+    ``http`` is an ``httpx.Client`` to use instead of the client's own (proxies, TLS
+    settings); ``timeout`` is in seconds. A Client is a context manager and may be shared
+    between threads.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        merchant_code: str,
+        secret_key: str,
+        protocol: str = "soap",
+        version: str = "6.0",
+        *,
+        algo: str | None = None,
+        timeout: float = 30.0,
+        clock: Callable[[], datetime] | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
+        if version not in VERSIONS:
+            raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
+        if protocol == "rest" and version not in REST_VERSIONS:
+            raise ValueError(f"REST exists on API {', '.join(REST_VERSIONS)} only, not {version}; use soap or jsonrpc")
+        algo = algo or ("md5" if version == "4.0" else "sha256")
+        if algo not in ALGORITHMS:
+            raise ValueError(f"algo must be one of {', '.join(ALGORITHMS)}, not {algo!r}")
+        self.base_url = base_url.rstrip("/")
+        self.merchant_code = merchant_code
+        self.protocol = protocol
+        self.version = version
+        self.algo = algo
+        self.endpoint = {
+            "soap": f"{self.base_url}/soap/{version}/",
+            "jsonrpc": f"{self.base_url}/rpc/{version}/",
+            "rest": f"{self.base_url}/rest/{version}",
+        }[protocol]
+        self._secret_key = secret_key
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._http = http or httpx.Client(timeout=timeout, headers={"User-Agent": f"twoco-client/{__version__}"})
+        self._owns_http = http is None
+        self._session: str | None = None
+        self._session_lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"Client({self.base_url!r}, {self.merchant_code!r}, protocol={self.protocol!r}, version={self.version!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections (not an ``http`` client you passed in)."""
+        if self._owns_http:
+            self._http.close()
+
+    # --- sessions and calls --------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str | None:
+        """The session the client holds, if it has logged in (SOAP and JSON-RPC)."""
+        return self._session
+
+    def login(self) -> str:
+        """Log in now and return the new session ID; calls otherwise log in when they need to.
+
+        Raises TwoCheckoutError (e.g. AUTHENTICATION_FAILED, LOGIN_DATE_OUT_OF_RANGE) when
+        the server refuses; ValueError on REST, which has no sessions.
+        """
+        if self.protocol == "rest":
+            raise ValueError("REST has no sessions: every request is signed with X-Avangate-Authentication")
+        date = self._date()
+        args: list[object] = [self.merchant_code, date, login_hash(self._secret_key, self.merchant_code, date, self.algo)]
+        if self.version != "4.0" or self.algo != "md5":  # 4.0's MD5 login has three parameters, as PHP sends it
+            args.append(self.algo)
+        session = self._invoke(self._operation("login"), args)
+        if not isinstance(session, str) or not session:
+            raise TransportError("UNEXPECTED_RESPONSE", f"login answered {session!r}, not a session ID")
+        self._session = session
+        return session
+
+    def call(self, operation: str, *args: object) -> Any:
+        """Call an operation by its API name with its positional parameters, without the
+        session ID (e.g. ``call("getSubscription", "A1B2C3D4E5")``); the named methods below
+        call this. On REST the call is laid out on the operation's route."""
+        op = self._operation(operation)
+        if not op.needs_session or self.protocol == "rest":
+            return self._invoke(op, args)
+        session = self._current_session()
+        try:
+            return self._invoke(op, (session, *args))
+        except TransportError:
+            raise
+        except TwoCheckoutError as error:
+            if error.code not in RELOGIN_CODES:
+                raise
+        return self._invoke(op, (self._renew_session(session), *args))
+
+    def _current_session(self) -> str:
+        with self._session_lock:
+            return self._session or self.login()
+
+    def _renew_session(self, stale: str) -> str:
+        with self._session_lock:
+            if self._session in (None, stale):  # another thread may have renewed it already
+                return self.login()
+            return self._session  # type: ignore[return-value]
+
+    def _operation(self, name: str) -> Operation:
+        try:
+            return lookup(self.version, name)
+        except ApiError:
+            raise ValueError(f"API {self.version} has no operation {name!r}") from None
+
+    def _date(self) -> str:
+        return self._clock().astimezone(UTC).strftime(DATE_FORMAT)
+
+    def _invoke(self, op: Operation, args: Sequence[object]) -> Any:
+        """One request: the positional wire arguments (session ID first where there is one) in, the result out."""
+        if self.protocol == "soap":
+            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap.soap_action(op)}
+            answer = self._send("POST", self.endpoint, headers, soap.envelope(op, args))
+            return soap.read_answer(op, answer.status_code, answer.content)
+        if self.protocol == "jsonrpc":
+            request_id = next(self._ids)
+            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            answer = self._send("POST", self.endpoint, headers, jsonrpc.request_body(op, args, request_id))
+            return jsonrpc.read_answer(answer.status_code, answer.content, request_id)
+        method, path, query, body = rest.route_request(op, args)
+        date = self._date()
+        digest = login_hash(self._secret_key, self.merchant_code, date, self.algo)
+        headers = {rest.AUTH_HEADER: rest.auth_header(self.merchant_code, date, digest, self.algo), "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        answer = self._send(method, self.endpoint + path, headers, rest.request_body(body), query)
+        return rest.read_answer(answer.status_code, answer.content)
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], content: bytes | None, query: dict[str, str] | None = None
+    ) -> httpx.Response:
+        try:
+            return self._http.request(method, url, headers=headers, content=content, params=query)
+        except httpx.TransportError as error:
+            raise TransportError("TRANSPORT_ERROR", f"{method} {url}: {type(error).__name__}: {error}") from error
+
+    # --- customers -------------------------------------------------------------------------
+
+    def create_customer(self, customer: Customer) -> int:
+        """createCustomer: create a customer and return its AvangateCustomerReference.
+
+        ``customer`` needs FirstName, LastName, Address1, City, Zip, CountryCode and Email;
+        ExternalCustomerReference (your own ID, unique per merchant) is optional.
+        """
+        return self.call("createCustomer", customer)
+
+    def get_customer_information(
+        self, reference: int | None = None, external_reference: str | None = None, *, include_payment_data: bool = False
+    ) -> Customer:
+        """getCustomerInformation: the customer with this AvangateCustomerReference and/or
+        ExternalCustomerReference (both given must name the same customer).
+
+        ``include_payment_data`` exists on API 6.0 only (its ExistingCards).
+        """
+        if self.version == "4.0":
+            if include_payment_data:
+                raise ValueError("include_payment_data exists on API 6.0 only")
+            return self.call("getCustomerInformation", reference, external_reference)
+        return self.call("getCustomerInformation", reference, external_reference, include_payment_data)
+
+    def update_customer_information(self, customer: Customer, update_end_user_subscriptions: bool = False) -> bool:
+        """updateCustomerInformation: change the customer that ``customer``'s references name; returns True.
+
+        Fields left out keep their values, fields set to None are cleared. With
+        ``update_end_user_subscriptions`` the customer's contact fields are copied to the
+        EndUser of each of its subscriptions.
+        """
+        return self.call("updateCustomerInformation", customer, update_end_user_subscriptions)
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    def add_subscription(self, subscription: Subscription) -> str:
+        """addSubscription: import a subscription for an existing customer (named by the
+        AvangateCustomerReference or ExternalCustomerReference inside it); returns its
+        SubscriptionReference."""
+        return self.call("addSubscription", subscription)
+
+    def get_subscription(self, subscription_reference: str) -> Subscription:
+        """getSubscription: the subscription with this SubscriptionReference."""
+        return self.call("getSubscription", subscription_reference)
+
+    def get_customer_subscriptions(
+        self, reference: int | None = None, external_reference: str | None = None
+    ) -> list[Subscription]:
+        """getCustomerSubscriptions: every subscription of the customer these references name."""
+        return self.call("getCustomerSubscriptions", reference, external_reference)
+
+    def update_subscription_end_user(self, subscription_reference: str, end_user: EndUser) -> bool:
+        """updateSubscriptionEndUser: change a subscription's EndUser (left-out fields keep
+        their values, None clears); returns True."""
+        return self.call("updateSubscriptionEndUser", subscription_reference, end_user)
+
+    def set_subscription_customer(
+        self,
+        subscription_reference: str,
+        customer_reference: int | None = None,
+        external_customer_reference: str | None = None,
+    ) -> bool:
+        """setSubscriptionCustomer: move a subscription to the customer these references name; returns True."""
+        return self.call("setSubscriptionCustomer", subscription_reference, customer_reference, external_customer_reference)

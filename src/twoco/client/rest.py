@@ -1,0 +1,83 @@
+"""REST 6.0, client side: an operation's route from the registry, the signature header, the answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from twoco.client.errors import TransportError, TwoCheckoutError
+from twoco.model import Struct
+from twoco.operations import Operation
+
+AUTH_HEADER = "X-Avangate-Authentication"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def auth_header(merchant_code: str, date: str, digest: str, algo: str) -> str:
+    """The header every REST request carries: the login hash of ``date``, no session."""
+    return f'code="{merchant_code}" date="{date}" hash="{digest}" algo="{algo}"'
+
+
+def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, str, dict[str, str], object]:
+    """Method, path (below /rest/6.0), query and JSON body of a call, as its route lays them out.
+
+    ``{Name}`` path segments take the parameter of that name; ``{CReference}`` the customer's
+    reference (internal if given, else external); an object parameter is the body; other
+    parameters that are not None go in the query string.
+    """
+    route = operation.route
+    if route is None:
+        raise ValueError(f"{operation.name} has no REST route")
+    values = dict(zip((param.name for param in operation.params), args))
+    in_path: set[str] = set()
+    path = route.path
+    for name in _PLACEHOLDER.findall(route.path):
+        value, used = _customer_in_path(operation, values) if name == "CReference" else (values.get(name), name)
+        if value in (None, ""):
+            raise ValueError(f"{operation.name} over REST needs {'a customer reference' if used is None else used}")
+        path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
+        in_path.add(used or "")
+    query: dict[str, str] = {}
+    body: object = None
+    for param in operation.params:
+        value = values.get(param.name)
+        if value is None or param.name in in_path:
+            continue
+        if isinstance(param.type, Struct):
+            body = value
+        else:
+            query[param.name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return route.method, path, query, body
+
+
+def _customer_in_path(operation: Operation, values: dict[str, object]) -> tuple[object, str | None]:
+    """The customer reference for ``{CReference}`` and the parameter it came from (None: from the body)."""
+    first = operation.params[0]
+    if isinstance(first.type, Struct):  # an update: the Customer object names its customer
+        customer = values.get(first.name) or {}
+        if not isinstance(customer, dict):
+            return None, None
+        return customer.get("AvangateCustomerReference") or customer.get("ExternalCustomerReference"), None
+    if values.get(first.name):
+        return values[first.name], first.name
+    return values.get("ExternalCustomerReference"), "ExternalCustomerReference"
+
+
+def request_body(body: object) -> bytes | None:
+    return None if body is None else json.dumps(body, allow_nan=False).encode()
+
+
+def read_answer(status: int, body: bytes) -> object:
+    """The JSON answer of a 2xx, or the error body raised as TwoCheckoutError."""
+    try:
+        answer = json.loads(body) if body else None
+    except ValueError:
+        text = body[:200].decode("utf-8", "replace").strip()
+        raise TransportError("UNEXPECTED_RESPONSE", f"HTTP {status}, not JSON: {text!r}", status) from None
+    if 200 <= status < 300:
+        return answer
+    if isinstance(answer, dict) and "error_code" in answer:
+        raise TwoCheckoutError(str(answer["error_code"]), str(answer.get("message", "")), status)
+    raise TransportError("UNEXPECTED_RESPONSE", f"HTTP {status}: {str(answer)[:200]!r}", status)
