@@ -72,6 +72,12 @@ class TwocoApp:
         self.journal = RequestJournal() if control_plane else None
         self.control = ControlPlane(service, control_plane, self.journal)
 
+    def close(self) -> None:
+        """Finish the calls in flight and close the store."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self.service.store.close()
+
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
         try:

@@ -111,7 +111,7 @@ def run_twoco(
             server.should_exit = True
             thread.join(STOP_TIMEOUT)
             listener.close()
-            _close_app(app)
+            app.close()
             if thread.is_alive():
                 raise RuntimeError(f"the twoco server thread did not stop within {STOP_TIMEOUT:.0f} s")
 
@@ -138,10 +138,3 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> Non
             raise RuntimeError(f"the twoco server did not start within {START_TIMEOUT:.0f} s")
         time.sleep(0.01)
 
-
-def _close_app(app: TwocoApp) -> None:
-    # PostgreSQL stores run calls on a thread pool; SQLite inline (no pool).
-    executor = getattr(app, "_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True)
-    app.service.store.close()
