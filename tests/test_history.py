@@ -107,7 +107,7 @@ def test_the_end_user_push_is_one_entry_on_the_customer(api, server, store, merc
     assert (by_field["City"]["old"], by_field["City"]["new"]) == ("London", "Paris")
     assert by_field["EndUser.City"] == {"field": "EndUser.City", "old": "London", "new": "Paris", "subscriptions": 3}
     assert by_field["EndUser.Email"] == {
-        "field": "EndUser.Email", "old": None, "new": "ada@example.com", "subscriptions": 3, "old_mixed": True,
+        "field": "EndUser.Email", "old": None, "new": "ada@example.com", "subscriptions": 3, "old_kept": False,
     }  # fmt: skip
     assert "EndUser.FirstName" not in by_field  # the same on every subscription already
 

@@ -10,7 +10,7 @@ The end-user push of ``updateCustomerInformation`` is summed up in the customer'
 with one item per pushed EndUser field that changed on at least one subscription, carrying
 the number of subscriptions it changed on (``"subscriptions"``). ``"old"`` is the value they
 held when every one of them held the customer's previous value (end users usually mirror
-their customer); otherwise ``"old"`` is null and ``"old_mixed"`` true: their old values are
+their customer); otherwise ``"old"`` is null and ``"old_kept"`` false: their old values are
 not kept. That costs one set-based SELECT (two sums per field) however many subscriptions
 the customer has, and keeps a customer with 10,000 subscriptions from gaining 10,000 entries
 per update.
@@ -65,7 +65,7 @@ def push_changes(end_user: Mapping[str, Any], previous: Mapping[str, Any], summa
             continue
         item: Change = {"field": f"EndUser.{name}", "old": previous.get(name), "new": end_user.get(name), "subscriptions": count}
         if held_previous != count:
-            item["old"], item["old_mixed"] = None, True
+            item["old"], item["old_kept"] = None, False
         items.append(item)
     return items
 
@@ -88,7 +88,7 @@ def subscriptions(change: Change) -> str:
 
 
 def old_text(change: Change) -> str:
-    return "(mixed)" if change.get("old_mixed") else describe(change.get("old"))
+    return "(not kept)" if change.get("old_kept") is False else describe(change.get("old"))
 
 
 def where(entry: Mapping[str, Any]) -> str:
