@@ -1,12 +1,15 @@
 """The ceiling: a bare ASGI endpoint on the same HTTP server twoco uses (uvicorn, same settings),
 answering every POST with a fixed SOAP response after reading the body, as twoco does.
 
-    python bench/ceiling.py PORT
+    python bench/ceiling.py PORT [WORKERS]
+
+With WORKERS > 1 it is served from that many processes, as ``twoco serve --workers`` is.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import uvicorn
 
@@ -29,4 +32,9 @@ async def app(scope, receive, send) -> None:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, lifespan="off")
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    settings = {"host": "127.0.0.1", "port": int(sys.argv[1]), "log_level": "warning", "access_log": False, "lifespan": "off"}
+    if workers > 1:  # worker processes import the app by name
+        uvicorn.run("ceiling:app", app_dir=str(Path(__file__).parent), workers=workers, **settings)
+    else:
+        uvicorn.run(app, **settings)

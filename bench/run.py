@@ -1,6 +1,7 @@
 """Throughput and latency of twoco under load, against a ceiling measured in the same run.
 
-    python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql]
+    python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql] [--workers 1,2]
+                        [--only TEXT]
 
 For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
 drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
@@ -9,13 +10,16 @@ SOAP 4.0, JSON-RPC 4.0 and REST 6.0. The ceiling is bench/ceiling.py: a bare end
 same HTTP server (uvicorn, same settings) answering a fixed SOAP response. Results are printed
 as a Markdown table, each throughput also as a share of the ceiling, since this machine is
 shared and noisy. A last run paces SOAP updates at half their maximum rate (wrk's per-connection
-delay) and reports the p99 latency there.
+delay) and reports the p99 latency there. With ``--workers 1,2`` everything is measured with
+one server process and again with two (`twoco serve --workers 2`), the ceiling then also served
+from two processes. ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import socket
@@ -41,6 +45,17 @@ ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
     ' xmlns:ns1="urn:order"><SOAP-ENV:Body>{}</SOAP-ENV:Body></SOAP-ENV:Envelope>'
 )
+# Updates carry this where a number goes; each request gets its own (per wrk thread), so that
+# every update changes the customer (an UPDATE that changes nothing writes nothing to disk).
+SERIAL = "########"
+SERIAL_LUA = f"""
+serial, thread_index = 0, 0
+setup = function(thread) thread:set("offset", thread_index * 50000000); thread_index = thread_index + 1 end
+numbered = function(text)
+  serial = serial + 1
+  return (string.gsub(text, "{SERIAL}", string.format("%08d", (offset or 0) + serial)))
+end
+"""
 DONE = """
 done = function(summary, latency, requests)
   io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "bad": %d}\\n',
@@ -77,11 +92,11 @@ def wait_until_up(url: str) -> None:
 
 def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: float = 0) -> str:
     """A wrk script cycling through (method, path, headers, body) requests."""
-    lines = ["requests = {}"]
+    lines = [SERIAL_LUA, "requests = {}"]
     for index, (method, path, headers, body) in enumerate(requests, 1):
         header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
         lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
-    lines.append("i = 0\nrequest = function() i = i % #requests + 1; return requests[i] end")
+    lines.append("i = 0\nrequest = function() i = i % #requests + 1; return numbered(requests[i]) end")
     if delay_ms:
         lines.append(f"delay = function() return {delay_ms:.3f} end")
     return "\n".join(lines) + DONE
@@ -100,6 +115,27 @@ def run_wrk(url: str, script: str, duration: int, connections: int, tmp: Path) -
     return Result(
         data["requests"] / (data["duration_us"] / 1e6), data["p50_us"] / 1000, data["p99_us"] / 1000, data["bad"]
     )
+
+
+def fsync_latency(tmp: Path, count: int = 200) -> tuple[float, float]:
+    """p50 and p99 (ms) of fdatasync after overwriting 4 KiB in the bench directory: what a durable
+    commit costs on this disk right now (shared machines vary widely)."""
+    path = tmp / "fsync-probe"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.write(fd, b"\0" * 4096 * count)
+        os.fsync(fd)
+        times = []
+        for index in range(count):
+            os.pwrite(fd, os.urandom(4096), 4096 * index)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return times[count // 2], times[count * 99 // 100]
 
 
 def soap(operation: str, parts: str) -> str:
@@ -121,7 +157,7 @@ def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tu
         return json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": [rpc_session, *params]})
 
     def change(index: int) -> dict[str, object]:
-        return {"Phone": f"+1 555 {index:04d}", "City": f"City{index % 97}"}
+        return {"Phone": f"+1 {SERIAL}", "City": f"City{index % 97}"}
 
     sample = references[:200]
     table: dict[tuple[str, str], list] = {
@@ -187,63 +223,79 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--stores", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--workers", default="1", help="comma-separated server process counts, e.g. 1,2")
+    parser.add_argument("--only", default="", help="only scenarios whose protocol or operation contains this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
+    print("| store | processes | protocol | operation | req/s | p50 ms | p99 ms | ceiling req/s | share of ceiling |")
+    print("|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp(prefix="twoco-bench-"))
-    rows = []
-    ceiling_port = free_port()
-    ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port)])
     try:
-        wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
+        p50, p99 = fsync_latency(tmp)
+        print(f"| disk | | | fdatasync of 4 KiB (what a durable commit waits for) | | {p50:.2f} | {p99:.2f} | | |", flush=True)
         for kind in args.stores.split(","):
             url, references = prepare_store(kind, tmp)
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600"],
-                stdout=subprocess.DEVNULL,
-            )
             try:
-                base = f"http://127.0.0.1:{port}"
-                wait_until_up(f"{base}/_twoco/health")
-                for (protocol, operation), requests in scenarios(base, references).items():
-                    ceiling_result = run_wrk(
-                        f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
-                    )
-                    result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
-                    rows.append((kind, protocol, operation, result, ceiling_result))
-                    print(_row(*rows[-1]), flush=True)
-                soap_update = scenarios(base, references)[("soap 4.0", "updateCustomerInformation push=off")]
-                most = next(r[3] for r in rows if r[0] == kind and r[1] == "soap 4.0" and r[2].endswith("push=off"))
-                # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
-                delay_ms = args.connections / (most.requests_per_second / 2) * 1000
-                paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
-                print(
-                    f"| {kind} | soap 4.0 | updateCustomerInformation paced at half the maximum "
-                    f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms |",
-                    flush=True,
-                )
+                for workers in (int(count) for count in args.workers.split(",")):
+                    bench_server(kind, url, references, workers, args, tmp)
             finally:
-                server.terminate()
-                server.wait(15)
                 if kind == "postgresql":
                     subprocess.run([str(ROOT / "scripts" / "postgres-cluster"), "stop", str(tmp / "pg")], check=False)
     finally:
-        ceiling.terminate()
-        ceiling.wait(15)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _row(kind: str, protocol: str, operation: str, result: Result, ceiling: Result) -> str:
+def bench_server(kind: str, url: str, references: list[int], workers: int, args: argparse.Namespace, tmp: Path) -> None:
+    """Every scenario against `twoco serve --workers N` and against the ceiling served the same way."""
+    ceiling_port, port = free_port(), free_port()
+    ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port), str(workers)])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600",
+         "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
+        wait_until_up(f"{base}/_twoco/health")
+        rows = []
+        table = scenarios(base, references)
+        for (protocol, operation), requests in table.items():
+            if args.only not in f"{protocol} {operation}":
+                continue
+            ceiling_result = run_wrk(
+                f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
+            )
+            result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
+            rows.append((kind, workers, protocol, operation, result, ceiling_result))
+            print(_row(*rows[-1]), flush=True)
+        soap_update = table[("soap 4.0", "updateCustomerInformation push=off")]
+        most = next((r[4] for r in rows if r[2] == "soap 4.0" and r[3].endswith("push=off")), None)
+        if most is None:
+            return
+        # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
+        delay_ms = args.connections / (most.requests_per_second / 2) * 1000
+        paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
+        print(
+            f"| {kind} | {workers} | soap 4.0 | updateCustomerInformation paced at half the maximum "
+            f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms | | |",
+            flush=True,
+        )
+    finally:
+        for process in (server, ceiling):
+            process.terminate()
+            process.wait(15)
+
+
+def _row(kind: str, workers: int, protocol: str, operation: str, result: Result, ceiling: Result) -> str:
     share = result.requests_per_second / ceiling.requests_per_second
     bad = f" ({result.bad} bad)" if result.bad else ""
     return (
-        f"| {kind} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
+        f"| {kind} | {workers} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
         f"{result.p99_ms:.2f} | {ceiling.requests_per_second:,.0f} | {share:.0%} |"
     )
 
 
 if __name__ == "__main__":
-    print("| store | protocol | operation | req/s | p50 ms | p99 ms | ceiling req/s | share of ceiling |")
-    print("|---|---|---|---|---|---|---|---|")
     main()

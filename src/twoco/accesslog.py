@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+import time
 from typing import TextIO
 
 FORMATS = ("text", "json")
@@ -21,11 +21,22 @@ class AccessLog:
             raise ValueError(f"log format must be one of {', '.join(FORMATS)}")
         self.style = style
         self.stream = stream or sys.stdout
+        self._second: tuple[int, str] = (0, "")  # the last second seen, formatted (one tuple: thread-safe)
+
+    def _timestamp(self) -> str:
+        """Now as ISO 8601 UTC with milliseconds; the seconds part is formatted once a second."""
+        now = time.time()
+        second, formatted = self._second
+        if int(now) != second:
+            second = int(now)
+            formatted = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, formatted)
+        return f"{formatted}.{int((now - second) * 1000):03d}Z"
 
     def write(
         self, *, client: str, protocol: str, operation: str, merchant: str, outcome: str, status: int, duration: float
     ) -> None:
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        now = self._timestamp()
         if self.style == "json":
             entry = {
                 "time": now, "client": client, "protocol": protocol, "operation": operation,

@@ -13,12 +13,15 @@ from twoco import __version__
 from twoco import history
 from twoco.accesslog import FORMATS
 from twoco.errors import ApiError
+from twoco.ids import new_secret_key
 from twoco.operations import Caller
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Service, Settings
 from twoco.validation import MERCHANT_CODE
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.throttle import ThrottleLimits
+from twoco.timeouts import READ_TIMEOUT
 
 
 EPILOG = """examples:
@@ -27,6 +30,7 @@ EPILOG = """examples:
   twoco serve --fixtures examples/fixtures.yaml --seed 1   a sandbox with known data and references
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
+  twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
   twoco seed --customers 100000 --subscriptions-per-customer 2
   twoco customer history 123456789 --merchant DEMO
 """
@@ -85,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="how far a login's date may be from the server clock (also TWOCO_LOGIN_WINDOW)",
     )
     serve_parser.add_argument(
+        "--login-throttle",
+        type=_throttle_limits,
+        default=os.environ.get("TWOCO_LOGIN_THROTTLE") or Settings.login_throttle,
+        metavar="N/M|off",
+        help="failed logins allowed a minute per merchant code from one address (N) and per address (M); "
+        "past that, logins from there are refused until the oldest of those failures is a minute old; "
+        "off turns it off (also TWOCO_LOGIN_THROTTLE)",
+    )
+    serve_parser.add_argument(
         "--allow-md5-v6",
         action="store_true",
         default=os.environ.get("TWOCO_ALLOW_MD5_V6", "") not in ("", "0"),
@@ -95,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         default="text",
         help="access log on stdout: one line per request (time, client, protocol, operation, merchant, outcome)",
+    )
+    serve_parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        metavar="SECONDS",
+        help="how long a client may take to send a request's headers, and again its body, before 408 and a closed "
+        "connection (slow or stuck clients hold no connection for longer)",
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
@@ -119,10 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     merchant = commands.add_parser(
         "merchant",
-        help="add or list merchants",
+        help="add, list or re-key merchants",
         formatter_class=_Formatter,
         description="Manage the merchants whose code and secret key sign API logins.",
-        epilog="examples:\n  twoco merchant add ACME\n  twoco merchant list --db postgresql://twoco@db/twoco",
+        epilog="examples:\n  twoco merchant add ACME\n  twoco merchant list --db postgresql://twoco@db/twoco\n"
+        "  twoco merchant rotate-secret ACME",
     ).add_subparsers(
         dest="merchant_command", required=True, metavar="ACTION"
     )
@@ -145,6 +167,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--show-secrets", action="store_true", help="print secret keys in full")
     _add_db_option(listing)
+    rotate = merchant.add_parser(
+        "rotate-secret",
+        help="give a merchant a new secret key",
+        formatter_class=_Formatter,
+        description="Replace a merchant's secret key; without --secret a strong key is generated and printed. "
+        "The old key stops working at once, for logins and REST requests of every running server on this store. "
+        "The merchant's sessions end too (a key is usually rotated because it may have leaked), "
+        "unless --keep-sessions.",
+        epilog="examples:\n  twoco merchant rotate-secret ACME --db sqlite:///sandbox.sqlite3\n"
+        "  twoco merchant rotate-secret ACME --secret NEW_KEY --keep-sessions   a planned change",
+    )
+    rotate.add_argument("code", metavar="CODE", help="merchant code")
+    rotate.add_argument("--secret", metavar="KEY", help="secret key to use instead of a generated one")
+    rotate.add_argument(
+        "--keep-sessions",
+        action="store_true",
+        help="let sessions opened with the old key live out their 10 minutes",
+    )
+    _add_db_option(rotate)
 
     seed_parser = commands.add_parser(
         "seed",
@@ -205,19 +246,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _throttle_limits(text: str) -> str:
+    try:
+        ThrottleLimits.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give N/M (two positive integers, e.g. 10/20) or off") from None
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
+            if args.read_timeout <= 0:
+                print("twoco: --read-timeout must be more than 0 seconds", file=sys.stderr)
+                return 2
             if args.workers < 1 or (args.workers > 1 and args.seed is not None):
                 print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
                 return 2
             options = ServeOptions(
                 db=args.db,
-                settings=Settings(login_window=args.login_window, allow_md5_on_v6=args.allow_md5_v6),
+                settings=Settings(
+                    login_window=args.login_window,
+                    allow_md5_on_v6=args.allow_md5_v6,
+                    login_throttle=args.login_throttle,
+                ),
                 seed=args.seed,
                 control_plane=not args.no_control_plane,
                 log_format=None if args.no_access_log else args.log_format,
+                read_timeout=args.read_timeout,
             )
             serve(
                 options,
@@ -288,6 +345,16 @@ def _merchant(args: argparse.Namespace) -> int:
         for merchant in store.merchants():
             secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"
             print(f"{merchant.code}\t{secret}\tadded {merchant.created_at}")
+        return 0
+    if args.merchant_command == "rotate-secret":
+        secret = args.secret or new_secret_key()
+        ended = store.rotate_secret_key(args.code, secret, end_sessions=not args.keep_sessions)
+        if ended is None:
+            print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
+            return 1
+        print(f"merchant code: {args.code}")
+        print(f"secret key:    {secret}")
+        print("sessions kept" if args.keep_sessions else f"sessions ended: {ended}")
         return 0
     if not MERCHANT_CODE.fullmatch(args.code):
         print(f"twoco: merchant code {args.code!r} must be 1-64 letters, digits, _ or -", file=sys.stderr)

@@ -50,6 +50,12 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         401,
         10009,
     ),
+    ErrorKind(
+        "TOO_MANY_FAILED_LOGINS",
+        "Too many failed logins from {scope} in the last {window} seconds; try again in {retry_after} seconds.",
+        429,
+        10010,
+    ),
     # Customers.
     ErrorKind(
         "CUSTOMER_REFERENCE_REQUIRED", "Give an AvangateCustomerReference or an ExternalCustomerReference.", 400, 11001
@@ -100,6 +106,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ),
     ErrorKind("METHOD_NOT_ALLOWED", "{method} is not allowed here; use {allowed}.", 405, -32600),
     ErrorKind("REQUEST_TOO_LARGE", "The request body is larger than {limit} bytes.", 413, -32600),
+    ErrorKind("REQUEST_TIMEOUT", "The request was not received within {timeout} seconds.", 408, -32600),
     ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),
 )
 

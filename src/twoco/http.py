@@ -28,6 +28,8 @@ from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import CURRENT_MERCHANT, Service
+from twoco.store.wal_sync import deferred_sync
+from twoco.timeouts import READ_TIMEOUT
 
 log = logging.getLogger("twoco.http")
 
@@ -57,9 +59,11 @@ class TwocoApp:
         max_body: int = DEFAULT_MAX_BODY,
         control_plane: bool = True,
         access_log: AccessLog | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.service = service
         self.max_body = max_body
+        self.read_timeout = read_timeout
         self.access_log = access_log
         # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
         # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
@@ -167,9 +171,9 @@ class TwocoApp:
         if scope["type"] != "http":
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        body = await self._read_body(headers, receive)
-        if body is None:
-            response = error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
+        body = await self._body_or_refusal(headers, receive)
+        if isinstance(body, Response):
+            response = body
         else:
             client = scope.get("client")
             request = Request(
@@ -182,7 +186,15 @@ class TwocoApp:
                 scope.get("scheme", "http"),
             )
             if self._executor is None:
-                response = self.answer(request)
+                # Group commit: the fsync of this request's writes is awaited, so that the other
+                # requests committed meanwhile share it; nothing is answered before it is durable.
+                with deferred_sync() as pending:
+                    response = self.answer(request)
+                try:
+                    await self.service.store.durable(pending)
+                except OSError:
+                    log.exception("cannot fsync the store on %s %s", request.method, request.path[:200])
+                    response = error_response(ApiError("INTERNAL_ERROR"))
             else:
                 response = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
             if response.delay:
@@ -194,6 +206,18 @@ class TwocoApp:
         ]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
+
+    async def _body_or_refusal(self, headers: dict[str, str], receive: Any) -> bytes | Response:
+        """The body, or the answer refusing it: too large, or not all there within ``read_timeout`` seconds
+        (a body trickled in slowly holds no connection for long)."""
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                body = await self._read_body(headers, receive)
+        except TimeoutError:
+            refusal = error_response(ApiError("REQUEST_TIMEOUT", timeout=f"{self.read_timeout:g}"))
+            refusal.headers.append(("connection", "close"))  # the rest of the body is not worth waiting for
+            return refusal
+        return body if body is not None else error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
 
     async def _read_body(self, headers: dict[str, str], receive: Any) -> bytes | None:
         """The whole body, or None when it is over the limit (judged by Content-Length first)."""

@@ -24,6 +24,7 @@ from twoco.ids import ReferenceGenerator, new_secret_key
 from twoco.service import Service, Settings
 from twoco.store import SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
+from twoco.timeouts import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
 class SchemaOutOfDate(Exception):
@@ -81,6 +82,7 @@ class ServeOptions:
     control_plane: bool = True
     seed: int | None = None
     log_format: str | None = "text"  # None: no access log
+    read_timeout: float = READ_TIMEOUT  # seconds for a request's headers, and again for its body
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -91,10 +93,22 @@ class ServeOptions:
         return cls(**{**values, "settings": Settings(**values["settings"])})
 
 
+# SQLite's group commit (store/wal_sync.py) fsyncs on a thread; after each fsync that thread
+# needs the GIL back from the busy event loop, which by default yields it only every 5 ms.
+GIL_SWITCH_INTERVAL = 0.001
+
+
 def build_app(options: ServeOptions) -> TwocoApp:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     service = Service(open_store(options.db), Clock(), ReferenceGenerator(options.seed), options.settings)
     access_log = AccessLog(options.log_format) if options.log_format else None
-    return TwocoApp(service, max_body=options.max_body, control_plane=options.control_plane, access_log=access_log)
+    return TwocoApp(
+        service,
+        max_body=options.max_body,
+        control_plane=options.control_plane,
+        access_log=access_log,
+        read_timeout=options.read_timeout,
+    )
 
 
 def worker_app() -> TwocoApp:
@@ -139,13 +153,27 @@ def serve(
     print(f"SOAP WSDL:  {base_url}/soap/4.0/?wsdl  and  {base_url}/soap/6.0/?wsdl", flush=True)
     print(f"JSON-RPC:   {base_url}/rpc/4.0/  and  {base_url}/rpc/6.0/", flush=True)
     print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
-    common = {"host": host, "port": port, "log_level": "warning", "access_log": False, "lifespan": "on"}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        # Slow clients (see twoco.timeouts): a deadline for headers; no limit_concurrency, which
+        # would let a few stalled connections turn every other client away with 503.
+        "http": "twoco.timeouts:HeaderTimeoutProtocol",
+        "timeout_keep_alive": KEEP_ALIVE,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
+    }
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
         config = uvicorn.Config("twoco.server:worker_app", factory=True, workers=workers, **common)
+        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:
-        run = _Server(uvicorn.Config(build_app(options), **common)).run
+        config = uvicorn.Config(build_app(options), **common)
+        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
+        run = _Server(config).run
     print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
     try:
         run()

@@ -21,7 +21,10 @@ from twoco.faults import Faults, note_delay
 from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
+from twoco.session_cache import SessionCache
 from twoco.store import DuplicateKey, SqlStore
+from twoco.store.sql import STATUS
+from twoco.throttle import LoginThrottle, ThrottleLimits
 from twoco.validation import MAX_REFERENCE, check_text, normalise_customer, normalise_end_user, parse_date, require
 
 # Fields a client may write; references are the system's or fixed at creation, and
@@ -43,6 +46,7 @@ class Settings:
     login_window: int = 300  # seconds a login date may differ from the server clock
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
     allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
+    login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
         if version == "4.0" or self.allow_md5_on_v6:
@@ -63,7 +67,9 @@ class Service:
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
+        self.throttle = LoginThrottle(self.clock, ThrottleLimits.parse(self.settings.login_throttle))
         self.faults = Faults()
+        self._sessions = SessionCache()
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
@@ -94,7 +100,7 @@ class Service:
         return self._merchant_codes[merchant_id]
 
     def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
-        """Delete customers, subscriptions and sessions (of one merchant, or all); keep merchants.
+        """Delete customers, subscriptions, sessions and failed-login counts (of one merchant, or all); keep merchants.
 
         ``seed`` restarts the reference generator, so the references that follow repeat.
         """
@@ -105,6 +111,8 @@ class Service:
                 raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
             merchant_id = merchant.id
         deleted = self.store.reset(merchant_id)
+        self._sessions.clear()  # other processes may honour a deleted session for up to a second
+        self.throttle.forget(merchant_code)
         if merchant_code is None:
             self.faults.clear()
         if seed is not None:
@@ -114,7 +122,7 @@ class Service:
     # --- authentication -------------------------------------------------------------
 
     def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
-        merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo)
+        merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo, caller.client)
         CURRENT_MERCHANT.set(merchant_id)
         session_id = new_session_id()
         now = self.clock.now()
@@ -122,8 +130,17 @@ class Service:
         self.store.add_session(auth.hash_session_id(session_id), merchant_id, caller.version, expires_at, now)
         return session_id
 
-    def authenticate(self, version: str, merchant_code: str, date: str, hash: str, algo: str | None) -> int:
-        """The merchant whose secret key signed ``date``: for login, and for each REST request."""
+    def authenticate(
+        self, version: str, merchant_code: str, date: str, hash: str, algo: str | None, client: str = ""
+    ) -> int:
+        """The merchant whose secret key signed ``date``: for login, and for each REST request.
+
+        A throttled client is refused before anything is checked, so its guesses learn nothing.
+        """
+        throttled = self.throttle.retry_after(merchant_code, client)
+        if throttled is not None:
+            retry_after, scope = throttled
+            raise ApiError("TOO_MANY_FAILED_LOGINS", scope=scope, window=self.throttle.window, retry_after=retry_after)
         algorithm = (algo or "md5").lower()
         accepted = self.settings.accepted_algorithms(version)
         if algorithm not in accepted:
@@ -137,6 +154,7 @@ class Service:
         # The HMAC is computed even for an unknown merchant, so timing tells nothing.
         expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
         if not auth.hashes_equal(expected, hash) or merchant is None:
+            self.throttle.failed(merchant_code, client)
             raise ApiError("AUTHENTICATION_FAILED")
         if abs(when.timestamp() - self.clock.now()) > self.settings.login_window:
             raise ApiError(
@@ -154,7 +172,12 @@ class Service:
         """
         if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
             raise ApiError("INVALID_SESSION")
-        session = self.store.session(auth.hash_session_id(session_id))
+        token_hash = auth.hash_session_id(session_id)
+        session = self._sessions.get(token_hash)
+        if session is None:
+            session = self.store.session(token_hash)
+            if session is not None:
+                self._sessions.put(token_hash, session)
         if session is None or session[1] != version:
             raise ApiError("INVALID_SESSION")
         merchant_id, _, expires_at = session
@@ -188,7 +211,8 @@ class Service:
     ) -> dict[str, object]:
         """``include_payment_data`` (6.0) changes nothing: twoco keeps no payment data."""
         with self.store.transaction(write=False):
-            return self._customer_view(caller.merchant_id, self._find_customer(caller.merchant_id, reference, external))
+            found = self._find_customer(caller.merchant_id, reference, external, status_on=self._today())
+            return self._customer_view(caller.merchant_id, found)
 
     def update_customer(self, caller: Caller, customer: Mapping[str, Any], push_to_end_users: bool | None) -> bool:
         reference = customer.get("AvangateCustomerReference")
@@ -243,12 +267,14 @@ class Service:
         external: str | None,
         lock: bool = False,
         may_assign_external: bool = False,
+        status_on: str | None = None,
     ) -> dict[str, Any]:
         """The customer both references name (0, '' and nil count as absent).
 
         When both are given they must name the same customer. On update, an external
         reference that names no customer may be given to a customer that has none. ``lock``
         holds the customer's row until the transaction ends, for a change that follows.
+        ``status_on`` reads the customer's status on that date along (see ``_customer_view``).
         """
         reference = reference or None
         external = external or None
@@ -257,11 +283,11 @@ class Service:
         if external is not None:
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
-            found = self.store.customer_by_external(merchant_id, external, lock)  # type: ignore[arg-type]
+            found = self.store.customer_by_external(merchant_id, external, lock, status_on)  # type: ignore[arg-type]
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
-        found = self.store.customer(merchant_id, reference, lock)
+        found = self.store.customer(merchant_id, reference, lock, status_on)
         if found is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {reference}")
         if external is not None and found["ExternalCustomerReference"] != external:
@@ -280,7 +306,10 @@ class Service:
         A customer is enabled while it has an active subscription (enabled and not past its
         expiration date, or lifetime), and in trial when every active subscription is a trial.
         """
-        active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
+        if STATUS in row:  # read along with the customer
+            active, trials = row[STATUS]
+        else:
+            active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
         view: dict[str, object] = {name: row.get(name) for name in CUSTOMER_V6.field_names}
         view["ExistingCards"] = []
         view["Enabled"] = active > 0

@@ -16,6 +16,7 @@ from twoco.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
 MAX_TEXT = 255  # not documented by 2Checkout: twoco's limit for every text field
 MAX_REFERENCE = 100  # the limit 2Checkout documents for order external references
 MAX_EMAIL = 254  # RFC 5321 path limit
+_SMALLEST_LIMIT = min(MAX_TEXT, MAX_REFERENCE, MAX_EMAIL)
 
 CUSTOMER_REQUIRED = ("FirstName", "LastName", "Address1", "City", "Zip", "CountryCode", "Email")
 END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
@@ -50,11 +51,18 @@ def require(prefix: str, record: Mapping[str, object], names: Iterable[str]) -> 
             raise ApiError("MISSING_REQUIRED_FIELD", field=prefix + name)
 
 
+def _text_limit(name: str) -> int:
+    return MAX_EMAIL if name == "Email" else MAX_REFERENCE if name.startswith("External") else MAX_TEXT
+
+
 def normalise_person(prefix: str, record: dict[str, object], required: Iterable[str]) -> None:
     """Check and normalise, in place, the fields customers and end users share."""
+    # One search over all the text finds no control character in the usual case; then only a
+    # text longer than the smallest limit needs its own check (the same errors, in the same order).
+    clean = not _CONTROL.search("".join(value for value in record.values() if isinstance(value, str)))
     for name, value in record.items():
-        limit = MAX_EMAIL if name == "Email" else MAX_REFERENCE if name.startswith("External") else MAX_TEXT
-        check_text(prefix + name, value, limit)
+        if isinstance(value, str) and not (clean and len(value) <= _SMALLEST_LIMIT):
+            check_text(prefix + name, value, _text_limit(name))
     require(prefix, record, required)
     country = record.get("CountryCode")
     if isinstance(country, str):

@@ -46,4 +46,6 @@ def error_response(error: ApiError) -> Response:
     body = json.dumps({"error_code": error.code, "message": error.message}).encode()
     allowed = error.details.get("allowed")  # absent from an injected METHOD_NOT_ALLOWED
     headers = [("allow", str(allowed))] if error.code == "METHOD_NOT_ALLOWED" and allowed else []
+    if error.code == "TOO_MANY_FAILED_LOGINS" and "retry_after" in error.details:  # not on an injected one
+        headers.append(("retry-after", str(error.details["retry_after"])))
     return Response(error.kind.http_status, body, "application/json", headers)

@@ -30,7 +30,7 @@ _SCALARS = {
     "boolean": {"type": "boolean"},
     "double": {"type": "number", "format": "double"},
 }
-ERROR_STATUSES = ("400", "401", "404", "405", "409", "413")
+ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "413", "429")
 
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:

@@ -61,9 +61,10 @@ class RestAdapter:
         try:
             route, values = self._match(method, path.strip("/"))
             outcome.operation = route.operation.name
-            caller = Caller(self.version, "rest", self._authenticate(headers), client)
+            caller = Caller(self.version, "rest", self._authenticate(headers, client), client)
             CURRENT_MERCHANT.set(caller.merchant_id)
-            with self.service.store.transaction():  # resolving {CReference} and the call: one transaction
+            # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
+            with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
                 args = self._arguments(route.operation, caller, values, query, body)
                 result = self.service.invoke(route.operation, args, caller)
             return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
@@ -87,7 +88,7 @@ class RestAdapter:
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(sorted(set(allowed))))
         raise ApiError("ENDPOINT_NOT_FOUND", path=f"/rest/{self.version}/{path}"[:200])
 
-    def _authenticate(self, headers: dict[str, str]) -> int:
+    def _authenticate(self, headers: dict[str, str], client: str) -> int:
         fields = parse_auth_header(headers.get(AUTH_HEADER, ""))
         if not all(fields.get(key) for key in ("code", "date", "hash")):
             raise ApiError(
@@ -96,9 +97,11 @@ class RestAdapter:
             )
         try:
             return self.service.authenticate(
-                self.version, fields["code"], fields["date"], fields["hash"], fields.get("algo")
+                self.version, fields["code"], fields["date"], fields["hash"], fields.get("algo"), client
             )
         except ApiError as error:
+            if error.code == "TOO_MANY_FAILED_LOGINS":
+                raise  # its own status (429), so that a client knows to wait rather than to fix its key
             raise ApiError("AUTHENTICATION_ERROR", reason=error.message) from None
 
     def _arguments(

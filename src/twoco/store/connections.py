@@ -41,6 +41,9 @@ class ThreadConnections:
     def transaction(self, write: bool) -> Iterator[Any]:
         connection = self._connection()
         if self._local.depth:  # nested: join the transaction already open
+            if write and not self._local.write:
+                # A read may run without a transaction (PostgreSQL): a write inside it would not be atomic.
+                raise RuntimeError("a write transaction cannot join a read-only one")
             self._local.depth += 1
             try:
                 yield self._local.cursor
@@ -48,6 +51,7 @@ class ThreadConnections:
                 self._local.depth -= 1
             return
         self._local.depth = 1
+        self._local.write = write
         try:
             with self._outermost(connection, write) as cursor:
                 self._local.cursor = cursor

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
+from twoco.store.wal_sync import PendingSync, WalSync
 
 
 SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
@@ -48,6 +49,7 @@ class Dialect(Protocol):
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
+    wal_sync: WalSync | None  # SQLite: the fsync of its WAL that callers may defer (group commit)
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -96,6 +98,16 @@ SUBSCRIPTION_COLUMNS = _columns(
 _BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
 
 _CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
+# A customer's status (see customer_status) as two more columns of its SELECT: one query, not two.
+_ACTIVE_SUBSCRIPTIONS = (
+    "FROM subscriptions s WHERE s.merchant_id = customers.merchant_id AND s.customer_reference = customers.reference"
+    " AND s.subscription_enabled AND (s.lifetime OR s.expiration_date >= ?)"
+)
+_STATUS_COLUMNS = (
+    f", (SELECT COUNT(*) {_ACTIVE_SUBSCRIPTIONS}),"
+    f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS})"
+)
+STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
 _SUBSCRIPTION_SELECT = (
     "SELECT "
     + ", ".join(
@@ -120,6 +132,11 @@ class SqlStore:
     def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
         """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
         return self.dialect.transaction(write)
+
+    async def durable(self, pending: PendingSync) -> None:
+        """Wait until the commits a request made under ``wal_sync.deferred_sync()`` are on disk."""
+        if pending.through and self.dialect.wal_sync is not None:
+            await self.dialect.wal_sync.durable(pending.through)
 
     def _run(self, sql: str, params: tuple[Any, ...] = (), write: bool = True) -> Any:
         cursor = self.dialect.current_cursor()
@@ -185,6 +202,17 @@ class SqlStore:
         row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
         return Merchant(*row) if row else None
 
+    def rotate_secret_key(self, code: str, secret_key: str, end_sessions: bool) -> int | None:
+        """Give a merchant a new secret key (and end its sessions); the number of sessions ended, None if no such merchant."""
+        with self.transaction() as cursor:
+            cursor.execute("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
+            if cursor.rowcount != 1:
+                return None
+            if not end_sessions:
+                return 0
+            cursor.execute("DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,))
+            return cursor.rowcount
+
     def merchant_code(self, merchant_id: int) -> str | None:
         row = self._one("SELECT code FROM merchants WHERE id = ?", (merchant_id,))
         return row[0] if row else None
@@ -232,19 +260,36 @@ class SqlStore:
             tuple(values.values()),
         )
 
-    def customer(self, merchant_id: int, reference: int, lock: bool = False) -> dict[str, object] | None:
-        """A customer by internal reference; ``lock`` holds its row until the transaction ends."""
-        row = self._one(
-            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND reference = ?{self._lock(lock)}", (merchant_id, reference)
-        )
-        return _customer_record(row) if row else None
+    def customer(
+        self, merchant_id: int, reference: int, lock: bool = False, status_on: str | None = None
+    ) -> dict[str, object] | None:
+        """A customer by internal reference; ``lock`` holds its row until the transaction ends.
 
-    def customer_by_external(self, merchant_id: int, external: str, lock: bool = False) -> dict[str, object] | None:
-        row = self._one(
-            f"{_CUSTOMER_SELECT} WHERE merchant_id = ? AND external_reference = ?{self._lock(lock)}",
-            (merchant_id, external),
-        )
-        return _customer_record(row) if row else None
+        With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``.
+        """
+        return self._customer("reference", reference, merchant_id, lock, status_on)
+
+    def customer_by_external(
+        self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None
+    ) -> dict[str, object] | None:
+        return self._customer("external_reference", external, merchant_id, lock, status_on)
+
+    def _customer(
+        self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None
+    ) -> dict[str, object] | None:
+        if status_on is None:
+            sql, params = _CUSTOMER_SELECT, (merchant_id, value)
+        else:
+            sql = _CUSTOMER_SELECT.replace(" FROM customers", _STATUS_COLUMNS + " FROM customers")
+            params = (status_on, status_on, merchant_id, value)
+        row = self._one(f"{sql} WHERE merchant_id = ? AND {column} = ?{self._lock(lock)}", params)
+        if row is None:
+            return None
+        if status_on is None:
+            return _customer_record(row)
+        record = _customer_record(row[:-2])
+        record[STATUS] = (int(row[-2]), int(row[-1]))
+        return record
 
     def _lock(self, lock: bool) -> str:
         return self.dialect.lock_clause if lock else ""

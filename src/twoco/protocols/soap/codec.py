@@ -19,6 +19,9 @@ from twoco.protocols.soap.wsdl import xml_type
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+_ENVELOPE_TAG = f"{{{SOAP_ENV}}}Envelope"
+_SOAP12_ENVELOPE_TAG = f"{{{SOAP12_ENV}}}Envelope"
+_BODY_TAG = f"{{{SOAP_ENV}}}Body"
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
@@ -58,20 +61,21 @@ def parse_request(body: bytes) -> RpcRequest:
         raise EnvelopeError(f"not well-formed XML ({error.msg})") from None
     if root.getroottree().docinfo.doctype:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
-    if etree.QName(root).localname == "Envelope" and etree.QName(root).namespace == SOAP12_ENV:
-        raise VersionMismatch("SOAP 1.2 envelopes are not supported; send SOAP 1.1")
-    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+    # Tags compared as strings and children walked by tag: the cheapest lxml calls for this.
+    if root.tag != _ENVELOPE_TAG:
+        if root.tag == _SOAP12_ENVELOPE_TAG:
+            raise VersionMismatch("SOAP 1.2 envelopes are not supported; send SOAP 1.1")
         raise EnvelopeError("the root element must be a SOAP 1.1 Envelope")
-    body_element = root.find(f"{{{SOAP_ENV}}}Body")
+    body_element = next(root.iterchildren(_BODY_TAG), None)
     if body_element is None:
         raise EnvelopeError("the Envelope has no Body")
-    children = [child for child in body_element if isinstance(child.tag, str)]
+    children = list(body_element.iterchildren(etree.Element))  # elements only: no comments or PIs
     # rpc style: the first child is the call; multiRef values may follow it.
     if not children:
         raise EnvelopeError("the Body holds no operation")
     call = children[0]
     references = {el.get("id"): el for el in children[1:] if el.get("id")}
-    params = [child for child in call if isinstance(child.tag, str)]
+    params = list(call.iterchildren(etree.Element))
     return RpcRequest(_local_name(call.tag), params, references)
 
 
@@ -85,7 +89,7 @@ def decode_value(element: etree._Element, wire_type: WireType, references: dict[
         element = target
     if element.get(XSI_NIL) in ("true", "1"):
         return None
-    children = [child for child in element if isinstance(child.tag, str)]
+    children = list(element.iterchildren(etree.Element))
     if isinstance(wire_type, Scalar):
         if children:
             raise DecodeError(f"expected a {wire_type.name}, got elements")
