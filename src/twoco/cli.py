@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from collections.abc import Sequence
 
 from twoco import __version__
+from twoco import history
 from twoco.accesslog import FORMATS
 from twoco.errors import ApiError
 from twoco.http import DEFAULT_MAX_BODY
 from twoco.ids import new_secret_key
+from twoco.operations import Caller
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
-from twoco.service import Settings
+from twoco.service import Service, Settings
 from twoco.validation import MERCHANT_CODE
 from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.throttle import ThrottleLimits
@@ -30,6 +33,7 @@ EPILOG = """examples:
   twoco merchant list --show-secrets
   twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
   twoco seed --customers 100000 --subscriptions-per-customer 2
+  twoco customer history 123456789 --merchant DEMO
 """
 
 
@@ -206,6 +210,30 @@ def build_parser() -> argparse.ArgumentParser:
     seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
     _add_db_option(seed_parser)
 
+    customer = commands.add_parser(
+        "customer",
+        help="look at a customer",
+        formatter_class=_Formatter,
+        description="Look at a customer's records in the store.",
+        epilog="example:\n  twoco customer history 123456789 --merchant DEMO",
+    ).add_subparsers(
+        dest="customer_command", required=True, metavar="ACTION"
+    )
+    history_parser = customer.add_parser(
+        "history",
+        help="print a customer's change history",
+        formatter_class=_Formatter,
+        description="Print every recorded change to a customer and to its subscriptions' EndUser, oldest first: "
+        "when (the server clock), protocol, operation, and each changed field's old and new value. "
+        "REF is either reference, as in REST's /customers/{CReference}/.",
+        epilog="examples:\n  twoco customer history 123456789 --merchant DEMO\n"
+        "  twoco customer history CRM-42 --merchant DEMO --json --db sqlite:////tmp/sandbox.sqlite3",
+    )
+    history_parser.add_argument("reference", metavar="REF", help="AvangateCustomerReference or ExternalCustomerReference")
+    history_parser.add_argument("--merchant", required=True, metavar="CODE", help="the merchant the customer belongs to")
+    history_parser.add_argument("--json", action="store_true", help="print the entries as one JSON array")
+    _add_db_option(history_parser)
+
     db = commands.add_parser(
         "db",
         help="manage the store's schema",
@@ -272,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _merchant(args)
         elif args.command == "seed":
             return _seed(args)
+        elif args.command == "customer":
+            return _customer_history(args)
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
@@ -297,6 +327,27 @@ def _seed(args: argparse.Namespace) -> int:
     started = time.monotonic()
     customers, subscriptions = seed(store, merchant.id, args.customers, args.subscriptions_per_customer)
     print(f"added {customers:,} customers and {subscriptions:,} subscriptions in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _customer_history(args: argparse.Namespace) -> int:
+    store = prepare_store(args.db)
+    merchant = store.merchant(args.merchant)
+    if merchant is None:
+        print(f"twoco: no merchant {args.merchant!r}", file=sys.stderr)
+        return 1
+    try:
+        reference = Service(store).customer_reference(Caller("6.0", "cli", merchant.id), args.reference)
+    except ApiError as error:
+        print(f"twoco: {error.message}", file=sys.stderr)
+        return 1
+    entries = store.customer_history(merchant.id, reference)
+    if args.json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+    elif entries:
+        print(history.table(entries))
+    else:
+        print(f"no recorded change to customer {reference}")
     return 0
 
 

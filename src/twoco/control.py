@@ -8,6 +8,7 @@
 - ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
 - ``GET|DELETE /_twoco/requests`` — the request journal.
 - ``GET|POST|DELETE /_twoco/faults`` — injected errors and delays.
+- ``GET /_twoco/`` and the pages below it: the HTML dashboard (``twoco.dashboard``).
 
 Everything but health is unauthenticated and meant for sandboxes: ``twoco serve
 --no-control-plane`` turns it off (moving the clock would reopen old login dates).
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from twoco import __version__
+from twoco.dashboard import Dashboard
 from twoco.errors import CATALOGUE, ApiError
 from twoco.faults import MAX_COUNT, MAX_DELAY, FaultRule
 from twoco.fixtures import load_fixtures, parse_fixtures
@@ -47,6 +49,7 @@ class ControlPlane:
         self.service = service
         self.enabled = enabled
         self.journal = journal
+        self.dashboard = Dashboard(service)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
@@ -66,6 +69,8 @@ class ControlPlane:
             return self._allow(method, "GET", "DELETE") or self._requests(method, query)
         if path == "faults":
             return self._allow(method, "GET", "POST", "DELETE") or self._faults(method, body)
+        if self.dashboard.serves(path):
+            return self._allow(method, "GET") or self.dashboard.handle(path, query)
         return None
 
     @staticmethod

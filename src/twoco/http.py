@@ -95,10 +95,8 @@ class TwocoApp:
                 return self._jsonrpc(self.jsonrpc[version], request)
             if protocol == "rest" and version in self.rest:
                 return self._rest(self.rest[version], subpath, request)
-            if path.startswith("/_twoco/"):
-                answer = self.control.handle(
-                    request.method, path.removeprefix("/_twoco/"), request.query, request.body
-                )
+            if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
+                answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
                     return answer
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])

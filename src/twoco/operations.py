@@ -58,6 +58,7 @@ class Caller:
     protocol: str
     merchant_id: int | None = None  # None only while logging in
     client: str = ""
+    operation: str = ""  # the operation's name, filled in by Service.invoke (for the change history)
 
 
 SESSION_ID = Param("sessionID", STRING)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from twoco import auth
+from twoco import auth, history
 from twoco.clock import Clock
 from twoco.errors import ApiError
 from twoco.faults import Faults, note_delay
@@ -91,6 +91,8 @@ class Service:
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
         """Run an operation's handler for an already authenticated caller."""
         CURRENT_MERCHANT.set(caller.merchant_id)
+        if caller.operation != operation.name:
+            caller = replace(caller, operation=operation.name)
         fault = self.faults.take(operation.name)
         if fault is not None:
             note_delay(fault.delay)
@@ -209,6 +211,7 @@ class Service:
                             "DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=record["ExternalCustomerReference"]
                         ) from None
                     continue  # taken by another merchant's customer
+                self._record(caller, (reference,), history.changes({}, record))
                 return reference
         raise ApiError("INTERNAL_ERROR")
 
@@ -238,11 +241,19 @@ class Service:
                 self.store.update_customer(caller.merchant_id, current["AvangateCustomerReference"], changed)
             except DuplicateKey:
                 raise ApiError("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=external) from None
+            data = {name: merged[name] for name in CUSTOMER_DATA_FIELDS}
+            changed_fields = history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
             if push_to_end_users:
                 end_user = {name: merged[name] for name in END_USER_FIELDS}
+                previous = {name: current[name] for name in END_USER_FIELDS}
+                pushed = self.store.end_user_push_summary(
+                    caller.merchant_id, current["AvangateCustomerReference"], end_user, previous
+                )
                 self.store.set_end_user(
                     caller.merchant_id, end_user, customer_reference=current["AvangateCustomerReference"]
                 )
+                changed_fields += history.push_changes(end_user, previous, pushed)
+            self._record(caller, (current["AvangateCustomerReference"],), changed_fields)
         return True
 
     def customer_reference(self, caller: Caller, text: str) -> int:
@@ -339,6 +350,12 @@ class Service:
                             reference=record["ExternalSubscriptionReference"],
                         ) from None
                     continue
+                self._record(
+                    caller,
+                    (owner["AvangateCustomerReference"],),
+                    history.changes({}, record["EndUser"], "EndUser."),
+                    record["SubscriptionReference"],
+                )
                 return record["SubscriptionReference"]
         raise ApiError("INTERNAL_ERROR")
 
@@ -356,20 +373,37 @@ class Service:
     def update_subscription_end_user(self, caller: Caller, reference: str, end_user: Mapping[str, Any]) -> bool:
         """Fields present replace the subscription's end-user data; absent ones keep theirs."""
         with self.store.transaction():
-            current = self._find_subscription(caller.merchant_id, reference, lock=True)["EndUser"]
+            found = self._find_subscription(caller.merchant_id, reference, lock=True)
+            current = found["EndUser"]
             merged = {**current, **{name: end_user[name] for name in END_USER_FIELDS if name in end_user}}  # type: ignore[dict-item]
             normalise_end_user(merged)
             self.store.set_end_user(caller.merchant_id, merged, reference=reference)
+            self._record(
+                caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
+            )
         return True
 
     def set_subscription_customer(
         self, caller: Caller, reference: str, customer_reference: int | None, external: str | None
     ) -> bool:
         with self.store.transaction():
-            self._find_subscription(caller.merchant_id, reference, lock=True)
+            moved = self._find_subscription(caller.merchant_id, reference, lock=True)
             owner = self._find_customer(caller.merchant_id, customer_reference, external)
             self.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
+            before, after = moved["AvangateCustomerReference"], owner["AvangateCustomerReference"]
+            move = history.changes({"AvangateCustomerReference": before}, {"AvangateCustomerReference": after})
+            self._record(caller, (before, after), move, reference)
         return True
+
+    def _record(
+        self, caller: Caller, customers: tuple[int, ...], changes: list[history.Change], subscription: str | None = None
+    ) -> None:
+        """Note a call's changes in the history of ``customers``, in the call's transaction
+        (so a call that fails records nothing); nothing when nothing changed."""
+        if changes:
+            when = history.timestamp(self.clock.now())
+            protocol = f"{caller.protocol}/{caller.version}"
+            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
 
     def _find_subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
         # A reference no store can hold (too long, or with NUL, which PostgreSQL text refuses) names nothing.

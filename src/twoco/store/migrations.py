@@ -93,4 +93,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: a session belongs to the API version it logged in on.
     ("ALTER TABLE sessions ADD COLUMN api_version TEXT NOT NULL DEFAULT '4.0'",),
+    # 4: the change history, and indexes for the dashboard's customer search.
+    (
+        # One row per call and customer (or subscription); ``changes`` is a JSON list of
+        # {"field", "old", "new"} (see twoco.history). No foreign key to customers: a
+        # subscription's move is recorded under both owners, and entries outlive nothing else.
+        """
+        CREATE TABLE change_history (
+            id AUTOINCREMENT_KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            customer_reference INTEGER NOT NULL,
+            subscription_reference TEXT,
+            changed_at TEXT NOT NULL,
+            protocol TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            changes TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX change_history_by_customer ON change_history (merchant_id, customer_reference, id)",
+        # Case-insensitive prefix search, across merchants (a sandbox has few): each index is walked
+        # in order from the prefix, so a page of results costs the same on a million customers.
+        "CREATE INDEX customers_by_email ON customers (lower(email), reference)",
+        "CREATE INDEX customers_by_last_name ON customers (lower(last_name), reference)",
+        "CREATE INDEX customers_by_first_name ON customers (lower(first_name), reference)",
+        "CREATE INDEX customers_by_external_reference ON customers (external_reference)",
+    ),
 )

@@ -48,6 +48,7 @@ class Dialect(Protocol):
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
+    planner_hint: str  # before a column a filter should not seek through an index with (customer search)
     wal_sync: WalSync | None  # SQLite: the fsync of its WAL that callers may defer (group commit)
 
     @contextmanager
@@ -221,13 +222,13 @@ class SqlStore:
         return [Merchant(*row) for row in rows.fetchall()]
 
     def reset(self, merchant_id: int | None) -> dict[str, int]:
-        """Delete the customers, subscriptions and sessions of one merchant (None: of all).
+        """Delete the customers, subscriptions, sessions and change history of one merchant (None: of all).
 
         Returns how many of each went."""
         where, params = ("WHERE merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
         deleted = {}
         with self.transaction() as cursor:
-            for table in ("subscriptions", "customers", "sessions"):  # subscriptions point at customers
+            for table in ("subscriptions", "customers", "sessions", "change_history"):  # subscriptions point at customers
                 cursor.execute(f"DELETE FROM {table} {where}", params)
                 deleted[table] = cursor.rowcount
         return deleted
@@ -369,6 +370,139 @@ class SqlStore:
             "UPDATE subscriptions SET customer_reference = ? WHERE merchant_id = ? AND reference = ?",
             (customer_reference, merchant_id, reference),
         )
+
+    # --- change history (see twoco.history) ------------------------------------------
+
+    def add_history(
+        self,
+        merchant_id: int,
+        customer_references: tuple[int, ...],
+        subscription_reference: str | None,
+        when: str,
+        protocol: str,
+        operation: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """One entry in the history of each customer named (a subscription's move: old and new owner)."""
+        row = (merchant_id, subscription_reference, when, protocol, operation, json.dumps(changes))
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(customer_references))
+        self._run(
+            "INSERT INTO change_history (merchant_id, customer_reference, subscription_reference, changed_at,"
+            f" protocol, operation, changes) VALUES {values}",
+            tuple(value for reference in customer_references for value in (row[0], reference, *row[1:])),
+        )
+
+    def end_user_push_summary(
+        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object], previous: Mapping[str, object]
+    ) -> dict[str, tuple[int, int]]:
+        """What pushing ``end_user`` to a customer's subscriptions changes, in one set-based SELECT.
+
+        Per EndUser field: on how many subscriptions it differs from ``end_user``, and how many
+        of those hold the ``previous`` value (the customer's before the update).
+        """
+        sums = ", ".join(
+            f"COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ? THEN 1 ELSE 0 END), 0)"
+            for column in END_USER_COLUMNS.values()
+        )
+        params = [value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))]
+        row = self._one(
+            f"SELECT {sums} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?",
+            (*params, merchant_id, customer_reference),
+        )
+        assert row is not None
+        return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
+
+    def customer_history(self, merchant_id: int, customer_reference: int, latest: int | None = None) -> list[dict[str, Any]]:
+        """A customer's entries, oldest first, its subscriptions' EndUser changes included
+        (only the ``latest`` ones, if given)."""
+        cursor = self._run(
+            "SELECT h.id, h.changed_at, m.code, h.protocol, h.operation, h.customer_reference,"
+            " h.subscription_reference, h.changes FROM change_history h JOIN merchants m ON m.id = h.merchant_id"
+            f" WHERE h.merchant_id = ? AND h.customer_reference = ? ORDER BY h.id DESC{' LIMIT ?' if latest else ''}",
+            (merchant_id, customer_reference, *((latest,) if latest else ())),
+            write=False,
+        )
+        names = ("id", "time", "merchant", "protocol", "operation", "customer", "subscription", "changes")
+        entries = [dict(zip(names, row)) for row in reversed(cursor.fetchall())]
+        for entry in entries:
+            entry["changes"] = json.loads(entry["changes"])
+        return entries
+
+    # --- the dashboard (twoco.dashboard) ---------------------------------------------
+
+    def history_size(self, merchant_id: int, customer_reference: int) -> int:
+        row = self._one(
+            "SELECT COUNT(*) FROM change_history WHERE merchant_id = ? AND customer_reference = ?",
+            (merchant_id, customer_reference),
+        )
+        return int(row[0]) if row else 0
+
+    def _lower(self, text: str) -> str:
+        """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
+        row = self._one("SELECT lower(?)", (text,))
+        assert row is not None
+        return str(row[0])
+
+    def merchant_overview(self) -> list[tuple[str, str, int]]:
+        """(code, created, number of customers) of every merchant; never a secret key."""
+        cursor = self._run(
+            "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id)"
+            " FROM merchants m ORDER BY m.code",
+            write=False,
+        )
+        return [(code, created, int(count)) for code, created, count in cursor.fetchall()]
+
+    def search_customers(self, text: str, merchant_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` customers ``text`` names, best matches first, each found through an index:
+        either reference exactly, then a case-insensitive prefix of the email, the last name, the
+        first name, or "first last". Empty text lists customers by reference.
+        """
+        select = (
+            "SELECT m.code, c.reference, c.external_reference, c.first_name, c.last_name, c.email, c.country_code"
+            " FROM customers c JOIN merchants m ON m.id = c.merchant_id WHERE "
+        )
+        merchant = f" AND {self.dialect.planner_hint}c.merchant_id = ?"
+        only = (merchant, (merchant_id,)) if merchant_id is not None else ("", ())
+        searches: list[tuple[str, tuple[Any, ...]]] = []
+        if not text:
+            searches.append(("1 = 1", ()))
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            searches.append(("c.reference = ?", (int(text),)))
+        if text:
+            searches.append(("c.external_reference = ?", (text,)))
+            lowered = self._lower(text)
+            for column in ("email", "last_name", "first_name"):
+                searches.append(_prefix(f"c.{column}", lowered))
+            first, _, last = lowered.partition(" ")
+            if first and last.strip():  # walks the last-name prefix, filtering on the first name
+                condition, params = _prefix("c.last_name", last.strip())
+                searches.append((f"{condition} AND {self.dialect.planner_hint}lower(c.first_name) = ?", (*params, first)))
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        names = ("merchant", "reference", "external", "first_name", "last_name", "email", "country_code")
+        for condition, params in searches:
+            order = condition.split(" ", 1)[0] if condition.startswith("lower(") else "c.reference"
+            cursor = self._run(
+                f"{select}{condition}{only[0]} ORDER BY {order}, c.reference LIMIT ?",
+                (*params, *only[1], limit),
+                write=False,
+            )
+            for row in cursor.fetchall():
+                found.setdefault((row[0], row[1]), dict(zip(names, row)))
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
+
+def _prefix(column: str, lowered: str) -> tuple[str, tuple[Any, ...]]:
+    """``lower(column)`` starts with ``lowered`` (lowered by the database), as a range the index on
+    lower(column) answers in order: from the prefix to the prefix with its last character
+    incremented. Exact in code-point order (SQLite, PostgreSQL's C collations); a linguistic
+    collation may add the odd string that sorts inside the range without starting with it.
+    """
+    if ord(lowered[-1]) >= 0x10FFFF:
+        return f"lower({column}) >= ? AND substr(lower({column}), 1, ?) = ?", (lowered, len(lowered), lowered)
+    return f"lower({column}) >= ? AND lower({column}) < ?", (lowered, lowered[:-1] + chr(ord(lowered[-1]) + 1))
 
 
 def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:

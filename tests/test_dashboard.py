@@ -1,0 +1,206 @@
+"""The dashboard at /_twoco/, in headless Chromium (Debian's, driven by Playwright) and over plain HTTP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.clients import PhpClient
+from tests.clients.api import JsonRpcApi, SoapApi
+from tests.conftest import start_server, stop_server
+from tests.data import customer_data, subscription_data
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        # --no-sandbox: Chromium's sandbox refuses to run as root, as CI containers do.
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page that fails the test on any JavaScript dialog (an alert means injected script ran)."""
+    context = browser.new_context()
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+    assert dialogs == [], f"a dialog opened: {dialogs}"
+
+
+@pytest.fixture
+def soap(server, merchant) -> SoapApi:
+    """suds over SOAP 4.0, logged in as the test's merchant."""
+    return SoapApi(server.base_url, merchant.code, merchant.secret, "4.0")
+
+
+def test_search_open_update_over_soap_and_see_the_history(server, merchant, soap, page) -> None:
+    external = f"DASH-{secrets.token_hex(4)}"
+    reference = soap.call("createCustomer", customer_data(ExternalCustomerReference=external, LastName="Babbage"))
+    soap.call("addSubscription", subscription_data(reference, f"SUB-{external}"))
+
+    page.goto(f"{server.base_url}/_twoco/")
+    expect(page.get_by_role("link", name=merchant.code)).to_be_visible()
+    page.get_by_label("search").fill(external)
+    page.get_by_label("merchant").select_option(merchant.code)
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("h1")).to_contain_text(external)
+    page.get_by_role("link", name=str(reference)).click()
+
+    expect(page.locator("h1")).to_contain_text("Ada Babbage")
+    expect(page.locator("table.fields")).to_contain_text("ada@example.com")
+    expect(page.get_by_role("cell", name=f"SUB-{external}", exact=True)).to_be_visible()
+    history = page.locator("#history")
+    expect(history).to_contain_text("createCustomer")
+    expect(history).not_to_contain_text("updateCustomerInformation")
+
+    # The seed script's way: PHP's SoapClient, a real login, an update.
+    php = PhpClient(server.base_url)
+    session = php.login(merchant.code, merchant.secret)
+    php.call("updateCustomerInformation", session, {"AvangateCustomerReference": reference, "Email": "ada@engine.example"}, False)
+
+    page.reload()
+    expect(page.locator("table.fields")).to_contain_text("ada@engine.example")
+    update = page.locator("#history tr", has_text="updateCustomerInformation")
+    expect(update).to_have_count(1)
+    expect(update).to_contain_text("soap/4.0")
+    expect(update).to_contain_text("Email")
+    expect(update).to_contain_text("ada@example.com")
+    expect(update).to_contain_text("ada@engine.example")
+
+
+def test_customer_data_is_shown_as_text_never_run(server, merchant, soap, page) -> None:
+    hostile = customer_data(
+        FirstName=XSS,
+        LastName='"><img src=x onerror=alert(2)>',
+        Company="<b>bold</b>",
+        ExternalCustomerReference=f"X-{secrets.token_hex(3)}<svg onload=alert(3)>",
+    )
+    reference = soap.call("createCustomer", hostile)
+
+    page.goto(f"{server.base_url}/_twoco/customers?merchant={merchant.code}&q=%3Cscript")
+    row = page.locator("table tr", has_text=str(reference))
+    expect(row).to_contain_text(XSS)
+    assert page.locator("img, svg, b").count() == 0
+    expect(page.get_by_label("search")).to_have_value("<script")
+
+    page.get_by_role("link", name=str(reference)).click()
+    expect(page.locator("h1")).to_contain_text(XSS)
+    expect(page.locator("table.fields")).to_contain_text("<b>bold</b>")
+    expect(page.locator("#history")).to_contain_text(XSS)
+    assert page.locator("script, img, svg, b").count() == 0  # the customer page runs no script at all
+    page.wait_for_timeout(300)  # an onerror or onload handler would have fired by now
+
+
+def test_the_journal_shows_the_soap_call(server, merchant, soap, page) -> None:
+    page.goto(f"{server.base_url}/_twoco/journal")
+    reference = soap.call("createCustomer", customer_data(ExternalCustomerReference=f"J-{secrets.token_hex(3)}"))
+    soap.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Phone": XSS}, False)
+
+    call = page.locator("#journal tr.request", has_text="updateCustomerInformation").filter(has_text=merchant.code)
+    expect(call.first).to_be_visible(timeout=10_000)  # the page polls every 1.5 s
+    expect(call.first).to_contain_text("soap/4.0")
+    expect(call.first).to_contain_text("ok")
+    call.first.click()
+    bodies = page.locator("#journal tr.bodies")
+    # The envelope shown as text: its tags, and the phone number still XML-escaped, as sent.
+    expect(bodies).to_contain_text(re.compile(r"<\w+:updateCustomerInformation>"))
+    expect(bodies).to_contain_text("&lt;script&gt;alert(1)&lt;/script&gt;")
+    expect(bodies).to_contain_text("[masked]")  # the session ID
+    assert page.locator("#journal script").count() == 0
+
+
+# --- over plain HTTP -------------------------------------------------------------------
+
+
+def test_pages_escape_what_they_echo_and_never_show_secret_keys(server, merchant) -> None:
+    home = server.get("/_twoco/")
+    assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+    assert merchant.code in home.text and merchant.secret not in home.text
+    assert "default-src 'none'" in home.headers["content-security-policy"]
+
+    searched = server.get("/_twoco/customers", params={"q": XSS, "merchant": f"{XSS}"})
+    assert searched.status_code == 200
+    assert XSS not in searched.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in searched.text
+
+    assert server.get(f"/_twoco/customers/{merchant.code}/123").status_code == 404
+    assert server.get("/_twoco/customers/NOBODY/123456789").status_code == 404
+    assert server.post("/_twoco/").status_code == 405
+
+
+def test_search_pages_and_filters(server, merchant, merchant_factory, soap) -> None:
+    surname = f"Pager{secrets.token_hex(3)}"
+    references = sorted(soap.call("createCustomer", customer_data(LastName=surname)) for _ in range(53))
+    other = merchant_factory()
+    other_soap = SoapApi(server.base_url, other.code, other.secret, "4.0")
+    elsewhere = other_soap.call("createCustomer", customer_data(LastName=surname))
+
+    def listed(**query: object) -> tuple[list[int], str]:
+        page = server.get("/_twoco/customers", params=query)
+        assert page.status_code == 200
+        return [int(found) for found in re.findall(r"/_twoco/customers/[^/]+/(\d+)", page.text)], page.text
+
+    first, text = listed(q=surname.lower(), merchant=merchant.code)
+    assert first == references[:50] and "next →" in text and "previous" not in text
+    second, text = listed(q=surname.upper(), merchant=merchant.code, page=2)
+    assert second == references[50:] and "next →" not in text and "← previous" in text
+    everywhere, _ = listed(q=surname[:8] + surname[8:].upper(), page=2)
+    assert everywhere == sorted([*references, elsewhere])[50:]  # one index walk, in reference order
+
+    customer = server.get(f"/_twoco/customers/{merchant.code}/{references[0]}")
+    assert customer.status_code == 200 and surname in customer.text
+    assert server.get(f"/_twoco/customers/{other.code}/{references[0]}").status_code == 404  # merchant isolation
+
+    assert listed(q=str(references[3]))[0] == [references[3]]
+    assert listed(q="ada@example", merchant=other.code)[0] == [elsewhere]
+    assert listed(q=f"ada {surname[:6]}", merchant=other.code)[0] == [elsewhere]
+    assert listed(q="nothing-matches-this")[0] == []
+
+
+def test_no_control_plane_no_dashboard(tmp_path) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/off.sqlite3", "--no-control-plane")
+    try:
+        assert server.get("/_twoco/").status_code == 404
+        assert server.get("/_twoco/customers").status_code == 404
+        assert server.get("/_twoco/journal").status_code == 404
+        assert server.get("/_twoco/health").status_code == 200
+    finally:
+        stop_server(server)
+
+
+def test_dashboard_links_lead_somewhere(server, merchant, soap) -> None:
+    reference = soap.call("createCustomer", customer_data())
+    pages = [f"/_twoco/customers/{merchant.code}/{reference}", "/_twoco/", "/_twoco/customers", "/_twoco/journal"]
+    for path in pages:
+        for link in re.findall(r'href="([^"]+)"', server.get(path).text):
+            target = httpx.get(server.base_url + link.replace("&amp;", "&"), timeout=30)
+            assert target.status_code == 200, (path, link)
+
+
+def test_a_long_history_shows_its_latest_entries(server, merchant) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    try:
+        reference = api.call("createCustomer", customer_data())
+        batch = [
+            {"jsonrpc": "2.0", "id": index, "method": "updateCustomerInformation",
+             "params": [api.session, {"AvangateCustomerReference": reference, "Phone": f"+1 {index}"}, False]}
+            for index in range(205)
+        ]  # fmt: skip
+        assert all("result" in answer for answer in api.http.post("", json=batch).json())
+    finally:
+        api.close()
+    page = server.get(f"/_twoco/customers/{merchant.code}/{reference}").text
+    assert "History (206)" in page and "The latest 200 of 206 entries" in page
+    assert "+1 204" in page and ">createCustomer<" not in page  # the oldest are left out
