@@ -28,7 +28,6 @@ from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import CURRENT_MERCHANT, Service
-from twoco.store.wal_sync import deferred_sync
 from twoco.timeouts import READ_TIMEOUT
 
 log = logging.getLogger("twoco.http")
@@ -187,15 +186,7 @@ class TwocoApp:
                 scope.get("scheme", "http"),
             )
             if self._executor is None:
-                # Group commit: the fsync of this request's writes is awaited, so that the other
-                # requests committed meanwhile share it; nothing is answered before it is durable.
-                with deferred_sync() as pending:
-                    response = self.answer(request)
-                try:
-                    await self.service.store.durable(pending)
-                except OSError:
-                    log.exception("cannot fsync the store on %s %s", request.method, request.path[:200])
-                    response = error_response(ApiError("INTERNAL_ERROR"))
+                response = self.answer(request)
             else:
                 response = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
             if response.delay:

@@ -93,13 +93,7 @@ class ServeOptions:
         return cls(**{**values, "settings": Settings(**values["settings"])})
 
 
-# SQLite's group commit (store/wal_sync.py) fsyncs on a thread; after each fsync that thread
-# needs the GIL back from the busy event loop, which by default yields it only every 5 ms.
-GIL_SWITCH_INTERVAL = 0.001
-
-
 def build_app(options: ServeOptions) -> TwocoApp:
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     service = Service(open_store(options.db), Clock(), ReferenceGenerator(options.seed), options.settings)
     access_log = AccessLog(options.log_format) if options.log_format else None
     return TwocoApp(

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
-from twoco.store.wal_sync import PendingSync, WalSync
 
 
 SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
@@ -49,7 +48,6 @@ class Dialect(Protocol):
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
-    wal_sync: WalSync | None  # SQLite: the fsync of its WAL that callers may defer (group commit)
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -132,11 +130,6 @@ class SqlStore:
     def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
         """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
         return self.dialect.transaction(write)
-
-    async def durable(self, pending: PendingSync) -> None:
-        """Wait until the commits a request made under ``wal_sync.deferred_sync()`` are on disk."""
-        if pending.through and self.dialect.wal_sync is not None:
-            await self.dialect.wal_sync.durable(pending.through)
 
     def _run(self, sql: str, params: tuple[Any, ...] = (), write: bool = True) -> Any:
         cursor = self.dialect.current_cursor()
