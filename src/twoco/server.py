@@ -147,6 +147,8 @@ def serve(
     print(f"SOAP WSDL:  {base_url}/soap/4.0/?wsdl  and  {base_url}/soap/6.0/?wsdl", flush=True)
     print(f"JSON-RPC:   {base_url}/rpc/4.0/  and  {base_url}/rpc/6.0/", flush=True)
     print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
+    if options.control_plane:
+        print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
     common = {
         "host": host,
         "port": port,
