@@ -43,6 +43,29 @@ def new_store_url(kind: str, tmp: Path) -> str:
     return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
+def store_with_merchants(url: str, merchants: dict[str, str]) -> str:
+    """``url``, after creating its schema and the given merchants (code: secret key)."""
+    store = open_store(url)
+    store.migrate()
+    for code, secret in merchants.items():
+        store.add_merchant(code, secret, "2026-01-01T00:00:00+00:00")
+    store.close()
+    return url
+
+
+def twoco_command(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
+    """Run ``twoco ARGS`` as a user would; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "twoco", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,18 +8,14 @@ import time
 import pytest
 
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server, stop_server
+from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
-from twoco.store import open_store
 
 
 @pytest.mark.parametrize("style", ["json", "text"])
 def test_one_line_per_request_without_secrets(tmp_path, style) -> None:
     url = f"sqlite:///{tmp_path}/log.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    store.add_merchant("LOGGED", "log-secret-key", "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {"LOGGED": "log-secret-key"})
     server = start_server(tmp_path, url, "--log-format", style)
     try:
         api = JsonRpcApi(server.base_url, "LOGGED", "log-secret-key", "4.0")

@@ -18,9 +18,8 @@ from tests.auth_calls import (
     login,
 )
 from tests.clients.api import JsonRpcApi
-from tests.conftest import new_store_url, start_server, stop_server
+from tests.conftest import new_store_url, start_server, stop_server, store_with_merchants, twoco_command
 from twoco.auth import login_hash
-from twoco.store import open_store
 
 OTHER_ADDRESS = "127.0.0.2"  # loopback too, but another client address as far as the server can tell
 
@@ -89,11 +88,7 @@ def guarded(tmp_path_factory):
     """A server of its own (throttling state is per process), default limits, merchants A, B and C."""
     tmp = tmp_path_factory.mktemp("guarded")
     url = f"sqlite:///{tmp}/guarded.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    for code in ("GUARDA", "GUARDB", "GUARDC"):
-        store.add_merchant(code, f"secret-of-{code}", "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {code: f"secret-of-{code}" for code in ("GUARDA", "GUARDB", "GUARDC")})
     server = start_server(tmp, url)
     yield server
     stop_server(server)
@@ -180,11 +175,7 @@ def test_only_guesses_count_as_failures(guarded) -> None:
 
 def test_throttling_on_every_protocol(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/throttle.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    for protocol in PROTOCOLS:
-        store.add_merchant(protocol.upper(), f"key-{protocol}", "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {protocol.upper(): f"key-{protocol}" for protocol in PROTOCOLS})
     server = start_server(tmp_path, url, "--login-throttle", "2/100")
     try:
         for protocol in PROTOCOLS:
@@ -203,10 +194,7 @@ def test_throttling_on_every_protocol(tmp_path) -> None:
 
 def test_throttling_can_be_turned_off(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/open.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    store.add_merchant("OPEN", "open-key", "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {"OPEN": "open-key"})
     server = start_server(tmp_path, url, "--login-throttle", "off")
     try:
         for _ in range(25):
@@ -228,17 +216,13 @@ def test_bad_throttle_limits_are_refused(value) -> None:
 # --- rotating a secret key ------------------------------------------------------------
 
 
-def twoco(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "twoco", *args], check=False, capture_output=True, text=True, timeout=60)
-
-
 def test_rotate_secret_ends_the_old_key_and_its_sessions(tmp_path, store_kind) -> None:
     db = new_store_url(store_kind, tmp_path)
-    assert twoco("merchant", "add", "ROTATE", "--secret", "old-key", "--db", db).returncode == 0
+    assert twoco_command("merchant", "add", "ROTATE", "--secret", "old-key", "--db", db).returncode == 0
     server = start_server(tmp_path, db)
     try:
         before = JsonRpcApi(server.base_url, "ROTATE", "old-key", "4.0")
-        rotated = twoco("merchant", "rotate-secret", "ROTATE", "--db", db)
+        rotated = twoco_command("merchant", "rotate-secret", "ROTATE", "--db", db)
         assert rotated.returncode == 0, rotated.stderr
         new_key = re.search(r"secret key:\s+(\S+)", rotated.stdout).group(1)
         assert len(new_key) >= 32 and new_key != "old-key"
@@ -251,16 +235,16 @@ def test_rotate_secret_ends_the_old_key_and_its_sessions(tmp_path, store_kind) -
         before.close()
     finally:
         stop_server(server)
-    assert new_key not in twoco("merchant", "list", "--db", db).stdout
+    assert new_key not in twoco_command("merchant", "list", "--db", db).stdout
 
 
 def test_rotate_secret_to_a_given_key_can_keep_sessions(tmp_path, store_kind) -> None:
     db = new_store_url(store_kind, tmp_path)
-    assert twoco("merchant", "add", "KEEP", "--secret", "old-key", "--db", db).returncode == 0
+    assert twoco_command("merchant", "add", "KEEP", "--secret", "old-key", "--db", db).returncode == 0
     server = start_server(tmp_path, db)
     try:
         before = JsonRpcApi(server.base_url, "KEEP", "old-key", "6.0")
-        rotated = twoco("merchant", "rotate-secret", "KEEP", "--secret", "new-key", "--keep-sessions", "--db", db)
+        rotated = twoco_command("merchant", "rotate-secret", "KEEP", "--secret", "new-key", "--keep-sessions", "--db", db)
         assert rotated.returncode == 0 and "new-key" in rotated.stdout
         with pytest.raises(Exception, match="CUSTOMER_NOT_FOUND"):  # past the session check: still valid
             before.call("getCustomerInformation", 123456789, None)
@@ -275,5 +259,5 @@ def test_rotate_secret_to_a_given_key_can_keep_sessions(tmp_path, store_kind) ->
 
 def test_rotate_secret_of_an_unknown_merchant_fails(tmp_path) -> None:
     db = f"sqlite:///{tmp_path}/none.sqlite3"
-    done = twoco("merchant", "rotate-secret", "NOBODY", "--db", db)
+    done = twoco_command("merchant", "rotate-secret", "NOBODY", "--db", db)
     assert done.returncode == 1 and "no merchant 'NOBODY'" in done.stderr

@@ -7,25 +7,15 @@ import os
 import re
 import signal
 import stat
-import subprocess
-import sys
 
 import pytest
 
 from tests.clients import PhpClient
-from tests.conftest import start_server, stop_server
+from tests.conftest import start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
 
-def twoco(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "twoco", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
+twoco = twoco_command
 
 
 def test_serve_on_an_empty_store_creates_a_demo_merchant_that_works(tmp_path) -> None:

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 from tests.clients import now_utc
-from tests.conftest import start_server, stop_server
+from tests.conftest import start_server, stop_server, store_with_merchants
 from twoco.auth import login_hash
-from twoco.store import open_store
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
@@ -29,10 +28,7 @@ def test_openapi_document_lists_every_rest_operation(server) -> None:
 
 def test_schemathesis_finds_nothing(tmp_path) -> None:
     db = f"sqlite:///{tmp_path}/st.sqlite3"
-    store = open_store(db)
-    store.migrate()
-    store.add_merchant("STMERCHANT", "st-secret", "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(db, {"STMERCHANT": "st-secret"})
     # A wide login window: the run's one signed header must stay valid for all of it.
     server = start_server(tmp_path, db, "--login-window", "3600")
     try:

@@ -13,21 +13,17 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import Merchant, new_store_url, start_server, stop_server
+from tests.conftest import Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from twoco.model import END_USER_FIELDS
-from twoco.store import open_store
 
 
 @pytest.fixture
 def shared_store(store_kind, tmp_path) -> Iterator[tuple[str, Merchant]]:
     """A new store of each kind with one merchant."""
     url = new_store_url(store_kind, tmp_path)
-    store = open_store(url)
-    store.migrate()
     merchant = Merchant("SCALE", "scale-secret")
-    store.add_merchant(merchant.code, merchant.secret, "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {merchant.code: merchant.secret})
     yield url, merchant
 
 

@@ -12,9 +12,8 @@ import pytest
 from tests.auth_calls import PROTOCOLS, credentials, fault_of, login
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, RestApi, SoapApi
-from tests.conftest import start_server, stop_server
+from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
-from twoco.store import open_store
 
 CODE, SECRET = "QUIET", "quiet-secret-key-of-some-length"
 
@@ -22,10 +21,7 @@ CODE, SECRET = "QUIET", "quiet-secret-key-of-some-length"
 @pytest.mark.parametrize("style", ["text", "json"])
 def test_no_secret_session_id_or_hash_reaches_the_output(tmp_path, style) -> None:
     url = f"sqlite:///{tmp_path}/quiet.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    store.add_merchant(CODE, SECRET, "2026-01-01T00:00:00+00:00")
-    store.close()
+    store_with_merchants(url, {CODE: SECRET})
     server = start_server(tmp_path, url, "--log-format", style, "--login-throttle", "5/100")
     sent: list[str] = []  # every session ID handed out and every hash sent
     try:

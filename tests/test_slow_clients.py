@@ -13,20 +13,15 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server
+from tests.conftest import start_server, store_with_merchants
 from twoco.auth import login_hash
-from twoco.store import open_store
 
 CODE, SECRET = "PATIENT", "patient-secret-key"
 
 
 def new_store(tmp_path) -> str:
     url = f"sqlite:///{tmp_path}/slow.sqlite3"
-    store = open_store(url)
-    store.migrate()
-    store.add_merchant(CODE, SECRET, "2026-01-01T00:00:00+00:00")
-    store.close()
-    return url
+    return store_with_merchants(url, {CODE: SECRET})
 
 
 def connect(server) -> socket.socket:

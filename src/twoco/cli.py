@@ -51,6 +51,12 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _group(commands: argparse._SubParsersAction, name: str, **texts: str) -> argparse._SubParsersAction:
+    """A command with actions of its own (``twoco merchant add``), its help with an example."""
+    parser = commands.add_parser(name, formatter_class=_Formatter, **texts)
+    return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="twoco",
@@ -146,15 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed for customer and subscription references (repeatable test runs)"
     )
 
-    merchant = commands.add_parser(
+    merchant = _group(
+        commands,
         "merchant",
         help="add, list or re-key merchants",
-        formatter_class=_Formatter,
         description="Manage the merchants whose code and secret key sign API logins.",
         epilog="examples:\n  twoco merchant add ACME\n  twoco merchant list --db postgresql://twoco@db/twoco\n"
         "  twoco merchant rotate-secret ACME",
-    ).add_subparsers(
-        dest="merchant_command", required=True, metavar="ACTION"
     )
     add = merchant.add_parser(
         "add",
@@ -210,14 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
     _add_db_option(seed_parser)
 
-    customer = commands.add_parser(
+    customer = _group(
+        commands,
         "customer",
         help="look at a customer",
-        formatter_class=_Formatter,
         description="Look at a customer's records in the store.",
         epilog="example:\n  twoco customer history 123456789 --merchant DEMO",
-    ).add_subparsers(
-        dest="customer_command", required=True, metavar="ACTION"
     )
     history_parser = customer.add_parser(
         "history",
@@ -234,14 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     history_parser.add_argument("--json", action="store_true", help="print the entries as one JSON array")
     _add_db_option(history_parser)
 
-    db = commands.add_parser(
+    db = _group(
+        commands,
         "db",
         help="manage the store's schema",
-        formatter_class=_Formatter,
         description="Manage the store's schema (twoco serve upgrades it on start unless --no-upgrade).",
         epilog="example:\n  twoco db upgrade --db postgresql://twoco@db/twoco",
-    ).add_subparsers(
-        dest="db_command", required=True, metavar="ACTION"
     )
     upgrade = db.add_parser(
         "upgrade",

@@ -54,6 +54,10 @@ T = TypeVar("T")
 MAX_FIXTURE_BYTES = 64 * 1024 * 1024  # a file given to serve --fixtures; HTTP bodies have their own limit
 
 
+class _Invalid(Exception):
+    """A fixture problem the API's own validation does not name."""
+
+
 def parse_fixtures(text: bytes) -> dict[str, Any]:
     """The fixture document in ``text`` (YAML, of which JSON is a part)."""
     try:
@@ -103,15 +107,15 @@ def _at(location: str, load: Callable[..., T], *args: Any) -> T:
 
 def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, object]:
     if not isinstance(merchant, dict):
-        raise _invalid("expected an object with code, secret_key and customers")
+        raise _Invalid("expected an object with code, secret_key and customers")
     _only(merchant, {"code", "secret_key", "customers"})
     code, secret_key, customers = merchant.get("code"), merchant.get("secret_key"), merchant.get("customers", [])
     if not isinstance(code, str) or not MERCHANT_CODE.fullmatch(code):
-        raise _invalid("code must be 1 to 64 letters, digits, _ or -")
+        raise _Invalid("code must be 1 to 64 letters, digits, _ or -")
     if secret_key is not None and (not isinstance(secret_key, str) or not 8 <= len(secret_key) <= 255):
-        raise _invalid("secret_key must be a text of 8 to 255 characters")
+        raise _Invalid("secret_key must be a text of 8 to 255 characters")
     if not isinstance(customers, list):
-        raise _invalid("customers must be a list")
+        raise _Invalid("customers must be a list")
     store = service.store
     summary: dict[str, object] = {"code": code}
     existing = store.merchant(code)
@@ -135,10 +139,10 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
 def _load_customer(service: Service, merchant_id: int, customer: object, location: str) -> int:
     """Insert one customer and its subscriptions; returns how many subscriptions."""
     if not isinstance(customer, dict):
-        raise _invalid("expected a Customer object")
+        raise _Invalid("expected a Customer object")
     subscriptions = customer.get("subscriptions", [])
     if not isinstance(subscriptions, list):
-        raise _invalid("subscriptions must be a list")
+        raise _Invalid("subscriptions must be a list")
     fields = _decoded({name: value for name, value in customer.items() if name != "subscriptions"}, CUSTOMER_V6)
     _only(fields, {*CUSTOMER_DATA_FIELDS, "AvangateCustomerReference"})
     record = {name: fields.get(name) for name in CUSTOMER_DATA_FIELDS}
@@ -146,7 +150,7 @@ def _load_customer(service: Service, merchant_id: int, customer: object, locatio
     normalise_customer(record)
     reference = fields.get("AvangateCustomerReference")
     if reference is not None and reference < 1:
-        raise _invalid("AvangateCustomerReference must be a positive integer")
+        raise _Invalid("AvangateCustomerReference must be a positive integer")
     reference = reference or service.references.customer_reference()
     try:
         service.store.insert_customer(merchant_id, {"AvangateCustomerReference": reference, **record})
@@ -154,7 +158,7 @@ def _load_customer(service: Service, merchant_id: int, customer: object, locatio
         what = f"ExternalCustomerReference {record['ExternalCustomerReference']!r}" if duplicate.external else (
             f"AvangateCustomerReference {reference}"
         )
-        raise _invalid(f"{what} is taken by another customer") from None
+        raise _Invalid(f"{what} is taken by another customer") from None
     end_user = {name: record[name] for name in END_USER_FIELDS}
     for number, subscription in enumerate(subscriptions):
         where = f"{location}.subscriptions[{number}]"
@@ -166,7 +170,7 @@ def _load_subscription(
     service: Service, merchant_id: int, customer_reference: int, subscription: object, end_user: dict[str, object]
 ) -> None:
     if not isinstance(subscription, dict):
-        raise _invalid("expected a Subscription object")
+        raise _Invalid("expected a Subscription object")
     fields = _decoded({"EndUser": end_user, **subscription}, SUBSCRIPTION)
     _only(fields, set(SUBSCRIPTION.field_names) - {"AvangateCustomerReference", "ExternalCustomerReference"})
     record = validated_subscription(fields)
@@ -174,34 +178,27 @@ def _load_subscription(
     if reference is not None:
         check_text("SubscriptionReference", reference, MAX_REFERENCE)
         if not reference.strip():
-            raise _invalid("SubscriptionReference must not be empty")
+            raise _Invalid("SubscriptionReference must not be empty")
     record["SubscriptionReference"] = reference or service.references.subscription_reference()
     try:
         service.store.insert_subscription(merchant_id, customer_reference, record)
     except DuplicateKey as duplicate:
         what = "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
-        raise _invalid(f"{what} {record[what]!r} is taken by another subscription") from None
+        raise _Invalid(f"{what} {record[what]!r} is taken by another subscription") from None
 
 
 def _decoded(value: dict[str, Any], wire_type: WireType) -> dict[str, Any]:
     try:
         return json_codec.decode(value, wire_type)  # type: ignore[return-value]
     except DecodeError as error:
-        raise _invalid(str(error)) from None
+        raise _Invalid(str(error)) from None
 
 
 def _only(record: Mapping[str, object], allowed: set[str]) -> None:
     unknown = sorted(set(record) - allowed)
     if unknown:
-        raise _invalid(f"{unknown[0][:60]!r} cannot be set by a fixture")
+        raise _Invalid(f"{unknown[0][:60]!r} cannot be set by a fixture")
 
-
-class _Invalid(Exception):
-    """A fixture problem the API's own validation does not name."""
-
-
-def _invalid(reason: str) -> _Invalid:
-    return _Invalid(reason)
 
 
 def read_fixture_file(path: str) -> dict[str, Any]:

@@ -58,7 +58,7 @@ class Caller:
     protocol: str
     merchant_id: int | None = None  # None only while logging in
     client: str = ""
-    operation: str = ""  # the operation's name, filled in by Service.invoke (for the change history)
+    operation: str = ""  # the operation's name, for the change history (Service.invoke fills it in if missing)
 
 
 SESSION_ID = Param("sessionID", STRING)

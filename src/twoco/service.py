@@ -86,7 +86,7 @@ class Service:
         if operation.needs_session:
             merchant_id = self.merchant_for_session(args[0], version)
             args = args[1:]
-        return self.invoke(operation, args, Caller(version, protocol, merchant_id, client))
+        return self.invoke(operation, args, Caller(version, protocol, merchant_id, client, operation.name))
 
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
         """Run an operation's handler for an already authenticated caller."""

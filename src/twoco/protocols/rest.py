@@ -62,7 +62,7 @@ class RestAdapter:
         try:
             route, values = self._match(method, path.strip("/"))
             outcome.operation = route.operation.name
-            caller = Caller(self.version, "rest", self._authenticate(headers, client), client)
+            caller = Caller(self.version, "rest", self._authenticate(headers, client), client, route.operation.name)
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
