@@ -6,13 +6,21 @@
 For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
 drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
 getCustomerInformation and updateCustomerInformation with the end-user push off and on, over
-SOAP 4.0, JSON-RPC 4.0 and REST 6.0. The ceiling is bench/ceiling.py: a bare endpoint on the
-same HTTP server (uvicorn, same settings) answering a fixed SOAP response. Results are printed
-as a Markdown table, each throughput also as a share of the ceiling, since this machine is
-shared and noisy. A last run paces SOAP updates at half their maximum rate (wrk's per-connection
-delay) and reports the p99 latency there. With ``--workers 1,2`` everything is measured with
-one server process and again with two (`twoco serve --workers 2`), the ceiling then also served
-from two processes. ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
+SOAP 4.0, JSON-RPC 4.0 and REST 6.0.
+
+Two references are measured in the same run, served the same way (uvicorn, same settings, as
+many processes): the ceiling, bench/ceiling.py, a bare endpoint answering a fixed SOAP response;
+and, beside the SOAP update, the floor, bench/floor.py, which parses the same requests and writes
+each with one durable UPDATE and nothing else (how much of the ceiling any durable update can
+reach on this machine). Results are printed as a Markdown table, each throughput also as a share
+of the ceiling, since this machine is shared and noisy.
+
+A last run paces SOAP updates at half their maximum rate and reports the p50 and p99 latency
+there. Each connection pauses a random, exponentially distributed time between requests, so
+arrivals form a Poisson process; a fixed pause would keep the connections in lockstep, arriving
+in bursts as large as their number. With ``--workers 1,2`` everything is measured with one server
+process and again with two (`twoco serve --workers 2`), the references then also served from two
+processes. ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
 """
 
 from __future__ import annotations
@@ -98,7 +106,10 @@ def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: f
         lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
     lines.append("i = 0\nrequest = function() i = i % #requests + 1; return numbered(requests[i]) end")
     if delay_ms:
-        lines.append(f"delay = function() return {delay_ms:.3f} end")
+        # An exponential pause (a Poisson arrival process): a fixed one keeps the connections in
+        # lockstep, so that they arrive together in bursts as large as their number.
+        lines.append("init = function(args) math.randomseed(os.time() + (offset or 0)) end")
+        lines.append(f"delay = function() return -math.log(1 - math.random()) * {delay_ms:.3f} end")
     return "\n".join(lines) + DONE
 
 
@@ -246,10 +257,14 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+FLOOR = "floor: parse, one UPDATE, durable commit, nothing else (bench/floor.py)"
+
+
 def bench_server(kind: str, url: str, references: list[int], workers: int, args: argparse.Namespace, tmp: Path) -> None:
     """Every scenario against `twoco serve --workers N` and against the ceiling served the same way."""
-    ceiling_port, port = free_port(), free_port()
+    ceiling_port, floor_port, port = free_port(), free_port(), free_port()
     ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port), str(workers)])
+    floor = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor.py"), str(floor_port), url, str(workers)])
     server = subprocess.Popen(
         [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600",
          "--workers", str(workers)],
@@ -258,6 +273,7 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
+        wait_until_up(f"http://127.0.0.1:{floor_port}/")
         wait_until_up(f"{base}/_twoco/health")
         rows = []
         table = scenarios(base, references)
@@ -270,6 +286,9 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
             result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
             rows.append((kind, workers, protocol, operation, result, ceiling_result))
             print(_row(*rows[-1]), flush=True)
+            if (protocol, operation) == ("soap 4.0", "updateCustomerInformation push=off"):
+                least = run_wrk(f"http://127.0.0.1:{floor_port}/", lua_script(requests), args.duration, args.connections, tmp)
+                print(_row(kind, workers, protocol, FLOOR, least, ceiling_result), flush=True)
         soap_update = table[("soap 4.0", "updateCustomerInformation push=off")]
         most = next((r[4] for r in rows if r[2] == "soap 4.0" and r[3].endswith("push=off")), None)
         if most is None:
@@ -283,7 +302,7 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
             flush=True,
         )
     finally:
-        for process in (server, ceiling):
+        for process in (server, ceiling, floor):
             process.terminate()
             process.wait(15)
 
