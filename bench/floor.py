@@ -1,12 +1,13 @@
 """The floor: the least a durable SOAP update can do, on the same HTTP server twoco uses.
 
-    python bench/floor.py PORT DB_URL [WORKERS]
+    python bench/floor.py PORT DB_URL|none [WORKERS]
 
 It reads the body, parses it with lxml (as twoco does), takes the customer reference, Phone and
 City, runs one UPDATE of one row and commits it durably (SQLite in WAL mode with
 ``synchronous=FULL``; PostgreSQL in autocommit, ``synchronous_commit`` on), and answers a fixed
 SOAP response. No session, validation, row lock, change history or logging: whatever twoco
-reaches, it cannot beat this, so bench/run.py shows it beside the ceiling.
+reaches, it cannot beat this, so bench/run.py shows it beside the ceiling. With ``none`` for the
+store it only parses: the least any SOAP endpoint that reads its request can do.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ async def app(scope, receive, send) -> None:
     global _table
     if scope["type"] != "http":
         return
-    if _table is None:
+    if _table is None and os.environ[_URL_VARIABLE] != "none":
         _table = _Table(os.environ[_URL_VARIABLE])
     chunks = []
     while True:
@@ -72,7 +73,8 @@ async def app(scope, receive, send) -> None:
     body = b"".join(chunks)
     if body:  # (bench/run.py's check that the server is up is a bodiless GET)
         customer = etree.fromstring(body, _PARSER)[0][0].find("c")
-        _table.update(int(customer.findtext("AvangateCustomerReference")), customer.findtext("Phone"), customer.findtext("City"))
+        if _table is not None:
+            _table.update(int(customer.findtext("AvangateCustomerReference")), customer.findtext("Phone"), customer.findtext("City"))
     await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
     await send({"type": "http.response.body", "body": RESPONSE})
 
@@ -80,7 +82,8 @@ async def app(scope, receive, send) -> None:
 if __name__ == "__main__":
     os.environ[_URL_VARIABLE] = sys.argv[2]
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-    _Table(sys.argv[2])  # create and fill the table before any worker starts
+    if sys.argv[2] != "none":
+        _Table(sys.argv[2])  # create and fill the table before any worker starts
     settings = {"host": "127.0.0.1", "port": int(sys.argv[1]), "log_level": "warning", "access_log": False, "lifespan": "off"}
     if workers > 1:  # worker processes import the app by name
         uvicorn.run("floor:app", app_dir=str(Path(__file__).parent), workers=workers, **settings)

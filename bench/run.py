@@ -10,9 +10,9 @@ SOAP 4.0, JSON-RPC 4.0 and REST 6.0.
 
 Two references are measured in the same run, served the same way (uvicorn, same settings, as
 many processes): the ceiling, bench/ceiling.py, a bare endpoint answering a fixed SOAP response;
-and, beside the SOAP update, the floor, bench/floor.py, which parses the same requests and writes
+and, beside the SOAP update, two floors, bench/floor.py: one parses the same requests and writes
 each with one durable UPDATE and nothing else (how much of the ceiling any durable update can
-reach on this machine). Results are printed as a Markdown table, each throughput also as a share
+reach on this machine), the other only parses them. Results are printed as a Markdown table, each throughput also as a share
 of the ceiling, since this machine is shared and noisy.
 
 A last run paces SOAP updates at half their maximum rate and reports the p50 and p99 latency
@@ -258,13 +258,19 @@ def main() -> None:
 
 
 FLOOR = "floor: parse, one UPDATE, durable commit, nothing else (bench/floor.py)"
+PARSE_ONLY = "floor: parse only, no store (bench/floor.py none)"
 
 
 def bench_server(kind: str, url: str, references: list[int], workers: int, args: argparse.Namespace, tmp: Path) -> None:
     """Every scenario against `twoco serve --workers N` and against the ceiling served the same way."""
-    ceiling_port, floor_port, port = free_port(), free_port(), free_port()
+    ceiling_port, port = free_port(), free_port()
     ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port), str(workers)])
-    floor = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor.py"), str(floor_port), url, str(workers)])
+    floors = {  # port: (process, what it does)
+        (floor_port := free_port()): (
+            subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor.py"), str(floor_port), store, str(workers)]), what
+        )
+        for store, what in ((url, FLOOR), ("none", PARSE_ONLY))
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", url, "--login-window", "3600",
          "--workers", str(workers)],
@@ -273,7 +279,8 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"http://127.0.0.1:{ceiling_port}/")
-        wait_until_up(f"http://127.0.0.1:{floor_port}/")
+        for floor_port in floors:
+            wait_until_up(f"http://127.0.0.1:{floor_port}/")
         wait_until_up(f"{base}/_twoco/health")
         rows = []
         table = scenarios(base, references)
@@ -287,8 +294,9 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
             rows.append((kind, workers, protocol, operation, result, ceiling_result))
             print(_row(*rows[-1]), flush=True)
             if (protocol, operation) == ("soap 4.0", "updateCustomerInformation push=off"):
-                least = run_wrk(f"http://127.0.0.1:{floor_port}/", lua_script(requests), args.duration, args.connections, tmp)
-                print(_row(kind, workers, protocol, FLOOR, least, ceiling_result), flush=True)
+                for floor_port, (_, what) in floors.items():
+                    least = run_wrk(f"http://127.0.0.1:{floor_port}/", lua_script(requests), args.duration, args.connections, tmp)
+                    print(_row(kind, workers, protocol, what, least, ceiling_result), flush=True)
         soap_update = table[("soap 4.0", "updateCustomerInformation push=off")]
         most = next((r[4] for r in rows if r[2] == "soap 4.0" and r[3].endswith("push=off")), None)
         if most is None:
@@ -302,7 +310,7 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
             flush=True,
         )
     finally:
-        for process in (server, ceiling, floor):
+        for process in (server, ceiling, *(process for process, _ in floors.values())):
             process.terminate()
             process.wait(15)
 
