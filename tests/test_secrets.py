@@ -65,19 +65,19 @@ def test_no_secret_session_id_or_hash_reaches_the_output(tmp_path, style) -> Non
     assert not leaked
 
 
-def test_the_sqlite_store_and_its_wal_files_are_readable_by_their_owner_only(tmp_path) -> None:
+def test_the_sqlite_store_and_its_side_files_are_readable_by_their_owner_only(tmp_path) -> None:
     path = tmp_path / "private.sqlite3"
     old_umask = os.umask(0o022)  # the usual umask, which would leave new files world-readable
     try:
         server = start_server(tmp_path, f"sqlite:///{path}")
         try:
             JsonRpcApi(server.base_url, "DEMO", _demo_secret(server), "4.0").close()  # a write: the WAL is in use
-            modes = {name: stat.S_IMODE(os.stat(f"{path}{name}").st_mode) for name in ("", "-wal", "-shm")}
+            modes = {name: stat.S_IMODE(os.stat(f"{path}{name}").st_mode) for name in ("", "-wal", "-shm", "-lock")}
         finally:
             stop_server(server)
     finally:
         os.umask(old_umask)
-    assert modes == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+    assert modes == {"": 0o600, "-wal": 0o600, "-shm": 0o600, "-lock": 0o600}
 
 
 def _demo_secret(server) -> str:
