@@ -1,7 +1,7 @@
 """Throughput and latency of twoco under load, against a ceiling measured in the same run.
 
     python bench/run.py [--duration 5] [--connections 16] [--stores sqlite,postgresql] [--workers 1,2]
-                        [--only TEXT]
+                        [--repeat 1] [--only TEXT]
 
 For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
 drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
@@ -20,7 +20,8 @@ there. Each connection pauses a random, exponentially distributed time between r
 arrivals form a Poisson process; a fixed pause would keep the connections in lockstep, arriving
 in bursts as large as their number. With ``--workers 1,2`` everything is measured with one server
 process and again with two (`twoco serve --workers 2`), the references then also served from two
-processes. ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
+processes. ``--repeat N`` measures each figure N times and reports the median run (by requests/s;
+by p99 for the paced run). ``--only`` keeps the scenarios whose protocol or operation contains TEXT.
 """
 
 from __future__ import annotations
@@ -113,11 +114,17 @@ def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: f
     return "\n".join(lines) + DONE
 
 
-def run_wrk(url: str, script: str, duration: int, connections: int, tmp: Path) -> Result:
+def run_wrk(url: str, script: str, args: argparse.Namespace, tmp: Path, median_of: str = "requests_per_second") -> Result:
+    """The median, by ``median_of``, of ``args.repeat`` wrk runs (a shared machine has bad seconds)."""
+    runs = [_one_wrk_run(url, script, args, tmp) for _ in range(args.repeat)]
+    return sorted(runs, key=lambda run: getattr(run, median_of))[len(runs) // 2]
+
+
+def _one_wrk_run(url: str, script: str, args: argparse.Namespace, tmp: Path) -> Result:
     path = tmp / f"script-{random.getrandbits(32)}.lua"
     path.write_text(script)
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(path), url], capture_output=True, text=True
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "-s", str(path), url], capture_output=True, text=True
     )
     line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT ")), None)
     if line is None:
@@ -235,6 +242,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--stores", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--workers", default="1", help="comma-separated server process counts, e.g. 1,2")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is reported")
     parser.add_argument("--only", default="", help="only scenarios whose protocol or operation contains this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -287,15 +295,13 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
         for (protocol, operation), requests in table.items():
             if args.only not in f"{protocol} {operation}":
                 continue
-            ceiling_result = run_wrk(
-                f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args.duration, args.connections, tmp
-            )
-            result = run_wrk(base + "/", lua_script(requests), args.duration, args.connections, tmp)
+            ceiling_result = run_wrk(f"http://127.0.0.1:{ceiling_port}/", lua_script(requests[:1]), args, tmp)
+            result = run_wrk(base + "/", lua_script(requests), args, tmp)
             rows.append((kind, workers, protocol, operation, result, ceiling_result))
             print(_row(*rows[-1]), flush=True)
             if (protocol, operation) == ("soap 4.0", "updateCustomerInformation push=off"):
                 for floor_port, (_, what) in floors.items():
-                    least = run_wrk(f"http://127.0.0.1:{floor_port}/", lua_script(requests), args.duration, args.connections, tmp)
+                    least = run_wrk(f"http://127.0.0.1:{floor_port}/", lua_script(requests), args, tmp)
                     print(_row(kind, workers, protocol, what, least, ceiling_result), flush=True)
         soap_update = table[("soap 4.0", "updateCustomerInformation push=off")]
         most = next((r[4] for r in rows if r[2] == "soap 4.0" and r[3].endswith("push=off")), None)
@@ -303,7 +309,7 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
             return
         # Each connection waits `delay` after each answer: connections / delay ~ half the maximum rate.
         delay_ms = args.connections / (most.requests_per_second / 2) * 1000
-        paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args.duration, args.connections, tmp)
+        paced = run_wrk(base + "/", lua_script(soap_update, delay_ms), args, tmp, median_of="p99_ms")
         print(
             f"| {kind} | {workers} | soap 4.0 | updateCustomerInformation paced at half the maximum "
             f"({paced.requests_per_second:,.0f}/s) | p50 {paced.p50_ms:.2f} ms | p99 {paced.p99_ms:.2f} ms | | |",
