@@ -12,8 +12,8 @@ Two references are measured in the same run, served the same way (uvicorn, same 
 many processes): the ceiling, bench/ceiling.py, a bare endpoint answering a fixed SOAP response;
 and, beside the SOAP update, two floors, bench/floor.py: one parses the same requests and writes
 each with one durable UPDATE and nothing else (how much of the ceiling any durable update can
-reach on this machine), the other only parses them. Results are printed as a Markdown table, each throughput also as a share
-of the ceiling, since this machine is shared and noisy.
+reach on this machine), the other only parses them. Results are printed as a Markdown table,
+each throughput also as a share of the ceiling, since this machine is shared and noisy.
 
 A last run paces SOAP updates at half their maximum rate and reports the p50 and p99 latency
 there. Each connection pauses a random, exponentially distributed time between requests, so

@@ -46,7 +46,7 @@ def _writer_turn(connection: _Connection) -> Iterator[None]:
     between tries: with two server processes, a tail of hundreds of milliseconds. Here a waiting
     writer tries again within a millisecond. After BUSY_TIMEOUT_MS it fails as SQLite would.
     """
-    if connection.writer_lock is None:  # :memory: has one connection, never shared
+    if connection.writer_lock is None:  # :memory:, a database private to its connection
         yield
         return
     deadline, pause = time.monotonic() + BUSY_TIMEOUT_MS / 1000, 0.00005
