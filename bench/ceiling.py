@@ -31,10 +31,14 @@ async def app(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": RESPONSE})
 
 
-if __name__ == "__main__":
-    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    settings = {"host": "127.0.0.1", "port": int(sys.argv[1]), "log_level": "warning", "access_log": False, "lifespan": "off"}
+def serve(app, module: str, port: int, workers: int) -> None:
+    """Serve ``app`` on loopback, from ``workers`` processes (each imports it from bench/``module``.py)."""
+    settings = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False, "lifespan": "off"}
     if workers > 1:  # worker processes import the app by name
-        uvicorn.run("ceiling:app", app_dir=str(Path(__file__).parent), workers=workers, **settings)
+        uvicorn.run(f"{module}:app", app_dir=str(Path(__file__).parent), workers=workers, **settings)
     else:
         uvicorn.run(app, **settings)
+
+
+if __name__ == "__main__":
+    serve(app, "ceiling", int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)

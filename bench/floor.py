@@ -17,11 +17,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import uvicorn
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ceiling import HEADERS, RESPONSE  # noqa: E402
+from ceiling import HEADERS, RESPONSE, serve  # noqa: E402
 
 ROWS = 1000
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -81,11 +80,6 @@ async def app(scope, receive, send) -> None:
 
 if __name__ == "__main__":
     os.environ[_URL_VARIABLE] = sys.argv[2]
-    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     if sys.argv[2] != "none":
         _Table(sys.argv[2])  # create and fill the table before any worker starts
-    settings = {"host": "127.0.0.1", "port": int(sys.argv[1]), "log_level": "warning", "access_log": False, "lifespan": "off"}
-    if workers > 1:  # worker processes import the app by name
-        uvicorn.run("floor:app", app_dir=str(Path(__file__).parent), workers=workers, **settings)
-    else:
-        uvicorn.run(app, **settings)
+    serve(app, "floor", int(sys.argv[1]), int(sys.argv[3]) if len(sys.argv) > 3 else 1)

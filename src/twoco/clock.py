@@ -11,6 +11,11 @@ import time
 from datetime import UTC, datetime
 
 
+def iso_timestamp(seconds: float) -> str:
+    """Seconds since the epoch as ISO 8601 UTC with milliseconds (``2026-11-26T03:10:55.921Z``)."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class Clock:
     """The system clock plus an adjustable offset (zero unless someone moves it)."""
 

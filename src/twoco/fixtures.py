@@ -123,11 +123,12 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
         if secret_key is None:
             summary["secret_key"] = secret_key = new_secret_key()
         store.add_merchant(code, secret_key, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+        merchant_id = store.merchant(code).id  # type: ignore[union-attr]
     else:
         if secret_key is not None and secret_key != existing.secret_key:
-            store.set_merchant_secret(code, secret_key)
+            store.rotate_secret_key(code, secret_key, end_sessions=False)  # the reset ends them
         service.reset(code)
-    merchant_id = store.merchant(code).id  # type: ignore[union-attr]
+        merchant_id = existing.id
     subscriptions = 0
     for number, customer in enumerate(customers):
         location = f"merchants[{index}].customers[{number}]"

@@ -19,7 +19,6 @@ per update.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 Change = dict[str, Any]
@@ -27,11 +26,6 @@ Change = dict[str, Any]
 # Per pushed EndUser field, from the store: the subscriptions it changes on, and how many of
 # those held the customer's previous value.
 PushSummary = Mapping[str, tuple[int, int]]
-
-
-def timestamp(seconds: float) -> str:
-    """ISO-8601 UTC with milliseconds, as the access log writes times."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

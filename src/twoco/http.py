@@ -25,7 +25,7 @@ from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, 
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
-from twoco.protocols.soap import SoapAdapter
+from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import CURRENT_MERCHANT, Service
 from twoco.timeouts import READ_TIMEOUT

@@ -15,7 +15,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from twoco.clock import iso_timestamp
 
 CAPACITY = 200  # entries kept; the oldest go first
 MAX_BODY = 64 * 1024  # bytes of a body kept; a longer one is cut and says so (at most ~26 MB in all)
@@ -55,7 +56,7 @@ class JournalEntry:
     def render(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "time": datetime.fromtimestamp(self.timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": iso_timestamp(self.timestamp),
             "method": self.method,
             "path": mask_secrets(self.path),
             **self.fields,

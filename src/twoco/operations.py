@@ -58,7 +58,7 @@ class Caller:
     protocol: str
     merchant_id: int | None = None  # None only while logging in
     client: str = ""
-    operation: str = ""  # the operation's name, for the change history (Service.invoke fills it in if missing)
+    operation: str = ""  # the operation's name, for the change history (empty for direct reads: CLI, dashboard)
 
 
 SESSION_ID = Param("sessionID", STRING)

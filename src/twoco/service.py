@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from twoco import auth, history
-from twoco.clock import Clock
+from twoco.clock import Clock, iso_timestamp
 from twoco.errors import ApiError
 from twoco.faults import Faults, note_delay
 from twoco.ids import ReferenceGenerator, new_session_id
@@ -91,8 +91,6 @@ class Service:
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
         """Run an operation's handler for an already authenticated caller."""
         CURRENT_MERCHANT.set(caller.merchant_id)
-        if caller.operation != operation.name:
-            caller = replace(caller, operation=operation.name)
         fault = self.faults.take(operation.name)
         if fault is not None:
             note_delay(fault.delay)
@@ -402,7 +400,7 @@ class Service:
         """Note a call's changes in the history of ``customers``, in the call's transaction
         (so a call that fails records nothing); nothing when nothing changed."""
         if changes:
-            when = history.timestamp(self.clock.now())
+            when = iso_timestamp(self.clock.now())
             protocol = f"{caller.protocol}/{caller.version}"
             self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
 

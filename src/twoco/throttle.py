@@ -56,7 +56,7 @@ class LoginThrottle:
 
     def retry_after(self, merchant_code: str, address: str) -> tuple[int, str] | None:
         """(seconds until a login may be tried again, what is throttled), or None if not throttled."""
-        if self.limits is None:
+        if self.limits is None or not self._failures:  # the hot path: no failed login to count
             return None
         with self._lock:
             now = self.clock.now()

@@ -22,19 +22,12 @@ from lxml import etree
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.model import Array, Scalar, Struct, WireType
 from twoco.operations import Operation
+from twoco.protocols.soap.codec import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 NAMESPACE = "urn:order"
 
-_OPEN = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" xmlns:ns1="{NAMESPACE}"'
-    f' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="{XSI}"'
-    f' xmlns:SOAP-ENC="{SOAP_ENC}" SOAP-ENV:encodingStyle="{SOAP_ENC}"><SOAP-ENV:Body>'
-)
-_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 # What XML 1.0 cannot carry at all: refused here with a clear message rather than by the server's parser.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -48,10 +41,10 @@ def soap_action(operation: Operation) -> str:
 
 def envelope(operation: Operation, args: Sequence[object]) -> bytes:
     """The request for ``operation`` with its positional wire arguments (session ID first)."""
-    out = [_OPEN, f"<ns1:{operation.name}>"]
+    out = [ENVELOPE_OPEN, f"<ns1:{operation.name}>"]
     for param, value in zip(operation.wire_params, args):
         _encode(param.name, value, param.type, out, param.name)
-    out.append(f"</ns1:{operation.name}>{_CLOSE}")
+    out.append(f"</ns1:{operation.name}>{ENVELOPE_CLOSE}")
     return "".join(out).encode()
 
 

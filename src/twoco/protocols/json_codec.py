@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 
 from twoco.errors import ApiError
 from twoco.model import Array, DecodeError, Scalar, Struct, WireType
-from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
+from twoco.protocols.limits import shape_problem
 
 
 def _no_constants(name: str) -> object:
@@ -41,25 +42,14 @@ def parse(body: bytes) -> object:
     except (ValueError, RecursionError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or "nested too deeply"
         raise ApiError("MALFORMED_REQUEST", reason=f"not valid JSON ({reason[:100]})") from None
-    _check_shape(value)
+    problem = shape_problem(value, _children, "JSON values")
+    if problem:
+        raise ApiError("MALFORMED_REQUEST", reason=problem)
     return value
 
 
-def _check_shape(value: object) -> None:
-    count, level = 0, [value]
-    for _ in range(MAX_DEPTH):
-        count += len(level)
-        if count > MAX_ELEMENTS:
-            raise ApiError("MALFORMED_REQUEST", reason=f"more than {MAX_ELEMENTS} JSON values")
-        level = [
-            child
-            for item in level
-            if isinstance(item, (dict, list))
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return
-    raise ApiError("MALFORMED_REQUEST", reason=f"JSON nested more than {MAX_DEPTH} deep")
+def _children(value: object) -> Iterable[object]:
+    return value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
 
 
 def dumps(value: object) -> bytes:

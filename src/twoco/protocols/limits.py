@@ -9,6 +9,9 @@ client's wrapping, while refusing the deep or wide documents that cost a parser 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from twoco.errors import ApiError
 
 MAX_DEPTH = 32
@@ -17,6 +20,20 @@ MAX_ELEMENTS = 10_000
 # Media types each protocol reads. No Content-Type at all is accepted (curl -d aside, clients send one).
 XML_MEDIA_TYPES = ("text/xml", "application/xml", "application/soap+xml")
 JSON_MEDIA_TYPES = ("application/json",)
+
+
+def shape_problem(root: Any, children: Callable[[Any], Iterable[Any]], nodes: str) -> str | None:
+    """Why a decoded request is too big a tree (more than MAX_ELEMENTS ``nodes``, or nested more than
+    MAX_DEPTH deep), or None; one walk, level by level."""
+    count, level = 1, [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for node in level for child in children(node)]
+        count += len(level)
+        if count > MAX_ELEMENTS:
+            return f"more than {MAX_ELEMENTS} {nodes}"
+        if not level:
+            return None
+    return f"{nodes} nested more than {MAX_DEPTH} deep"
 
 
 def check_media_type(content_type: str, accepted: tuple[str, ...]) -> None:

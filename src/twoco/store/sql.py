@@ -188,9 +188,6 @@ class SqlStore:
             "INSERT INTO merchants (code, secret_key, created_at) VALUES (?, ?, ?)", (code, secret_key, created_at)
         )
 
-    def set_merchant_secret(self, code: str, secret_key: str) -> None:
-        self._run("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
-
     def merchant(self, code: str) -> Merchant | None:
         row = self._one("SELECT id, code, secret_key, created_at FROM merchants WHERE code = ?", (code,))
         return Merchant(*row) if row else None

@@ -1,5 +1,5 @@
-"""SOAP 1.1, rpc/encoded, as 2Checkout serves it."""
+"""SOAP 1.1, rpc/encoded, as 2Checkout serves it: ``codec`` (envelopes), ``wsdl``, ``adapter`` (the endpoint).
 
-from twoco.protocols.soap.adapter import SoapAdapter
-
-__all__ = ["SoapAdapter"]
+Nothing is imported here, so that the client (``twoco.client.soap``) can use the codec's envelope
+without loading the server.
+"""

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from twoco.model import Array, DecodeError, Scalar, Struct, WireType
-from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
+from twoco.protocols.limits import shape_problem
 from twoco.protocols.soap.wsdl import xml_type
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -33,14 +33,14 @@ _DECLARED_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)[
 _UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
-_ENVELOPE_OPEN = (
+ENVELOPE_OPEN = (  # the client (twoco.client.soap) writes its requests in it too
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" xmlns:ns1="urn:order"'
     ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
     ' xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/"'
     ' SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
 )
-_ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 
 
 class EnvelopeError(ValueError):
@@ -88,19 +88,6 @@ def _check_encoding(body: bytes) -> None:
         raise EnvelopeError(f"the body is not UTF-8 (byte {error.start})") from None
 
 
-def _check_shape(root: etree._Element) -> None:
-    """At most MAX_ELEMENTS elements, nested at most MAX_DEPTH deep."""
-    for count, _ in enumerate(root.iter(), 1):
-        if count > MAX_ELEMENTS:
-            raise EnvelopeError(f"more than {MAX_ELEMENTS} elements")
-    level = [root]
-    for _ in range(MAX_DEPTH):
-        level = [child for element in level for child in element]
-        if not level:
-            return
-    raise EnvelopeError(f"elements nested more than {MAX_DEPTH} deep")
-
-
 def parse_request(body: bytes) -> RpcRequest:
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
@@ -111,7 +98,9 @@ def parse_request(body: bytes) -> RpcRequest:
         raise EnvelopeError(f"not well-formed XML ({error.msg})") from None
     if root.getroottree().docinfo.doctype:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
-    _check_shape(root)
+    problem = shape_problem(root, iter, "elements")  # (the parser dropped comments and PIs)
+    if problem:
+        raise EnvelopeError(problem)
     # Tags compared as strings and children walked by tag: the cheapest lxml calls for this.
     if root.tag != _ENVELOPE_TAG:
         if root.tag == _SOAP12_ENVELOPE_TAG:
@@ -210,15 +199,15 @@ def _ns1(qname: str) -> str:
 
 
 def encode_result(operation: str, value: object, wire_type: WireType) -> bytes:
-    out = [_ENVELOPE_OPEN, f"<ns1:{operation}Response>"]
+    out = [ENVELOPE_OPEN, f"<ns1:{operation}Response>"]
     _encode("return", value, wire_type, out)
-    out.append(f"</ns1:{operation}Response>{_ENVELOPE_CLOSE}")
+    out.append(f"</ns1:{operation}Response>{ENVELOPE_CLOSE}")
     return "".join(out).encode()
 
 
 def encode_fault(faultcode: str, message: str, error_code: str) -> bytes:
     return (
-        f"{_ENVELOPE_OPEN}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{faultcode}</faultcode>"
+        f"{ENVELOPE_OPEN}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{faultcode}</faultcode>"
         f"<faultstring>{escape(message)}</faultstring>"
-        f"<detail><error_code>{error_code}</error_code></detail></SOAP-ENV:Fault>{_ENVELOPE_CLOSE}"
+        f"<detail><error_code>{error_code}</error_code></detail></SOAP-ENV:Fault>{ENVELOPE_CLOSE}"
     ).encode()
