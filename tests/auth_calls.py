@@ -51,7 +51,8 @@ def login(
         answer = http.get(f"/rest/{version}/customers/1/", headers={"X-Avangate-Authentication": header})
         if answer.status_code == 404:  # past authentication: no such customer
             return REST_AUTHENTICATED
-        fault = Fault(answer.json()["error_code"], answer.json()["message"])
+        payload = answer.json()
+        fault = Fault(payload["error_code"], payload["message"] + (f": {payload['reason']}" if "reason" in payload else ""))
         fault.status = answer.status_code  # type: ignore[attr-defined]
         fault.headers = answer.headers  # type: ignore[attr-defined]
         raise fault

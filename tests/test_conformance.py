@@ -178,12 +178,39 @@ def test_faults_are_the_same_everywhere_and_change_nothing(api, operation, templ
     assert (api.call("getCustomerInformation", customer, None), api.call("getSubscription", subscription)) == before
 
 
-def test_wrong_types_are_invalid_parameters(api) -> None:
+def test_text_that_is_no_number_is_invalid_parameters(api) -> None:
     expected = "INVALID_PARAMETERS"
     assert code_of(api, "getCustomerSubscriptions", "not-a-number", None) == expected
     if api.protocol != "soap":  # a WSDL client refuses to send these itself, and XML cannot carry \x01
-        assert code_of(api, "createCustomer", customer_data(Nickname="Maria")) == expected
         assert code_of(api, "createCustomer", customer_data(City="Par\x01is")) == "INVALID_FIELD_VALUE"
+
+
+def test_scalars_are_read_as_2checkouts_php_backend_reads_them(api) -> None:
+    """Numeric text for numbers, numbers for text, YES/NO for booleans (2Checkout's own samples send each)."""
+    if api.protocol == "soap":  # a WSDL client converts these itself before sending
+        return
+    reference = api.call("createCustomer", customer_data(ExternalCustomerReference=610, Zip=75001))
+    assert api.call("getCustomerInformation", str(reference), None)["Zip"] == "75001"
+    assert api.call("getCustomerInformation", None, "610")["AvangateCustomerReference"] == reference
+    loose = subscription_data(
+        str(reference), "611", ExternalSubscriptionReference=611, RecurringEnabled="YES", SubscriptionEnabled="no",
+        Product={"ProductCode": "P", "ProductId": "24584760", "ProductVersion": 1.0, "ProductQuantity": "2"},
+    )  # fmt: skip
+    got = api.call("getSubscription", api.call("addSubscription", loose))
+    assert (got["RecurringEnabled"], got["SubscriptionEnabled"], got["ExternalSubscriptionReference"]) == (True, False, "611")
+    assert {name: got["Product"][name] for name in ("ProductId", "ProductVersion", "ProductQuantity")} == {
+        "ProductId": 24584760, "ProductVersion": "1", "ProductQuantity": 2,
+    }  # fmt: skip
+
+
+def test_unknown_fields_are_ignored(api) -> None:
+    """As 2Checkout ignores them (its own SDK examples send fields it does not document on the object)."""
+    if api.protocol == "soap":  # a WSDL client sends only the WSDL's fields (test_lenient_input sends raw XML)
+        return
+    reference = api.call("createCustomer", customer_data(Nickname="Maria"))
+    assert "Nickname" not in api.call("getCustomerInformation", reference, None)
+    sent = subscription_data(reference, "IGNORED-1", LicenseStatus="ACTIVE", Payment={"CardNumber": "4111111111111111"})
+    assert "LicenseStatus" not in api.call("getSubscription", api.call("addSubscription", sent))
 
 
 def test_merchant_isolation(server, merchant_factory, api) -> None:

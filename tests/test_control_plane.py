@@ -338,10 +338,10 @@ def test_an_injected_error_changes_nothing_and_carries_its_message(sandbox: Serv
 
 def test_an_injected_login_error_uses_the_catalogue_message(sandbox: Server) -> None:
     add_merchant(sandbox, "FAULTLOGIN", "fault-login-secret-key")
-    sandbox.post("/_twoco/faults", json={"operation": "login", "error": "SESSION_EXPIRED"}).raise_for_status()
+    sandbox.post("/_twoco/faults", json={"operation": "login", "error": "LOGIN_DATE_OUT_OF_RANGE"}).raise_for_status()
     with pytest.raises(Fault) as failed:
         SudsClient(sandbox.base_url, "4.0").login("FAULTLOGIN", "fault-login-secret-key")
-    assert failed.value.code == "SESSION_EXPIRED" and "[injected]" in failed.value.message
+    assert failed.value.code == "LOGIN_DATE_OUT_OF_RANGE" and "[injected]" in failed.value.message
 
 
 def test_an_injected_delay_holds_that_answer_only(sandbox: Server, connect) -> None:

@@ -34,16 +34,37 @@ def rest(server, merchant):
 def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
     answer = server.get("/rest/6.0/customers/1/", headers=headers)
     assert answer.status_code == 401
+    # The message is exactly 2Checkout's (avangate/PHP-REST-API-Client's test compares it); the reason says why.
     assert answer.json()["error_code"] == "AUTHENTICATION_ERROR"
-    assert "X-Avangate-Authentication" in answer.json()["message"]
+    assert answer.json()["message"] == "Authentication needed for this resource"
+    assert "X-Avangate-Authentication" in answer.json()["reason"]
+
+
+def test_bad_credentials_are_401_whatever_the_path(server) -> None:
+    """Authentication comes before routing, as 2Checkout's REST client's test expects (401 on any resource)."""
+    for method, path in (("GET", "/rest/6.0/currencies/"), ("DELETE", "/rest/6.0/customers/1/")):
+        answer = httpx.request(method, server.base_url + path, headers={"X-Avangate-Authentication": "garbage"}, timeout=30)
+        assert (answer.status_code, answer.json()["message"]) == (401, "Authentication needed for this resource")
+
+
+@pytest.mark.parametrize("quote", ["'", '"'])
+@pytest.mark.parametrize("separator", [" ", "", ", ", ";"])
+def test_the_header_is_read_with_either_quote_and_any_separator(server, merchant, quote, separator) -> None:
+    """2Checkout's Node SDK writes code='…' date='…' hash='…'algo='sha256' (lib/api-auth.js)."""
+    date = now_utc()
+    digest = login_hash(merchant.secret, merchant.code, date, "sha256")
+    values = (("code", merchant.code), ("date", date), ("hash", digest))
+    header = separator.join(f"{key}={quote}{value}{quote}" for key, value in values) + f"algo={quote}sha256{quote}"
+    answer = server.get("/rest/6.0/customers/1/", headers={"X-Avangate-Authentication": header})
+    assert (answer.status_code, answer.json()["error_code"]) == (404, "CUSTOMER_NOT_FOUND")
 
 
 def test_bad_signatures_are_401_with_the_reason(server, merchant) -> None:
     wrong_key = server.get("/rest/6.0/customers/1/", headers=signed(merchant, secret="wrong"))
     assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "AUTHENTICATION_ERROR")
-    assert "wrong hash" in wrong_key.json()["message"]
+    assert "wrong hash" in wrong_key.json()["reason"]
     no_algo = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo=None))  # MD5, as old clients sign
-    assert no_algo.status_code == 401 and "MD5" in no_algo.json()["message"]
+    assert no_algo.status_code == 401 and "MD5" in no_algo.json()["reason"]
     sha3 = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo="sha3-256"))
     assert (sha3.status_code, sha3.json()["error_code"]) == (404, "CUSTOMER_NOT_FOUND")
 
@@ -61,7 +82,7 @@ def test_md5_is_accepted_when_allowed(tmp_path, merchant_factory) -> None:
             code, secret = "OLDCLIENT", "old-secret"
 
         answer = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(Old, algo=None))
-        assert answer.status_code == 200 and isinstance(answer.json(), int)
+        assert answer.status_code == 201 and isinstance(answer.json(), int)
     finally:
         stop_server(server)
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients import PhpClient
+from tests.conftest import start_server, stop_server
+
 SEED_SCRIPT = Path(__file__).parent / "clients" / "update-customer.php"
 SHARED_SEED = Path(__file__).parents[2] / "shared" / "seed" / "update-customer.txt"
 
@@ -22,10 +25,28 @@ EDITS = (
 
 def edited_seed(**values: object) -> str:
     script = SEED_SCRIPT.read_text()
-    for pattern, replacement in EDITS:
+    for pattern, replacement in EDITS if "reference" in values else EDITS[:3]:
         script, count = re.subn(pattern, lambda _m, r=replacement: r.format(**values), script)
         assert count == 1, pattern
     return script
+
+
+def test_a_new_stores_demo_merchant_runs_the_seed_unchanged_but_for_host_code_and_key(tmp_path) -> None:
+    """A newcomer's first run: the demo merchant holds the seed's customer (298084139, Apitest123456)."""
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/new.sqlite3")
+    try:
+        secret = re.search(r"secret key:\s+(\S+)", server.log_path.read_text()).group(1)
+        script = tmp_path / "update-customer.php"
+        script.write_text(edited_seed(host=server.base_url, code="DEMO", secret=secret))
+        assert "$customerReference = 298084139;" in script.read_text()
+        done = subprocess.run(["php", "-d", "soap.wsdl_cache_enabled=0", str(script)], capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout) == (0, 'string(19) "updatedCustomerInfo"\nbool(true)\n'), done.stderr
+        customer = PhpClient(server.base_url)
+        session = customer.login("DEMO", secret)
+        updated = customer.call("getCustomerInformation", session, 298084139, "Apitest123456")
+        assert updated["Email"] == "newemailaddressupdated@email.com"
+    finally:
+        stop_server(server)
 
 
 def test_committed_script_is_the_seed_verbatim() -> None:

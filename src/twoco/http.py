@@ -137,6 +137,7 @@ class TwocoApp:
                 request_body=request.body,
                 response_body=response.body,
                 duration_ms=round(duration * 1000, 3),
+                ignored_fields=outcome.ignored_fields,  # what production would silently drop
                 **fields,
             )
         return response

@@ -31,6 +31,26 @@ class DecodeError(ValueError):
         return DecodeError(self.reason, f"{outer}.{self.path}" if self.path else outer)
 
 
+class UnknownFields:
+    """The fields a request sent that their type does not declare.
+
+    2Checkout ignores them, so twoco does too and lists them (the request journal shows
+    them: a sandbox tells what production silently drops); ``strict`` refuses them instead.
+    """
+
+    MAX_LISTED = 50
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.names: list[str] = []
+
+    def note(self, struct_name: str, name: str) -> None:
+        if self.strict:
+            raise DecodeError(f"{struct_name} has no field {name[:60]!r}")
+        if len(self.names) < self.MAX_LISTED:
+            self.names.append(f"{struct_name}.{name[:60]}")
+
+
 @dataclass(frozen=True)
 class Scalar:
     name: str  # the XML Schema type name, e.g. "int"
@@ -43,15 +63,16 @@ class Scalar:
         if len(text) > _MAX_NUMBER_TEXT:
             raise DecodeError(f"too long for a {self.name}: {len(text)} characters")
         if self.name == "int":
-            if not _INTEGER.fullmatch(text):
-                raise DecodeError(f"expected an integer, got {text[:40]!r}")
-            return _int32(int(text))
+            if _INTEGER.fullmatch(text):
+                return _int32(int(text))
+            if _NUMBER.fullmatch(text) and float(text).is_integer():  # "5.0", as a PHP float prints
+                return _int32(int(float(text)))
+            raise DecodeError(f"expected an integer, got {text[:40]!r}")
         if self.name == "boolean":
-            if text in ("true", "1"):
-                return True
-            if text in ("false", "0"):
-                return False
-            raise DecodeError(f"expected a boolean (true/false), got {text[:40]!r}")
+            flag = _BOOLEAN_WORDS.get(text.lower())
+            if flag is None:
+                raise DecodeError(f"expected a boolean (true/false, YES/NO, 1/0), got {text[:40]!r}")
+            return flag
         if not _NUMBER.fullmatch(text):
             raise DecodeError(f"expected a number, got {text[:40]!r}")
         number = float(text)
@@ -60,26 +81,32 @@ class Scalar:
         return number
 
     def from_json(self, value: object) -> object:
-        """Check a decoded JSON value: JSON types are strict (no numbers in strings)."""
-        if self.name == "string":
-            if not isinstance(value, str):
-                raise DecodeError(f"expected a string, got {_json_kind(value)}")
+        """Check a decoded JSON value, read as 2Checkout's PHP backend reads it: a number where
+        text is expected becomes its text, text holding a number (or a boolean word) becomes
+        that number (or boolean). Text that is no number stays refused."""
+        if isinstance(value, str):
             if _SURROGATE.search(value):
                 raise DecodeError("not valid Unicode (a lone surrogate)")
-            return value
-        if self.name == "int":
-            if isinstance(value, int) and not isinstance(value, bool):
-                return _int32(value)
-            if isinstance(value, float) and value.is_integer():  # JSON: 5.0 is the integer 5
-                return _int32(int(value))
-            raise DecodeError(f"expected an integer, got {_json_kind(value)}")
-        if self.name == "boolean":
-            if isinstance(value, bool):
+            if self.name == "string":
                 return value
-            raise DecodeError(f"expected a boolean, got {_json_kind(value)}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            return float(value)
-        raise DecodeError(f"expected a number, got {_json_kind(value)}")
+            return self.from_text(value) if value.strip() else None  # PHP reads "" as no value
+        if isinstance(value, bool):
+            if self.name in ("boolean", "int"):  # PHP: true is 1
+                return value if self.name == "boolean" else int(value)
+            raise DecodeError(f"expected a {_KIND[self.name]}, got a boolean")
+        if isinstance(value, int) or isinstance(value, float) and math.isfinite(value):
+            if self.name == "string":
+                return _php_number_text(value)
+            if self.name == "double":
+                return float(value)
+            if self.name == "boolean":
+                if value in (0, 1):
+                    return value == 1
+                raise DecodeError(f"expected a boolean, got the number {value}")
+            if isinstance(value, float) and not value.is_integer():
+                raise DecodeError(f"expected an integer, got {value}")
+            return _int32(int(value))
+        raise DecodeError(f"expected a {_KIND[self.name]}, got {_json_kind(value)}")
 
     def to_text(self, value: object) -> str:
         if self.name == "boolean":
@@ -87,6 +114,17 @@ class Scalar:
         if self.name == "double":
             return repr(float(value))  # type: ignore[arg-type]
         return str(value)
+
+
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_KIND = {"string": "string", "int": "integer", "boolean": "boolean", "double": "number"}
+
+
+def _php_number_text(value: int | float) -> str:
+    """A number as PHP writes it as text: 1.0 is "1", 1.5 is "1.5"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def _int32(value: int) -> int:
@@ -112,6 +150,7 @@ DOUBLE = Scalar("double")
 class Field:
     name: str
     type: WireType
+    returned: bool = True  # False: a request-only field (e.g. an import's Test flag), never in answers
 
 
 @dataclass(frozen=True)
@@ -126,6 +165,11 @@ class Struct:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def answer_field_names(self) -> tuple[str, ...]:
+        """The fields an answer holds: all but the request-only ones."""
+        return tuple(f.name for f in self.fields if f.returned)
 
 
 @dataclass(frozen=True)
@@ -144,8 +188,8 @@ def type_name(wire_type: WireType) -> str:
     return wire_type.name[0].upper() + wire_type.name[1:] if isinstance(wire_type, Scalar) else wire_type.name
 
 
-def _struct(name: str, *fields: tuple[str, WireType]) -> Struct:
-    return Struct(name, tuple(Field(n, t) for n, t in fields))
+def _struct(name: str, *fields: tuple[str, WireType] | Field) -> Struct:
+    return Struct(name, tuple(f if isinstance(f, Field) else Field(*f) for f in fields))
 
 
 def _strings(*names: str) -> list[tuple[str, WireType]]:
@@ -190,16 +234,23 @@ PRODUCT = _struct(
     ("PriceOptionCodes", Array(STRING)),
 )
 
+# What was delivered to the customer (activation codes, files), as getSubscription returns it.
+DELIVERY_CODE = _struct("DeliveryCode", *_strings("Code", "File", "Description", "ExtraInfo"))
+DELIVERY_INFO = _struct("DeliveryInfo", ("Description", STRING), ("Codes", Array(DELIVERY_CODE)))
+
+# Fields in the order 2Checkout returns them (the recorded 3.0 output, then 6.0's additions).
 SUBSCRIPTION = _struct(
     "Subscription",
     ("SubscriptionReference", STRING),
     ("StartDate", STRING),
+    ("ActivationDate", STRING),
     ("ExpirationDate", STRING),
     ("RecurringEnabled", BOOLEAN),
     ("SubscriptionEnabled", BOOLEAN),
     ("Product", PRODUCT),
     ("EndUser", END_USER),
     ("SKU", STRING),
+    ("DeliveryInfo", DELIVERY_INFO),
     ("ReceiveNotifications", BOOLEAN),
     ("Lifetime", BOOLEAN),
     ("PartnerCode", STRING),
@@ -208,6 +259,13 @@ SUBSCRIPTION = _struct(
     ("TestSubscription", BOOLEAN),
     ("IsTrial", BOOLEAN),
     ("ExternalSubscriptionReference", STRING),
+    ("NextRenewalPrice", DOUBLE),
+    ("NextRenewalPriceCurrency", STRING),
+    ("SubscriptionValue", DOUBLE),
+    ("SubscriptionValueCurrency", STRING),
+    ("CustomPriceBillingCyclesLeft", INT),
+    # An import's flag (REST and JSON bodies carry it inside the object; SOAP 5.0/6.0 also as a parameter).
+    Field("Test", INT, returned=False),
 )
 
 

@@ -153,4 +153,5 @@ def _subscription_row(merchant_id: int, customer: tuple[object, ...], reference:
     }
     product = ("SEED-PRODUCT", 1, "Seeded product", "1.0", 1, "null")
     end_user = tuple(person[name] for name in END_USER_COLUMNS)
-    return (merchant_id, person["AvangateCustomerReference"], *(values[n] for n in SUBSCRIPTION_COLUMNS), *product, *end_user)
+    subscription = (values.get(name) for name in SUBSCRIPTION_COLUMNS)  # the optional rest: NULL
+    return (merchant_id, person["AvangateCustomerReference"], *subscription, *product, *end_user)

@@ -24,6 +24,7 @@ from twoco.ids import ReferenceGenerator, new_secret_key
 from twoco.service import Service, Settings
 from twoco.store import SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
+from twoco.store.sql import CUSTOMER_COLUMNS
 from twoco.timeouts import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
@@ -55,6 +56,31 @@ def prepare_store(url: str, upgrade: bool = True) -> SqlStore:
             f"the store's schema is at version {version}, this twoco needs {len(MIGRATIONS)}: run twoco db upgrade"
         )
     return store
+
+
+# The customer 2Checkout's "Update a customer" sample (the seed script) reads and updates, so
+# that the sample works against a new store changed only in host, merchant code and key.
+DEMO_CUSTOMER = {
+    "AvangateCustomerReference": 298084139,
+    "ExternalCustomerReference": "Apitest123456",
+    "FirstName": "John",
+    "LastName": "Doe",
+    "Company": "Example Company",
+    "Address1": "10 Example Street",
+    "City": "Atlanta",
+    "State": "Georgia",
+    "Zip": "30301",
+    "CountryCode": "us",
+    "Phone": "021-000-222",
+    "Email": "john.doe@example.com",
+    "Language": "en",
+}
+
+
+def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
+    merchant = store.merchant(merchant_code)
+    assert merchant is not None
+    store.insert_customer(merchant.id, {name: DEMO_CUSTOMER.get(name) for name in CUSTOMER_COLUMNS})
 
 
 def add_merchant(store: SqlStore, code: str, secret_key: str | None = None) -> str:
@@ -131,12 +157,15 @@ def serve(
         _load_fixture_file(store, fixtures, options.seed)
     if not store.merchants():
         secret_key = add_merchant(store, DEMO_MERCHANT)
+        add_demo_customer(store, DEMO_MERCHANT)
         print(
             "\n".join(
                 [
                     "This store had no merchant, so a demo merchant was created:",
                     f"  merchant code: {DEMO_MERCHANT}",
                     f"  secret key:    {secret_key}",
+                    f"  its customer:  {DEMO_CUSTOMER['AvangateCustomerReference']}"
+                    f" ({DEMO_CUSTOMER['ExternalCustomerReference']}), the one 2Checkout's update-customer sample reads",
                     "Try it:",
                     *try_it_lines(base_url, DEMO_MERCHANT, secret_key),
                 ]

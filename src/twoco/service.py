@@ -26,9 +26,12 @@ from twoco.store import DuplicateKey, SqlStore
 from twoco.store.sql import STATUS
 from twoco.throttle import LoginThrottle, ThrottleLimits
 from twoco.validation import (
+    IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
     MERCHANT_CODE,
     check_text,
+    normalise_amount,
+    normalise_currency,
     normalise_customer,
     normalise_end_user,
     parse_date,
@@ -55,6 +58,7 @@ class Settings:
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
     allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
     login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
+    strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
         if version == "4.0" or self.allow_md5_on_v6:
@@ -190,7 +194,7 @@ class Service:
             raise ApiError("INVALID_SESSION")
         merchant_id, _, expires_at = session
         if self.clock.now() >= expires_at:
-            raise ApiError("SESSION_EXPIRED", ttl=self.settings.session_ttl)
+            raise ApiError("FORBIDDEN", ttl=self.settings.session_ttl)
         return merchant_id
 
     # --- customers ------------------------------------------------------------------
@@ -199,6 +203,10 @@ class Service:
         record = {name: customer.get(name) for name in CUSTOMER_DATA_FIELDS}
         record["ExternalCustomerReference"] = record["ExternalCustomerReference"] or None
         normalise_customer(record)
+        return self._insert_customer(caller, record)
+
+    def _insert_customer(self, caller: Caller, record: dict[str, Any]) -> int:
+        """Store a checked customer under a new reference; its creation goes in the history."""
         with self.store.transaction():
             for _ in range(_INSERT_ATTEMPTS):
                 reference = self.references.customer_reference()
@@ -320,6 +328,8 @@ class Service:
             active, trials = self.store.customer_status(merchant_id, row["AvangateCustomerReference"], self._today())
         view: dict[str, object] = {name: row.get(name) for name in CUSTOMER_V6.field_names}
         view["ExistingCards"] = []
+        if view["Language"] is None:
+            view["Language"] = ""  # as 2Checkout's recorded outputs show an unset language
         view["Enabled"] = active > 0
         view["Trial"] = active > 0 and trials == active
         return view
@@ -329,19 +339,23 @@ class Service:
 
     # --- subscriptions --------------------------------------------------------------
 
-    def add_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> str:
-        """Import a subscription for an existing customer named inside the object."""
-        record = validated_subscription(subscription)
+    def add_subscription(self, caller: Caller, subscription: Mapping[str, Any], test: int | None = None) -> str:
+        """Import a subscription for the customer named inside the object.
+
+        As 2Checkout does, a subscription that names no customer, or a new ExternalCustomerReference,
+        gets a new customer made from its EndUser; a product named by ProductId alone takes the
+        ProductCode an earlier import gave that id.
+        """
+        record = validated_subscription(subscription, test)
         with self.store.transaction():
-            owner = self._find_customer(
-                caller.merchant_id,
-                subscription.get("AvangateCustomerReference"),
-                subscription.get("ExternalCustomerReference"),
-            )
+            owner = self._import_owner(caller, subscription, record["EndUser"])
+            product = record["Product"]
+            if product["ProductCode"] is None:
+                product["ProductCode"] = self.store.product_code(caller.merchant_id, product["ProductId"])
             for _ in range(_INSERT_ATTEMPTS):
                 record["SubscriptionReference"] = self.references.subscription_reference()
                 try:
-                    self.store.insert_subscription(caller.merchant_id, owner["AvangateCustomerReference"], record)
+                    self.store.insert_subscription(caller.merchant_id, owner, record)
                 except DuplicateKey as duplicate:
                     if duplicate.external:
                         raise ApiError(
@@ -350,24 +364,38 @@ class Service:
                         ) from None
                     continue
                 self._record(
-                    caller,
-                    (owner["AvangateCustomerReference"],),
-                    history.changes({}, record["EndUser"], "EndUser."),
-                    record["SubscriptionReference"],
+                    caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), record["SubscriptionReference"]
                 )
                 return record["SubscriptionReference"]
         raise ApiError("INTERNAL_ERROR")
 
+    def _import_owner(self, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]) -> int:
+        """The reference of the customer an import belongs to, made from the EndUser when new."""
+        reference = subscription.get("AvangateCustomerReference") or None
+        external = subscription.get("ExternalCustomerReference") or None
+        if reference is not None or (external is not None and self._external_exists(caller, external)):
+            return int(self._find_customer(caller.merchant_id, reference, external)["AvangateCustomerReference"])
+        # Customers need an address and a zip code; an EndUser may lack them: kept empty.
+        record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
+        record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
+        record["ExternalCustomerReference"] = external
+        return self._insert_customer(caller, record)
+
+    def _external_exists(self, caller: Caller, external: str) -> bool:
+        check_text("ExternalCustomerReference", external, MAX_REFERENCE)
+        return self.store.customer_by_external(caller.merchant_id, external) is not None
+
     def get_subscription(self, caller: Caller, reference: str) -> dict[str, object]:
         with self.store.transaction(write=False):
-            return self._find_subscription(caller.merchant_id, reference)
+            return subscription_view(self._find_subscription(caller.merchant_id, reference))
 
     def get_customer_subscriptions(
         self, caller: Caller, reference: int | None, external: str | None
     ) -> list[dict[str, object]]:
         with self.store.transaction(write=False):
             owner = self._find_customer(caller.merchant_id, reference, external)
-            return self.store.customer_subscriptions(caller.merchant_id, owner["AvangateCustomerReference"])
+            found = self.store.customer_subscriptions(caller.merchant_id, owner["AvangateCustomerReference"])
+            return [subscription_view(subscription) for subscription in found]
 
     def update_subscription_end_user(self, caller: Caller, reference: str, end_user: Mapping[str, Any]) -> bool:
         """Fields present replace the subscription's end-user data; absent ones keep theirs."""
@@ -413,16 +441,23 @@ class Service:
         return found
 
 
-def validated_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate an imported Subscription and fill 2Checkout's defaults."""
+def validated_subscription(subscription: Mapping[str, Any], test: int | None = None) -> dict[str, Any]:
+    """Validate an imported Subscription and fill 2Checkout's defaults.
+
+    ``test`` is the 5.0/6.0 ``Test`` parameter; bodies may carry ``Test`` inside the object too.
+    """
     require("", subscription, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
     for name in ("ExternalSubscriptionReference", "SKU", "PartnerCode"):
         check_text(name, subscription.get(name), MAX_REFERENCE if name.startswith("External") else 255)
     start = parse_date("StartDate", subscription["StartDate"])
     if parse_date("ExpirationDate", subscription["ExpirationDate"]) < start:
         raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+    if subscription.get("ActivationDate"):
+        parse_date("ActivationDate", subscription["ActivationDate"])
     product = {name: subscription["Product"].get(name) for name in PRODUCT.field_names}
-    require("Product.", product, ("ProductCode",))
+    if not (product["ProductCode"] or "").strip():  # a product may be named by its id alone, as 2Checkout's samples do
+        product["ProductCode"] = None
+        require("Product.", product, ("ProductId",))
     for name in ("ProductCode", "ProductName", "ProductVersion"):
         check_text(f"Product.{name}", product[name])
     for code in product["PriceOptionCodes"] or ():
@@ -432,7 +467,16 @@ def validated_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]:
     if not 1 <= product["ProductQuantity"] <= 99999:
         raise ApiError("INVALID_FIELD_VALUE", field="Product.ProductQuantity", reason="must be between 1 and 99999")
     end_user = {name: subscription["EndUser"].get(name) for name in END_USER_FIELDS}
-    normalise_end_user(end_user)
+    normalise_end_user(end_user, required=IMPORT_END_USER_REQUIRED)
+    end_user["Email"] = end_user["Email"] or ""
+    prices = {}
+    for name in ("NextRenewalPrice", "SubscriptionValue"):
+        normalise_amount(name, subscription.get(name))
+        prices[name] = subscription.get(name)
+        prices[f"{name}Currency"] = normalise_currency(f"{name}Currency", subscription.get(f"{name}Currency"))
+    cycles = subscription.get("CustomPriceBillingCyclesLeft")
+    if cycles is not None and cycles < 0:
+        raise ApiError("INVALID_FIELD_VALUE", field="CustomPriceBillingCyclesLeft", reason="must not be negative")
 
     def flag(name: str, default: bool) -> bool:
         value = subscription.get(name)
@@ -441,15 +485,47 @@ def validated_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "ExternalSubscriptionReference": subscription["ExternalSubscriptionReference"],
         "StartDate": subscription["StartDate"],
+        "ActivationDate": subscription.get("ActivationDate") or None,
         "ExpirationDate": subscription["ExpirationDate"],
         "RecurringEnabled": flag("RecurringEnabled", False),
         "SubscriptionEnabled": flag("SubscriptionEnabled", True),
         "ReceiveNotifications": flag("ReceiveNotifications", True),
         "Lifetime": flag("Lifetime", False),
-        "TestSubscription": flag("TestSubscription", False),
+        "TestSubscription": flag("TestSubscription", False) or 1 in (test, subscription.get("Test")),
         "IsTrial": flag("IsTrial", False),
         "SKU": subscription.get("SKU"),
         "PartnerCode": subscription.get("PartnerCode"),
+        "DeliveryInfo": _delivery_info(subscription.get("DeliveryInfo")),
+        "CustomPriceBillingCyclesLeft": cycles,
+        **prices,
         "Product": product,
         "EndUser": end_user,
     }
+
+
+def _delivery_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """DeliveryInfo as stored: every code with all four fields, text checked."""
+    if info is None:
+        return None
+    check_text("DeliveryInfo.Description", info.get("Description"))
+    codes = []
+    for code in info.get("Codes") or ():
+        entry = {name: (code or {}).get(name) for name in ("Code", "File", "Description", "ExtraInfo")}
+        for name, value in entry.items():
+            check_text(f"DeliveryInfo.Codes.{name}", value)
+        codes.append(entry)
+    return {"Description": info.get("Description"), "Codes": codes}
+
+
+def subscription_view(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored subscription as 2Checkout answers it: unset SKU and PartnerCode as "", as its recorded outputs show."""
+    view = dict(record)
+    for name in ("SKU", "PartnerCode"):
+        if view.get(name) is None:
+            view[name] = ""
+    if view.get("DeliveryInfo") is None:  # what 2Checkout answers for an import without delivery data
+        view["DeliveryInfo"] = {
+            "Description": "",
+            "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}],
+        }
+    return view

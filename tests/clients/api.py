@@ -97,9 +97,14 @@ class RestApi(Api):
         url = path + (f"?{urlencode(query)}" if query else "")
         answer = self.http.request(method, url, headers=self.headers(), json=body)
         payload = answer.json()
-        if answer.status_code != 200:
-            assert set(payload) == {"error_code", "message"}, payload
-            raise Fault(payload["error_code"], payload["message"])
+        if answer.status_code >= 300:
+            assert {"error_code", "message"} <= set(payload) <= {"error_code", "message", "reason"}, payload
+            reason = f": {payload['reason']}" if "reason" in payload else ""  # REST's 401 keeps 2Checkout's message
+            raise Fault(payload["error_code"], payload["message"] + reason)
+        # A create answers 201 with the new record's address; anything else 200.
+        assert answer.status_code == (201 if method == "POST" else 200), answer
+        if method == "POST":
+            assert self.http.get(answer.headers["location"].removeprefix("/rest/6.0"), headers=self.headers()).status_code == 200
         return payload
 
     def call(self, operation: str, *args: object) -> object:

@@ -79,5 +79,8 @@ def read_answer(status: int, body: bytes) -> object:
     if 200 <= status < 300:
         return answer
     if isinstance(answer, dict) and "error_code" in answer:
-        raise TwoCheckoutError(str(answer["error_code"]), str(answer.get("message", "")), status)
+        message = str(answer.get("message", ""))
+        if answer.get("reason"):  # why, where the message is 2Checkout's own fixed text
+            message = f"{message}: {answer['reason']}"
+        raise TwoCheckoutError(str(answer["error_code"]), message, status)
     raise TransportError("UNEXPECTED_RESPONSE", f"HTTP {status}: {str(answer)[:200]!r}", status)

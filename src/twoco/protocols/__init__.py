@@ -29,6 +29,7 @@ class Outcome:
     protocol: str
     operation: str = ""
     error_code: str = ""
+    ignored_fields: list[str] = field(default_factory=list)  # sent, not declared, so ignored (see UnknownFields)
 
 
 CURRENT_OUTCOME: ContextVar[Outcome | None] = ContextVar("twoco_outcome", default=None)
@@ -43,7 +44,11 @@ def new_outcome(protocol: str) -> Outcome:
 
 def error_response(error: ApiError) -> Response:
     """An error as HTTP status + JSON body, as REST and every non-SOAP endpoint answer."""
-    body = json.dumps({"error_code": error.code, "message": error.message}).encode()
+    answer = {"error_code": error.code, "message": error.message}
+    reason = error.details.get("reason")
+    if reason is not None and "{reason}" not in error.kind.message:  # a message of 2Checkout's own, kept exact
+        answer["reason"] = str(reason)
+    body = json.dumps(answer).encode()
     allowed = error.details.get("allowed")  # absent from an injected METHOD_NOT_ALLOWED
     headers = [("allow", str(allowed))] if error.code == "METHOD_NOT_ALLOWED" and allowed else []
     if error.code == "TOO_MANY_FAILED_LOGINS" and "retry_after" in error.details:  # not on an injected one

@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 
 from twoco.errors import ApiError
-from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
 from twoco.protocols.limits import shape_problem
 
 
@@ -57,19 +57,23 @@ def dumps(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
-def decode(value: object, wire_type: WireType) -> object:
-    """``value`` checked and converted to ``wire_type``; raises DecodeError with a path."""
+def decode(value: object, wire_type: WireType, unknown: UnknownFields | None = None) -> object:
+    """``value`` checked and converted to ``wire_type``; raises DecodeError with a path.
+
+    Fields the type does not declare go to ``unknown`` (refused when it is None or strict).
+    """
     if value is None:
         return None
     if isinstance(wire_type, Scalar):
         return wire_type.from_json(value)
+    unknown = unknown or _STRICT
     if isinstance(wire_type, Array):
         if not isinstance(value, list):
             raise DecodeError("expected an array")
         items = []
         for index, item in enumerate(value):
             try:
-                items.append(decode(item, wire_type.item))
+                items.append(decode(item, wire_type.item, unknown))
             except DecodeError as error:
                 raise error.within(f"[{index}]") from None
         return items
@@ -79,12 +83,16 @@ def decode(value: object, wire_type: WireType) -> object:
     for name, item in value.items():
         field = wire_type.by_name.get(name)
         if field is None:
-            raise DecodeError(f"{wire_type.name} has no field {name[:60]!r}")
+            unknown.note(wire_type.name, name)
+            continue
         try:
-            record[name] = decode(item, field.type)
+            record[name] = decode(item, field.type, unknown)
         except DecodeError as error:
             raise error.within(name) from None
     return record
+
+
+_STRICT = UnknownFields(strict=True)
 
 
 def encode(value: object, wire_type: WireType) -> object:
@@ -94,4 +102,4 @@ def encode(value: object, wire_type: WireType) -> object:
     if isinstance(wire_type, Array):
         return [encode(item, wire_type.item) for item in value]  # type: ignore[attr-defined]
     struct: Struct = wire_type
-    return {f.name: encode(value.get(f.name), f.type) for f in struct.fields}  # type: ignore[attr-defined]
+    return {f.name: encode(value.get(f.name), f.type) for f in struct.fields if f.returned}  # type: ignore[attr-defined]

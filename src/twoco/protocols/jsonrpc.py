@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from twoco.errors import ApiError
-from twoco.model import DecodeError
+from twoco.model import DecodeError, UnknownFields
 from twoco.operations import check_count, lookup
 from twoco.protocols import Outcome, Response, new_outcome, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
@@ -67,11 +67,13 @@ class JsonRpcAdapter:
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
             check_count(operation, len(params))
             args = []
+            unknown = UnknownFields(self.service.settings.strict_fields)
             for param, value in zip(operation.wire_params, params):
                 try:
-                    args.append(json_codec.decode(value, param.type))
+                    args.append(json_codec.decode(value, param.type, unknown))
                 except DecodeError as error:
                     raise ApiError("INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name)))
+            outcome.ignored_fields += unknown.names
             result = self.service.call(operation, args, "jsonrpc", self.version, client)
         except ApiError as error:
             return None if "id" not in request else self._fail(request_id, error, outcome)

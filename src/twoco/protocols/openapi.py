@@ -68,7 +68,8 @@ def _text(name: str, required: bool = False) -> dict[str, object]:
         return {"enum": [*_any_case(LANGUAGE_CODES), "", None]}
     limit = rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
     if name == "Email":
-        pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s" + _C) + "$"}
+        # Python's \s also matches U+0085, which a JSON Schema (ECMA) \s does not: named here.
+        pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s\\x85" + _C) + "$"}
     else:
         pattern = NOT_BLANK_NO_CONTROLS if required else NO_CONTROLS
     return {"type": "string" if required else ["string", "null"], "maxLength": limit, **pattern}
@@ -79,7 +80,8 @@ def _nullable(wire_schema: dict[str, object]) -> dict[str, object]:
 
 
 def _object(properties: dict[str, object], required: tuple[str, ...] = ()) -> dict[str, object]:
-    described: dict[str, object] = {"type": "object", "properties": properties, "additionalProperties": False}
+    # Other fields are ignored, as 2Checkout ignores them (refused under serve --strict-fields).
+    described: dict[str, object] = {"type": "object", "properties": properties, "additionalProperties": True}
     if required:
         described["required"] = list(required)
     return described
@@ -112,15 +114,21 @@ def _subscription_import() -> dict[str, object]:
     flag = {"type": ["boolean", "null"]}
     product = _object(
         {
-            "ProductCode": _text("ProductCode", required=True),
+            "ProductCode": _text("ProductCode"),
             "ProductId": _nullable(INT32),
             "ProductName": _text("ProductName"),
             "ProductVersion": _text("ProductVersion"),
             "ProductQuantity": _nullable({"type": "integer", "minimum": 1, "maximum": 99999}),
             "PriceOptionCodes": {"type": ["array", "null"], "items": _text("PriceOptionCode")},
         },
-        ("ProductCode",),
     )
+    # A product is named by its code or its id.
+    product["anyOf"] = [
+        {"properties": {"ProductCode": NOT_BLANK_NO_CONTROLS | {"type": "string"}}, "required": ["ProductCode"]},
+        {"properties": {"ProductId": INT32}, "required": ["ProductId"]},
+    ]
+    amount = _nullable({"type": "number", "minimum": 0, "maximum": rules.MAX_AMOUNT})
+    currency = {"type": ["string", "null"], "pattern": f"^{rules.CURRENCY_PATTERN}$"}
     properties: dict[str, object] = {
         "SubscriptionReference": {"type": ["string", "null"], "description": "ignored: twoco makes the reference"},
         "StartDate": date,
@@ -132,6 +140,14 @@ def _subscription_import() -> dict[str, object]:
         "ExternalSubscriptionReference": _text("ExternalSubscriptionReference", required=True),
         "SKU": _text("SKU"),
         "PartnerCode": _text("PartnerCode"),
+        "ActivationDate": _nullable(date),
+        "DeliveryInfo": schema(SUBSCRIPTION.by_name["DeliveryInfo"].type),
+        "NextRenewalPrice": amount,
+        "NextRenewalPriceCurrency": currency,
+        "SubscriptionValue": amount,
+        "SubscriptionValueCurrency": currency,
+        "CustomPriceBillingCyclesLeft": _nullable({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
+        "Test": _nullable({"enum": [0, 1]}),
     }
     for name in ("RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"):
         properties[name] = flag
@@ -159,7 +175,7 @@ def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
 def _struct_schema(struct: Struct) -> dict[str, object]:
     return {
         "type": "object",
-        "properties": {f.name: schema(f.type) for f in struct.fields},
+        "properties": {f.name: schema(f.type) for f in struct.fields if f.returned},
         "additionalProperties": False,
     }
 
@@ -195,7 +211,11 @@ def _document(version: str) -> bytes:
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
                 "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
-        responses: dict[str, object] = {"200": {"description": "Success", **_json(schema(op.result, False))}}
+        if route.method == "POST":  # a create: 201, and the new record's address in Location
+            created = {"description": "Created", "headers": {"Location": {"schema": {"type": "string"}}}}
+            responses: dict[str, object] = {"201": {**created, **_json(schema(op.result, False))}}
+        else:
+            responses = {"200": {"description": "Success", **_json(schema(op.result, False))}}
         for status in ERROR_STATUSES:
             responses[status] = {"description": "Error", **_json({"$ref": "#/components/schemas/Error"})}
         entry: dict[str, object] = {"operationId": op.name, "parameters": parameters, "responses": responses}
@@ -220,7 +240,11 @@ def _document(version: str) -> bytes:
                 "Error": {
                     "type": "object",
                     "required": ["error_code", "message"],
-                    "properties": {"error_code": {"type": "string", "enum": list(CATALOGUE)}, "message": {"type": "string"}},
+                    "properties": {
+                        "error_code": {"type": "string", "enum": list(CATALOGUE)},
+                        "message": {"type": "string"},
+                        "reason": {"type": "string", "description": "why, where the message is 2Checkout's own"},
+                    },
                     "additionalProperties": False,
                 },
             },

@@ -1,7 +1,8 @@
 """REST 6.0: routes derived from the registry, stateless authentication per request.
 
 Every request carries ``X-Avangate-Authentication: code="…" date="…" hash="…" algo="…"``
-(no ``algo`` means MD5, as older clients send it). Parameters come from the route: ``{Name}``
+(no ``algo`` means MD5, as older clients send it; values in single quotes and any separators
+are read too, as 2Checkout's Node SDK writes them). Parameters come from the route: ``{Name}``
 path segments, the JSON body for an object parameter, the query string for the rest
 (names matched case-insensitively). ``{CReference}`` names a customer by either reference.
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from twoco.errors import ApiError
-from twoco.model import DecodeError, Scalar, Struct
+from twoco.model import DecodeError, Scalar, Struct, UnknownFields
 from twoco.operations import Caller, Operation, operations_for
-from twoco.protocols import Response, error_response, json_codec, new_outcome
+from twoco.protocols import CURRENT_OUTCOME, Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.service import CURRENT_MERCHANT, Service
 
@@ -24,7 +25,8 @@ log = logging.getLogger("twoco.rest")
 
 AUTH_HEADER = "x-avangate-authentication"
 MAX_AUTH_HEADER = 1024
-_AUTH_PAIR = re.compile(r'\b(\w+)\s*=\s*"([^"]*)"')  # \b: a failed match costs linear time
+# key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
+_AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")
 CUSTOMER_PATH_REFERENCE = "CReference"
 
 
@@ -42,7 +44,7 @@ def _compile(path: str) -> re.Pattern[str]:
 def parse_auth_header(value: str) -> dict[str, str]:
     if len(value) > MAX_AUTH_HEADER:
         return {}
-    return {key.lower(): text for key, text in _AUTH_PAIR.findall(value)}
+    return {key.lower(): double or single or bare for key, double, single, bare in _AUTH_PAIR.findall(value)}
 
 
 class RestAdapter:
@@ -60,15 +62,22 @@ class RestAdapter:
         """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
         outcome = new_outcome(self.protocol)
         try:
+            # Credentials first, as 2Checkout checks them: a wrong key gets 401 on any path.
+            merchant_id = self._authenticate(headers, client)
             route, values = self._match(method, path.strip("/"))
             outcome.operation = route.operation.name
-            caller = Caller(self.version, "rest", self._authenticate(headers, client), client, route.operation.name)
+            caller = Caller(self.version, "rest", merchant_id, client, route.operation.name)
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
-            return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
+            body = json_codec.dumps(json_codec.encode(result, route.operation.result))
+            if route.operation.route.method == "POST":  # type: ignore[union-attr]
+                # A create: 201 and where the new record lives, as 2Checkout's REST samples expect.
+                location = f"/rest/{self.version}{route.operation.route.path}{quote(str(result), safe='')}/"  # type: ignore[union-attr]
+                return Response(201, body, "application/json", [("location", location)])
+            return Response(200, body, "application/json")
         except ApiError as error:
             outcome.error_code = error.code
             return error_response(error)
@@ -115,6 +124,7 @@ class RestAdapter:
         content_type: str = "",
     ) -> list[object]:
         queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+        unknown = UnknownFields(self.service.settings.strict_fields)
         args: list[object] = []
         for param in operation.params:
             try:
@@ -123,7 +133,7 @@ class RestAdapter:
                 elif isinstance(param.type, Struct):
                     if body.strip():
                         check_media_type(content_type, JSON_MEDIA_TYPES)
-                    value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type)
+                    value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
                 else:
                     text = queried.get(param.name.lower(), "")
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
@@ -133,6 +143,9 @@ class RestAdapter:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{param.name} is required in {where}")
             args.append(value)
+        outcome = CURRENT_OUTCOME.get()
+        if outcome is not None:
+            outcome.ignored_fields = unknown.names
         if CUSTOMER_PATH_REFERENCE in path_values:
             self._bind_customer(operation, caller, path_values[CUSTOMER_PATH_REFERENCE], args)
         return args

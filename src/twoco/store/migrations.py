@@ -118,4 +118,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX customers_by_first_name ON customers (lower(first_name), reference)",
         "CREATE INDEX customers_by_external_reference ON customers (external_reference)",
     ),
+    # 5: the Subscription fields 2Checkout documents beyond the first build's (DeliveryInfo as JSON).
+    (
+        "ALTER TABLE subscriptions ADD COLUMN activation_date TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN delivery_info TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN next_renewal_price DOUBLE PRECISION",
+        "ALTER TABLE subscriptions ADD COLUMN next_renewal_price_currency TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN subscription_value DOUBLE PRECISION",
+        "ALTER TABLE subscriptions ADD COLUMN subscription_value_currency TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN custom_price_billing_cycles_left INTEGER",
+        # Imports that name a product by id only take the code an earlier import gave it.
+        "CREATE INDEX subscriptions_by_product_id ON subscriptions (merchant_id, product_id)",
+    ),
 )

@@ -91,8 +91,12 @@ SUBSCRIPTION_COLUMNS = _columns(
     "SubscriptionReference:reference StartDate:start_date ExpirationDate:expiration_date "
     "RecurringEnabled:recurring_enabled SubscriptionEnabled:subscription_enabled SKU:sku "
     "ReceiveNotifications:receive_notifications Lifetime:lifetime PartnerCode:partner_code "
-    "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference"
+    "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference "
+    "ActivationDate:activation_date DeliveryInfo:delivery_info NextRenewalPrice:next_renewal_price "
+    "NextRenewalPriceCurrency:next_renewal_price_currency SubscriptionValue:subscription_value "
+    "SubscriptionValueCurrency:subscription_value_currency CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
+_JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
 _BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
 
 _CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
@@ -315,7 +319,8 @@ class SqlStore:
     def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: Mapping[str, Any]) -> None:
         values: dict[str, object] = {"merchant_id": merchant_id, "customer_reference": customer_reference}
         for name, column in SUBSCRIPTION_COLUMNS.items():
-            values[column] = subscription.get(name)
+            value = subscription.get(name)
+            values[column] = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
         for name, column in PRODUCT_COLUMNS.items():
             values[column] = subscription["Product"].get(name)
         values["price_option_codes"] = json.dumps(values["price_option_codes"])
@@ -354,6 +359,15 @@ class SqlStore:
             f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
             (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, value),
         )
+
+    def product_code(self, merchant_id: int, product_id: int) -> str | None:
+        """The ProductCode an earlier import gave the product with this ProductId, if any."""
+        row = self._one(
+            "SELECT product_code FROM subscriptions WHERE merchant_id = ? AND product_id = ?"
+            " AND product_code IS NOT NULL AND product_code <> '' LIMIT 1",
+            (merchant_id, product_id),
+        )
+        return row[0] if row else None
 
     def move_subscription(self, merchant_id: int, reference: str, customer_reference: int) -> None:
         self._run(
@@ -516,7 +530,11 @@ def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:
     record: dict[str, object] = {}
     for name in SUBSCRIPTION_COLUMNS:
         value = next(values)
-        record[name] = bool(value) if name in _BOOLEAN_FIELDS else value
+        if name in _BOOLEAN_FIELDS:
+            value = bool(value)
+        elif name in _JSON_FIELDS and value is not None:
+            value = json.loads(value)
+        record[name] = value
     product = {name: next(values) for name in PRODUCT_COLUMNS}
     product["PriceOptionCodes"] = json.loads(product["PriceOptionCodes"] or "null")
     record["Product"] = product

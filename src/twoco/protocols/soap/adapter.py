@@ -32,7 +32,7 @@ class SoapAdapter:
         outcome = new_outcome(self.protocol)
         try:
             check_media_type(content_type, XML_MEDIA_TYPES)
-            request = codec.parse_request(body)
+            request = codec.parse_request(body, self.service.settings.strict_fields)
             outcome.operation = request.operation[:100]
             operation = lookup(self.version, request.operation)
             check_soap_action(soap_action, operation.name)
@@ -43,6 +43,7 @@ class SoapAdapter:
                     args.append(codec.decode_value(element, param.type, request.references))
                 except DecodeError as error:
                     raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+            outcome.ignored_fields = request.references.unknown.names
             result = self.service.call(operation, args, "soap", self.version, client)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:

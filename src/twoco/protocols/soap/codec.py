@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from twoco.model import Array, DecodeError, Scalar, Struct, WireType
+from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
 from twoco.protocols.limits import shape_problem
 from twoco.protocols.soap.wsdl import xml_type
 
@@ -62,6 +62,7 @@ class References:
 
     by_id: dict[str, etree._Element] = field(default_factory=dict)
     budget: int = 0
+    unknown: UnknownFields = field(default_factory=UnknownFields)  # the request's undeclared fields
 
     def spend(self, cost: int) -> None:
         self.budget -= cost
@@ -88,7 +89,7 @@ def _check_encoding(body: bytes) -> None:
         raise EnvelopeError(f"the body is not UTF-8 (byte {error.start})") from None
 
 
-def parse_request(body: bytes) -> RpcRequest:
+def parse_request(body: bytes, strict_fields: bool = False) -> RpcRequest:
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise EnvelopeError("DTDs and entity declarations are not allowed")
     _check_encoding(body)
@@ -114,7 +115,8 @@ def parse_request(body: bytes) -> RpcRequest:
     if not children:
         raise EnvelopeError("the Body holds no operation")
     call = children[0]
-    references = References({el.get("id"): el for el in children[1:] if el.get("id")}, len(body))
+    by_id = {el.get("id"): el for el in children[1:] if el.get("id")}
+    references = References(by_id, len(body), UnknownFields(strict_fields))
     params = list(call.iterchildren(etree.Element))
     return RpcRequest(_local_name(call.tag), params, references)
 
@@ -158,7 +160,8 @@ def _decode_struct(
         name = _local_name(child.tag)
         field = struct.by_name.get(name)
         if field is None:
-            raise DecodeError(f"{struct.name} has no field {name[:60]!r}")
+            references.unknown.note(struct.name, name)
+            continue
         if name in record:
             raise DecodeError("given twice", name)
         try:
@@ -190,7 +193,8 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
         record: dict = value  # type: ignore[assignment]
         out.append(f'<{name} xsi:type="ns1:{wire_type.name}">')
         for field in wire_type.fields:
-            _encode(field.name, record.get(field.name), field.type, out)
+            if field.returned:
+                _encode(field.name, record.get(field.name), field.type, out)
         out.append(f"</{name}>")
 
 
