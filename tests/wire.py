@@ -228,8 +228,8 @@ def read_answer(protocol: str, response: httpx.Response) -> Answer:
         return _read_soap(response)
     if protocol == "jsonrpc" and response.status_code in (200, 204):
         return _read_jsonrpc(response)
-    if response.status_code != 200:
-        return _read_http_error(response)
+    if response.status_code >= 300 or (response.status_code == 201) != (protocol == "rest" and response.request.method == "POST"):
+        return _read_http_error(response)  # a REST create answers 201; every other success 200
     answer = Answer(response.status_code, None)
     if protocol != "rest":
         answer.problems.append(f"{protocol} answered 200 with {content_type!r}")
@@ -257,7 +257,8 @@ def _read_http_error(response: httpx.Response) -> Answer:
     except ValueError:
         answer.problems.append(f"HTTP {response.status_code} without JSON: {response.text[:200]!r}")
         return answer
-    if not isinstance(payload, dict) or set(payload) != {"error_code", "message"}:
+    # "reason" stands beside a message that is 2Checkout's fixed text (REST's 401).
+    if not isinstance(payload, dict) or not {"error_code", "message"} <= set(payload) <= {"error_code", "message", "reason"}:
         answer.problems.append(f"an error body not shaped {{error_code, message}}: {payload!r:.200}")
         return answer
     answer.error_code, answer.message = payload["error_code"], payload["message"]
