@@ -9,8 +9,9 @@ service method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from twoco.errors import ApiError
 from twoco.model import BOOLEAN, CUSTOMER, CUSTOMER_V6, END_USER, INT, STRING, SUBSCRIPTION, Array, WireType
@@ -33,6 +34,14 @@ class Route:
 
     method: str
     path: str
+    # Where REST's documented names differ from SOAP's: (parameter, name in the path or query).
+    names: tuple[tuple[str, str], ...] = ()
+    # Parameters REST does not send, with the value they take: (parameter, value).
+    fixed: tuple[tuple[str, object], ...] = ()
+    writes: bool = False  # a GET that stores something (an SSO link's token): not a read-only transaction
+
+    def name_of(self, param: str) -> str:
+        return dict(self.names).get(param, param)
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,8 @@ def _define(version: str) -> tuple[Operation, ...]:
     external = Param("ExternalCustomerReference", STRING, required=False)
     references = (Param("AvangateCustomerReference", INT, required=False), external)
 
-    def rest(method: str, path: str) -> Route | None:
-        return Route(method, path) if v6 else None
+    def rest(method: str, path: str, **mapping: object) -> Route | None:
+        return Route(method, path, **mapping) if v6 else None  # type: ignore[arg-type]
 
     return (
         Operation(
@@ -135,7 +144,77 @@ def _define(version: str) -> tuple[Operation, ...]:
             "set_subscription_customer",
             route=rest("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
         ),
+        *_single_sign_on(version, rest),
     )
+
+
+def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Operation, ...]:
+    """Single sign-on links into myAccount and the cart (see ``twoco.sso``), where 2Checkout documents them:
+    by customer on 4.0 and later (``languageCode`` on 6.0), in cart on 4.0 and later, the customer
+    behind a cart token on 5.0 and later (4.0's SSO section stops at the cart), by subscription
+    on 4.0 and later."""
+    number = float(version)
+    customer = (Param("idCustomer", STRING), Param("customerType", STRING))
+    validity = (Param("validityTime", INT, False), Param("validationIp", STRING, False))
+    language = (Param("languageCode", STRING, False),) if number >= 6 else ()
+    # REST names the customer in the path, by either reference: customerType is then implied.
+    by_path: dict[str, Any] = {
+        "names": (("idCustomer", "CReference"),),
+        "fixed": (("customerType", "AvangateCustomerReference"),),
+        "writes": True,
+    }
+    operations = []
+    if number >= 4:
+        operations += [
+            Operation(
+                "getSingleSignOnByCustomer",
+                (*customer, Param("page", STRING, False), Param("request", STRING, False), *validity, *language),
+                STRING,
+                "single_sign_on_by_customer",
+                route=rest(
+                    "GET",
+                    "/customers/{CReference}/account/{page}/",
+                    **{**by_path, "names": (*by_path["names"], ("languageCode", "Lang"))},
+                ),
+            ),
+            Operation(
+                "getSingleSignOnInCart",
+                (*customer, Param("url", STRING, False), *validity),
+                STRING,
+                "single_sign_on_in_cart",
+                route=rest("GET", "/customers/{CReference}/cart/", **by_path),
+            ),
+            Operation(
+                "getSingleSignOn",
+                (
+                    Param("subscriptionReference", STRING),
+                    Param("email", STRING, False),
+                    Param("validityTime", INT, False),
+                    Param("accessPage", STRING, False),
+                    Param("validationIp", STRING, False),
+                    *language,
+                ),
+                STRING,
+                "single_sign_on_by_subscription",
+                route=rest(
+                    "GET",
+                    "/subscriptions/{subscriptionReference}/signon/{accessPage}/",
+                    names=(("languageCode", "LanguageCode"),),
+                    writes=True,
+                ),
+            ),
+        ]
+    if number >= 5:
+        operations.append(
+            Operation(
+                "getCustomerInformationBySSOToken",
+                (Param("singleSignOnToken", STRING),),
+                CUSTOMER_V6 if number >= 6 else CUSTOMER,
+                "customer_by_sso_token",
+                route=rest("GET", "/customers/", names=(("singleSignOnToken", "ssotoken"),)),
+            )
+        )
+    return tuple(operations)
 
 
 _BY_VERSION = {version: {op.name: op for op in _define(version)} for version in VERSIONS}

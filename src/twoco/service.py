@@ -22,6 +22,7 @@ from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
+from twoco.sso import SingleSignOn
 from twoco.store import DuplicateKey, SqlStore
 from twoco.store.sql import STATUS
 from twoco.throttle import LoginThrottle, ThrottleLimits
@@ -62,7 +63,7 @@ class Settings:
         return ("sha256", "sha3-256")
 
 
-class Service:
+class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
     def __init__(
         self,
         store: SqlStore,

@@ -30,7 +30,7 @@ _SCALARS = {
     "boolean": {"type": "boolean"},
     "double": {"type": "number", "format": "double"},
 }
-ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "413", "415", "429")
+ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "410", "413", "415", "429")
 
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
@@ -179,14 +179,18 @@ def _document(version: str) -> bytes:
         assert route is not None
         parameters: list[dict[str, object]] = []
         body = None
+        fixed = dict(route.fixed)
         for param in op.params:
-            if "{" + param.name + "}" in route.path:
-                parameters.append({"name": param.name, "in": "path", "required": True, "schema": schema(param.type, False)})
+            name = route.name_of(param.name)
+            if param.name in fixed or name == CUSTOMER_PATH_REFERENCE:
+                continue  # implied by the route
+            if "{" + name + "}" in route.path:
+                parameters.append({"name": name, "in": "path", "required": True, "schema": schema(param.type, False)})
             elif isinstance(param.type, Struct):
                 body = {"required": True, **_json(inputs[op.name])}
             elif not (param.name.endswith("CustomerReference") and CUSTOMER_PATH_REFERENCE in route.path):
                 query_schema = _query_schema(param.type, param.name)
-                parameters.append({"name": param.name, "in": "query", "required": param.required, "schema": query_schema})
+                parameters.append({"name": name, "in": "query", "required": param.required, "schema": query_schema})
         if "{" + CUSTOMER_PATH_REFERENCE + "}" in route.path:
             parameters.insert(0, {
                 "name": CUSTOMER_PATH_REFERENCE,

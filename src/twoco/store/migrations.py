@@ -118,4 +118,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX customers_by_first_name ON customers (lower(first_name), reference)",
         "CREATE INDEX customers_by_external_reference ON customers (external_reference)",
     ),
+    # 5: single sign-on tokens (twoco.sso), stored by digest like sessions. ``kind`` is
+    # 'account' (a myAccount page) or 'cart'; ``target`` the page or the cart path and query;
+    # ``used_at`` is set once, by the one request that spends the token.
+    (
+        """
+        CREATE TABLE sso_tokens (
+            token_hash TEXT PRIMARY KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            customer_reference INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            request TEXT,
+            language TEXT,
+            validation_ip TEXT,
+            expires_at DOUBLE PRECISION NOT NULL,
+            used_at DOUBLE PRECISION
+        )
+        """,
+        "CREATE INDEX sso_tokens_by_expiry ON sso_tokens (expires_at)",
+    ),
 )
