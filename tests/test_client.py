@@ -55,7 +55,7 @@ def server_clock(server):
 def test_every_registry_operation_has_a_method() -> None:
     for version in VERSIONS:
         for name in operations_for(version):
-            method = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+            method = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()  # BySSOToken: by_sso_token
             assert callable(getattr(Client, method, None)), f"Client lacks {method} for {name}"
             assert getattr(Client, method).__doc__, method
 

@@ -148,6 +148,10 @@ def _define(version: str) -> tuple[Operation, ...]:
     )
 
 
+# REST spells these with a capital (its query names match case-insensitively: this is for the OpenAPI document).
+_REST_CASE = (("validityTime", "ValidityTime"), ("validationIp", "ValidationIp"), ("url", "Url"))
+
+
 def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Operation, ...]:
     """Single sign-on links into myAccount and the cart (see ``twoco.sso``), where 2Checkout documents them:
     by customer on 4.0 and later (``languageCode`` on 6.0), in cart on 4.0 and later, the customer
@@ -159,7 +163,7 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
     language = (Param("languageCode", STRING, False),) if number >= 6 else ()
     # REST names the customer in the path, by either reference: customerType is then implied.
     by_path: dict[str, Any] = {
-        "names": (("idCustomer", "CReference"),),
+        "names": (("idCustomer", "CReference"), *_REST_CASE),
         "fixed": (("customerType", "AvangateCustomerReference"),),
         "writes": True,
     }
@@ -199,7 +203,7 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
                 route=rest(
                     "GET",
                     "/subscriptions/{subscriptionReference}/signon/{accessPage}/",
-                    names=(("languageCode", "LanguageCode"),),
+                    names=(("languageCode", "LanguageCode"), ("email", "Email"), *_REST_CASE),
                     writes=True,
                 ),
             ),

@@ -107,7 +107,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         return self._merchant_codes[merchant_id]
 
     def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
-        """Delete customers, subscriptions, sessions, change history and failed-login counts
+        """Delete customers, subscriptions, sessions, change history, SSO tokens and failed-login counts
         (of one merchant, or all; all also clears injected faults); keep merchants.
 
         ``seed`` restarts the reference generator, so the references that follow repeat.

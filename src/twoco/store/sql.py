@@ -213,7 +213,7 @@ class SqlStore:
         return [Merchant(*row) for row in rows.fetchall()]
 
     def reset(self, merchant_id: int | None) -> dict[str, int]:
-        """Delete the customers, subscriptions, sessions and change history of one merchant (None: of all).
+        """Delete the customers, subscriptions, sessions, change history and SSO tokens of one merchant (None: of all).
 
         Returns how many of each went."""
         where, params = ("WHERE merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
