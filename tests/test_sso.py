@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
 from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
@@ -80,9 +81,10 @@ def test_a_link_for_another_address_is_refused_and_stays_unspent(server, soap, p
     assert opened is not None and opened.status == 403
     expect(page.locator("h1")).to_have_text("Link refused for this address")
 
-    here = myaccount_link(soap, reference, "payment_methods", ip="127.0.0.1")  # the test's own address
+    here = myaccount_link(soap, reference, "payment_methods", ip="::ffff:127.0.0.1")  # the test's own address
     assert page.goto(here).status == 200  # type: ignore[union-attr]
     expect(page.locator("h1")).to_contain_text("Payment methods")
+    assert page.goto(elsewhere).status == 403  # type: ignore[union-attr]  # still refused, never spent
 
 
 def test_a_cart_link_lands_on_the_checkout_signed_in(server, soap, page) -> None:
@@ -139,12 +141,15 @@ def test_reset_deletes_tokens(server, merchant, soap) -> None:
     assert httpx.get(link, timeout=30).status_code == 404
 
 
-def test_tokens_are_stored_by_digest_only(server, store, soap) -> None:
+def test_tokens_are_stored_by_digest_and_masked_in_the_journal(server, merchant, store, soap) -> None:
     link = myaccount_link(soap, soap.call("createCustomer", customer_data()))
     token = link.rsplit("=", 1)[1]
+    assert httpx.get(link, timeout=30).status_code == 200
     with store.transaction(write=False) as cursor:
         rows = cursor.execute("SELECT token_hash FROM sso_tokens").fetchall()
     assert all(token not in row[0] for row in rows) and len(rows) >= 1
+    journal = server.get("/_twoco/requests", params={"limit": 200, "merchant": merchant.code}).text
+    assert "/myaccount/?logintoken=[masked]" in journal and token not in journal
 
 
 def test_links_work_without_the_control_plane(tmp_path, store_kind) -> None:
@@ -174,3 +179,20 @@ def test_links_name_the_host_the_call_came_in_on(server, merchant) -> None:
     finally:
         api.close()
     assert answer["result"].startswith("http://shop.example:8443/myaccount/user_data/?logintoken=")
+
+
+def test_php_soapclient_makes_and_reads_links_as_the_docs_sample_does(server, merchant) -> None:
+    """The docs' PHP samples: getSingleSignOnInCart, parse_str of the link, getCustomerInformationBySSOToken."""
+    php = PhpClient(server.base_url, "6.0")
+    session = php.login(merchant.code, merchant.secret, "sha256")
+    reference = php.call("createCustomer", session, customer_data(ExternalCustomerReference=f"PHP-{secrets.token_hex(3)}"))
+    link = php.call("getSingleSignOnInCart", session, str(reference), "AvangateCustomerReference", BUY_LINK, 50, None)
+    token = dict(pair.split("=", 1) for pair in link.split("?", 1)[1].split("&"))["logintoken"]  # parse_str
+    customer = php.call("getCustomerInformationBySSOToken", session, token)
+    assert customer["AvangateCustomerReference"] in (reference, str(reference)) and customer["Email"] == "ada@example.com"
+
+    old = PhpClient(server.base_url, "4.0")
+    session = old.login(merchant.code, merchant.secret)
+    account = old.call("getSingleSignOnByCustomer", session, str(reference), "AvangateCustomerReference", "my_products", None, 50, None)
+    assert account.startswith(f"{server.base_url}/myaccount/my_products/?logintoken=")
+    assert httpx.get(account, timeout=30).status_code == 200

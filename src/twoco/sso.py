@@ -253,20 +253,22 @@ def _address(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        return _canonical(ipaddress.ip_address(value.strip()))
     except ValueError:
         raise ApiError(
             "INVALID_FIELD_VALUE", field="validationIp", reason=f"must be empty or an IP address, not {value[:60]!r}"
         ) from None
 
 
+def _canonical(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    return str(getattr(address, "ipv4_mapped", None) or address)  # ::ffff:1.2.3.4 is 1.2.3.4
+
+
 def _same_address(expected: str, client: str) -> bool:
     try:
-        address = ipaddress.ip_address(client)
+        return _canonical(ipaddress.ip_address(client)) == expected
     except ValueError:
         return False
-    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:1.2.3.4 is 1.2.3.4
-    return str(mapped or address) == expected
 
 
 def _language(value: str | None) -> str | None:
