@@ -154,9 +154,8 @@ _REST_CASE = (("validityTime", "ValidityTime"), ("validationIp", "ValidationIp")
 
 def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Operation, ...]:
     """Single sign-on links into myAccount and the cart (see ``twoco.sso``), where 2Checkout documents them:
-    by customer on 4.0 and later (``languageCode`` on 6.0), in cart on 4.0 and later, the customer
-    behind a cart token on 5.0 and later (4.0's SSO section stops at the cart), by subscription
-    on 4.0 and later."""
+    by subscription, by customer and in cart from 3.0 on (3.0's and 4.0's SSO sections number the
+    three 01-03; ``languageCode`` on 6.0), the customer behind a cart token from 5.0 on (its 04)."""
     number = float(version)
     customer = (Param("idCustomer", STRING), Param("customerType", STRING))
     validity = (Param("validityTime", INT, False), Param("validationIp", STRING, False))
@@ -168,7 +167,7 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
         "writes": True,
     }
     operations = []
-    if number >= 4:
+    if number >= 3:
         operations += [
             Operation(
                 "getSingleSignOnByCustomer",

@@ -111,7 +111,7 @@ class SingleSignOn:
         language: str | None = None,
     ) -> str:
         page = _page("page", page)
-        check_text("request", request, 1000)
+        check_text("request", request)
         with self.store.transaction():
             reference = self._sso_customer(caller, id_customer, customer_type)
             return self._issue(caller, reference, ACCOUNT, page, request, validity_time, validation_ip, language)
