@@ -275,12 +275,8 @@ class Client:
         (None: the home page) once, within ``validity_time`` seconds (10 by default), from
         ``validation_ip`` only if given. ``customer_type`` is ExternalCustomerReference for your
         own ID; REST tells the two apart itself. ``language_code`` exists on API 6.0 only."""
-        args: list[object] = [str(customer), customer_type, self._page(page), request, validity_time, validation_ip]
-        if self.version != "4.0":
-            args.append(language_code)
-        elif language_code is not None:
-            raise ValueError("language_code exists on API 6.0 only")
-        return self.call("getSingleSignOnByCustomer", *args)
+        args = [str(customer), customer_type, self._page(page), request, validity_time, validation_ip]
+        return self.call("getSingleSignOnByCustomer", *self._with_language("getSingleSignOnByCustomer", args, language_code))
 
     def get_single_sign_on_in_cart(
         self,
@@ -303,14 +299,20 @@ class Client:
         language_code: str | None = None,
     ) -> str:
         """getSingleSignOn: a myAccount link for the customer a subscription belongs to."""
-        args: list[object] = [subscription_reference, email, validity_time, self._page(access_page), validation_ip]
-        if self.version != "4.0":
-            args.append(language_code)
-        return self.call("getSingleSignOn", *args)
+        args = [subscription_reference, email, validity_time, self._page(access_page), validation_ip]
+        return self.call("getSingleSignOn", *self._with_language("getSingleSignOn", args, language_code))
 
     def get_customer_information_by_sso_token(self, single_sign_on_token: str) -> Customer:
         """getCustomerInformationBySSOToken (API 5.0 and later): the customer a cart link's ``logintoken`` signs in."""
         return self.call("getCustomerInformationBySSOToken", single_sign_on_token)
+
+    def _with_language(self, operation: str, args: list[object], language_code: str | None) -> list[object]:
+        """``args`` and the languageCode, on the versions that take one (6.0)."""
+        if "languageCode" in [param.name for param in self._operation(operation).params]:
+            return [*args, language_code]
+        if language_code is not None:
+            raise ValueError(f"{operation} takes no language_code on API {self.version}")
+        return args
 
     def _page(self, page: str | None) -> str | None:
         return page or ("index" if self.protocol == "rest" else None)  # a REST path always names its page
