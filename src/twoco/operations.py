@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from twoco.errors import ApiError
 from twoco.model import BOOLEAN, CUSTOMER, CUSTOMER_V6, END_USER, INT, STRING, SUBSCRIPTION, Array, WireType
@@ -30,7 +29,9 @@ class Param:
 class Route:
     """A REST route. ``{Name}`` in the path fills the parameter of that name; a struct
     parameter comes from the JSON body; any other parameter from the query string.
-    ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``)."""
+    ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``).
+    ``names`` gives REST's own name of a parameter where it differs (``{name}`` in the path, or
+    the query's), ``fixed`` the value of one REST does not send."""
 
     method: str
     path: str
@@ -160,13 +161,13 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
     customer = (Param("idCustomer", STRING), Param("customerType", STRING))
     validity = (Param("validityTime", INT, False), Param("validationIp", STRING, False))
     language = (Param("languageCode", STRING, False),) if number >= 6 else ()
-    # REST names the customer in the path, by either reference: customerType is then implied.
-    by_path: dict[str, Any] = {
-        "names": (("idCustomer", "CReference"), *_REST_CASE),
-        "fixed": (("customerType", "AvangateCustomerReference"),),
-        "writes": True,
-    }
-    operations = []
+
+    def by_path(path: str, *names: tuple[str, str]) -> Route | None:
+        """REST names the customer in the path, by either reference: customerType is then implied.
+        A GET that writes: it stores the link's token."""
+        rest_names = (("idCustomer", "CReference"), *_REST_CASE, *names)
+        return rest("GET", path, names=rest_names, fixed=(("customerType", "AvangateCustomerReference"),), writes=True)
+    operations: list[Operation] = []
     if number >= 3:
         operations += [
             Operation(
@@ -174,18 +175,14 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
                 (*customer, Param("page", STRING, False), Param("request", STRING, False), *validity, *language),
                 STRING,
                 "single_sign_on_by_customer",
-                route=rest(
-                    "GET",
-                    "/customers/{CReference}/account/{page}/",
-                    **{**by_path, "names": (*by_path["names"], ("languageCode", "Lang"))},
-                ),
+                route=by_path("/customers/{CReference}/account/{PageType}/", ("page", "PageType"), ("languageCode", "Lang")),
             ),
             Operation(
                 "getSingleSignOnInCart",
                 (*customer, Param("url", STRING, False), *validity),
                 STRING,
                 "single_sign_on_in_cart",
-                route=rest("GET", "/customers/{CReference}/cart/", **by_path),
+                route=by_path("/customers/{CReference}/cart/"),
             ),
             Operation(
                 "getSingleSignOn",
@@ -201,8 +198,14 @@ def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Op
                 "single_sign_on_by_subscription",
                 route=rest(
                     "GET",
-                    "/subscriptions/{subscriptionReference}/signon/{accessPage}/",
-                    names=(("languageCode", "LanguageCode"), ("email", "Email"), *_REST_CASE),
+                    "/subscriptions/{SubscriptionReference}/signon/{PageType}/",
+                    names=(
+                        ("subscriptionReference", "SubscriptionReference"),
+                        ("accessPage", "PageType"),
+                        ("languageCode", "LanguageCode"),
+                        ("email", "Email"),
+                        *_REST_CASE,
+                    ),
                     writes=True,
                 ),
             ),
