@@ -65,7 +65,7 @@ class SsoPages:
 
     def handle(self, method: str, kind: str, query: str, client: str) -> Response:
         outcome = new_outcome("sso")
-        outcome.operation = "myAccount page" if kind == ACCOUNT else "cart page"
+        outcome.operation = "myAccount" if kind == ACCOUNT else "cart"  # one word: the access log splits on spaces
         if method not in ("GET", "HEAD"):
             return _page("Method not allowed", "<p>Sign-on links are opened with GET.</p>", 405, [("allow", "GET, HEAD")])
         token = next((value for key, value in parse_qsl(query) if key.lower() == "logintoken"), "")
