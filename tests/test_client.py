@@ -55,7 +55,7 @@ def server_clock(server):
 def test_every_registry_operation_has_a_method() -> None:
     for version in VERSIONS:
         for name in operations_for(version):
-            method = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+            method = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()  # BySSOToken: by_sso_token
             assert callable(getattr(Client, method, None)), f"Client lacks {method} for {name}"
             assert getattr(Client, method).__doc__, method
 
@@ -103,6 +103,28 @@ def test_every_operation(client) -> None:
     assert client.get_customer_subscriptions(reference) == []
     assert client.set_subscription_customer(subscription_reference, reference) is True
     assert [s["SubscriptionReference"] for s in client.get_customer_subscriptions(reference)] == [subscription_reference]
+
+
+def test_single_sign_on_methods(client, server) -> None:
+    reference = client.create_customer(customer_data(ExternalCustomerReference="CL-SSO"))
+    subscription = client.add_subscription(subscription_data(reference, "CL-SSO-S"))
+    home = client.get_single_sign_on_by_customer(reference, validity_time=30)
+    assert re.fullmatch(rf"{re.escape(server.base_url)}/myaccount/\?logintoken=[0-9a-f]{{40}}", home)
+    by_external = client.get_single_sign_on_by_customer("CL-SSO", "ExternalCustomerReference", "user_data")
+    assert "/myaccount/user_data/?logintoken=" in by_external
+    licence = client.get_single_sign_on(subscription, access_page="my_license", validation_ip="127.0.0.1")
+    assert f"Subscription {subscription}." in httpx.get(licence, timeout=30).text
+    cart = client.get_single_sign_on_in_cart(reference, url="https://store.example/order/cart.php?PRODS=7")
+    assert cart.startswith(f"{server.base_url}/order/cart.php?PRODS=7&logintoken=")
+    if client.version == "4.0":
+        with pytest.raises(ValueError, match="no language_code"):
+            client.get_single_sign_on_by_customer(reference, language_code="en")
+        with pytest.raises(ValueError, match="no operation"):
+            client.get_customer_information_by_sso_token(cart.rsplit("=", 1)[1])
+    else:
+        assert "/support/?logintoken=" in client.get_single_sign_on_by_customer(reference, page="faq", language_code="fr")
+        found = client.get_customer_information_by_sso_token(cart.rsplit("=", 1)[1])
+        assert found == client.get_customer_information(reference)
 
 
 def test_call_takes_the_api_names(client) -> None:

@@ -6,14 +6,17 @@ and what one protocol writes every other reads identically.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.clients import Fault
 from tests.clients.api import PROTOCOLS, Api
 from tests.data import customer_data, subscription_data
 from twoco.model import CUSTOMER, END_USER_FIELDS
+from twoco.operations import lookup, operations_for
 
 
 @pytest.fixture(params=list(PROTOCOLS))
@@ -232,3 +235,148 @@ def test_merchant_isolation(server, merchant_factory, api) -> None:
         assert code_of(api, operation, *args) == code_of(api, operation, *nonexistent), operation
     assert (theirs.call("getCustomerInformation", customer, None), theirs.call("getSubscription", subscription)) == before
     theirs.close()
+
+
+# --- single sign-on (twoco.sso): links into myAccount and the cart ----------------------------
+
+LINK_TOKEN = re.compile(r"logintoken=([0-9a-f]{40})$")
+BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=1&CART=1&CARD=2"
+
+
+def has(api: Api, operation: str) -> bool:
+    return operation in operations_for(api.version)
+
+
+def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api, server) -> None:
+    reference = api.call("createCustomer", customer_data(ExternalCustomerReference="SSO-1"))
+    by_internal = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", "user_data", None, 60, None)
+    assert by_internal.startswith(f"{server.base_url}/myaccount/user_data/?logintoken=")
+    assert LINK_TOKEN.search(by_internal)
+    by_external = api.call("getSingleSignOnByCustomer", "SSO-1", "ExternalCustomerReference", None, None, None, "")
+    assert by_external.startswith(f"{server.base_url}/myaccount/?logintoken=")  # no page: the myAccount home
+    rebranded = api.call("getSingleSignOnByCustomer", str(reference), "2CheckoutCustomerReference", "faq", None, 60, None)
+    assert rebranded.startswith(f"{server.base_url}/support/?logintoken=")
+
+    first = httpx.get(by_internal, timeout=30)
+    assert first.status_code == 200 and "Lovelace" in first.text and f"{reference}" in first.text
+    again = httpx.get(by_internal, timeout=30)
+    assert again.status_code == 410 and "already" in again.text and "Lovelace" not in again.text
+    assert httpx.get(by_external, timeout=30).status_code == 200  # each link its own token
+    if has(api, "getCustomerInformationBySSOToken"):  # it reads cart tokens, not myAccount ones
+        token = LINK_TOKEN.search(by_internal).group(1)
+        assert code_of(api, "getCustomerInformationBySSOToken", token) == "SSO_TOKEN_NOT_FOUND"
+
+
+def test_links_carry_their_language_on_6_0(api, server) -> None:
+    if api.version != "6.0":
+        assert "languageCode" not in [p.name for p in lookup(api.version, "getSingleSignOnByCustomer").params]
+        return
+    reference = api.call("createCustomer", customer_data(Language="en"))
+    link = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "DE")
+    assert '<html lang="de">' in httpx.get(link, timeout=30).text
+    bad = ("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "xx")
+    assert code_of(api, *bad) == "INVALID_LANGUAGE"
+
+
+def test_a_subscription_link_opens_on_its_subscription(api, server) -> None:
+    owner = api.call("createCustomer", customer_data())
+    subscription = api.call("addSubscription", subscription_data(owner, "SSO-S"))
+    link = api.call("getSingleSignOn", subscription, None, 60, "my_license", "127.0.0.1")
+    assert link.startswith(f"{server.base_url}/myaccount/my_license/?logintoken=")
+    opened = httpx.get(link, timeout=30)
+    assert opened.status_code == 200 and f"Subscription {subscription}." in opened.text
+
+
+def test_cart_links_keep_the_buy_link_and_name_their_customer(api, server) -> None:
+    reference = api.call("createCustomer", customer_data(ExternalCustomerReference="SSO-CART"))
+    link = api.call("getSingleSignOnInCart", "SSO-CART", "ExternalCustomerReference", BUY_LINK, 60, None)
+    assert link.startswith(f"{server.base_url}/order/checkout.php?PRODS=4639321&QTY=1&CART=1&CARD=2&logintoken=")
+    token = LINK_TOKEN.search(link).group(1)
+    if has(api, "getCustomerInformationBySSOToken"):
+        customer = api.call("getCustomerInformationBySSOToken", token)
+        assert customer == api.call("getCustomerInformation", reference, None)
+    opened = httpx.get(link, timeout=30)
+    assert opened.status_code == 200 and "Checkout" in opened.text and "ada@example.com" in opened.text
+    if has(api, "getCustomerInformationBySSOToken"):  # following the link does not stop the lookup
+        assert api.call("getCustomerInformationBySSOToken", token)["AvangateCustomerReference"] == reference
+    no_url = api.call("getSingleSignOnInCart", str(reference), "AvangateCustomerReference", None, None, None)
+    assert no_url.startswith(f"{server.base_url}/order/checkout.php?logintoken=")
+
+
+def test_links_expire_after_their_validity_time(api, server) -> None:
+    reference = api.call("createCustomer", customer_data())
+    cart = api.call("getSingleSignOnInCart", str(reference), "AvangateCustomerReference", "", 5, None)
+    account = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, None, None)
+    server.move_clock(advance=11)  # past both: 5 seconds, and the default 10
+    try:
+        assert httpx.get(account, timeout=30).status_code == 410
+        assert "expired" in httpx.get(cart, timeout=30).text
+        if has(api, "getCustomerInformationBySSOToken"):
+            assert code_of(api, "getCustomerInformationBySSOToken", LINK_TOKEN.search(cart).group(1)) == "SSO_TOKEN_EXPIRED"
+    finally:
+        server.move_clock(reset=True)
+
+
+def test_sso_by_token_is_for_5_0_and_later() -> None:
+    assert "getCustomerInformationBySSOToken" not in operations_for("4.0")
+    assert {"getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn"} <= set(operations_for("4.0"))
+    assert "languageCode" in [p.name for p in lookup("6.0", "getSingleSignOnByCustomer").params]
+    assert "languageCode" not in [p.name for p in lookup("4.0", "getSingleSignOnByCustomer").params]
+
+
+SSO_FAULTS = [
+    ("getSingleSignOnByCustomer", ("123456789", "AvangateCustomerReference", None, None, None, None), "CUSTOMER_NOT_FOUND"),
+    ("getSingleSignOnByCustomer", ("NOBODY", "ExternalCustomerReference", None, None, None, None), "CUSTOMER_NOT_FOUND"),
+    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", "my_wallet", None, None, None), "INVALID_SSO_PAGE"),
+    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, -5, None), "INVALID_FIELD_VALUE"),
+    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, 0, None), "INVALID_FIELD_VALUE"),
+    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, 10, "300.1.2.3"), "INVALID_FIELD_VALUE"),
+    ("getSingleSignOnInCart", ("123456789", "AvangateCustomerReference", BUY_LINK, None, None), "CUSTOMER_NOT_FOUND"),
+    ("getSingleSignOnInCart", ("{c}", "AvangateCustomerReference", BUY_LINK, None, "localhost"), "INVALID_FIELD_VALUE"),
+    ("getSingleSignOn", ("0123456789", None, None, None, None), "SUBSCRIPTION_NOT_FOUND"),
+    ("getSingleSignOn", ("{s}", None, None, "nowhere", None), "INVALID_SSO_PAGE"),
+    ("getCustomerInformationBySSOToken", ("0" * 40,), "SSO_TOKEN_NOT_FOUND"),
+    ("getCustomerInformationBySSOToken", ("not a token",), "SSO_TOKEN_NOT_FOUND"),
+]
+
+
+@pytest.mark.parametrize(("operation", "template", "expected"), SSO_FAULTS, ids=[f"{f[0]}-{f[2]}" for f in SSO_FAULTS])
+def test_sso_faults_are_the_same_everywhere(api, operation, template, expected) -> None:
+    customer = api.call("createCustomer", customer_data())
+    subscription = api.call("addSubscription", subscription_data(customer, "SSO-F"))
+    args = [str(customer) if value == "{c}" else subscription if value == "{s}" else value for value in template]
+    if has(api, operation):
+        assert code_of(api, operation, *args) == expected
+    elif api.protocol == "soap":  # suds will not call what the WSDL lacks: see that it does
+        assert f'name="{operation}"' not in httpx.get(api.client.wsdl, timeout=30).text
+    else:
+        assert code_of(api, operation, *args) == "UNKNOWN_OPERATION"
+
+
+@pytest.mark.parametrize("name", [name for name in PROTOCOLS if not name.startswith("rest")])
+def test_customer_type_is_checked(name, server, merchant) -> None:
+    """REST has no customerType: its path names the customer by either reference."""
+    api = PROTOCOLS[name](server.base_url, merchant.code, merchant.secret)
+    try:
+        reference = api.call("createCustomer", customer_data())
+        assert code_of(api, "getSingleSignOnByCustomer", str(reference), "CustomerId", None, None, None, None) == "INVALID_CUSTOMER_TYPE"
+        assert code_of(api, "getSingleSignOnInCart", str(reference), "", None, None, None) == "INVALID_CUSTOMER_TYPE"
+        assert code_of(api, "getSingleSignOnInCart", "x1", "AvangateCustomerReference", None, None, None) == "CUSTOMER_NOT_FOUND"
+        assert api.call("getSingleSignOnInCart", str(reference), "avangatecustomerreference", None, None, None)
+    finally:
+        api.close()
+
+
+def test_sso_tokens_belong_to_their_merchant(server, merchant_factory, api) -> None:
+    other = merchant_factory()
+    theirs = type(api)(server.base_url, other.code, other.secret, *([api.version] if api.protocol != "rest" else []))
+    try:
+        customer = theirs.call("createCustomer", customer_data(ExternalCustomerReference="THEIRS"))
+        link = theirs.call("getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None)
+        assert code_of(api, "getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None) == "CUSTOMER_NOT_FOUND"
+        if has(api, "getCustomerInformationBySSOToken"):
+            token = LINK_TOKEN.search(link).group(1)
+            assert code_of(api, "getCustomerInformationBySSOToken", token) == "SSO_TOKEN_NOT_FOUND"
+            assert theirs.call("getCustomerInformationBySSOToken", token)["ExternalCustomerReference"] == "THEIRS"
+    finally:
+        theirs.close()

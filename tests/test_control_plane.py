@@ -83,7 +83,7 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
     answer = sandbox.post("/_twoco/reset", json={"merchant": "RESETA"})
 
     assert answer.status_code == 200
-    assert answer.json()["deleted"] == {"subscriptions": 0, "customers": 3, "sessions": 1, "change_history": 3}
+    assert answer.json()["deleted"] == {"subscriptions": 0, "customers": 3, "sessions": 1, "change_history": 3, "sso_tokens": 0}
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
     assert refused.value.code == "INVALID_SESSION"  # its sessions went too

@@ -90,6 +90,19 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         else {"AvangateCustomerReference": records.customer, "FirstName": "Ada"},
         "Subscription": subscription_data(records.customer, records.external_subscription),
         "EndUser": {"FirstName": "End", "LastName": "User", "Email": "end@example.com", "City": "Iasi", "CountryCode": "RO"},
+        # Single sign-on (twoco.sso).
+        "idCustomer": str(records.customer),
+        "customerType": "AvangateCustomerReference",
+        "page": "user_data",
+        "request": None,
+        "validityTime": 60,
+        "validationIp": None,
+        "languageCode": "en",
+        "url": "https://store.example/order/checkout.php?PRODS=1",
+        "subscriptionReference": records.subscription,
+        "email": None,
+        "accessPage": "my_license",
+        "singleSignOnToken": "0" * 40,  # names no token: a lookup that fails, and changes nothing
     }
     unknown = [param.name for param in operation.params if param.name not in values]
     assert not unknown, f"tests/wire.py cannot fill {operation.name}'s parameters {unknown}: teach valid_args"
@@ -178,6 +191,7 @@ class Wire:
         args = list(args) + [None] * (len(operation.params) - len(args))
         by_name = {param.name: value for param, value in zip(operation.params, args)}
         path = operation.route.path
+        fixed = dict(operation.route.fixed)  # implied by the route: not sent
         if "{CReference}" in path:
             first = operation.params[0]
             if isinstance(first.type, Struct):  # an update: the body's references name the customer
@@ -192,15 +206,16 @@ class Wire:
         body_bytes = b""
         query = {}
         for param in operation.params:
-            if param.name not in by_name:
+            if param.name not in by_name or param.name in fixed:
                 continue
             value = by_name[param.name]
-            if "{" + param.name + "}" in path:
-                path = path.replace("{" + param.name + "}", quote(_url_text(value), safe=""))
+            name = operation.route.name_of(param.name)
+            if "{" + name + "}" in path:
+                path = path.replace("{" + name + "}", quote(_url_text(value), safe=""))
             elif isinstance(param.type, Struct):
                 body_bytes = b"" if value is None else _json(value).encode()
             elif value is not None:
-                query[param.name] = _url_text(value)
+                query[name] = _url_text(value)
         assert "{" not in path, f"tests/wire.py cannot fill the REST route {operation.route.path}"
         headers = {"X-Avangate-Authentication": self.auth_header()}
         if body_bytes:

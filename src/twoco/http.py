@@ -19,6 +19,7 @@ from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.faults import PENDING_DELAY
 from twoco.journal import RequestJournal
+from twoco.myaccount import SsoPages
 from twoco.operations import VERSIONS
 from twoco.accesslog import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
@@ -28,6 +29,7 @@ from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import CURRENT_MERCHANT, Service
+from twoco.sso import BASE_URL
 from twoco.timeouts import READ_TIMEOUT
 
 log = logging.getLogger("twoco.http")
@@ -74,6 +76,7 @@ class TwocoApp:
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
         self.control = ControlPlane(service, control_plane, self.journal)
+        self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on
 
     def close(self) -> None:
         """Finish the calls in flight and close the store."""
@@ -83,6 +86,7 @@ class TwocoApp:
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
+        BASE_URL.set(request.base_url)  # SSO links point back at the host the call came in on
         try:
             if path == SCHEMA_PATH:
                 return Response(200, SOAP_ENCODING_SCHEMA, "text/xml; charset=utf-8")
@@ -98,6 +102,9 @@ class TwocoApp:
                 answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
                     return answer
+            sso_kind = self.sso_pages.kind_of(path)
+            if sso_kind is not None:
+                return self.sso_pages.handle(request.method, sso_kind, request.query, request.client)
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
             (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = error.code

@@ -9,7 +9,7 @@ service method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from twoco.errors import ApiError
@@ -29,10 +29,20 @@ class Param:
 class Route:
     """A REST route. ``{Name}`` in the path fills the parameter of that name; a struct
     parameter comes from the JSON body; any other parameter from the query string.
-    ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``)."""
+    ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``).
+    ``names`` gives REST's own name of a parameter where it differs (``{name}`` in the path, or
+    the query's), ``fixed`` the value of one REST does not send."""
 
     method: str
     path: str
+    # Where REST's documented names differ from SOAP's: (parameter, name in the path or query).
+    names: tuple[tuple[str, str], ...] = ()
+    # Parameters REST does not send, with the value they take: (parameter, value).
+    fixed: tuple[tuple[str, object], ...] = ()
+    writes: bool = False  # a GET that stores something (an SSO link's token): not a read-only transaction
+
+    def name_of(self, param: str) -> str:
+        return dict(self.names).get(param, param)
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,8 @@ def _define(version: str) -> tuple[Operation, ...]:
     external = Param("ExternalCustomerReference", STRING, required=False)
     references = (Param("AvangateCustomerReference", INT, required=False), external)
 
-    def rest(method: str, path: str) -> Route | None:
-        return Route(method, path) if v6 else None
+    def rest(method: str, path: str, **mapping: object) -> Route | None:
+        return Route(method, path, **mapping) if v6 else None  # type: ignore[arg-type]
 
     return (
         Operation(
@@ -135,7 +145,82 @@ def _define(version: str) -> tuple[Operation, ...]:
             "set_subscription_customer",
             route=rest("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
         ),
+        *_single_sign_on(version, rest),
     )
+
+
+# REST spells these with a capital (its query names match case-insensitively: this is for the OpenAPI document).
+_REST_CASE = (("validityTime", "ValidityTime"), ("validationIp", "ValidationIp"), ("url", "Url"))
+
+
+def _single_sign_on(version: str, rest: Callable[..., Route | None]) -> tuple[Operation, ...]:
+    """Single sign-on links into myAccount and the cart (see ``twoco.sso``), where 2Checkout documents them:
+    by subscription, by customer and in cart from 3.0 on (3.0's and 4.0's SSO sections number the
+    three 01-03; ``languageCode`` on 6.0), the customer behind a cart token from 5.0 on (its 04)."""
+    number = float(version)
+    customer = (Param("idCustomer", STRING), Param("customerType", STRING))
+    validity = (Param("validityTime", INT, False), Param("validationIp", STRING, False))
+    language = (Param("languageCode", STRING, False),) if number >= 6 else ()
+
+    def by_path(path: str, *names: tuple[str, str]) -> Route | None:
+        """REST names the customer in the path, by either reference: customerType is then implied.
+        A GET that writes: it stores the link's token."""
+        rest_names = (("idCustomer", "CReference"), *_REST_CASE, *names)
+        return rest("GET", path, names=rest_names, fixed=(("customerType", "AvangateCustomerReference"),), writes=True)
+    operations: list[Operation] = []
+    if number >= 3:
+        operations += [
+            Operation(
+                "getSingleSignOnByCustomer",
+                (*customer, Param("page", STRING, False), Param("request", STRING, False), *validity, *language),
+                STRING,
+                "single_sign_on_by_customer",
+                route=by_path("/customers/{CReference}/account/{PageType}/", ("page", "PageType"), ("languageCode", "Lang")),
+            ),
+            Operation(
+                "getSingleSignOnInCart",
+                (*customer, Param("url", STRING, False), *validity),
+                STRING,
+                "single_sign_on_in_cart",
+                route=by_path("/customers/{CReference}/cart/"),
+            ),
+            Operation(
+                "getSingleSignOn",
+                (
+                    Param("subscriptionReference", STRING),
+                    Param("email", STRING, False),
+                    Param("validityTime", INT, False),
+                    Param("accessPage", STRING, False),
+                    Param("validationIp", STRING, False),
+                    *language,
+                ),
+                STRING,
+                "single_sign_on_by_subscription",
+                route=rest(
+                    "GET",
+                    "/subscriptions/{SubscriptionReference}/signon/{PageType}/",
+                    names=(
+                        ("subscriptionReference", "SubscriptionReference"),
+                        ("accessPage", "PageType"),
+                        ("languageCode", "LanguageCode"),
+                        ("email", "Email"),
+                        *_REST_CASE,
+                    ),
+                    writes=True,
+                ),
+            ),
+        ]
+    if number >= 5:
+        operations.append(
+            Operation(
+                "getCustomerInformationBySSOToken",
+                (Param("singleSignOnToken", STRING),),
+                CUSTOMER_V6 if number >= 6 else CUSTOMER,
+                "customer_by_sso_token",
+                route=rest("GET", "/customers/", names=(("singleSignOnToken", "ssotoken"),)),
+            )
+        )
+    return tuple(operations)
 
 
 _BY_VERSION = {version: {op.name: op for op in _define(version)} for version in VERSIONS}

@@ -22,6 +22,7 @@ from twoco.ids import ReferenceGenerator, new_session_id
 from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.operations import Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
+from twoco.sso import SingleSignOn
 from twoco.store import DuplicateKey, SqlStore
 from twoco.store.sql import STATUS
 from twoco.throttle import LoginThrottle, ThrottleLimits
@@ -66,7 +67,7 @@ class Settings:
         return ("sha256", "sha3-256")
 
 
-class Service:
+class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
     def __init__(
         self,
         store: SqlStore,
@@ -110,7 +111,7 @@ class Service:
         return self._merchant_codes[merchant_id]
 
     def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
-        """Delete customers, subscriptions, sessions, change history and failed-login counts
+        """Delete customers, subscriptions, sessions, change history, SSO tokens and failed-login counts
         (of one merchant, or all; all also clears injected faults); keep merchants.
 
         ``seed`` restarts the reference generator, so the references that follow repeat.

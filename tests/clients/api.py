@@ -133,7 +133,29 @@ class RestApi(Api):
         if operation == "setSubscriptionCustomer":
             query = {"AvangateCustomerReference": args[1], "ExternalCustomerReference": args[2]}
             return self.request("PUT", f"/subscriptions/{_segment(args[0])}/customer/", query)
+        if operation in _SSO_ROUTES:
+            return self._single_sign_on(operation, args)
         raise AssertionError(f"no REST route for {operation}")
+
+    def _single_sign_on(self, operation: str, args: tuple) -> object:
+        """The SSO routes: the customer (by either reference, so customerType is not sent) in the path."""
+        args = args + (None,) * (7 - len(args))
+        if operation == "getCustomerInformationBySSOToken":
+            return self.request("GET", "/customers/", {"ssotoken": args[0]})
+        if operation == "getSingleSignOn":
+            reference, email, validity, page, address, language = args[:6]
+            query = {"Email": email, "ValidityTime": validity, "ValidationIp": address, "LanguageCode": language}
+            return self.request("GET", f"/subscriptions/{_segment(reference)}/signon/{page or 'index'}/", query)
+        customer = f"/customers/{_segment(args[0])}"
+        if operation == "getSingleSignOnInCart":
+            query = {"Url": args[2], "ValidityTime": args[3], "ValidationIp": args[4]}
+            return self.request("GET", f"{customer}/cart/", query)
+        page, request, validity, address, language = args[2:7]
+        query = {"request": request, "ValidityTime": validity, "ValidationIp": address, "Lang": language}
+        return self.request("GET", f"{customer}/account/{_segment(page or 'index')}/", query)
+
+
+_SSO_ROUTES = ("getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn", "getCustomerInformationBySSOToken")
 
 
 def _segment(value: object) -> str:

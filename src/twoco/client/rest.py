@@ -30,11 +30,17 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
     route = operation.route
     if route is None:
         raise ValueError(f"{operation.name} has no REST route")
-    values = dict(zip((param.name for param in operation.params), args))
+    fixed = dict(route.fixed)  # implied by the route (customerType): not sent
+    values = {param.name: value for param, value in zip(operation.params, args) if param.name not in fixed}
+    param_of = {route.name_of(param.name): param.name for param in operation.params}
     in_path: set[str] = set()
     path = route.path
     for name in _PLACEHOLDER.findall(route.path):
-        value, used = _customer_in_path(operation, values) if name == "CReference" else (values.get(name), name)
+        if name == "CReference":
+            value, used = _customer_in_path(operation, values)
+        else:
+            used = param_of.get(name, name)
+            value = values.get(used)
         if value in (None, ""):
             raise ValueError(f"{operation.name} over REST needs {'a customer reference' if used is None else used}")
         path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
@@ -48,7 +54,7 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         if isinstance(param.type, Struct):
             body = value
         else:
-            query[param.name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            query[route.name_of(param.name)] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return route.method, path, query, body
 
 

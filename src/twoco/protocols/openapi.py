@@ -14,6 +14,7 @@ from twoco.model import (
     CUSTOMER_V6,
     END_USER,
     INT,
+    STRING,
     SUBSCRIPTION,
     Array,
     Scalar,
@@ -23,6 +24,7 @@ from twoco.model import (
 )
 from twoco.operations import operations_for
 from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
+from twoco.sso import ACCOUNT_PAGES
 
 _SCALARS = {
     "string": {"type": "string"},
@@ -30,7 +32,7 @@ _SCALARS = {
     "boolean": {"type": "boolean"},
     "double": {"type": "number", "format": "double"},
 }
-ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "413", "415", "429")
+ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "410", "413", "415", "429")
 
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
@@ -166,6 +168,16 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     }
 
 
+# Rules of single sign-on parameters (twoco.sso) the types alone do not say.
+_PARAM_RULES: dict[str, dict[str, object]] = {
+    "page": {"enum": list(ACCOUNT_PAGES)},
+    "accessPage": {"enum": list(ACCOUNT_PAGES)},
+    "validityTime": {"minimum": 1},
+    "languageCode": {"enum": [*_any_case(LANGUAGE_CODES), ""]},
+    "validationIp": {"anyOf": [{"maxLength": 0}, {"format": "ipv4"}, {"format": "ipv6"}]},
+}
+
+
 def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
     if isinstance(wire_type, Scalar) and wire_type.name == "string":
         return _text(name)
@@ -195,14 +207,22 @@ def _document(version: str) -> bytes:
         assert route is not None
         parameters: list[dict[str, object]] = []
         body = None
+        fixed = dict(route.fixed)
         for param in op.params:
-            if "{" + param.name + "}" in route.path:
-                parameters.append({"name": param.name, "in": "path", "required": True, "schema": schema(param.type, False)})
+            name = route.name_of(param.name)
+            if param.name in fixed or name == CUSTOMER_PATH_REFERENCE:
+                continue  # implied by the route
+            rules_of = _PARAM_RULES.get(param.name, {})
+            if "{" + name + "}" in route.path:
+                path_schema = {**schema(param.type, False), **rules_of}
+                parameters.append({"name": name, "in": "path", "required": True, "schema": path_schema})
             elif isinstance(param.type, Struct):
                 body = {"required": True, **_json(inputs[op.name])}
             elif not (param.name.endswith("CustomerReference") and CUSTOMER_PATH_REFERENCE in route.path):
-                query_schema = _query_schema(param.type, param.name)
-                parameters.append({"name": param.name, "in": "query", "required": param.required, "schema": query_schema})
+                query_schema = {**_query_schema(param.type, param.name), **rules_of}
+                if param.required and param.type == STRING:
+                    query_schema["minLength"] = 1  # an empty value is no value
+                parameters.append({"name": name, "in": "query", "required": param.required, "schema": query_schema})
         if "{" + CUSTOMER_PATH_REFERENCE + "}" in route.path:
             parameters.insert(0, {
                 "name": CUSTOMER_PATH_REFERENCE,

@@ -69,7 +69,9 @@ class RestAdapter:
             caller = Caller(self.version, "rest", merchant_id, client, route.operation.name)
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
-            with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
+            rest_route = route.operation.route
+            assert rest_route is not None
+            with self.service.store.transaction(write=rest_route.method != "GET" or rest_route.writes):
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
             body = json_codec.dumps(json_codec.encode(result, route.operation.result))
@@ -125,23 +127,29 @@ class RestAdapter:
     ) -> list[object]:
         queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
         unknown = UnknownFields(self.service.settings.strict_fields)
+        route = operation.route
+        assert route is not None
+        fixed = dict(route.fixed)
         args: list[object] = []
         for param in operation.params:
+            name = route.name_of(param.name)
             try:
-                if param.name in path_values:
-                    value = param.type.from_text(path_values[param.name])  # type: ignore[union-attr]
+                if param.name in fixed:
+                    value = fixed[param.name]
+                elif name in path_values:
+                    value = param.type.from_text(path_values[name])  # type: ignore[union-attr]
                 elif isinstance(param.type, Struct):
                     if body.strip():
                         check_media_type(content_type, JSON_MEDIA_TYPES)
                     value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
                 else:
-                    text = queried.get(param.name.lower(), "")
+                    text = queried.get(name.lower(), "")
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             except DecodeError as error:
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
             if value is None and param.required:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
-                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{param.name} is required in {where}")
+                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
             args.append(value)
         outcome = CURRENT_OUTCOME.get()
         if outcome is not None:

@@ -130,4 +130,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Imports that name a product by id only take the code an earlier import gave it.
         "CREATE INDEX subscriptions_by_product_id ON subscriptions (merchant_id, product_id)",
     ),
+    # 6: single sign-on tokens (twoco.sso), stored by digest like sessions. ``kind`` is
+    # 'account' (a myAccount page) or 'cart'; ``target`` the page or the cart path and query;
+    # ``used_at`` is set once, by the one request that spends the token.
+    (
+        """
+        CREATE TABLE sso_tokens (
+            token_hash TEXT PRIMARY KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            customer_reference INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            request TEXT,
+            language TEXT,
+            validation_ip TEXT,
+            expires_at DOUBLE PRECISION NOT NULL,
+            used_at DOUBLE PRECISION
+        )
+        """,
+        "CREATE INDEX sso_tokens_by_expiry ON sso_tokens (expires_at)",
+    ),
 )

@@ -109,6 +109,7 @@ _STATUS_COLUMNS = (
     f", (SELECT COUNT(*) {_ACTIVE_SUBSCRIPTIONS}),"
     f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS})"
 )
+SSO_TOKEN_FIELDS = ("customer_reference", "kind", "target", "request", "language", "validation_ip", "expires_at")
 STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
 _SUBSCRIPTION_SELECT = (
     "SELECT "
@@ -216,13 +217,14 @@ class SqlStore:
         return [Merchant(*row) for row in rows.fetchall()]
 
     def reset(self, merchant_id: int | None) -> dict[str, int]:
-        """Delete the customers, subscriptions, sessions and change history of one merchant (None: of all).
+        """Delete the customers, subscriptions, sessions, change history and SSO tokens of one merchant (None: of all).
 
         Returns how many of each went."""
         where, params = ("WHERE merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
         deleted = {}
         with self.transaction() as cursor:
-            for table in ("subscriptions", "customers", "sessions", "change_history"):  # subscriptions point at customers
+            # subscriptions point at customers
+            for table in ("subscriptions", "customers", "sessions", "change_history", "sso_tokens"):
                 cursor.execute(f"DELETE FROM {table} {where}", params)
                 deleted[table] = cursor.rowcount
         return deleted
@@ -244,6 +246,33 @@ class SqlStore:
             "SELECT merchant_id, api_version, expires_at FROM sessions WHERE token_hash = ?", (token_hash,)
         )
         return (row[0], row[1], row[2]) if row else None
+
+    # --- single sign-on tokens (twoco.sso) ----------------------------------------------
+
+    def add_sso_token(self, token_hash: str, merchant_id: int, token: Mapping[str, Any], now: float) -> None:
+        with self.transaction() as cursor:
+            # Tokens a day past expiry are swept as new ones arrive, as sessions are.
+            cursor.execute("DELETE FROM sso_tokens WHERE expires_at < ?", (now - SESSION_MEMORY,))
+            columns = ("token_hash", "merchant_id", *SSO_TOKEN_FIELDS)
+            cursor.execute(
+                f"INSERT INTO sso_tokens ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                (token_hash, merchant_id, *(token[name] for name in SSO_TOKEN_FIELDS)),
+            )
+
+    def sso_token(self, token_hash: str) -> dict[str, Any] | None:
+        """A token by digest: merchant_id and the ``SSO_TOKEN_FIELDS``, with used_at; None if unknown."""
+        row = self._one(
+            f"SELECT merchant_id, {', '.join(SSO_TOKEN_FIELDS)}, used_at FROM sso_tokens WHERE token_hash = ?",
+            (token_hash,),
+        )
+        return dict(zip(("merchant_id", *SSO_TOKEN_FIELDS, "used_at"), row)) if row else None
+
+    def spend_sso_token(self, token_hash: str, now: float) -> bool:
+        """Mark a token used; False when it already was. One UPDATE with the condition in it, so of
+        two requests racing for one token exactly one sees its row change (SQLite and PostgreSQL alike)."""
+        with self.transaction() as cursor:
+            cursor.execute("UPDATE sso_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (now, token_hash))
+            return cursor.rowcount == 1
 
     # --- customers ------------------------------------------------------------------
 
