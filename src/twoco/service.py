@@ -195,7 +195,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             raise ApiError("INVALID_SESSION")
         merchant_id, _, expires_at = session
         if self.clock.now() >= expires_at:
-            raise ApiError("FORBIDDEN", ttl=self.settings.session_ttl)
+            raise ApiError("FORBIDDEN")  # 2Checkout's answer to an expired session
         return merchant_id
 
     # --- customers ------------------------------------------------------------------
