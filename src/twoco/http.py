@@ -19,7 +19,7 @@ from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.faults import PENDING_DELAY
 from twoco.journal import RequestJournal
-from twoco.operations import VERSIONS
+from twoco.operations import REST_VERSIONS, VERSIONS
 from twoco.accesslog import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
@@ -70,7 +70,7 @@ class TwocoApp:
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
-        self.rest = {"6.0": RestAdapter(service, "6.0")}
+        self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
         self.control = ControlPlane(service, control_plane, self.journal)

@@ -1,21 +1,47 @@
-"""The one registry of API operations.
+"""The one registry of API operations, over every API version.
 
-Each operation is defined once per API version: its name, its positional parameters with
-their types, its result type, the service method that carries it out, and (on 6.0) its
-REST route. The SOAP WSDLs, the SOAP and JSON-RPC dispatchers, the REST routes and the
-OpenAPI document are all derived from here: adding an operation is one entry below and one
-service method.
+Each operation is defined once: its name, its positional parameters with their types, its
+result type, the service method that carries it out, its REST route, and the versions that
+have it. Versions are data: an operation or a parameter says from which version (``since``)
+and until which (``until``, the first version without it) it exists, and types drop the
+fields of later versions (``model.at_version``). The SOAP WSDLs, the SOAP and JSON-RPC
+dispatchers, the REST routes and the OpenAPI documents are all derived from here: adding an
+operation is one entry below and one service method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from twoco.errors import ApiError
-from twoco.model import BOOLEAN, CUSTOMER, CUSTOMER_V6, END_USER, INT, STRING, SUBSCRIPTION, Array, WireType
+from twoco.model import (
+    BOOLEAN,
+    CUSTOMER_SEARCH,
+    CUSTOMER_SEARCH_RESULT,
+    CUSTOMER_V6,
+    END_USER,
+    INT,
+    PAGINATED_SINCE,
+    STRING,
+    SUBSCRIPTION,
+    SUBSCRIPTION_SEARCH,
+    SUBSCRIPTION_SEARCH_RESULT,
+    Array,
+    WireType,
+    at_version,
+    version_key,
+)
 
-VERSIONS = ("4.0", "6.0")
+VERSIONS = ("3.0", "4.0", "5.0", "6.0")
+REST_VERSIONS = ("6.0",)  # see the README: the legacy REST APIs are not served
+MD5_RETIRED_SINCE = "6.0"  # 2Checkout retired MD5 for API 6.0 (MD5_RETIRED); earlier versions sign with it
+
+
+def in_versions(version: str, since: str, until: str | None) -> bool:
+    """Whether ``version`` is in [since, until)."""
+    key = version_key(version)
+    return key >= version_key(since) and (until is None or key < version_key(until))
 
 
 @dataclass(frozen=True)
@@ -23,12 +49,15 @@ class Param:
     name: str
     type: WireType
     required: bool = True
+    since: str = VERSIONS[0]
+    until: str | None = None  # the first version without it
 
 
 @dataclass(frozen=True)
 class Route:
-    """A REST route. ``{Name}`` in the path fills the parameter of that name; a struct
-    parameter comes from the JSON body; any other parameter from the query string.
+    """A REST route. ``{Name}`` in the path fills the parameter of that name, or the field of that
+    name in the struct parameter; a struct parameter comes from the JSON body (of a GET: from
+    the query string, one query parameter per field); any other parameter from the query string.
     ``{CReference}`` names a customer by either reference (see ``twoco.protocols.rest``)."""
 
     method: str
@@ -42,12 +71,28 @@ class Operation:
     result: WireType
     handler: str  # the name of the Service method that carries it out
     needs_session: bool = True
-    route: Route | None = None  # REST (API 6.0 only)
+    route: Route | None = None  # REST (on REST_VERSIONS only)
+    since: str = VERSIONS[0]
+    until: str | None = None  # the first version without it
+    # A result that differs by version: (since, type) pairs, latest last; ``result`` before the first.
+    results: tuple[tuple[str, WireType], ...] = ()
 
     @property
     def wire_params(self) -> tuple[Param, ...]:
         """The positional parameters as SOAP and JSON-RPC callers send them."""
         return ((SESSION_ID,) if self.needs_session else ()) + self.params
+
+    def at(self, version: str) -> Operation:
+        """The operation as ``version`` has it: its parameters and types there, its route if REST exists."""
+        result = self.result
+        for since, later in self.results:
+            if version_key(version) >= version_key(since):
+                result = later
+        params = tuple(
+            replace(p, type=at_version(p.type, version)) for p in self.params if in_versions(version, p.since, p.until)
+        )
+        route = self.route if version in REST_VERSIONS else None
+        return replace(self, params=params, result=at_version(result, version), route=route, results=())
 
 
 @dataclass(frozen=True)
@@ -63,79 +108,117 @@ class Caller:
 
 SESSION_ID = Param("sessionID", STRING)
 
+_EXTERNAL = Param("ExternalCustomerReference", STRING, required=False)
+_REFERENCES = (Param("AvangateCustomerReference", INT, required=False), _EXTERNAL)
+
+# Sources for each version difference are in the README ("Versions").
+REGISTRY: tuple[Operation, ...] = (
+    Operation(
+        "login",
+        (
+            Param("merchantCode", STRING),
+            Param("date", STRING),
+            Param("hash", STRING),
+            # Optional before 6.0 (absent means MD5, as 3.0 and 4.0 samples sign); 6.0 requires it.
+            Param("algo", STRING, required=False, until="6.0"),
+            Param("algo", STRING, since="6.0"),
+        ),
+        STRING,
+        "login",
+        needs_session=False,
+    ),
+    Operation("createCustomer", (Param("Customer", CUSTOMER_V6),), INT, "create_customer", route=Route("POST", "/customers/")),
+    Operation(
+        "getCustomerInformation",
+        (
+            # 5.0 and 6.0 name the first reference CustomerReference; 6.0 adds IncludePaymentData.
+            Param("AvangateCustomerReference", INT, required=False, until="5.0"),
+            Param("CustomerReference", INT, required=False, since="5.0"),
+            _EXTERNAL,
+            Param("IncludePaymentData", BOOLEAN, required=False, since="6.0"),
+        ),
+        CUSTOMER_V6,
+        "get_customer",
+        route=Route("GET", "/customers/{CReference}/"),
+    ),
+    Operation(
+        "updateCustomerInformation",
+        (Param("Customer", CUSTOMER_V6), Param("UpdateEndUserSubscriptions", BOOLEAN, required=False)),
+        BOOLEAN,
+        "update_customer",
+        route=Route("PUT", "/customers/{CReference}/"),
+    ),
+    Operation(
+        "searchCustomers",
+        (Param("SearchBy", CUSTOMER_SEARCH, required=False),),
+        CUSTOMER_SEARCH_RESULT,
+        "search_customers",
+        since="6.0",
+    ),
+    Operation(
+        "addSubscription",
+        # 5.0 and 6.0: "To add test subscriptions, set the Test parameter to 1."
+        (Param("Subscription", SUBSCRIPTION), Param("Test", INT, required=False, since="5.0")),
+        STRING,
+        "add_subscription",
+        route=Route("POST", "/subscriptions/"),
+    ),
+    Operation(
+        "getSubscription",
+        (Param("SubscriptionReference", STRING),),
+        SUBSCRIPTION,
+        "get_subscription",
+        route=Route("GET", "/subscriptions/{SubscriptionReference}/"),
+    ),
+    Operation(
+        "getSubscriptions",
+        (Param("SubscriptionReference", Array(STRING)), Param("Aggregate", BOOLEAN, required=False)),
+        Array(SUBSCRIPTION),
+        "get_subscriptions",
+    ),
+    Operation(
+        "searchSubscriptions",
+        (Param("SearchBy", SUBSCRIPTION_SEARCH, required=False),),
+        Array(SUBSCRIPTION),
+        "search_subscriptions",
+        route=Route("GET", "/subscriptions/"),
+        since="4.0",
+        results=((PAGINATED_SINCE, SUBSCRIPTION_SEARCH_RESULT),),
+    ),
+    Operation(
+        "getCustomerSubscriptions",
+        _REFERENCES,
+        Array(SUBSCRIPTION),
+        "get_customer_subscriptions",
+        route=Route("GET", "/customers/{CReference}/subscriptions/"),
+    ),
+    Operation(
+        "updateSubscription",
+        (Param("Subscription", SUBSCRIPTION),),
+        BOOLEAN,
+        "update_subscription",
+        route=Route("PUT", "/subscriptions/{SubscriptionReference}/"),
+        since="5.0",
+    ),
+    Operation(
+        "updateSubscriptionEndUser",
+        (Param("SubscriptionReference", STRING), Param("EndUser", END_USER)),
+        BOOLEAN,
+        "update_subscription_end_user",
+        route=Route("PUT", "/subscriptions/{SubscriptionReference}/end-user/"),
+    ),
+    Operation(
+        "setSubscriptionCustomer",
+        (Param("SubscriptionReference", STRING), *_REFERENCES),
+        BOOLEAN,
+        "set_subscription_customer",
+        route=Route("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
+    ),
+)
+
 
 def _define(version: str) -> tuple[Operation, ...]:
-    v6 = version == "6.0"
-    customer = CUSTOMER_V6 if v6 else CUSTOMER
-    external = Param("ExternalCustomerReference", STRING, required=False)
-    references = (Param("AvangateCustomerReference", INT, required=False), external)
-
-    def rest(method: str, path: str) -> Route | None:
-        return Route(method, path) if v6 else None
-
-    return (
-        Operation(
-            "login",
-            # 6.0 makes algo required: 2Checkout retired MD5, the 4.0 default.
-            (Param("merchantCode", STRING), Param("date", STRING), Param("hash", STRING), Param("algo", STRING, v6)),
-            STRING,
-            "login",
-            needs_session=False,
-        ),
-        Operation("createCustomer", (Param("Customer", customer),), INT, "create_customer", route=rest("POST", "/customers/")),
-        Operation(
-            "getCustomerInformation",
-            # 5.0 and 6.0 name the first reference CustomerReference and add IncludePaymentData.
-            (Param("CustomerReference", INT, False), external, Param("IncludePaymentData", BOOLEAN, False))
-            if v6
-            else references,
-            customer,
-            "get_customer",
-            route=rest("GET", "/customers/{CReference}/"),
-        ),
-        Operation(
-            "updateCustomerInformation",
-            (Param("Customer", customer), Param("UpdateEndUserSubscriptions", BOOLEAN, required=False)),
-            BOOLEAN,
-            "update_customer",
-            route=rest("PUT", "/customers/{CReference}/"),
-        ),
-        Operation(
-            "addSubscription",
-            (Param("Subscription", SUBSCRIPTION),),
-            STRING,
-            "add_subscription",
-            route=rest("POST", "/subscriptions/"),
-        ),
-        Operation(
-            "getSubscription",
-            (Param("SubscriptionReference", STRING),),
-            SUBSCRIPTION,
-            "get_subscription",
-            route=rest("GET", "/subscriptions/{SubscriptionReference}/"),
-        ),
-        Operation(
-            "getCustomerSubscriptions",
-            references,
-            Array(SUBSCRIPTION),
-            "get_customer_subscriptions",
-            route=rest("GET", "/subscriptions/"),
-        ),
-        Operation(
-            "updateSubscriptionEndUser",
-            (Param("SubscriptionReference", STRING), Param("EndUser", END_USER)),
-            BOOLEAN,
-            "update_subscription_end_user",
-            route=rest("PUT", "/subscriptions/{SubscriptionReference}/end-user/"),
-        ),
-        Operation(
-            "setSubscriptionCustomer",
-            (Param("SubscriptionReference", STRING), *references),
-            BOOLEAN,
-            "set_subscription_customer",
-            route=rest("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
-        ),
-    )
+    return tuple(op.at(version) for op in REGISTRY if in_versions(version, op.since, op.until))
 
 
 _BY_VERSION = {version: {op.name: op for op in _define(version)} for version in VERSIONS}

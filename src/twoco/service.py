@@ -14,13 +14,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from twoco import auth, history
+from twoco import auth, history, search
 from twoco.clock import Clock, iso_timestamp
 from twoco.errors import ApiError
 from twoco.faults import Faults, note_delay
 from twoco.ids import ReferenceGenerator, new_session_id
-from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
-from twoco.operations import Caller, Operation, check_arity
+from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
+from twoco.operations import MD5_RETIRED_SINCE, Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
 from twoco.store import DuplicateKey, SqlStore
 from twoco.store.sql import STATUS
@@ -57,7 +57,7 @@ class Settings:
     login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
-        if version == "4.0" or self.allow_md5_on_v6:
+        if version_key(version) < version_key(MD5_RETIRED_SINCE) or self.allow_md5_on_v6:
             return ("md5", "sha256", "sha3-256")
         return ("sha256", "sha3-256")
 
@@ -255,6 +255,17 @@ class Service:
             self._record(caller, (current["AvangateCustomerReference"],), changed_fields)
         return True
 
+    def search_customers(self, caller: Caller, search_by: Mapping[str, Any] | None) -> dict[str, object]:
+        """One page of the customers the filters match, by AvangateCustomerReference (see ``twoco.search``)."""
+        search_by = search_by or {}
+        page = search.page_of(search_by, caller.version)
+        assert page is not None  # searchCustomers exists on paginated versions only
+        with self.store.transaction(write=False):
+            found, count = self.store.find_customers(
+                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset  # type: ignore[arg-type]
+            )
+            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)  # type: ignore[arg-type]
+
     def customer_reference(self, caller: Caller, text: str) -> int:
         """The internal reference of the customer ``text`` names, as REST paths do.
 
@@ -329,9 +340,15 @@ class Service:
 
     # --- subscriptions --------------------------------------------------------------
 
-    def add_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> str:
-        """Import a subscription for an existing customer named inside the object."""
+    def add_subscription(self, caller: Caller, subscription: Mapping[str, Any], test: int | None = None) -> str:
+        """Import a subscription for an existing customer named inside the object.
+
+        ``test`` (5.0 and 6.0: "To add test subscriptions, set the Test parameter to 1") other than
+        0 or nil makes it a test subscription; otherwise its TestSubscription field says.
+        """
         record = validated_subscription(subscription)
+        if test:
+            record["TestSubscription"] = True
         with self.store.transaction():
             owner = self._find_customer(
                 caller.merchant_id,
@@ -362,6 +379,32 @@ class Service:
         with self.store.transaction(write=False):
             return self._find_subscription(caller.merchant_id, reference)
 
+    def get_subscriptions(
+        self, caller: Caller, references: Sequence[str | None], aggregate: bool | None = None
+    ) -> list[dict[str, object]]:
+        """The subscriptions among ``references``, in the order asked, each once; references that
+        name none of the merchant's subscriptions are left out. ``aggregate`` changes nothing:
+        twoco has no aggregated accounts."""
+        wanted = list(dict.fromkeys(r for r in references if r and len(r) <= MAX_REFERENCE and "\x00" not in r))
+        with self.store.transaction(write=False):
+            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)  # type: ignore[arg-type]
+        return [found[reference] for reference in wanted if reference in found]
+
+    def search_subscriptions(self, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
+        """The subscriptions the filters match, by StartDate then reference: every one before API
+        5.0, one page of them (``{Items, Pagination}``) from 5.0 (see ``twoco.search``)."""
+        search_by = search_by or {}
+        page = search.page_of(search_by, caller.version)
+        filters = search.subscription_filters(search_by)
+        with self.store.transaction(write=False):
+            found, count = self.store.search_subscriptions(
+                caller.merchant_id,  # type: ignore[arg-type]
+                filters,
+                None if page is None else page.limit,
+                0 if page is None else page.offset,
+            )
+        return found if page is None else page.answer(found, count)
+
     def get_customer_subscriptions(
         self, caller: Caller, reference: int | None, external: str | None
     ) -> list[dict[str, object]]:
@@ -381,6 +424,61 @@ class Service:
                 caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
             )
         return True
+
+    def update_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> bool:
+        """Change what updateSubscription changes: the EndUser (fields left out keep their values),
+        ExpirationDate, SubscriptionEnabled, RecurringEnabled, and the owner when the customer
+        references name another customer. Other fields (as a subscription read and sent back
+        carries them) are ignored; a field sent as nil keeps its value.
+        """
+        reference = subscription.get("SubscriptionReference")
+        if not reference:
+            raise ApiError("MISSING_REQUIRED_FIELD", field="SubscriptionReference")
+        with self.store.transaction():
+            current = self._find_subscription(caller.merchant_id, reference, lock=True)
+            changes = {
+                name: subscription[name]
+                for name in ("ExpirationDate", "SubscriptionEnabled", "RecurringEnabled")
+                if subscription.get(name) is not None
+            }
+            if "ExpirationDate" in changes and parse_date("ExpirationDate", changes["ExpirationDate"]) < parse_date(
+                "StartDate", current["StartDate"]
+            ):
+                raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+            end_user = dict(current["EndUser"])
+            if subscription.get("EndUser"):
+                end_user.update({name: subscription["EndUser"][name] for name in END_USER_FIELDS if name in subscription["EndUser"]})
+                normalise_end_user(end_user)
+            before = current["AvangateCustomerReference"]
+            owner = self._new_owner(caller.merchant_id, current, subscription)
+            self.store.update_subscription(caller.merchant_id, reference, changes)
+            if end_user != current["EndUser"]:
+                self.store.set_end_user(caller.merchant_id, end_user, reference=reference)
+            if owner != before:
+                self.store.move_subscription(caller.merchant_id, reference, owner)
+            old = {name: current[name] for name in changes}
+            changed = history.changes({**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner})
+            changed += history.changes(current["EndUser"], end_user, "EndUser.")
+            self._record(caller, (before,) if owner == before else (before, owner), changed, reference)
+        return True
+
+    def _new_owner(self, merchant_id: int, current: Mapping[str, Any], subscription: Mapping[str, Any]) -> int:
+        """The customer updateSubscription's references name (the current owner when they name none).
+
+        A subscription read, changed and sent back carries both of its owner's references; the
+        documented sample changes only AvangateCustomerReference. So when the two disagree, one
+        that still names the current owner is the stale one and the other names the target.
+        """
+        reference = subscription.get("AvangateCustomerReference") or None
+        external = subscription.get("ExternalCustomerReference") or None
+        if reference is None and external is None:
+            return int(current["AvangateCustomerReference"])
+        if reference is not None and external is not None:
+            if reference == current["AvangateCustomerReference"] and external != current["ExternalCustomerReference"]:
+                reference = None
+            elif external == current["ExternalCustomerReference"] and reference != current["AvangateCustomerReference"]:
+                external = None
+        return int(self._find_customer(merchant_id, reference, external)["AvangateCustomerReference"])
 
     def set_subscription_customer(
         self, caller: Caller, reference: str, customer_reference: int | None, external: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from twoco import __version__
@@ -16,6 +17,7 @@ from twoco.model import (
     INT,
     SUBSCRIPTION,
     Array,
+    Field,
     Scalar,
     Struct,
     WireType,
@@ -23,6 +25,7 @@ from twoco.model import (
 )
 from twoco.operations import operations_for
 from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
+from twoco.search import STATUSES, SUBSCRIPTION_TYPES
 
 _SCALARS = {
     "string": {"type": "string"},
@@ -139,6 +142,22 @@ def _subscription_import() -> dict[str, object]:
     return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
 
 
+def _subscription_update() -> dict[str, object]:
+    """updateSubscription's body: every Subscription field may be sent (a subscription read and sent
+    back), those it changes are checked; the path names the subscription."""
+    date = {"type": ["string", "null"], "pattern": f"^{rules.DATE_PATTERN}$"}
+    described = _subscription_import()
+    properties = dict(described["properties"])  # type: ignore[call-overload]
+    properties.update(
+        StartDate=date,
+        ExpirationDate=date,
+        Product=_nullable(properties["Product"]),
+        EndUser=_nullable(_person(END_USER, rules.END_USER_REQUIRED, create=False)),
+        ExternalSubscriptionReference=_text("ExternalSubscriptionReference"),
+    )
+    return _object(properties)
+
+
 def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     """Request-body schemas by operation name."""
     customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
@@ -146,8 +165,36 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
         "createCustomer": _person(customer, rules.CUSTOMER_REQUIRED, create=True),
         "updateCustomerInformation": _person(customer, rules.CUSTOMER_REQUIRED, create=False),
         "addSubscription": _subscription_import(),
+        "updateSubscription": _subscription_update(),
         "updateSubscriptionEndUser": _person(END_USER, rules.END_USER_REQUIRED, create=False),
     }
+
+
+def _query_fields(struct: Struct) -> list[dict[str, object]]:
+    """A GET's struct parameter as query parameters, one per field (a nested struct's by their names)."""
+    parameters: list[dict[str, object]] = []
+    for f in struct.fields:
+        if isinstance(f.type, Struct):
+            parameters += [p for p in _query_fields(f.type) if p["name"] != "Count"]
+        elif isinstance(f.type, Array):
+            items = _query_schema(f.type.item, f.name)
+            parameters.append({"name": f.name, "in": "query", "required": False, "schema": {"type": "array", "items": items}})
+        else:
+            parameters.append({"name": f.name, "in": "query", "required": False, "schema": _filter_schema(f)})
+    return parameters
+
+
+def _filter_schema(f: Field) -> dict[str, object]:
+    """A search filter's schema: its dates as dates, Type and Page/Limit as the search rules take them."""
+    if f.name.endswith(("After", "Before")):
+        return {"type": "string", "format": "date", "pattern": f"^{rules.DATE_PATTERN}$"}
+    if f.name == "Type":
+        return {"enum": sorted(SUBSCRIPTION_TYPES)}
+    if f.name == "Status":
+        return {"enum": sorted(STATUSES)}
+    if f.name in ("Page", "Limit"):
+        return {**INT32, "minimum": 1}
+    return _query_schema(f.type, f.name)
 
 
 def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
@@ -182,11 +229,18 @@ def _document(version: str) -> bytes:
         for param in op.params:
             if "{" + param.name + "}" in route.path:
                 parameters.append({"name": param.name, "in": "path", "required": True, "schema": schema(param.type, False)})
+            elif isinstance(param.type, Struct) and route.method == "GET":
+                parameters += _query_fields(param.type)
             elif isinstance(param.type, Struct):
                 body = {"required": True, **_json(inputs[op.name])}
             elif not (param.name.endswith("CustomerReference") and CUSTOMER_PATH_REFERENCE in route.path):
                 query_schema = _query_schema(param.type, param.name)
                 parameters.append({"name": param.name, "in": "query", "required": param.required, "schema": query_schema})
+        body_struct = next((p.type for p in op.params if isinstance(p.type, Struct)), None)
+        for name in re.findall(r"\{(\w+)\}", route.path):
+            if body_struct is not None and name in body_struct.by_name:  # a field of the body, named by the path
+                text = {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS}
+                parameters.append({"name": name, "in": "path", "required": True, "schema": text})
         if "{" + CUSTOMER_PATH_REFERENCE + "}" in route.path:
             parameters.insert(0, {
                 "name": CUSTOMER_PATH_REFERENCE,

@@ -1,4 +1,4 @@
-"""REST 6.0: routes derived from the registry, stateless authentication per request.
+"""REST: routes derived from the registry, stateless authentication per request.
 
 Every request carries ``X-Avangate-Authentication: code="…" date="…" hash="…" algo="…"``
 (no ``algo`` means MD5, as older clients send it). Parameters come from the route: ``{Name}``
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
 from twoco.errors import ApiError
-from twoco.model import DecodeError, Scalar, Struct
+from twoco.model import Array, DecodeError, Scalar, Struct
 from twoco.operations import Caller, Operation, operations_for
 from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
@@ -114,18 +114,21 @@ class RestAdapter:
         body: bytes,
         content_type: str = "",
     ) -> list[object]:
-        queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+        queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
         args: list[object] = []
         for param in operation.params:
             try:
                 if param.name in path_values:
                     value = param.type.from_text(path_values[param.name])  # type: ignore[union-attr]
+                elif isinstance(param.type, Struct) and operation.route.method == "GET":  # type: ignore[union-attr]
+                    value = _struct_from_query(param.type, queried)
                 elif isinstance(param.type, Struct):
                     if body.strip():
                         check_media_type(content_type, JSON_MEDIA_TYPES)
                     value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type)
+                    value = _fill_from_path(param.type, value, path_values)
                 else:
-                    text = queried.get(param.name.lower(), "")
+                    text = queried.get(param.name.lower(), [""])[-1]
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             except DecodeError as error:
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
@@ -149,3 +152,44 @@ class RestAdapter:
             args[0] = customer
         else:
             args[0] = reference
+
+
+def _struct_from_query(struct: Struct, queried: dict[str, list[str]]) -> dict[str, object] | None:
+    """A struct parameter of a GET (a search's filters) from the query string: one query parameter
+    per field, by name, case-insensitively; a nested struct's fields by their own names
+    (``Page``, ``Limit`` for Pagination); an array field repeated or comma-separated. None if
+    no field is given."""
+    record: dict[str, object] = {}
+    for f in struct.fields:
+        try:
+            if isinstance(f.type, Struct):
+                inner = _struct_from_query(f.type, queried)
+                if inner is not None:
+                    record[f.name] = inner
+                continue
+            texts = [text for text in queried.get(f.name.lower(), []) if text]
+            if not texts:
+                continue
+            if isinstance(f.type, Array) and isinstance(f.type.item, Scalar):
+                record[f.name] = [f.type.item.from_text(item) for text in texts for item in text.split(",") if item]
+            elif isinstance(f.type, Scalar):
+                record[f.name] = f.type.from_text(texts[-1])
+        except DecodeError as error:
+            raise error.within(f.name) from None
+    return record or None
+
+
+def _fill_from_path(struct: Struct, value: object, path_values: dict[str, str]) -> object:
+    """A body object with the fields the path names (``PUT /subscriptions/{SubscriptionReference}/``
+    puts the reference inside the Subscription); a body naming a different one is refused."""
+    named = {name: text for name, text in path_values.items() if name in struct.by_name}
+    if not named:
+        return value
+    record = dict(value or {})  # type: ignore[call-overload]
+    for name, text in named.items():
+        field_type = struct.by_name[name].type
+        given = field_type.from_text(text) if isinstance(field_type, Scalar) else text
+        if record.get(name) not in (None, given):
+            raise DecodeError(f"names {record[name]!r}, the path {given!r}", name)
+        record[name] = given
+    return record
