@@ -18,7 +18,7 @@ from twoco.client.soap import read_answer
 from twoco.model import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
 from twoco.operations import VERSIONS, lookup, operations_for
 
-COMBINATIONS = ["soap-4.0", "soap-6.0", "jsonrpc-4.0", "jsonrpc-6.0", "rest-6.0"]
+COMBINATIONS = ["soap-3.0", "soap-4.0", "soap-5.0", "soap-6.0", "jsonrpc-3.0", "jsonrpc-4.0", "jsonrpc-5.0", "jsonrpc-6.0", "rest-6.0"]
 # The HTTP status each protocol carries a fault with (REST: the catalogue's, here CUSTOMER_NOT_FOUND's).
 FAULT_STATUS = {"soap": 500, "jsonrpc": 200, "rest": 404}
 
@@ -103,6 +103,32 @@ def test_every_operation(client) -> None:
     assert client.get_customer_subscriptions(reference) == []
     assert client.set_subscription_customer(subscription_reference, reference) is True
     assert [s["SubscriptionReference"] for s in client.get_customer_subscriptions(reference)] == [subscription_reference]
+
+
+def test_every_operation_added_in_later_versions(client) -> None:
+    """getSubscriptions, searchSubscriptions (4.0 on), updateSubscription and Test (5.0 on), searchCustomers (6.0)."""
+    operations = operations_for(client.version)
+    owner = client.create_customer(customer_data(ExternalCustomerReference="CL-LATER", Email="later@example.com"))
+    first = client.add_subscription(subscription_data(owner, "CL-LATER-1"))
+    if client.protocol != "rest":  # no documented REST route
+        assert [s["SubscriptionReference"] for s in client.get_subscriptions([first, "0000000000"])] == [first]
+    if "searchSubscriptions" in operations:
+        found = client.search_subscriptions({"ExternalCustomerReference": "CL-LATER"})
+        items = found if client.version == "4.0" else found["Items"]
+        assert [s["SubscriptionReference"] for s in items] == [first]
+        if client.version != "4.0":
+            assert found["Pagination"] == {"Page": 1, "Limit": 10, "Count": 1}
+    if "updateSubscription" in operations:
+        test = client.add_subscription(subscription_data(owner, "CL-LATER-2"), test=True)
+        assert client.get_subscription(test)["TestSubscription"] is True
+        assert client.update_subscription({"SubscriptionReference": first, "RecurringEnabled": True}) is True
+        assert client.get_subscription(first)["RecurringEnabled"] is True
+    else:
+        with pytest.raises(ValueError, match="from API 5.0 on"):
+            client.add_subscription(subscription_data(owner, "CL-LATER-2"), test=True)
+    if "searchCustomers" in operations and client.protocol != "rest":
+        found = client.search_customers({"Email": "LATER@example.com"})
+        assert [c["AvangateCustomerReference"] for c in found["Items"]] == [owner] and found["Pagination"]["Count"] == 1
 
 
 def test_call_takes_the_api_names(client) -> None:
@@ -266,7 +292,8 @@ def test_md5_on_6_0_is_refused_by_the_server_not_the_client(server, merchant) ->
     [
         ({"protocol": "rest", "version": "4.0"}, "REST exists on API 6.0 only"),
         ({"protocol": "xmlrpc"}, "protocol must be one of soap, jsonrpc, rest"),
-        ({"version": "5.0"}, "version must be one of 4.0, 6.0"),
+        ({"version": "7.0"}, "version must be one of 3.0, 4.0, 5.0, 6.0"),
+        ({"protocol": "rest", "version": "5.0"}, "REST exists on API 6.0 only"),
         ({"algo": "sha1"}, "algo must be one of md5, sha256, sha3-256"),
     ],
 )

@@ -21,6 +21,7 @@ def test_openapi_document_lists_every_rest_operation(server) -> None:
     assert operation_ids == {
         "createCustomer", "getCustomerInformation", "updateCustomerInformation", "addSubscription",
         "getSubscription", "getCustomerSubscriptions", "updateSubscriptionEndUser", "setSubscriptionCustomer",
+        "searchSubscriptions", "updateSubscription",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]

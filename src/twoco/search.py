@@ -15,7 +15,7 @@ from typing import Any
 
 from twoco.errors import ApiError
 from twoco.model import PAGINATED_SINCE, version_key
-from twoco.validation import parse_date
+from twoco.validation import check_text, parse_date
 
 # "The default pagination behavior is to display page 1 with 10 results. The maximum number of
 # items displayed on a single page is 200."
@@ -65,8 +65,17 @@ def page_of(search_by: Mapping[str, Any], version: str) -> Page | None:
     return Page(page, min(limit, MAX_LIMIT))
 
 
+def _check_texts(search_by: Mapping[str, Any]) -> None:
+    """Filter texts follow the rules of all text (no control characters, at most 255 characters):
+    no stored value could match one that breaks them, and a store could not even compare some."""
+    for name, value in search_by.items():
+        for text in value if isinstance(value, list) else [value]:
+            check_text(f"SearchBy.{name}", text)
+
+
 def subscription_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
     """searchSubscriptions' filters as the store applies them (see ``SqlStore.search_subscriptions``)."""
+    _check_texts(search_by)
     filters = {
         name: value
         for name, value in search_by.items()
@@ -96,6 +105,7 @@ def subscription_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
 def customer_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
     """searchCustomers' filters: Email case-insensitive, Phone and Language strict, CountryCode as
     stored (lower-case), Trial, and Status (ACTIVE or INACTIVE, any case) as Enabled."""
+    _check_texts(search_by)
     filters = {name: search_by.get(name) for name in ("Email", "Phone", "CountryCode", "Language", "Trial")}
     if filters["CountryCode"] is not None:
         filters["CountryCode"] = filters["CountryCode"].lower()
