@@ -15,7 +15,7 @@ from typing import Any
 
 from twoco.errors import ApiError
 from twoco.model import PAGINATED_SINCE, version_key
-from twoco.validation import check_text, parse_date
+from twoco.validation import check_text, parse_date, text_limit
 
 # "The default pagination behavior is to display page 1 with 10 results. The maximum number of
 # items displayed on a single page is 200."
@@ -26,7 +26,7 @@ NOT_APPLIED = (
     "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
 )  # fmt: skip
 SUBSCRIPTION_TYPES = {"trial": True, "regular": False, "regularfromtrial": None}  # Type -> IsTrial (None: any)
-_DATE_FILTERS = ("PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore")
+DATE_FILTERS = ("PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore")
 _DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?")
 STATUSES = {"active": True, "inactive": False}  # searchCustomers' Status -> Enabled
 
@@ -66,11 +66,12 @@ def page_of(search_by: Mapping[str, Any], version: str) -> Page | None:
 
 
 def _check_texts(search_by: Mapping[str, Any]) -> None:
-    """Filter texts follow the rules of all text (no control characters, at most 255 characters):
-    no stored value could match one that breaks them, and a store could not even compare some."""
+    """Filter texts follow the rules of the texts they are compared with (no control characters, the
+    same length limits): no stored value could match one that breaks them, and a store could not
+    even compare some."""
     for name, value in search_by.items():
         for text in value if isinstance(value, list) else [value]:
-            check_text(f"SearchBy.{name}", text)
+            check_text(f"SearchBy.{name}", text, text_limit(name))
 
 
 def subscription_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +82,7 @@ def subscription_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in search_by.items()
         if value is not None and name not in NOT_APPLIED and name not in ("Pagination", "Type")
     }
-    for name in _DATE_FILTERS:
+    for name in DATE_FILTERS:
         if name in filters:
             filters[name] = _date(f"SearchBy.{name}", filters[name])
     if "CountryCodes" in filters:

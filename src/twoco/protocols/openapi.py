@@ -25,7 +25,7 @@ from twoco.model import (
 )
 from twoco.operations import operations_for
 from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
-from twoco.search import STATUSES, SUBSCRIPTION_TYPES
+from twoco.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
 
 _SCALARS = {
     "string": {"type": "string"},
@@ -186,12 +186,13 @@ def _query_fields(struct: Struct) -> list[dict[str, object]]:
 
 def _filter_schema(f: Field) -> dict[str, object]:
     """A search filter's schema: its dates as dates, Type and Page/Limit as the search rules take them."""
-    if f.name.endswith(("After", "Before")):
-        return {"type": "string", "format": "date", "pattern": f"^{rules.DATE_PATTERN}$"}
+    # (An empty query value counts as absent.)
+    if f.name in DATE_FILTERS:
+        return {"type": "string", "pattern": f"^({rules.DATE_PATTERN})?$"}
     if f.name == "Type":
-        return {"enum": sorted(SUBSCRIPTION_TYPES)}
+        return {"enum": ["", *sorted(SUBSCRIPTION_TYPES)]}
     if f.name == "Status":
-        return {"enum": sorted(STATUSES)}
+        return {"enum": ["", *sorted(STATUSES)]}
     if f.name in ("Page", "Limit"):
         return {**INT32, "minimum": 1}
     return _query_schema(f.type, f.name)

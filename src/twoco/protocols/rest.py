@@ -183,7 +183,7 @@ def _fill_from_path(struct: Struct, value: object, path_values: dict[str, str]) 
     """A body object with the fields the path names (``PUT /subscriptions/{SubscriptionReference}/``
     puts the reference inside the Subscription); a body naming a different one is refused."""
     named = {name: text for name, text in path_values.items() if name in struct.by_name}
-    if not named:
+    if not named or value is None:  # no body: refused as missing, not made up from the path
         return value
     record = dict(value or {})  # type: ignore[call-overload]
     for name, text in named.items():
