@@ -417,8 +417,7 @@ class Service:
         with self.store.transaction():
             found = self._find_subscription(caller.merchant_id, reference, lock=True)
             current = found["EndUser"]
-            merged = {**current, **{name: end_user[name] for name in END_USER_FIELDS if name in end_user}}  # type: ignore[dict-item]
-            normalise_end_user(merged)
+            merged = merged_end_user(current, end_user)
             self.store.set_end_user(caller.merchant_id, merged, reference=reference)
             self._record(
                 caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
@@ -441,14 +440,9 @@ class Service:
                 for name in ("ExpirationDate", "SubscriptionEnabled", "RecurringEnabled")
                 if subscription.get(name) is not None
             }
-            if "ExpirationDate" in changes and parse_date("ExpirationDate", changes["ExpirationDate"]) < parse_date(
-                "StartDate", current["StartDate"]
-            ):
-                raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
-            end_user = dict(current["EndUser"])
-            if subscription.get("EndUser"):
-                end_user.update({name: subscription["EndUser"][name] for name in END_USER_FIELDS if name in subscription["EndUser"]})
-                normalise_end_user(end_user)
+            if "ExpirationDate" in changes:
+                check_expiration(current["StartDate"], changes["ExpirationDate"])
+            end_user = merged_end_user(current["EndUser"], subscription.get("EndUser") or {})
             before = current["AvangateCustomerReference"]
             owner = self._new_owner(caller.merchant_id, current, subscription)
             self.store.update_subscription(caller.merchant_id, reference, changes)
@@ -511,14 +505,26 @@ class Service:
         return found
 
 
+def merged_end_user(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """An EndUser update: the fields given replace the current ones, absent ones keep theirs; checked."""
+    merged = {**current, **{name: given[name] for name in END_USER_FIELDS if name in given}}
+    normalise_end_user(merged)
+    return merged
+
+
+def check_expiration(start: object, expiration: object) -> None:
+    """Both dates valid, and the subscription not expiring before it starts."""
+    first = parse_date("StartDate", start)
+    if parse_date("ExpirationDate", expiration) < first:
+        raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+
+
 def validated_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]:
     """Validate an imported Subscription and fill 2Checkout's defaults."""
     require("", subscription, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
     for name in ("ExternalSubscriptionReference", "SKU", "PartnerCode"):
         check_text(name, subscription.get(name), MAX_REFERENCE if name.startswith("External") else 255)
-    start = parse_date("StartDate", subscription["StartDate"])
-    if parse_date("ExpirationDate", subscription["ExpirationDate"]) < start:
-        raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+    check_expiration(subscription["StartDate"], subscription["ExpirationDate"])
     product = {name: subscription["Product"].get(name) for name in PRODUCT.field_names}
     require("Product.", product, ("ProductCode",))
     for name in ("ProductCode", "ProductName", "ProductVersion"):
