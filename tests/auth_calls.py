@@ -9,7 +9,7 @@ import httpx
 from tests.clients import Fault, SudsClient
 from twoco.auth import DATE_FORMAT, login_hash
 
-PROTOCOLS = ("soap-3.0", "soap-4.0", "soap-5.0", "soap-6.0", "jsonrpc-3.0", "jsonrpc-4.0", "jsonrpc-5.0", "jsonrpc-6.0", "rest-6.0")
+PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 REST_AUTHENTICATED = "authenticated"  # REST has no session: what login() returns when the header was accepted
 
 

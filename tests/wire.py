@@ -24,11 +24,7 @@ from twoco.errors import CATALOGUE
 from twoco.model import Struct
 from twoco.operations import Operation
 
-PROTOCOLS = (
-    *(f"soap-{version}" for version in ("3.0", "4.0", "5.0", "6.0")),
-    *(f"jsonrpc-{version}" for version in ("3.0", "4.0", "5.0", "6.0")),
-    "rest-6.0",
-)
+PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
@@ -260,7 +256,7 @@ def read_answer(protocol: str, response: httpx.Response) -> Answer:
         return _read_soap(response)
     if protocol == "jsonrpc" and response.status_code in (200, 204):
         return _read_jsonrpc(response)
-    if response.status_code != 200:
+    if response.status_code not in (200, 201):  # 201: a legacy REST creation
         return _read_http_error(response)
     answer = Answer(response.status_code, None)
     if protocol != "rest":

@@ -19,7 +19,7 @@ from twoco.control import ControlPlane
 from twoco.errors import ApiError
 from twoco.faults import PENDING_DELAY
 from twoco.journal import RequestJournal
-from twoco.operations import REST_VERSIONS, VERSIONS
+from twoco.operations import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
 from twoco.accesslog import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
@@ -94,6 +94,8 @@ class TwocoApp:
                 return self._jsonrpc(self.jsonrpc[version], request)
             if protocol == "rest" and version in self.rest:
                 return self._rest(self.rest[version], subpath, request)
+            if protocol in BARE_REST_VERSIONS:  # /3.0/customers/…: the legacy REST base
+                return self._rest(self.rest[protocol], rest, request, f"/{protocol}")
             if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
                 answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
@@ -146,10 +148,12 @@ class TwocoApp:
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
         return adapter.handle(request.body, request.client, request.headers.get("content-type", ""))
 
-    def _rest(self, adapter: RestAdapter, subpath: str, request: Request) -> Response:
+    def _rest(self, adapter: RestAdapter, subpath: str, request: Request, base: str = "") -> Response:
         if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
             return Response(200, openapi_document(adapter.version), "application/json")
-        return adapter.handle(request.method, subpath, request.query, request.headers, request.body, request.client)
+        return adapter.handle(
+            request.method, subpath, request.query, request.headers, request.body, request.client, base
+        )
 
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":

@@ -34,7 +34,10 @@ from twoco.model import (
 )
 
 VERSIONS = ("3.0", "4.0", "5.0", "6.0")
-REST_VERSIONS = ("6.0",)  # see the README: the legacy REST APIs are not served
+REST_VERSIONS = VERSIONS
+# avangate/PHP-REST-API-Client and the official REST samples call https://api.avangate.com/3.0/…:
+# the legacy REST 3.0 is served at /3.0/ too, beside /rest/3.0/.
+BARE_REST_VERSIONS = ("3.0",)
 MD5_RETIRED_SINCE = "6.0"  # 2Checkout retired MD5 for API 6.0 (MD5_RETIRED); earlier versions sign with it
 
 

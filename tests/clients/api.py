@@ -89,25 +89,31 @@ class JsonRpcApi(Api):
 
 
 class RestApi(Api):
-    """REST 6.0, each request signed with sha256. Operations map onto the documented routes."""
+    """REST, each request signed: sha256 with algo on 5.0 and 6.0, MD5 without algo before (as the
+    official legacy REST client, avangate/PHP-REST-API-Client, signs). Operations map onto the routes."""
 
     protocol = "rest"
-    version = "6.0"
 
-    def __init__(self, base_url: str, code: str, secret: str) -> None:
+    def __init__(self, base_url: str, code: str, secret: str, version: str = "6.0") -> None:
         super().__init__(base_url, code, secret)
-        self.http = httpx.Client(base_url=f"{base_url}/rest/6.0", timeout=30)
+        self.version = version
+        self.http = httpx.Client(base_url=f"{base_url}/rest/{version}", timeout=30)
 
     def headers(self) -> dict[str, str]:
         date = now_utc()
-        digest = login_hash(self.secret, self.code, date, "sha256")
-        return {"X-Avangate-Authentication": f'code="{self.code}" date="{date}" hash="{digest}" algo="sha256"'}
+        algo = signing_algo(self.version)
+        digest = login_hash(self.secret, self.code, date, algo or "md5")
+        signed = f'code="{self.code}" date="{date}" hash="{digest}"' + (f' algo="{algo}"' if algo else "")
+        return {"X-Avangate-Authentication": signed}
 
     def request(self, method: str, path: str, query: dict | None = None, body: object = None) -> object:
         query = {key: _query_value(value) for key, value in (query or {}).items() if value is not None}
         url = path + (f"?{urlencode(query)}" if query else "")
         answer = self.http.request(method, url, headers=self.headers(), json=body)
         payload = answer.json()
+        if answer.status_code == 201:  # the legacy versions' creation: the new resource is at Location
+            assert method == "POST" and answer.headers["location"].endswith(f"/{payload}/"), answer.headers
+            return payload
         if answer.status_code != 200:
             assert set(payload) == {"error_code", "message"}, payload
             raise Fault(payload["error_code"], payload["message"])
@@ -164,5 +170,5 @@ def _at(kind: type[Api], version: str):
 PROTOCOLS = {
     **{f"soap-{version}": _at(SoapApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
     **{f"jsonrpc-{version}": _at(JsonRpcApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
-    "rest-6.0": RestApi,
+    **{f"rest-{version}": _at(RestApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
 }

@@ -22,9 +22,10 @@ from twoco.model import (
     Struct,
     WireType,
     declared_types,
+    version_key,
 )
 from twoco.operations import operations_for
-from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
+from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
 from twoco.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
 
 _SCALARS = {
@@ -250,7 +251,9 @@ def _document(version: str) -> bytes:
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
                 "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
-        responses: dict[str, object] = {"200": {"description": "Success", **_json(schema(op.result, False))}}
+        created = route.method == "POST" and version_key(version) < version_key(CREATED_WITH_200_SINCE)
+        success = {"description": "Created (the Location header names it)" if created else "Success"}
+        responses: dict[str, object] = {"201" if created else "200": {**success, **_json(schema(op.result, False))}}
         for status in ERROR_STATUSES:
             responses[status] = {"description": "Error", **_json({"$ref": "#/components/schemas/Error"})}
         entry: dict[str, object] = {"operationId": op.name, "parameters": parameters, "responses": responses}

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from twoco.errors import ApiError
-from twoco.model import Array, DecodeError, Scalar, Struct
+from twoco.model import Array, DecodeError, Scalar, Struct, version_key
 from twoco.operations import Caller, Operation, operations_for
 from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
@@ -26,6 +26,10 @@ AUTH_HEADER = "x-avangate-authentication"
 MAX_AUTH_HEADER = 1024
 _AUTH_PAIR = re.compile(r'\b(\w+)\s*=\s*"([^"]*)"')  # \b: a failed match costs linear time
 CUSTOMER_PATH_REFERENCE = "CReference"
+# The legacy REST versions answer a creation with 201 Created and the new resource's Location (the
+# official 3.0 REST sample asserts both: avangate/avangate-php-rest-code-samples,
+# subscriptions/AddSubscription.php); 6.0 answers 200 with the reference.
+CREATED_WITH_200_SINCE = "6.0"
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,16 @@ class RestAdapter:
         ]
 
     def handle(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        client: str = "",
+        base: str = "",
     ) -> Response:
-        """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
+        """``path`` is the percent-encoded path below ``base`` (/rest/<version>); segments are decoded once, here."""
         outcome = new_outcome(self.protocol)
         try:
             route, values = self._match(method, path.strip("/"))
@@ -68,7 +79,11 @@ class RestAdapter:
             with self.service.store.transaction(write=route.operation.route.method != "GET"):  # type: ignore[union-attr]
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
-            return Response(200, json_codec.dumps(json_codec.encode(result, route.operation.result)), "application/json")
+            answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
+            if route.operation.route.method == "POST" and version_key(self.version) < version_key(CREATED_WITH_200_SINCE):  # type: ignore[union-attr]
+                location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(result), safe='')}/"
+                return Response(201, answer, "application/json", [("location", location)])
+            return Response(200, answer, "application/json")
         except ApiError as error:
             outcome.error_code = error.code
             return error_response(error)
