@@ -148,7 +148,7 @@ def serve(
     versions = "{" + ",".join(VERSIONS) + "}"
     print(f"SOAP WSDL:  {base_url}/soap/{versions}/?wsdl", flush=True)
     print(f"JSON-RPC:   {base_url}/rpc/{versions}/", flush=True)
-    print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
+    print(f"REST:       {base_url}/rest/{versions}/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     if options.control_plane:
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
     common = {

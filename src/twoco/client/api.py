@@ -16,7 +16,7 @@ from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.errors import ApiError
 from twoco.model import version_key
-from twoco.operations import REST_VERSIONS, VERSIONS, Operation, lookup
+from twoco.operations import VERSIONS, Operation, lookup
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 SHA256_SAMPLES_SINCE = "5.0"  # 3.0 and 4.0 samples sign with MD5, 5.0 and 6.0 samples with sha256
@@ -34,7 +34,7 @@ class Client:
     """A 2Checkout (Avangate) API client for twoco and for 2Checkout itself.
 
     ``base_url`` is the host, e.g. ``http://127.0.0.1:8080`` or ``https://api.2checkout.com``;
-    the client adds ``/soap/{version}/``, ``/rpc/{version}/`` or ``/rest/6.0/`` as both lay
+    the client adds ``/soap/{version}/``, ``/rpc/{version}/`` or ``/rest/{version}/`` as both lay
     them out. SOAP and JSON-RPC log in on the first call (HMAC of the merchant code and the
     date: MD5 on 3.0 and 4.0, SHA-256 with ``algo`` on 5.0 and 6.0), keep the session, and log in again once
     when the server answers SESSION_EXPIRED or INVALID_SESSION. REST signs every request
@@ -69,8 +69,6 @@ class Client:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
-        if protocol == "rest" and version not in REST_VERSIONS:
-            raise ValueError(f"REST exists on API {', '.join(REST_VERSIONS)} only, not {version}; use soap or jsonrpc")
         algo = algo or ("md5" if version_key(version) < version_key(SHA256_SAMPLES_SINCE) else "sha256")
         if algo not in ALGORITHMS:
             raise ValueError(f"algo must be one of {', '.join(ALGORITHMS)}, not {algo!r}")

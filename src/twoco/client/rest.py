@@ -21,7 +21,7 @@ def auth_header(merchant_code: str, date: str, digest: str, algo: str) -> str:
 
 
 def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, str, dict[str, str], object]:
-    """Method, path (below /rest/6.0), query and JSON body of a call, as its route lays them out.
+    """Method, path (below /rest/<version>), query and JSON body of a call, as its route lays them out.
 
     ``{Name}`` path segments take the parameter of that name; ``{CReference}`` the customer's
     reference (internal if given, else external); an object parameter is the body; other
