@@ -54,6 +54,7 @@ class RestAdapter:
         self.service = service
         self.version = version
         self.protocol = f"rest/{version}"
+        self.created_with_201 = version_key(version) < version_key(CREATED_WITH_200_SINCE)
         self.routes = [
             _Route(op, _compile(op.route.path)) for op in operations_for(version).values() if op.route is not None
         ]
@@ -80,7 +81,7 @@ class RestAdapter:
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
-            if route.operation.route.method == "POST" and version_key(self.version) < version_key(CREATED_WITH_200_SINCE):  # type: ignore[union-attr]
+            if self.created_with_201 and route.operation.route.method == "POST":  # type: ignore[union-attr]
                 location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(result), safe='')}/"
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
