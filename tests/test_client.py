@@ -126,6 +126,8 @@ def test_every_operation_added_in_later_versions(client) -> None:
     else:
         with pytest.raises(ValueError, match="from API 5.0 on"):
             client.add_subscription(subscription_data(owner, "CL-LATER-2"), test=True)
+        with pytest.raises(ValueError, match=f"API {client.version} has no operation 'updateSubscription'"):
+            client.update_subscription({"SubscriptionReference": first})
     if "searchCustomers" in operations and client.protocol != "rest":
         found = client.search_customers({"Email": "LATER@example.com"})
         assert [c["AvangateCustomerReference"] for c in found["Items"]] == [owner] and found["Pagination"]["Count"] == 1
