@@ -9,12 +9,12 @@ import httpx
 from tests.clients import Fault, SudsClient
 from twoco.auth import DATE_FORMAT, login_hash
 
-PROTOCOLS = ("soap-4.0", "soap-6.0", "jsonrpc-4.0", "jsonrpc-6.0", "rest-6.0")
+PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 REST_AUTHENTICATED = "authenticated"  # REST has no session: what login() returns when the header was accepted
 
 
 def algo_of(protocol: str) -> str:
-    return "sha256" if protocol.endswith("6.0") else "md5"
+    return "sha256" if protocol.endswith(("5.0", "6.0")) else "md5"
 
 
 def date_at(offset: float = 0) -> str:
@@ -37,7 +37,7 @@ def login(
     """
     kind, version = protocol.split("-")
     if kind == "soap":
-        args = (code, date, digest) if version == "4.0" else (code, date, digest, algo)
+        args = (code, date, digest) if algo == "md5" else (code, date, digest, algo)
         return SudsClient(base_url, version).call("login", *args)  # type: ignore[return-value]
     transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
     with httpx.Client(base_url=base_url, timeout=30, transport=transport) as http:

@@ -38,7 +38,8 @@ from tests.wire import (
 from twoco.operations import Operation, operations_for
 from twoco.store import open_store
 
-EXAMPLES_PER_PROTOCOL = int(os.environ.get("TWOCO_FUZZ_EXAMPLES", "2050"))
+# About 10,250 requests in all, shared between the protocol versions.
+EXAMPLES_PER_PROTOCOL = int(os.environ.get("TWOCO_FUZZ_EXAMPLES", str(-(-10_250 // len(PROTOCOLS)))))
 MINIMUM_REQUESTS = 10_000
 
 WRONG_VALUES: list[object] = [

@@ -89,6 +89,30 @@ def test_subscription_end_users_and_moves_over_jsonrpc_and_rest(api, server, sto
     assert len(history(store, merchant, other)) == count
 
 
+def test_update_subscription_records_its_changes_and_its_move(api, server, store, merchant) -> None:
+    soap = api("soap", "5.0")
+    owner = soap.call("createCustomer", customer_data())
+    other = soap.call("createCustomer", customer_data(Email="grace@example.com"))
+    subscription = soap.call("addSubscription", subscription_data(owner, "HU-1"))
+    update = {"SubscriptionReference": subscription, "ExpirationDate": "2030-01-01", "RecurringEnabled": False,
+              "SubscriptionEnabled": True, "EndUser": {"City": "Iasi"}}  # fmt: skip
+    soap.call("updateSubscription", update)
+    changed = history(store, merchant, owner)[-1]
+    assert (changed["protocol"], changed["operation"], changed["subscription"]) == ("soap/5.0", "updateSubscription", subscription)
+    # RecurringEnabled and SubscriptionEnabled already held those values: not listed.
+    assert fields(changed) == {"ExpirationDate": ("2099-01-01", "2030-01-01"), "EndUser.City": ("Bucharest", "Iasi")}
+
+    count = len(history(store, merchant, owner))
+    soap.call("updateSubscription", update)  # the same again: nothing changes, nothing recorded
+    assert len(history(store, merchant, owner)) == count
+
+    api("rest").call("updateSubscription", {"SubscriptionReference": subscription, "AvangateCustomerReference": other})
+    moved_out, moved_in = history(store, merchant, owner)[-1], history(store, merchant, other)[-1]
+    assert moved_out == {**moved_in, "customer": owner, "id": moved_in["id"] - 1}
+    assert fields(moved_in) == {"AvangateCustomerReference": (owner, other)}
+    assert (moved_in["protocol"], moved_in["operation"]) == ("rest/6.0", "updateSubscription")
+
+
 def test_the_end_user_push_is_one_entry_on_the_customer(api, server, store, merchant) -> None:
     rpc = api("jsonrpc", "4.0")
     reference = rpc.call("createCustomer", customer_data())

@@ -1,6 +1,8 @@
-"""REST 6.0 specifics: signed requests, references in paths, statuses."""
+"""REST specifics: signed requests, references in paths, statuses, the legacy versions."""
 
 from __future__ import annotations
+
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -82,7 +84,7 @@ def test_md5_is_accepted_when_allowed(tmp_path, merchant_factory) -> None:
             code, secret = "OLDCLIENT", "old-secret"
 
         answer = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(Old, algo=None))
-        assert answer.status_code == 201 and isinstance(answer.json(), int)
+        assert answer.status_code == 200 and isinstance(answer.json(), int)
     finally:
         stop_server(server)
 
@@ -123,3 +125,36 @@ def test_error_statuses(server, merchant, method, path, body, status, code) -> N
     assert (answer.status_code, answer.json()["error_code"]) == (status, code)
     if status == 405:
         assert answer.headers["allow"] == "GET, PUT"
+
+
+def test_the_legacy_rest_client_way(server, merchant) -> None:
+    """avangate/PHP-REST-API-Client and its samples: base https://api.avangate.com/3.0/, an MD5
+    header without algo, POST customers/ answering the reference, POST subscriptions/ answering 201
+    with the new subscription's Location, which the sample then GETs."""
+    date = now_utc()
+    digest = login_hash(merchant.secret, merchant.code, date, "md5")
+    headers = {"X-Avangate-Authentication": f'code="{merchant.code}" date="{date}" hash="{digest}"'}
+    with httpx.Client(base_url=f"{server.base_url}/3.0/", headers=headers, timeout=30) as legacy:
+        created = legacy.post("customers/", json=CUSTOMER)
+        reference = created.json()
+        assert isinstance(reference, int) and created.status_code == 201
+        assert created.headers["location"] == f"/3.0/customers/{reference}/"
+        assert legacy.get(f"customers/{reference}/").json()["CountryCode"] == "gb"
+        subscription = {
+            "AvangateCustomerReference": reference, "ExternalSubscriptionReference": "LEGACY-1",
+            "StartDate": "2015-01-01", "ExpirationDate": "2020-01-01", "Product": {"ProductCode": "P"},
+            "EndUser": {"FirstName": "John", "LastName": "Doe", "Email": "john.doe@example.com", "City": "Bucharest",
+                        "CountryCode": "GB"},
+        }  # fmt: skip
+        added = legacy.post("subscriptions/", json=subscription)
+        assert added.status_code == 201
+        location = added.headers["location"]
+        assert location == f"/3.0/subscriptions/{added.json()}/"
+        # (Guzzle resolves the Location as RFC 3986 says: an absolute path replaces the base's)
+        assert legacy.get(urljoin(f"{server.base_url}/3.0/subscriptions/", location)).json()["StartDate"] == "2015-01-01"
+    for version in ("3.0", "4.0", "5.0"):  # the same at /rest/X.0/
+        rest = httpx.post(f"{server.base_url}/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None))
+        assert rest.status_code == 201 and rest.headers["location"] == f"/rest/{version}/customers/{rest.json()}/"
+    current = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
+    assert current.status_code == 200 and "location" not in current.headers
+    assert server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]["201"]

@@ -24,7 +24,7 @@ from twoco.errors import CATALOGUE
 from twoco.model import Struct
 from twoco.operations import Operation
 
-PROTOCOLS = ("soap-4.0", "soap-6.0", "jsonrpc-4.0", "jsonrpc-6.0", "rest-6.0")
+PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
@@ -72,7 +72,7 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
     An operation with a parameter this does not know fails here: a new operation must be taught.
     """
     date = now_utc()
-    algo = "sha256" if version == "6.0" else "md5"
+    algo = "sha256" if version in ("5.0", "6.0") else "md5"
     values: dict[str, object] = {
         "merchantCode": records.code,
         "date": date,
@@ -83,12 +83,19 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "ExternalCustomerReference": None,
         "IncludePaymentData": False,
         "UpdateEndUserSubscriptions": False,
-        "SubscriptionReference": records.subscription,
+        "SubscriptionReference": [records.subscription] if operation.name == "getSubscriptions" else records.subscription,
         # Creating again with references already taken: refused, so the fuzz does not fill the store.
         "Customer": customer_data(ExternalCustomerReference=records.external_customer)
         if operation.name == "createCustomer"
         else {"AvangateCustomerReference": records.customer, "FirstName": "Ada"},
-        "Subscription": subscription_data(records.customer, records.external_subscription),
+        "Subscription": {"SubscriptionReference": records.subscription, "RecurringEnabled": True}
+        if operation.name == "updateSubscription"
+        else subscription_data(records.customer, records.external_subscription),
+        "Test": 1,
+        "Aggregate": False,
+        "SearchBy": {"Email": "ada@example.com", "Status": "ACTIVE"}
+        if operation.name == "searchCustomers"
+        else {"AvangateCustomerReference": records.customer, "SubscriptionEnabled": True},
         "EndUser": {"FirstName": "End", "LastName": "User", "Email": "end@example.com", "City": "Iasi", "CountryCode": "RO"},
         # Single sign-on (twoco.sso).
         "idCustomer": str(records.customer),
@@ -149,6 +156,21 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)[:MAX_URL_TEXT]
+
+
+def _query_fields(value: object) -> dict[str, bytes]:
+    """A search's filters as query parameters: fields by name (Pagination's too), lists comma-joined."""
+    if not isinstance(value, (dict, Pairs)):
+        return {} if value is None else {"SearchBy": _url_text(value)}
+    query: dict[str, bytes] = {}
+    for name, item in value if isinstance(value, Pairs) else value.items():
+        if isinstance(item, (dict, Pairs)):
+            query.update(_query_fields(item))
+        elif isinstance(item, list):
+            query[str(name)] = b",".join(_url_text(element) for element in item)
+        elif item is not None:
+            query[str(name)] = _url_text(item)
+    return query
 
 
 def _url_text(value: object) -> bytes:
@@ -212,7 +234,13 @@ class Wire:
             name = operation.route.name_of(param.name)
             if "{" + name + "}" in path:
                 path = path.replace("{" + name + "}", quote(_url_text(value), safe=""))
+            elif isinstance(param.type, Struct) and operation.route.method == "GET":  # a search: filters in the query
+                query.update(_query_fields(value))
             elif isinstance(param.type, Struct):
+                for name in param.type.by_name:  # a field the path names (PUT /subscriptions/{SubscriptionReference}/)
+                    if "{" + name + "}" in path:
+                        named = value.get(name) if isinstance(value, dict) else None
+                        path = path.replace("{" + name + "}", quote(_url_text(named or "X"), safe=""))
                 body_bytes = b"" if value is None else _json(value).encode()
             elif value is not None:
                 query[name] = _url_text(value)
@@ -243,8 +271,8 @@ def read_answer(protocol: str, response: httpx.Response) -> Answer:
         return _read_soap(response)
     if protocol == "jsonrpc" and response.status_code in (200, 204):
         return _read_jsonrpc(response)
-    if response.status_code >= 300 or (response.status_code == 201) != (protocol == "rest" and response.request.method == "POST"):
-        return _read_http_error(response)  # a REST create answers 201; every other success 200
+    if response.status_code not in (200, 201):  # 201: a legacy REST creation
+        return _read_http_error(response)
     answer = Answer(response.status_code, None)
     if protocol != "rest":
         answer.problems.append(f"{protocol} answered 200 with {content_type!r}")

@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the API server",
         formatter_class=_Formatter,
-        description="Serve SOAP at /soap/4.0/ and /soap/6.0/ (WSDL: add ?wsdl), JSON-RPC at /rpc/4.0/ and /rpc/6.0/, "
-        "REST at /rest/6.0/ (OpenAPI: /rest/6.0/openapi.json) and the control plane at /_twoco/. "
+        description="Serve SOAP at /soap/{3.0,4.0,5.0,6.0}/ (WSDL: add ?wsdl), JSON-RPC at /rpc/{3.0,4.0,5.0,6.0}/, "
+        "REST at /rest/{3.0,4.0,5.0,6.0}/ (OpenAPI: /rest/6.0/openapi.json) and the control plane at /_twoco/. "
         "The store's schema is created or upgraded first; a store with no merchant gets a demo merchant, "
         "whose code and secret key are printed.",
         epilog="example:\n  twoco serve --host 0.0.0.0 --port 8080 --db sqlite:////var/lib/twoco/twoco.sqlite3",

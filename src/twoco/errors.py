@@ -115,7 +115,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     # HTTP-level answers (JSON bodies) outside any operation.
     ErrorKind(
         "ENDPOINT_NOT_FOUND",
-        "Nothing is served at {path!r}; the API lives at /soap/{{4.0,6.0}}/, /rpc/{{4.0,6.0}}/ and /rest/6.0/.",
+        "Nothing is served at {path!r}; the API lives at /soap/, /rpc/ and /rest/ + {{3.0,4.0,5.0,6.0}}/.",
         404,
         -32601,
     ),

@@ -20,7 +20,7 @@ from twoco.errors import ApiError
 from twoco.faults import PENDING_DELAY
 from twoco.journal import RequestJournal
 from twoco.myaccount import SsoPages
-from twoco.operations import VERSIONS
+from twoco.operations import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
 from twoco.accesslog import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
@@ -72,7 +72,7 @@ class TwocoApp:
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
-        self.rest = {"6.0": RestAdapter(service, "6.0")}
+        self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
         self.control = ControlPlane(service, control_plane, self.journal)
@@ -98,6 +98,8 @@ class TwocoApp:
                 return self._jsonrpc(self.jsonrpc[version], request)
             if protocol == "rest" and version in self.rest:
                 return self._rest(self.rest[version], subpath, request)
+            if protocol in BARE_REST_VERSIONS:  # /3.0/customers/…: the legacy REST base
+                return self._rest(self.rest[protocol], rest, request, f"/{protocol}")
             if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
                 answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
@@ -154,10 +156,12 @@ class TwocoApp:
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
         return adapter.handle(request.body, request.client, request.headers.get("content-type", ""))
 
-    def _rest(self, adapter: RestAdapter, subpath: str, request: Request) -> Response:
+    def _rest(self, adapter: RestAdapter, subpath: str, request: Request, base: str = "") -> Response:
         if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
             return Response(200, openapi_document(adapter.version), "application/json")
-        return adapter.handle(request.method, subpath, request.query, request.headers, request.body, request.client)
+        return adapter.handle(
+            request.method, subpath, request.query, request.headers, request.body, request.client, base
+        )
 
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":

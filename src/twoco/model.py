@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # no nested repeats: linear time
@@ -151,6 +151,7 @@ class Field:
     name: str
     type: WireType
     returned: bool = True  # False: a request-only field (e.g. an import's Test flag), never in answers
+    since: str = ""  # the first API version that has the field ("": every version)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,27 @@ class Array:
 
 
 WireType = Scalar | Struct | Array
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"5.0"`` as ``(5, 0)``: API versions compare in that order."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def at_version(wire_type: WireType, version: str) -> WireType:
+    """``wire_type`` as API ``version`` has it: without the fields of later versions (nested too)."""
+    if isinstance(wire_type, Array):
+        item = at_version(wire_type.item, version)
+        return wire_type if item is wire_type.item else Array(item)
+    if not isinstance(wire_type, Struct):
+        return wire_type
+    fields = []
+    for f in wire_type.fields:
+        if not f.since or version_key(version) >= version_key(f.since):
+            inner = at_version(f.type, version)
+            fields.append(f if inner is f.type else replace(f, type=inner))
+    same = len(fields) == len(wire_type.fields) and all(a is b for a, b in zip(fields, wire_type.fields))
+    return wire_type if same else Struct(wire_type.name, tuple(fields))
 
 
 def type_name(wire_type: WireType) -> str:
@@ -220,7 +242,7 @@ CUSTOMER = _struct(
 
 # API 6.0 appends Credit to the Customer.
 CREDIT = _struct("Credit", ("Limit", DOUBLE), ("Remaining", DOUBLE), ("Currency", STRING))
-CUSTOMER_V6 = Struct("Customer", (*CUSTOMER.fields, Field("Credit", CREDIT)))
+CUSTOMER_V6 = Struct("Customer", (*CUSTOMER.fields, Field("Credit", CREDIT, since="6.0")))
 
 END_USER = _struct("EndUser", *_strings(*END_USER_FIELDS))
 
@@ -267,6 +289,44 @@ SUBSCRIPTION = _struct(
     # An import's flag (REST and JSON bodies carry it inside the object; SOAP 5.0/6.0 also as a parameter).
     Field("Test", INT, returned=False),
 )
+
+
+# Search methods (searchSubscriptions from 4.0, searchCustomers on 6.0). "Starting with 2Checkout API
+# 5.0, search methods are including the option of pagination": Pagination{Page, Limit} in the
+# filters, and the answer carries Pagination{Page, Limit, Count} beside the Items found. One type
+# for both (a Count sent in the filters is ignored), as one WSDL type.
+PAGINATED_SINCE = "5.0"
+PAGINATION = _struct("Pagination", ("Page", INT), ("Limit", INT), ("Count", INT))
+
+# The filters 2Checkout documents for searchSubscriptions, in its order (twoco evaluates those on
+# data it keeps; see twoco.search).
+SUBSCRIPTION_SEARCH = Struct(
+    "SubscriptionSearchOptions",
+    (
+        *(Field(n, t) for n, t in [
+            ("CustomerEmail", STRING), ("ExactMatchEmail", BOOLEAN), ("DeliveredCode", STRING),
+            ("AvangateCustomerReference", INT), ("ExternalCustomerReference", STRING), ("Aggregate", BOOLEAN),
+            ("SubscriptionEnabled", BOOLEAN), ("RecurringEnabled", BOOLEAN), ("ProductCodes", Array(STRING)),
+            ("CountryCodes", Array(STRING)), ("PartnerCode", STRING),
+            *_strings(
+                "PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore", "RenewedAfter", "RenewedBefore",
+                "NotificationAfter", "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
+            ),
+            ("LifetimeSubscription", BOOLEAN), ("Type", STRING), ("TestSubscription", BOOLEAN),
+        ]),
+        Field("Pagination", PAGINATION, since=PAGINATED_SINCE),
+    ),
+)  # fmt: skip
+SUBSCRIPTION_SEARCH_RESULT = _struct("SubscriptionSearchResult", ("Items", Array(SUBSCRIPTION)), ("Pagination", PAGINATION))
+
+CUSTOMER_SEARCH = _struct(
+    "CustomerSearchOptions",
+    *_strings("Email", "Phone", "CountryCode", "Language"),
+    ("Trial", BOOLEAN),
+    ("Status", STRING),
+    ("Pagination", PAGINATION),
+)
+CUSTOMER_SEARCH_RESULT = _struct("CustomerSearchResult", ("Items", Array(CUSTOMER_V6)), ("Pagination", PAGINATION))
 
 
 def declared_types(roots: list[WireType]) -> tuple[list[Struct], list[Array]]:

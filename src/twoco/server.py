@@ -21,6 +21,7 @@ from twoco.clock import Clock
 from twoco.fixtures import load_fixtures, read_fixture_file
 from twoco.http import DEFAULT_MAX_BODY, TwocoApp
 from twoco.ids import ReferenceGenerator, new_secret_key
+from twoco.operations import VERSIONS
 from twoco.service import Service, Settings
 from twoco.store import SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
@@ -173,9 +174,10 @@ def serve(
             flush=True,
         )
     store.close()
-    print(f"SOAP WSDL:  {base_url}/soap/4.0/?wsdl  and  {base_url}/soap/6.0/?wsdl", flush=True)
-    print(f"JSON-RPC:   {base_url}/rpc/4.0/  and  {base_url}/rpc/6.0/", flush=True)
-    print(f"REST:       {base_url}/rest/6.0/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
+    versions = "{" + ",".join(VERSIONS) + "}"
+    print(f"SOAP WSDL:  {base_url}/soap/{versions}/?wsdl", flush=True)
+    print(f"JSON-RPC:   {base_url}/rpc/{versions}/", flush=True)
+    print(f"REST:       {base_url}/rest/{versions}/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     if options.control_plane:
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
     common = {

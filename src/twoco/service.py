@@ -14,13 +14,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from twoco import auth, history
+from twoco import auth, history, search
 from twoco.clock import Clock, iso_timestamp
 from twoco.errors import ApiError
 from twoco.faults import Faults, note_delay
 from twoco.ids import ReferenceGenerator, new_session_id
-from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
-from twoco.operations import Caller, Operation, check_arity
+from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
+from twoco.operations import MD5_RETIRED_SINCE, Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
 from twoco.sso import SingleSignOn
 from twoco.store import DuplicateKey, SqlStore
@@ -62,7 +62,7 @@ class Settings:
     strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
-        if version == "4.0" or self.allow_md5_on_v6:
+        if version_key(version) < version_key(MD5_RETIRED_SINCE) or self.allow_md5_on_v6:
             return ("md5", "sha256", "sha3-256")
         return ("sha256", "sha3-256")
 
@@ -264,6 +264,17 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             self._record(caller, (current["AvangateCustomerReference"],), changed_fields)
         return True
 
+    def search_customers(self, caller: Caller, search_by: Mapping[str, Any] | None) -> dict[str, object]:
+        """One page of the customers the filters match, by AvangateCustomerReference (see ``twoco.search``)."""
+        search_by = search_by or {}
+        page = search.page_of(search_by, caller.version)
+        assert page is not None  # searchCustomers exists on paginated versions only
+        with self.store.transaction(write=False):
+            found, count = self.store.find_customers(
+                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset  # type: ignore[arg-type]
+            )
+            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)  # type: ignore[arg-type]
+
     def customer_reference(self, caller: Caller, text: str) -> int:
         """The internal reference of the customer ``text`` names, as REST paths do.
 
@@ -345,7 +356,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
 
         As 2Checkout does, a subscription that names no customer, or a new ExternalCustomerReference,
         gets a new customer made from its EndUser; a product named by ProductId alone takes the
-        ProductCode an earlier import gave that id.
+        ProductCode an earlier import gave that id. ``test`` is the 5.0/6.0 parameter ("To add test
+        subscriptions, set the Test parameter to 1").
         """
         record = validated_subscription(subscription, test)
         with self.store.transaction():
@@ -390,6 +402,33 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         with self.store.transaction(write=False):
             return subscription_view(self._find_subscription(caller.merchant_id, reference))
 
+    def get_subscriptions(
+        self, caller: Caller, references: Sequence[str | None], aggregate: bool | None = None
+    ) -> list[dict[str, object]]:
+        """The subscriptions among ``references``, in the order asked, each once; references that
+        name none of the merchant's subscriptions are left out. ``aggregate`` changes nothing:
+        twoco has no aggregated accounts."""
+        wanted = list(dict.fromkeys(r for r in references if r and len(r) <= MAX_REFERENCE and "\x00" not in r))
+        with self.store.transaction(write=False):
+            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)  # type: ignore[arg-type]
+        return [subscription_view(found[reference]) for reference in wanted if reference in found]
+
+    def search_subscriptions(self, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
+        """The subscriptions the filters match, by StartDate then reference: every one before API
+        5.0, one page of them (``{Items, Pagination}``) from 5.0 (see ``twoco.search``)."""
+        search_by = search_by or {}
+        page = search.page_of(search_by, caller.version)
+        filters = search.subscription_filters(search_by)
+        with self.store.transaction(write=False):
+            found, count = self.store.search_subscriptions(
+                caller.merchant_id,  # type: ignore[arg-type]
+                filters,
+                None if page is None else page.limit,
+                0 if page is None else page.offset,
+            )
+        views = [subscription_view(subscription) for subscription in found]
+        return views if page is None else page.answer(views, count)
+
     def get_customer_subscriptions(
         self, caller: Caller, reference: int | None, external: str | None
     ) -> list[dict[str, object]]:
@@ -403,13 +442,64 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         with self.store.transaction():
             found = self._find_subscription(caller.merchant_id, reference, lock=True)
             current = found["EndUser"]
-            merged = {**current, **{name: end_user[name] for name in END_USER_FIELDS if name in end_user}}  # type: ignore[dict-item]
-            normalise_end_user(merged)
+            merged = merged_end_user(current, end_user)
             self.store.set_end_user(caller.merchant_id, merged, reference=reference)
             self._record(
                 caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
             )
         return True
+
+    def update_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> bool:
+        """Change what updateSubscription changes: the EndUser (fields left out keep their values),
+        ExpirationDate, ActivationDate, SubscriptionEnabled, RecurringEnabled, and the owner when the customer
+        references name another customer. Other fields (as a subscription read and sent back
+        carries them) are ignored; a field sent as nil keeps its value.
+        """
+        reference = subscription.get("SubscriptionReference")
+        if not reference:
+            raise ApiError("MISSING_REQUIRED_FIELD", field="SubscriptionReference")
+        with self.store.transaction():
+            current = self._find_subscription(caller.merchant_id, reference, lock=True)
+            changes = {
+                name: subscription[name]
+                for name in ("ExpirationDate", "ActivationDate", "SubscriptionEnabled", "RecurringEnabled")
+                if subscription.get(name) is not None
+            }
+            if "ExpirationDate" in changes:
+                check_expiration(current["StartDate"], changes["ExpirationDate"])
+            if "ActivationDate" in changes:
+                parse_date("ActivationDate", changes["ActivationDate"])
+            end_user = merged_end_user(current["EndUser"], subscription.get("EndUser") or {})
+            before = current["AvangateCustomerReference"]
+            owner = self._new_owner(caller.merchant_id, current, subscription)
+            self.store.update_subscription(caller.merchant_id, reference, changes)
+            if end_user != current["EndUser"]:
+                self.store.set_end_user(caller.merchant_id, end_user, reference=reference)
+            if owner != before:
+                self.store.move_subscription(caller.merchant_id, reference, owner)
+            old = {name: current[name] for name in changes}
+            changed = history.changes({**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner})
+            changed += history.changes(current["EndUser"], end_user, "EndUser.")
+            self._record(caller, (before,) if owner == before else (before, owner), changed, reference)
+        return True
+
+    def _new_owner(self, merchant_id: int, current: Mapping[str, Any], subscription: Mapping[str, Any]) -> int:
+        """The customer updateSubscription's references name (the current owner when they name none).
+
+        A subscription read, changed and sent back carries both of its owner's references; the
+        documented sample changes only AvangateCustomerReference. So when the two disagree, one
+        that still names the current owner is the stale one and the other names the target.
+        """
+        reference = subscription.get("AvangateCustomerReference") or None
+        external = subscription.get("ExternalCustomerReference") or None
+        if reference is None and external is None:
+            return int(current["AvangateCustomerReference"])
+        if reference is not None and external is not None:
+            if reference == current["AvangateCustomerReference"] and external != current["ExternalCustomerReference"]:
+                reference = None
+            elif external == current["ExternalCustomerReference"] and reference != current["AvangateCustomerReference"]:
+                external = None
+        return int(self._find_customer(merchant_id, reference, external)["AvangateCustomerReference"])
 
     def set_subscription_customer(
         self, caller: Caller, reference: str, customer_reference: int | None, external: str | None
@@ -442,17 +532,30 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         return found
 
 
+def merged_end_user(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """An EndUser update: the fields given replace the current ones, absent ones keep theirs; checked."""
+    merged = {**current, **{name: given[name] for name in END_USER_FIELDS if name in given}}
+    normalise_end_user(merged)
+    return merged
+
+
+def check_expiration(start: object, expiration: object) -> None:
+    """Both dates valid, and the subscription not expiring before it starts."""
+    first = parse_date("StartDate", start)
+    if parse_date("ExpirationDate", expiration) < first:
+        raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+
+
 def validated_subscription(subscription: Mapping[str, Any], test: int | None = None) -> dict[str, Any]:
     """Validate an imported Subscription and fill 2Checkout's defaults.
 
-    ``test`` is the 5.0/6.0 ``Test`` parameter; bodies may carry ``Test`` inside the object too.
+    ``test`` (the 5.0/6.0 parameter) or a ``Test`` inside the object, other than 0 or nil, makes it
+    a test subscription; REST and JSON bodies carry it inside the object.
     """
     require("", subscription, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
     for name in ("ExternalSubscriptionReference", "SKU", "PartnerCode"):
         check_text(name, subscription.get(name), MAX_REFERENCE if name.startswith("External") else 255)
-    start = parse_date("StartDate", subscription["StartDate"])
-    if parse_date("ExpirationDate", subscription["ExpirationDate"]) < start:
-        raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
+    check_expiration(subscription["StartDate"], subscription["ExpirationDate"])
     if subscription.get("ActivationDate"):
         parse_date("ActivationDate", subscription["ActivationDate"])
     product = {name: subscription["Product"].get(name) for name in PRODUCT.field_names}
@@ -492,7 +595,7 @@ def validated_subscription(subscription: Mapping[str, Any], test: int | None = N
         "SubscriptionEnabled": flag("SubscriptionEnabled", True),
         "ReceiveNotifications": flag("ReceiveNotifications", True),
         "Lifetime": flag("Lifetime", False),
-        "TestSubscription": flag("TestSubscription", False) or 1 in (test, subscription.get("Test")),
+        "TestSubscription": flag("TestSubscription", False) or bool(test) or bool(subscription.get("Test")),
         "IsTrial": flag("IsTrial", False),
         "SKU": subscription.get("SKU"),
         "PartnerCode": subscription.get("PartnerCode"),

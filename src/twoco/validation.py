@@ -53,7 +53,7 @@ def require(prefix: str, record: Mapping[str, object], names: Iterable[str]) -> 
             raise ApiError("MISSING_REQUIRED_FIELD", field=prefix + name)
 
 
-def _text_limit(name: str) -> int:
+def text_limit(name: str) -> int:
     return MAX_EMAIL if name == "Email" else MAX_REFERENCE if name.startswith("External") else MAX_TEXT
 
 
@@ -64,7 +64,7 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
     clean = not _CONTROL.search("".join(value for value in record.values() if isinstance(value, str)))
     for name, value in record.items():
         if isinstance(value, str) and not (clean and len(value) <= _SMALLEST_LIMIT):
-            check_text(prefix + name, value, _text_limit(name))
+            check_text(prefix + name, value, text_limit(name))
     require(prefix, record, required)
     country = record.get("CountryCode")
     if isinstance(country, str):

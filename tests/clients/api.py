@@ -16,6 +16,11 @@ from tests.clients import Fault, SudsClient, now_utc
 from twoco.auth import login_hash
 
 
+def signing_algo(version: str) -> str | None:
+    """How the docs' samples of each version log in: MD5 without algo (3.0, 4.0), sha256 with it (5.0, 6.0)."""
+    return "sha256" if version in ("5.0", "6.0") else None
+
+
 class Api:
     protocol = ""
     version = ""
@@ -30,6 +35,12 @@ class Api:
     def call(self, operation: str, *args: object) -> object:
         raise NotImplementedError
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         http = getattr(self, "http", None)
         if http is not None:
@@ -43,7 +54,7 @@ class SoapApi(Api):
         super().__init__(base_url, code, secret)
         self.version = version
         self.client = SudsClient(base_url, version)
-        self.session = self.client.login(code, secret, "sha256" if version == "6.0" else None)
+        self.session = self.client.login(code, secret, signing_algo(version))
 
     def call(self, operation: str, *args: object) -> object:
         return self.client.call(operation, self.session, *args)
@@ -58,7 +69,7 @@ class JsonRpcApi(Api):
         self.version = version
         self.http = httpx.Client(base_url=f"{base_url}/rpc/{version}/", timeout=30)
         date = now_utc()
-        algo = "sha256" if version == "6.0" else "md5"
+        algo = signing_algo(version) or "md5"
         self.session = self.rpc("login", code, date, login_hash(secret, code, date, algo), algo)
 
     def rpc(self, method: str, *params: object) -> object:
@@ -78,19 +89,22 @@ class JsonRpcApi(Api):
 
 
 class RestApi(Api):
-    """REST 6.0, each request signed with sha256. Operations map onto the documented routes."""
+    """REST, each request signed: sha256 with algo on 5.0 and 6.0, MD5 without algo before (as the
+    official legacy REST client, avangate/PHP-REST-API-Client, signs). Operations map onto the routes."""
 
     protocol = "rest"
-    version = "6.0"
 
-    def __init__(self, base_url: str, code: str, secret: str) -> None:
+    def __init__(self, base_url: str, code: str, secret: str, version: str = "6.0") -> None:
         super().__init__(base_url, code, secret)
-        self.http = httpx.Client(base_url=f"{base_url}/rest/6.0", timeout=30)
+        self.version = version
+        self.http = httpx.Client(base_url=f"{base_url}/rest/{version}", timeout=30)
 
     def headers(self) -> dict[str, str]:
         date = now_utc()
-        digest = login_hash(self.secret, self.code, date, "sha256")
-        return {"X-Avangate-Authentication": f'code="{self.code}" date="{date}" hash="{digest}" algo="sha256"'}
+        algo = signing_algo(self.version)
+        digest = login_hash(self.secret, self.code, date, algo or "md5")
+        signed = f'code="{self.code}" date="{date}" hash="{digest}"' + (f' algo="{algo}"' if algo else "")
+        return {"X-Avangate-Authentication": signed}
 
     def request(self, method: str, path: str, query: dict | None = None, body: object = None) -> object:
         query = {key: _query_value(value) for key, value in (query or {}).items() if value is not None}
@@ -101,10 +115,10 @@ class RestApi(Api):
             assert {"error_code", "message"} <= set(payload) <= {"error_code", "message", "reason"}, payload
             reason = f": {payload['reason']}" if "reason" in payload else ""  # REST's 401 keeps 2Checkout's message
             raise Fault(payload["error_code"], payload["message"] + reason)
-        # A create answers 201 with the new record's address; anything else 200.
-        assert answer.status_code == (201 if method == "POST" else 200), answer
-        if method == "POST":
-            assert self.http.get(answer.headers["location"].removeprefix("/rest/6.0"), headers=self.headers()).status_code == 200
+        if answer.status_code == 201:  # the legacy versions' creation: the new resource is at Location
+            assert method == "POST" and answer.headers["location"].endswith(f"/{payload}/"), answer.headers
+            return payload
+        assert answer.status_code == 200, answer
         return payload
 
     def call(self, operation: str, *args: object) -> object:
@@ -122,12 +136,19 @@ class RestApi(Api):
             path = f"/customers/{_segment(named)}/"
             return self.request("PUT", path, {"UpdateEndUserSubscriptions": args[1]}, customer)
         if operation == "addSubscription":
-            return self.request("POST", "/subscriptions/", body=args[0])
+            return self.request("POST", "/subscriptions/", {"Test": args[1]}, args[0])
         if operation == "getSubscription":
             return self.request("GET", f"/subscriptions/{_segment(args[0])}/")
         if operation == "getCustomerSubscriptions":
-            query = {"AvangateCustomerReference": args[0], "ExternalCustomerReference": args[1]}
+            query = {"ExternalCustomerReference": args[1]} if args[0] and args[1] else {}
+            return self.request("GET", f"/customers/{_segment(args[0] or args[1])}/subscriptions/", query)
+        if operation == "searchSubscriptions":
+            filters = dict(args[0] or {})
+            filters.update(filters.pop("Pagination", None) or {})
+            query = {key: ",".join(value) if isinstance(value, list) else value for key, value in filters.items()}
             return self.request("GET", "/subscriptions/", query)
+        if operation == "updateSubscription":
+            return self.request("PUT", f"/subscriptions/{_segment(args[0]['SubscriptionReference'])}/", body=args[0])
         if operation == "updateSubscriptionEndUser":
             return self.request("PUT", f"/subscriptions/{_segment(args[0])}/end-user/", body=args[1])
         if operation == "setSubscriptionCustomer":
@@ -166,10 +187,12 @@ def _query_value(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def _at(kind: type[Api], version: str):
+    return lambda url, code, secret: kind(url, code, secret, version)  # type: ignore[call-arg]
+
+
 PROTOCOLS = {
-    "soap-4.0": lambda url, code, secret: SoapApi(url, code, secret, "4.0"),
-    "soap-6.0": lambda url, code, secret: SoapApi(url, code, secret, "6.0"),
-    "jsonrpc-4.0": lambda url, code, secret: JsonRpcApi(url, code, secret, "4.0"),
-    "jsonrpc-6.0": lambda url, code, secret: JsonRpcApi(url, code, secret, "6.0"),
-    "rest-6.0": RestApi,
+    **{f"soap-{version}": _at(SoapApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
+    **{f"jsonrpc-{version}": _at(JsonRpcApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
+    **{f"rest-{version}": _at(RestApi, version) for version in ("3.0", "4.0", "5.0", "6.0")},
 }

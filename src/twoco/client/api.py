@@ -15,10 +15,11 @@ from twoco.auth import ALGORITHMS, DATE_FORMAT, login_hash
 from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.errors import ApiError
+from twoco.model import version_key
 from twoco.operations import VERSIONS, Operation, lookup
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
-REST_VERSIONS = ("6.0",)
+SHA256_SAMPLES_SINCE = "5.0"  # 3.0 and 4.0 samples sign with MD5, 5.0 and 6.0 samples with sha256
 # Codes that mean "this session no longer works": the client logs in again and retries once.
 # A session check comes before any work, so the retried call has not run yet. FORBIDDEN is
 # what 2Checkout's JSON-RPC was seen answering for an expired session.
@@ -33,9 +34,9 @@ class Client:
     """A 2Checkout (Avangate) API client for twoco and for 2Checkout itself.
 
     ``base_url`` is the host, e.g. ``http://127.0.0.1:8080`` or ``https://api.2checkout.com``;
-    the client adds ``/soap/{version}/``, ``/rpc/{version}/`` or ``/rest/6.0/`` as both lay
+    the client adds ``/soap/{version}/``, ``/rpc/{version}/`` or ``/rest/{version}/`` as both lay
     them out. SOAP and JSON-RPC log in on the first call (HMAC of the merchant code and the
-    date: MD5 on 4.0, SHA-256 with ``algo`` on 6.0), keep the session, and log in again once
+    date: MD5 on 3.0 and 4.0, SHA-256 with ``algo`` on 5.0 and 6.0), keep the session, and log in again once
     when the server answers SESSION_EXPIRED or INVALID_SESSION. REST signs every request
     with the ``X-Avangate-Authentication`` header instead.
 
@@ -68,9 +69,7 @@ class Client:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
-        if protocol == "rest" and version not in REST_VERSIONS:
-            raise ValueError(f"REST exists on API {', '.join(REST_VERSIONS)} only, not {version}; use soap or jsonrpc")
-        algo = algo or ("md5" if version == "4.0" else "sha256")
+        algo = algo or ("md5" if version_key(version) < version_key(SHA256_SAMPLES_SINCE) else "sha256")
         if algo not in ALGORITHMS:
             raise ValueError(f"algo must be one of {', '.join(ALGORITHMS)}, not {algo!r}")
         self.base_url = base_url.rstrip("/")
@@ -122,7 +121,8 @@ class Client:
             raise ValueError("REST has no sessions: every request is signed with X-Avangate-Authentication")
         date = self._date()
         args: list[object] = [self.merchant_code, date, login_hash(self._secret_key, self.merchant_code, date, self.algo)]
-        if self.version != "4.0" or self.algo != "md5":  # 4.0's MD5 login has three parameters, as PHP sends it
+        algo_param = self._operation("login").params[3]
+        if algo_param.required or self.algo != "md5":  # an MD5 login where algo is optional has three, as PHP sends it
             args.append(self.algo)
         session = self._invoke(self._operation("login"), args)
         if not isinstance(session, str) or not session:
@@ -212,7 +212,7 @@ class Client:
 
         ``include_payment_data`` exists on API 6.0 only (its ExistingCards).
         """
-        if self.version == "4.0":
+        if len(self._operation("getCustomerInformation").params) < 3:
             if include_payment_data:
                 raise ValueError("include_payment_data exists on API 6.0 only")
             return self.call("getCustomerInformation", reference, external_reference)
@@ -227,17 +227,42 @@ class Client:
         """
         return self.call("updateCustomerInformation", customer, update_end_user_subscriptions)
 
+    def search_customers(self, search_by: dict[str, Any] | None = None) -> dict[str, Any]:
+        """searchCustomers (API 6.0): ``{"Items": [Customer…], "Pagination": {"Page", "Limit", "Count"}}``
+        for the filters Email, Phone, CountryCode, Language, Trial, Status and Pagination {Page, Limit}."""
+        return self.call("searchCustomers", search_by)
+
     # --- subscriptions ---------------------------------------------------------------------
 
-    def add_subscription(self, subscription: Subscription) -> str:
+    def add_subscription(self, subscription: Subscription, *, test: bool = False) -> str:
         """addSubscription: import a subscription for an existing customer (named by the
         AvangateCustomerReference or ExternalCustomerReference inside it); returns its
-        SubscriptionReference."""
+        SubscriptionReference. ``test`` (API 5.0 and 6.0) sends Test=1: a test subscription."""
+        if test:
+            if len(self._operation("addSubscription").params) < 2:
+                raise ValueError("the Test parameter exists from API 5.0 on")
+            return self.call("addSubscription", subscription, 1)
         return self.call("addSubscription", subscription)
 
     def get_subscription(self, subscription_reference: str) -> Subscription:
         """getSubscription: the subscription with this SubscriptionReference."""
         return self.call("getSubscription", subscription_reference)
+
+    def get_subscriptions(self, subscription_references: Sequence[str]) -> list[Subscription]:
+        """getSubscriptions: the subscriptions with these references, in that order (unknown ones left out)."""
+        return self.call("getSubscriptions", list(subscription_references))
+
+    def search_subscriptions(self, search_by: dict[str, Any] | None = None) -> Any:
+        """searchSubscriptions (API 4.0 on): the subscriptions the SearchBy filters match; a list
+        on 4.0, ``{"Items": [...], "Pagination": {"Page", "Limit", "Count"}}`` from 5.0 (with
+        ``"Pagination": {"Page": 2, "Limit": 50}`` among the filters)."""
+        return self.call("searchSubscriptions", search_by)
+
+    def update_subscription(self, subscription: Subscription) -> bool:
+        """updateSubscription (API 5.0 on): change the EndUser, ExpirationDate, SubscriptionEnabled
+        or RecurringEnabled of the subscription ``subscription["SubscriptionReference"]`` names,
+        or move it to the customer its references name; returns True."""
+        return self.call("updateSubscription", subscription)
 
     def get_customer_subscriptions(
         self, reference: int | None = None, external_reference: str | None = None

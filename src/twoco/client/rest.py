@@ -1,4 +1,4 @@
-"""REST 6.0, client side: an operation's route from the registry, the signature header, the answer."""
+"""REST, client side: an operation's route from the registry, the signature header, the answer."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def auth_header(merchant_code: str, date: str, digest: str, algo: str) -> str:
 
 
 def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, str, dict[str, str], object]:
-    """Method, path (below /rest/6.0), query and JSON body of a call, as its route lays them out.
+    """Method, path (below /rest/<version>), query and JSON body of a call, as its route lays them out.
 
     ``{Name}`` path segments take the parameter of that name; ``{CReference}`` the customer's
     reference (internal if given, else external); an object parameter is the body; other
@@ -35,12 +35,13 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
     param_of = {route.name_of(param.name): param.name for param in operation.params}
     in_path: set[str] = set()
     path = route.path
+    body_fields = next((v for p, v in zip(operation.params, args) if isinstance(p.type, Struct) and isinstance(v, dict)), {})
     for name in _PLACEHOLDER.findall(route.path):
         if name == "CReference":
             value, used = _customer_in_path(operation, values)
-        else:
+        else:  # a parameter (by its REST name), or a field of the body (PUT /subscriptions/{SubscriptionReference}/)
             used = param_of.get(name, name)
-            value = values.get(used)
+            value = values.get(used, body_fields.get(name))
         if value in (None, ""):
             raise ValueError(f"{operation.name} over REST needs {'a customer reference' if used is None else used}")
         path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
@@ -51,11 +52,31 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         value = values.get(param.name)
         if value is None or param.name in in_path:
             continue
-        if isinstance(param.type, Struct):
+        if isinstance(param.type, Struct) and route.method == "GET":  # a search: its filters in the query
+            query.update(_query_fields(value))  # type: ignore[arg-type]
+        elif isinstance(param.type, Struct):
             body = value
         else:
-            query[route.name_of(param.name)] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            query[route.name_of(param.name)] = _text(value)
     return route.method, path, query, body
+
+
+def _text(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _query_fields(record: dict[str, object]) -> dict[str, str]:
+    """A GET's object parameter as query parameters: its fields (a nested object's by their own
+    names), lists comma-separated, None left out."""
+    query: dict[str, str] = {}
+    for name, value in record.items():
+        if isinstance(value, dict):
+            query.update(_query_fields(value))
+        elif isinstance(value, list):
+            query[name] = ",".join(_text(item) for item in value)
+        elif value is not None:
+            query[name] = _text(value)
+    return query
 
 
 def _customer_in_path(operation: Operation, values: dict[str, object]) -> tuple[object, str | None]:

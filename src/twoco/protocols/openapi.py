@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from twoco import __version__
@@ -17,13 +18,16 @@ from twoco.model import (
     STRING,
     SUBSCRIPTION,
     Array,
+    Field,
     Scalar,
     Struct,
     WireType,
     declared_types,
+    version_key,
 )
 from twoco.operations import operations_for
-from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
+from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
+from twoco.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
 from twoco.sso import ACCOUNT_PAGES
 
 _SCALARS = {
@@ -157,6 +161,22 @@ def _subscription_import() -> dict[str, object]:
     return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
 
 
+def _subscription_update() -> dict[str, object]:
+    """updateSubscription's body: every Subscription field may be sent (a subscription read and sent
+    back), those it changes are checked; the path names the subscription."""
+    date = {"type": ["string", "null"], "pattern": f"^{rules.DATE_PATTERN}$"}
+    described = _subscription_import()
+    properties = dict(described["properties"])  # type: ignore[call-overload]
+    properties.update(
+        StartDate=date,
+        ExpirationDate=date,
+        Product=_nullable(properties["Product"]),
+        EndUser=_nullable(_person(END_USER, rules.END_USER_REQUIRED, create=False)),
+        ExternalSubscriptionReference=_text("ExternalSubscriptionReference"),
+    )
+    return _object(properties)
+
+
 def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     """Request-body schemas by operation name."""
     customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
@@ -164,6 +184,7 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
         "createCustomer": _person(customer, rules.CUSTOMER_REQUIRED, create=True),
         "updateCustomerInformation": _person(customer, rules.CUSTOMER_REQUIRED, create=False),
         "addSubscription": _subscription_import(),
+        "updateSubscription": _subscription_update(),
         "updateSubscriptionEndUser": _person(END_USER, rules.END_USER_REQUIRED, create=False),
     }
 
@@ -176,6 +197,34 @@ _PARAM_RULES: dict[str, dict[str, object]] = {
     "languageCode": {"enum": [*_any_case(LANGUAGE_CODES), ""]},
     "validationIp": {"anyOf": [{"maxLength": 0}, {"format": "ipv4"}, {"format": "ipv6"}]},
 }
+
+
+def _query_fields(struct: Struct) -> list[dict[str, object]]:
+    """A GET's struct parameter as query parameters, one per field (a nested struct's by their names)."""
+    parameters: list[dict[str, object]] = []
+    for f in struct.fields:
+        if isinstance(f.type, Struct):
+            parameters += [p for p in _query_fields(f.type) if p["name"] != "Count"]
+        elif isinstance(f.type, Array):
+            items = _query_schema(f.type.item, f.name)
+            parameters.append({"name": f.name, "in": "query", "required": False, "schema": {"type": "array", "items": items}})
+        else:
+            parameters.append({"name": f.name, "in": "query", "required": False, "schema": _filter_schema(f)})
+    return parameters
+
+
+def _filter_schema(f: Field) -> dict[str, object]:
+    """A search filter's schema: its dates as dates, Type and Page/Limit as the search rules take them."""
+    # (An empty query value counts as absent.)
+    if f.name in DATE_FILTERS:
+        return {"type": "string", "pattern": f"^({rules.DATE_PATTERN})?$"}
+    if f.name == "Type":
+        return {"enum": ["", *sorted(SUBSCRIPTION_TYPES)]}
+    if f.name == "Status":
+        return {"enum": ["", *sorted(STATUSES)]}
+    if f.name in ("Page", "Limit"):
+        return {**INT32, "minimum": 1}
+    return _query_schema(f.type, f.name)
 
 
 def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
@@ -216,6 +265,8 @@ def _document(version: str) -> bytes:
             if "{" + name + "}" in route.path:
                 path_schema = {**schema(param.type, False), **rules_of}
                 parameters.append({"name": name, "in": "path", "required": True, "schema": path_schema})
+            elif isinstance(param.type, Struct) and route.method == "GET":
+                parameters += _query_fields(param.type)
             elif isinstance(param.type, Struct):
                 body = {"required": True, **_json(inputs[op.name])}
             elif not (param.name.endswith("CustomerReference") and CUSTOMER_PATH_REFERENCE in route.path):
@@ -223,6 +274,11 @@ def _document(version: str) -> bytes:
                 if param.required and param.type == STRING:
                     query_schema["minLength"] = 1  # an empty value is no value
                 parameters.append({"name": name, "in": "query", "required": param.required, "schema": query_schema})
+        body_struct = next((p.type for p in op.params if isinstance(p.type, Struct)), None)
+        for name in re.findall(r"\{(\w+)\}", route.path):
+            if body_struct is not None and name in body_struct.by_name:  # a field of the body, named by the path
+                text = {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS}
+                parameters.append({"name": name, "in": "path", "required": True, "schema": text})
         if "{" + CUSTOMER_PATH_REFERENCE + "}" in route.path:
             parameters.insert(0, {
                 "name": CUSTOMER_PATH_REFERENCE,
@@ -231,11 +287,11 @@ def _document(version: str) -> bytes:
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
                 "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
-        if route.method == "POST":  # a create: 201, and the new record's address in Location
-            created = {"description": "Created", "headers": {"Location": {"schema": {"type": "string"}}}}
-            responses: dict[str, object] = {"201": {**created, **_json(schema(op.result, False))}}
-        else:
-            responses = {"200": {"description": "Success", **_json(schema(op.result, False))}}
+        created = route.method == "POST" and version_key(version) < version_key(CREATED_WITH_200_SINCE)
+        success: dict[str, object] = {"description": "Created" if created else "Success"}
+        if created:  # the new record's address
+            success["headers"] = {"Location": {"schema": {"type": "string"}}}
+        responses: dict[str, object] = {"201" if created else "200": {**success, **_json(schema(op.result, False))}}
         for status in ERROR_STATUSES:
             responses[status] = {"description": "Error", **_json({"$ref": "#/components/schemas/Error"})}
         entry: dict[str, object] = {"operationId": op.name, "parameters": parameters, "responses": responses}

@@ -1,4 +1,4 @@
-"""REST 6.0: routes derived from the registry, stateless authentication per request.
+"""REST: routes derived from the registry, stateless authentication per request.
 
 Every request carries ``X-Avangate-Authentication: code="…" date="…" hash="…" algo="…"``
 (no ``algo`` means MD5, as older clients send it; values in single quotes and any separators
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote
 
 from twoco.errors import ApiError
-from twoco.model import DecodeError, Scalar, Struct, UnknownFields
+from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.operations import Caller, Operation, operations_for
 from twoco.protocols import CURRENT_OUTCOME, Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
@@ -28,6 +28,10 @@ MAX_AUTH_HEADER = 1024
 # key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
 _AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")
 CUSTOMER_PATH_REFERENCE = "CReference"
+# The legacy REST versions answer a creation with 201 Created and the new resource's Location (the
+# official 3.0 REST sample asserts both: avangate/avangate-php-rest-code-samples,
+# subscriptions/AddSubscription.php); 6.0 answers 200 with the reference.
+CREATED_WITH_200_SINCE = "6.0"
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,22 @@ class RestAdapter:
         self.service = service
         self.version = version
         self.protocol = f"rest/{version}"
+        self.created_with_201 = version_key(version) < version_key(CREATED_WITH_200_SINCE)
         self.routes = [
             _Route(op, _compile(op.route.path)) for op in operations_for(version).values() if op.route is not None
         ]
 
     def handle(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client: str = ""
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        client: str = "",
+        base: str = "",
     ) -> Response:
-        """``path`` is the percent-encoded path below /rest/<version>/; segments are decoded once, here."""
+        """``path`` is the percent-encoded path below ``base`` (/rest/<version>); segments are decoded once, here."""
         outcome = new_outcome(self.protocol)
         try:
             # Credentials first, as 2Checkout checks them: a wrong key gets 401 on any path.
@@ -74,12 +86,11 @@ class RestAdapter:
             with self.service.store.transaction(write=rest_route.method != "GET" or rest_route.writes):
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
-            body = json_codec.dumps(json_codec.encode(result, route.operation.result))
-            if route.operation.route.method == "POST":  # type: ignore[union-attr]
-                # A create: 201 and where the new record lives, as 2Checkout's REST samples expect.
-                location = f"/rest/{self.version}{route.operation.route.path}{quote(str(result), safe='')}/"  # type: ignore[union-attr]
-                return Response(201, body, "application/json", [("location", location)])
-            return Response(200, body, "application/json")
+            answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
+            if self.created_with_201 and route.operation.route.method == "POST":  # type: ignore[union-attr]
+                location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(result), safe='')}/"
+                return Response(201, answer, "application/json", [("location", location)])
+            return Response(200, answer, "application/json")
         except ApiError as error:
             outcome.error_code = error.code
             return error_response(error)
@@ -125,7 +136,7 @@ class RestAdapter:
         body: bytes,
         content_type: str = "",
     ) -> list[object]:
-        queried = {key.lower(): values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+        queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
         unknown = UnknownFields(self.service.settings.strict_fields)
         route = operation.route
         assert route is not None
@@ -138,12 +149,15 @@ class RestAdapter:
                     value = fixed[param.name]
                 elif name in path_values:
                     value = param.type.from_text(path_values[name])  # type: ignore[union-attr]
+                elif isinstance(param.type, Struct) and route.method == "GET":
+                    value = _struct_from_query(param.type, queried)
                 elif isinstance(param.type, Struct):
                     if body.strip():
                         check_media_type(content_type, JSON_MEDIA_TYPES)
                     value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
+                    value = _fill_from_path(param.type, value, path_values)
                 else:
-                    text = queried.get(name.lower(), "")
+                    text = queried.get(name.lower(), [""])[-1]
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             except DecodeError as error:
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
@@ -170,3 +184,44 @@ class RestAdapter:
             args[0] = customer
         else:
             args[0] = reference
+
+
+def _struct_from_query(struct: Struct, queried: dict[str, list[str]]) -> dict[str, object] | None:
+    """A struct parameter of a GET (a search's filters) from the query string: one query parameter
+    per field, by name, case-insensitively; a nested struct's fields by their own names
+    (``Page``, ``Limit`` for Pagination); an array field repeated or comma-separated. None if
+    no field is given."""
+    record: dict[str, object] = {}
+    for f in struct.fields:
+        try:
+            if isinstance(f.type, Struct):
+                inner = _struct_from_query(f.type, queried)
+                if inner is not None:
+                    record[f.name] = inner
+                continue
+            texts = [text for text in queried.get(f.name.lower(), []) if text]
+            if not texts:
+                continue
+            if isinstance(f.type, Array) and isinstance(f.type.item, Scalar):
+                record[f.name] = [f.type.item.from_text(item) for text in texts for item in text.split(",") if item]
+            elif isinstance(f.type, Scalar):
+                record[f.name] = f.type.from_text(texts[-1])
+        except DecodeError as error:
+            raise error.within(f.name) from None
+    return record or None
+
+
+def _fill_from_path(struct: Struct, value: object, path_values: dict[str, str]) -> object:
+    """A body object with the fields the path names (``PUT /subscriptions/{SubscriptionReference}/``
+    puts the reference inside the Subscription); a body naming a different one is refused."""
+    named = {name: text for name, text in path_values.items() if name in struct.by_name}
+    if not named or value is None:  # no body: refused as missing, not made up from the path
+        return value
+    record = dict(value or {})  # type: ignore[call-overload]
+    for name, text in named.items():
+        field_type = struct.by_name[name].type
+        given = field_type.from_text(text) if isinstance(field_type, Scalar) else text
+        if record.get(name) not in (None, given):
+            raise DecodeError(f"names {record[name]!r}, the path {given!r}", name)
+        record[name] = given
+    return record

@@ -17,6 +17,7 @@ from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
 
 
+_IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
 SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
 
 
@@ -105,9 +106,9 @@ _ACTIVE_SUBSCRIPTIONS = (
     "FROM subscriptions s WHERE s.merchant_id = customers.merchant_id AND s.customer_reference = customers.reference"
     " AND s.subscription_enabled AND (s.lifetime OR s.expiration_date >= ?)"
 )
-_STATUS_COLUMNS = (
-    f", (SELECT COUNT(*) {_ACTIVE_SUBSCRIPTIONS}),"
-    f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS})"
+_STATUS_COLUMNS = (  # named, for the customer search that filters on them
+    f", (SELECT COUNT(*) {_ACTIVE_SUBSCRIPTIONS}) AS active,"
+    f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS}) AS trials"
 )
 SSO_TOKEN_FIELDS = ("customer_reference", "kind", "target", "request", "language", "validation_ip", "expires_at")
 STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
@@ -404,6 +405,81 @@ class SqlStore:
             (customer_reference, merchant_id, reference),
         )
 
+    def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, dict[str, object]]:
+        """The merchant's subscriptions among ``references``, by reference (absent ones left out)."""
+        found: dict[str, dict[str, object]] = {}
+        for start in range(0, len(references), _IN_CHUNK):
+            chunk = references[start : start + _IN_CHUNK]
+            cursor = self._run(
+                f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference IN ({', '.join('?' * len(chunk))})",
+                (merchant_id, *chunk),
+                write=False,
+            )
+            for row in cursor.fetchall():
+                record = _subscription_record(row)
+                found[str(record["SubscriptionReference"])] = record
+        return found
+
+    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, Any]) -> None:
+        """Set the given Subscription fields (top-level scalars: ExpirationDate, SubscriptionEnabled, …)."""
+        if changes:
+            assignments = ", ".join(f"{SUBSCRIPTION_COLUMNS[name]} = ?" for name in changes)
+            self._run(
+                f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND reference = ?",
+                (*changes.values(), merchant_id, reference),
+            )
+
+    def search_subscriptions(
+        self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> tuple[list[dict[str, object]], int]:
+        """One page of the merchant's subscriptions matching ``filters`` (see ``_subscription_filter``),
+        by StartDate then reference, and how many match in all."""
+        where, params = _subscription_filter(filters)
+        condition = f" WHERE s.merchant_id = ?{where}"
+        count = self._one(
+            "SELECT COUNT(*) FROM subscriptions s JOIN customers c ON c.reference = s.customer_reference" + condition,
+            (merchant_id, *params),
+        )
+        page = "" if limit is None else " LIMIT ? OFFSET ?"
+        cursor = self._run(
+            f"{_SUBSCRIPTION_SELECT}{condition} ORDER BY s.start_date, s.reference{page}",
+            (merchant_id, *params, *(() if limit is None else (limit, offset))),
+            write=False,
+        )
+        return [_subscription_record(row) for row in cursor.fetchall()], int(count[0]) if count else 0
+
+    def find_customers(
+        self, merchant_id: int, filters: Mapping[str, Any], today: str, limit: int, offset: int = 0
+    ) -> tuple[list[dict[str, object]], int]:
+        """One page of the merchant's customers matching ``filters`` (Email, Phone, CountryCode,
+        Language, Trial, Status), by reference, with their status on ``today``; and how many match."""
+        conditions, params = [], []
+        for name, column in (("Phone", "phone"), ("CountryCode", "country_code"), ("Language", "language")):
+            if filters.get(name) is not None:
+                conditions.append(f"{column} = ?")
+                params.append(filters[name])
+        if filters.get("Email") is not None:
+            conditions.append("lower(email) = lower(?)")
+            params.append(filters["Email"])
+        inner = _CUSTOMER_SELECT.replace(" FROM customers", _STATUS_COLUMNS + " FROM customers")
+        inner += " WHERE merchant_id = ?" + "".join(f" AND {condition}" for condition in conditions)
+        outer = []
+        if filters.get("Enabled") is not None:
+            outer.append("active > 0" if filters["Enabled"] else "active = 0")
+        if filters.get("Trial") is not None:
+            outer.append("(active > 0 AND trials = active)" if filters["Trial"] else "NOT (active > 0 AND trials = active)")
+        where = (" WHERE " + " AND ".join(outer)) if outer else ""
+        selected = f"FROM ({inner}) AS found{where}"
+        all_params = (today, today, merchant_id, *params)
+        count = self._one(f"SELECT COUNT(*) {selected}", all_params)
+        cursor = self._run(f"SELECT * {selected} ORDER BY reference LIMIT ? OFFSET ?", (*all_params, limit, offset), write=False)
+        records = []
+        for row in cursor.fetchall():
+            record = _customer_record(row[:-2])
+            record[STATUS] = (int(row[-2]), int(row[-1]))
+            records.append(record)
+        return records, int(count[0]) if count else 0
+
     # --- change history (see twoco.history) ------------------------------------------
 
     def add_history(
@@ -525,6 +601,52 @@ class SqlStore:
             if len(found) >= limit:
                 break
         return list(found.values())[:limit]
+
+
+def _like_pattern(text: str) -> str:
+    """``text`` anywhere, as a LIKE pattern with ``\\`` escaping LIKE's wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """SQL conditions (each after an AND) for searchSubscriptions' filters, already checked by the
+    service: keys are SearchBy's field names, plus ``Trial`` (the Type filter) and ``ExactMatchEmail``."""
+    conditions: list[str] = []
+    params: list[Any] = []
+
+    def add(condition: str, *values: Any) -> None:
+        conditions.append(condition)
+        params.extend(values)
+
+    email = filters.get("CustomerEmail")
+    if email is not None:
+        if filters.get("ExactMatchEmail"):
+            add("lower(c.email) = lower(?)", email)
+        else:  # "partial hits on the customer email address"
+            add("lower(c.email) LIKE lower(?) ESCAPE '\\'", _like_pattern(email))
+    for name, column in (
+        ("AvangateCustomerReference", "c.reference"), ("ExternalCustomerReference", "c.external_reference"),
+        ("PartnerCode", "s.partner_code"),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(f"{column} = ?", filters[name])
+    for name, column in (
+        ("SubscriptionEnabled", "s.subscription_enabled"), ("RecurringEnabled", "s.recurring_enabled"),
+        ("LifetimeSubscription", "s.lifetime"), ("TestSubscription", "s.test_subscription"), ("Trial", "s.is_trial"),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(column if filters[name] else f"NOT {column}")
+    for name, column in (("ProductCodes", "s.product_code"), ("CountryCodes", "s.end_user_country_code")):
+        values = filters.get(name)
+        if values:
+            add(f"{column} IN ({', '.join('?' * len(values))})", *values)
+    for name, column, operator in (
+        ("PurchasedAfter", "s.start_date", ">="), ("PurchasedBefore", "s.start_date", "<="),
+        ("ExpireAfter", "s.expiration_date", ">="), ("ExpireBefore", "s.expiration_date", "<="),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(f"{column} {operator} ?", filters[name])
+    return "".join(f" AND {condition}" for condition in conditions), params
 
 
 def _prefix(column: str, lowered: str) -> tuple[str, tuple[Any, ...]]:
