@@ -122,6 +122,19 @@ def test_the_journal_shows_the_soap_call(server, merchant, soap, page) -> None:
     assert page.locator("#journal script").count() == 0
 
 
+def test_the_journal_shows_the_fields_a_call_sent_that_were_ignored(server, merchant, page) -> None:
+    """A sandbox says what production silently drops: the Python SDK's import sends Payment."""
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    page.goto(f"{server.base_url}/_twoco/journal")
+    owner = api.call("createCustomer", customer_data())
+    api.call("addSubscription", subscription_data(owner, f"IGN-{secrets.token_hex(3)}", Payment={"CardNumber": "4111"}))
+    call = page.locator("#journal tr.request", has_text="addSubscription").filter(has_text=merchant.code)
+    expect(call.first).to_contain_text("ok (1 ignored)", timeout=10_000)
+    call.first.click()
+    expect(page.locator("#journal tr.bodies")).to_contain_text("Subscription.Payment")
+    api.close()
+
+
 # --- over plain HTTP -------------------------------------------------------------------
 
 
