@@ -54,6 +54,11 @@ class UnknownFields:
 @dataclass(frozen=True)
 class Scalar:
     name: str  # the XML Schema type name, e.g. "int"
+    xml_name: str = ""  # the name SOAP writes it under where that differs (an int sent as xsd:string)
+
+    @property
+    def xsd(self) -> str:
+        return self.xml_name or self.name
 
     def from_text(self, text: str) -> object:
         """Decode the text of an XML element (or a query-string value)."""
@@ -141,6 +146,9 @@ def _json_kind(value: object) -> str:
 
 
 INT = Scalar("int")
+# An integer SOAP 3.0 writes as text: 3.0's recorded outputs show references and product ids that
+# PHP decoded as strings ("141589723"). Read as an integer all the same.
+INT_AS_TEXT = Scalar("int", xml_name="string")
 STRING = Scalar("string")
 BOOLEAN = Scalar("boolean")
 DOUBLE = Scalar("double")
@@ -152,6 +160,7 @@ class Field:
     type: WireType
     returned: bool = True  # False: a request-only field (e.g. an import's Test flag), never in answers
     since: str = ""  # the first API version that has the field ("": every version)
+    text_before: str = ""  # an int field that versions before this one write as text (INT_AS_TEXT)
 
 
 @dataclass(frozen=True)
@@ -201,6 +210,8 @@ def at_version(wire_type: WireType, version: str) -> WireType:
     for f in wire_type.fields:
         if not f.since or version_key(version) >= version_key(f.since):
             inner = at_version(f.type, version)
+            if f.text_before and version_key(version) < version_key(f.text_before):
+                inner = INT_AS_TEXT
             fields.append(f if inner is f.type else replace(f, type=inner))
     same = len(fields) == len(wire_type.fields) and all(a is b for a, b in zip(fields, wire_type.fields))
     return wire_type if same else Struct(wire_type.name, tuple(fields))
@@ -229,7 +240,7 @@ EXISTING_CARD = _struct("ExistingCard", ("TransientToken", TRANSIENT_TOKEN))
 
 CUSTOMER = _struct(
     "Customer",
-    ("AvangateCustomerReference", INT),
+    Field("AvangateCustomerReference", INT, text_before="4.0"),
     *_strings(
         "ExternalCustomerReference", "FirstName", "LastName", "Company", "FiscalCode", "Address1",
         "Address2", "City", "State", "Zip", "CountryCode", "Phone", "Fax", "Email",
@@ -249,7 +260,7 @@ END_USER = _struct("EndUser", *_strings(*END_USER_FIELDS))
 PRODUCT = _struct(
     "Product",
     ("ProductCode", STRING),
-    ("ProductId", INT),
+    Field("ProductId", INT, text_before="4.0"),
     ("ProductName", STRING),
     ("ProductVersion", STRING),
     ("ProductQuantity", INT),
@@ -276,7 +287,7 @@ SUBSCRIPTION = _struct(
     ("ReceiveNotifications", BOOLEAN),
     ("Lifetime", BOOLEAN),
     ("PartnerCode", STRING),
-    ("AvangateCustomerReference", INT),
+    Field("AvangateCustomerReference", INT, text_before="4.0"),
     ("ExternalCustomerReference", STRING),
     ("TestSubscription", BOOLEAN),
     ("IsTrial", BOOLEAN),

@@ -180,7 +180,7 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
         out.append(f'<{name} xsi:nil="true"/>')
     elif isinstance(wire_type, Scalar):
         text = escape(wire_type.to_text(value))
-        out.append(f'<{name} xsi:type="xsd:{wire_type.name}">{text}</{name}>')
+        out.append(f'<{name} xsi:type="xsd:{wire_type.xsd}">{text}</{name}>')
     elif isinstance(wire_type, Array):
         items: list = value  # type: ignore[assignment]
         out.append(

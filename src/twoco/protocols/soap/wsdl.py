@@ -34,7 +34,7 @@ SOAP_ENCODING_SCHEMA = f"""<?xml version="1.0" encoding="UTF-8"?>
 def xml_type(wire_type: WireType) -> str:
     """The QName a WSDL or an xsi:type attribute names this type by."""
     if isinstance(wire_type, Scalar):
-        return f"xsd:{wire_type.name}"
+        return f"xsd:{wire_type.xsd}"
     return f"tns:{wire_type.name}"
 
 
