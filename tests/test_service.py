@@ -1232,6 +1232,18 @@ ISOLATION_CASES = {
         lambda n: (MISSING_SUBSCRIPTION, {"FirstName": "Mallory"}),
         "SUBSCRIPTION_NOT_FOUND",
     ),
+    "cancel A's subscription": (
+        "cancelSubscription",
+        lambda n: (n.subscription,),
+        lambda n: (MISSING_SUBSCRIPTION,),
+        "SUBSCRIPTION_NOT_FOUND",
+    ),
+    "enable A's subscription": (
+        "enableSubscription",
+        lambda n: (n.subscription,),
+        lambda n: (MISSING_SUBSCRIPTION,),
+        "SUBSCRIPTION_NOT_FOUND",
+    ),
     "take A's subscription": (
         "setSubscriptionCustomer",
         lambda n: (n.subscription, n.b_customer, None),
