@@ -157,6 +157,25 @@ def test_every_operation_added_in_later_versions(client) -> None:
         assert [c["AvangateCustomerReference"] for c in found["Items"]] == [owner] and found["Pagination"]["Count"] == 1
 
 
+def test_cancel_and_enable_subscription(client) -> None:
+    """Every version; the churn reasons (REST: comma-separated in the query) on 6.0 only."""
+    owner = client.create_customer(customer_data())
+    reference = client.add_subscription(subscription_data(owner, "CL-CANCEL", RecurringEnabled=True))
+    if client.version == "6.0":
+        assert client.cancel_subscription(reference, ["CHURN_REASON_DONT_NEED", "CHURN_REASON_OTHER"], "moved") is True
+    else:
+        with pytest.raises(ValueError, match="6.0 only"):
+            client.cancel_subscription(reference, ["CHURN_REASON_DONT_NEED"])
+        assert client.cancel_subscription(reference) is True
+    cancelled = client.get_subscription(reference)
+    assert (cancelled["SubscriptionEnabled"], cancelled["RecurringEnabled"]) == (False, False)
+    assert client.enable_subscription(reference) is True
+    assert client.get_subscription(reference)["SubscriptionEnabled"] is True
+    with pytest.raises(TwoCheckoutError) as unknown:
+        client.enable_subscription("0123456789")
+    assert unknown.value.code == "SUBSCRIPTION_NOT_FOUND"
+
+
 def test_call_takes_the_api_names(client) -> None:
     reference = client.call("createCustomer", customer_data())
     assert client.call("getCustomerInformation", reference)["AvangateCustomerReference"] == reference

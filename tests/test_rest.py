@@ -9,6 +9,7 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import RestApi
+from tests.data import subscription_data
 from tests.conftest import start_server, stop_server
 from twoco.auth import login_hash
 
@@ -158,3 +159,49 @@ def test_the_legacy_rest_client_way(server, merchant) -> None:
     current = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
     assert current.status_code == 200 and "location" not in current.headers
     assert server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]["201"]
+
+
+def node_sdk_headers(merchant) -> dict[str, str]:
+    """What 2Checkout's Node SDK sends (lib/api-auth.js): single quotes, no space before algo."""
+    date = now_utc()
+    digest = login_hash(merchant.secret, merchant.code, date, "sha256")
+    signature = f"code='{merchant.code}' date='{date}' hash='{digest}'algo='sha256'"
+    return {"Content-Type": "application/json", "Accept": "application/json", "X-Avangate-Authentication": signature}
+
+
+def test_disable_and_enable_the_node_sdk_way(server, merchant, rest) -> None:
+    """examples/testSubscriptions.js: DELETE /rest/6.0/subscriptions/{ref}/ disables, POST to the
+    same path enables; each answers the JSON true with 200."""
+    owner = rest.call("createCustomer", CUSTOMER)
+    reference = rest.call("addSubscription", subscription_data(owner, "NODE-1", RecurringEnabled=True))
+    url = f"{server.base_url}/rest/6.0/subscriptions/{reference}/"
+
+    def flags() -> tuple[bool, bool]:
+        read = rest.request("GET", f"/subscriptions/{reference}/")
+        return read["SubscriptionEnabled"], read["RecurringEnabled"]
+
+    disabled = httpx.delete(url, headers=node_sdk_headers(merchant), timeout=30)
+    assert (disabled.status_code, disabled.json()) == (200, True)
+    assert flags() == (False, False)
+    enabled = httpx.post(url, headers=node_sdk_headers(merchant), timeout=30)
+    assert (enabled.status_code, enabled.json()) == (200, True) and "location" not in enabled.headers
+    assert flags() == (True, False)
+    unknown = httpx.delete(f"{server.base_url}/rest/6.0/subscriptions/0123456789/", headers=node_sdk_headers(merchant), timeout=30)
+    assert (unknown.status_code, unknown.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
+    patched = httpx.patch(url, headers=node_sdk_headers(merchant), timeout=30)
+    assert (patched.status_code, patched.headers["allow"]) == (405, "DELETE, GET, POST, PUT")
+
+
+def test_enable_is_no_creation_on_the_legacy_versions(server, merchant) -> None:
+    """Before 6.0 a POST to a collection answers 201 and a Location; a POST that enables a
+    subscription creates nothing: 200, as on 6.0 (and the OpenAPI documents say so)."""
+    for version in ("3.0", "4.0", "5.0"):
+        with RestApi(server.base_url, merchant.code, merchant.secret, version) as legacy:
+            reference = legacy.call("addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}"))
+            path = f"/rest/{version}/subscriptions/{reference}/"
+            assert httpx.delete(server.base_url + path, headers=signed(merchant, algo=None), timeout=30).json() is True
+            enabled = httpx.post(server.base_url + path, headers=signed(merchant, algo=None), timeout=30)
+            assert (enabled.status_code, enabled.json(), "location" in enabled.headers) == (200, True, False)
+        paths = server.get(f"/rest/{version}/openapi.json").json()["paths"]
+        enable = paths["/subscriptions/{SubscriptionReference}/"]["post"]["responses"]
+        assert "200" in enable and "201" not in enable and "201" in paths["/subscriptions/"]["post"]["responses"]

@@ -22,7 +22,7 @@ def test_openapi_document_lists_every_rest_operation(server) -> None:
         "createCustomer", "getCustomerInformation", "updateCustomerInformation", "addSubscription",
         "getSubscription", "getCustomerSubscriptions", "updateSubscriptionEndUser", "setSubscriptionCustomer",
         "getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn", "getCustomerInformationBySSOToken",
-        "searchSubscriptions", "updateSubscription",
+        "searchSubscriptions", "updateSubscription", "cancelSubscription", "enableSubscription",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]

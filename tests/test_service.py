@@ -1220,12 +1220,13 @@ ISOLATION_CASES = {
         lambda n: (subscription(MISSING_CUSTOMER, ExternalSubscriptionReference="SUB-X"),),
         "CUSTOMER_NOT_FOUND",
     ),
-    "get subscription": (
-        "getSubscription",
-        lambda n: (n.subscription,),
-        lambda n: (MISSING_SUBSCRIPTION,),
-        "SUBSCRIPTION_NOT_FOUND",
-    ),
+    # The operations that take the subscription's reference alone.
+    **{
+        f"{operation} A's subscription": (
+            operation, lambda n: (n.subscription,), lambda n: (MISSING_SUBSCRIPTION,), "SUBSCRIPTION_NOT_FOUND"
+        )
+        for operation in ("getSubscription", "cancelSubscription", "enableSubscription")
+    },
     "update subscription end user": (
         "updateSubscriptionEndUser",
         lambda n: (n.subscription, {"FirstName": "Mallory"}),

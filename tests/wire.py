@@ -96,6 +96,8 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "SearchBy": {"Email": "ada@example.com", "Status": "ACTIVE"}
         if operation.name == "searchCustomers"
         else {"AvangateCustomerReference": records.customer, "SubscriptionEnabled": True},
+        "ChurnReasons": ["CHURN_REASON_OTHER"],
+        "ChurnReasonOther": "moved to another tool",
         "EndUser": {"FirstName": "End", "LastName": "User", "Email": "end@example.com", "City": "Iasi", "CountryCode": "RO"},
         # Single sign-on (twoco.sso).
         "idCustomer": str(records.customer),
@@ -167,7 +169,7 @@ def _query_fields(value: object) -> dict[str, bytes]:
         if isinstance(item, (dict, Pairs)):
             query.update(_query_fields(item))
         elif isinstance(item, list):
-            query[str(name)] = b",".join(_url_text(element) for element in item)
+            query[str(name)] = _url_text(",".join(_text(element) for element in item))  # cut as a whole
         elif item is not None:
             query[str(name)] = _url_text(item)
     return query
@@ -242,6 +244,8 @@ class Wire:
                         named = value.get(name) if isinstance(value, dict) else None
                         path = path.replace("{" + name + "}", quote(_url_text(named or "X"), safe=""))
                 body_bytes = b"" if value is None else _json(value).encode()
+            elif isinstance(value, list):  # cancelSubscription's ChurnReasons: comma-separated (and cut, as any value)
+                query[name] = _url_text(",".join(_text(item) for item in value))
             elif value is not None:
                 query[name] = _url_text(value)
         assert "{" not in path, f"tests/wire.py cannot fill the REST route {operation.route.path}"

@@ -76,6 +76,12 @@ class Route:
     def name_of(self, param: str) -> str:
         return dict(self.names).get(param, param)
 
+    @property
+    def creates(self) -> bool:
+        """A POST to a collection (``POST /customers/``) creates; a POST to a record
+        (``POST /subscriptions/{SubscriptionReference}/``, enableSubscription) changes it."""
+        return self.method == "POST" and "{" not in self.path
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -123,6 +129,8 @@ SESSION_ID = Param("sessionID", STRING)
 
 _EXTERNAL = Param("ExternalCustomerReference", STRING, required=False)
 _REFERENCES = (Param("AvangateCustomerReference", INT, required=False), _EXTERNAL)
+_SUBSCRIPTION_REFERENCE = Param("SubscriptionReference", STRING)
+_A_SUBSCRIPTION = "/subscriptions/{SubscriptionReference}/"  # REST: one subscription
 
 # Sources for each version difference are in the README ("Versions").
 REGISTRY: tuple[Operation, ...] = (
@@ -178,10 +186,10 @@ REGISTRY: tuple[Operation, ...] = (
     ),
     Operation(
         "getSubscription",
-        (Param("SubscriptionReference", STRING),),
+        (_SUBSCRIPTION_REFERENCE,),
         SUBSCRIPTION,
         "get_subscription",
-        route=Route("GET", "/subscriptions/{SubscriptionReference}/"),
+        route=Route("GET", _A_SUBSCRIPTION),
     ),
     Operation(
         "getSubscriptions",
@@ -210,22 +218,42 @@ REGISTRY: tuple[Operation, ...] = (
         (Param("Subscription", SUBSCRIPTION),),
         BOOLEAN,
         "update_subscription",
-        route=Route("PUT", "/subscriptions/{SubscriptionReference}/"),
+        route=Route("PUT", _A_SUBSCRIPTION),
         since="5.0",
+    ),
+    # Disable / enable: the Node SDK's testSubscriptions.js sends DELETE and POST to the subscription.
+    Operation(
+        "cancelSubscription",
+        (
+            _SUBSCRIPTION_REFERENCE,
+            # Documented on 6.0 only (the 3.0, 4.0 and 5.0 pages list SubscriptionReference alone).
+            Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
+            Param("ChurnReasonOther", STRING, required=False, since="6.0"),
+        ),
+        BOOLEAN,
+        "cancel_subscription",
+        route=Route("DELETE", _A_SUBSCRIPTION),
+    ),
+    Operation(
+        "enableSubscription",
+        (_SUBSCRIPTION_REFERENCE,),
+        BOOLEAN,
+        "enable_subscription",
+        route=Route("POST", _A_SUBSCRIPTION),
     ),
     Operation(
         "updateSubscriptionEndUser",
-        (Param("SubscriptionReference", STRING), Param("EndUser", END_USER)),
+        (_SUBSCRIPTION_REFERENCE, Param("EndUser", END_USER)),
         BOOLEAN,
         "update_subscription_end_user",
-        route=Route("PUT", "/subscriptions/{SubscriptionReference}/end-user/"),
+        route=Route("PUT", f"{_A_SUBSCRIPTION}end-user/"),
     ),
     Operation(
         "setSubscriptionCustomer",
-        (Param("SubscriptionReference", STRING), *_REFERENCES),
+        (_SUBSCRIPTION_REFERENCE, *_REFERENCES),
         BOOLEAN,
         "set_subscription_customer",
-        route=Route("PUT", "/subscriptions/{SubscriptionReference}/customer/"),
+        route=Route("PUT", f"{_A_SUBSCRIPTION}customer/"),
     ),
 )
 

@@ -483,6 +483,35 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             self._record(caller, (before,) if owner == before else (before, owner), changed, reference)
         return True
 
+    def cancel_subscription(
+        self,
+        caller: Caller,
+        reference: str,
+        churn_reasons: Sequence[str | None] | None = None,
+        churn_reason_other: str | None = None,
+    ) -> bool:
+        """Disable the subscription: "2Checkout disables the subscription immediately and no longer
+        performs any recurring billing actions", so RecurringEnabled goes off with SubscriptionEnabled.
+        The churn reasons (6.0) are accepted and not kept: twoco has nowhere to show them, and no
+        source shows 2Checkout refusing a value it does not list (so none is refused here).
+        Cancelling a disabled subscription changes nothing and answers true."""
+        return self._set_flags(caller, reference, {"SubscriptionEnabled": False, "RecurringEnabled": False})
+
+    def enable_subscription(self, caller: Caller, reference: str) -> bool:
+        """Enable the subscription. Recurring billing stays as it is: the docs say only "enable a
+        subscription", and recurring billing has its own enableRecurringBilling. Enabling an enabled
+        subscription changes nothing and answers true."""
+        return self._set_flags(caller, reference, {"SubscriptionEnabled": True})
+
+    def _set_flags(self, caller: Caller, reference: str, flags: Mapping[str, bool]) -> bool:
+        with self.store.transaction():
+            current = self._find_subscription(caller.merchant_id, reference, lock=True)
+            changed = {name: value for name, value in flags.items() if current[name] != value}
+            self.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
+            old = {name: current[name] for name in changed}
+            self._record(caller, (current["AvangateCustomerReference"],), history.changes(old, changed), reference)
+        return True
+
     def _new_owner(self, merchant_id: int, current: Mapping[str, Any], subscription: Mapping[str, Any]) -> int:
         """The customer updateSubscription's references name (the current owner when they name none).
 

@@ -164,6 +164,11 @@ class RestApi(Api):
             return self.request("GET", "/subscriptions/", query)
         if operation == "updateSubscription":
             return self.request("PUT", f"/subscriptions/{_segment(args[0]['SubscriptionReference'])}/", body=args[0])
+        if operation == "cancelSubscription":  # as the Node SDK's testSubscriptions.js disables
+            query = {"ChurnReasons": ",".join(args[1]) if args[1] else None, "ChurnReasonOther": args[2]}
+            return self.request("DELETE", f"/subscriptions/{_segment(args[0])}/", query)
+        if operation == "enableSubscription":  # and enables: a POST to the subscription, no body
+            return self.request("POST", f"/subscriptions/{_segment(args[0])}/")
         if operation == "updateSubscriptionEndUser":
             return self.request("PUT", f"/subscriptions/{_segment(args[0])}/end-user/", body=args[1])
         if operation == "setSubscriptionCustomer":

@@ -264,6 +264,24 @@ class Client:
         or move it to the customer its references name; returns True."""
         return self.call("updateSubscription", subscription)
 
+    def cancel_subscription(
+        self,
+        subscription_reference: str,
+        churn_reasons: Sequence[str] | None = None,
+        churn_reason_other: str | None = None,
+    ) -> bool:
+        """cancelSubscription: disable the subscription (and its recurring billing); returns True.
+        ``churn_reasons`` (CHURN_REASON_…) and ``churn_reason_other`` exist on API 6.0 only."""
+        if churn_reasons is None and churn_reason_other is None:
+            return self.call("cancelSubscription", subscription_reference)
+        if len(self._operation("cancelSubscription").params) < 3:
+            raise ValueError("ChurnReasons and ChurnReasonOther exist on API 6.0 only")
+        return self.call("cancelSubscription", subscription_reference, churn_reasons, churn_reason_other)
+
+    def enable_subscription(self, subscription_reference: str) -> bool:
+        """enableSubscription: enable the subscription again (recurring billing stays as it is); returns True."""
+        return self.call("enableSubscription", subscription_reference)
+
     def get_customer_subscriptions(
         self, reference: int | None = None, external_reference: str | None = None
     ) -> list[Subscription]:

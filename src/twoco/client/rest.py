@@ -56,6 +56,8 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
             query.update(_query_fields(value))  # type: ignore[arg-type]
         elif isinstance(param.type, Struct):
             body = value
+        elif isinstance(value, list):  # cancelSubscription's ChurnReasons: comma-separated, as the server reads it
+            query[route.name_of(param.name)] = ",".join(_text(item) for item in value)
         else:
             query[route.name_of(param.name)] = _text(value)
     return route.method, path, query, body

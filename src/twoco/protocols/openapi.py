@@ -206,8 +206,7 @@ def _query_fields(struct: Struct) -> list[dict[str, object]]:
         if isinstance(f.type, Struct):
             parameters += [p for p in _query_fields(f.type) if p["name"] != "Count"]
         elif isinstance(f.type, Array):
-            items = _query_schema(f.type.item, f.name)
-            parameters.append({"name": f.name, "in": "query", "required": False, "schema": {"type": "array", "items": items}})
+            parameters.append({"name": f.name, "in": "query", "required": False, "schema": _query_schema(f.type, f.name)})
         else:
             parameters.append({"name": f.name, "in": "query", "required": False, "schema": _filter_schema(f)})
     return parameters
@@ -228,6 +227,8 @@ def _filter_schema(f: Field) -> dict[str, object]:
 
 
 def _query_schema(wire_type: WireType, name: str) -> dict[str, object]:
+    if isinstance(wire_type, Array):  # repeated or comma-separated (see twoco.protocols.rest)
+        return {"type": "array", "items": _query_schema(wire_type.item, name)}
     if isinstance(wire_type, Scalar) and wire_type.name == "string":
         return _text(name)
     return INT32 if wire_type == INT else schema(wire_type, False)
@@ -287,7 +288,7 @@ def _document(version: str) -> bytes:
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
                 "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
-        created = route.method == "POST" and version_key(version) < version_key(CREATED_WITH_200_SINCE)
+        created = route.creates and version_key(version) < version_key(CREATED_WITH_200_SINCE)
         success: dict[str, object] = {"description": "Created" if created else "Success"}
         if created:  # the new record's address
             success["headers"] = {"Location": {"schema": {"type": "string"}}}

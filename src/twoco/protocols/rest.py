@@ -28,9 +28,10 @@ MAX_AUTH_HEADER = 1024
 # key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
 _AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")
 CUSTOMER_PATH_REFERENCE = "CReference"
-# The legacy REST versions answer a creation with 201 Created and the new resource's Location (the
-# official 3.0 REST sample asserts both: avangate/avangate-php-rest-code-samples,
-# subscriptions/AddSubscription.php); 6.0 answers 200 with the reference.
+# The legacy REST versions answer a creation (a POST to a collection: Route.creates) with 201
+# Created and the new resource's Location (the official 3.0 REST sample asserts both:
+# avangate/avangate-php-rest-code-samples, subscriptions/AddSubscription.php); 6.0 answers 200
+# with the reference. Other POSTs (enableSubscription) answer 200 on every version.
 CREATED_WITH_200_SINCE = "6.0"
 
 
@@ -87,7 +88,7 @@ class RestAdapter:
                 args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
-            if self.created_with_201 and route.operation.route.method == "POST":  # type: ignore[union-attr]
+            if self.created_with_201 and rest_route.creates:
                 location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(result), safe='')}/"
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
@@ -156,6 +157,10 @@ class RestAdapter:
                         check_media_type(content_type, JSON_MEDIA_TYPES)
                     value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
                     value = _fill_from_path(param.type, value, path_values)
+                elif isinstance(param.type, Array) and isinstance(param.type.item, Scalar):
+                    # Repeated or comma-separated, as a search's array filters (cancelSubscription's ChurnReasons).
+                    texts = [item for text in queried.get(name.lower(), []) for item in text.split(",") if item]
+                    value = [param.type.item.from_text(item) for item in texts] or None
                 else:
                     text = queried.get(name.lower(), [""])[-1]
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
