@@ -232,7 +232,7 @@ def test_soap_1_2_is_a_version_mismatch(server) -> None:
         (b'{"jsonrpc": "2.0", "id": 1, "method": "login", "params": [' + b"1" * 5000 + b"]}", "not valid JSON"),
         (b'{"jsonrpc": "2.0", "id": 1, "method": "login", "params": [1e999]}', "out of range"),
         (b'{"jsonrpc": "2.0", "id": 1, "method": "lo', "not valid JSON"),
-        (b'\xff\xfe{"jsonrpc": "2.0"}', "not valid JSON"),
+        (b'\xff\xfe{"jsonrpc": "2.0"}', "not UTF-8"),
     ],
     ids=["deep", "very-deep", "wide", "duplicate-key", "huge-integer", "huge-float", "truncated", "not-utf-8"],
 )
@@ -312,3 +312,58 @@ def test_nul_in_a_lookup_names_nothing(server, merchant) -> None:
     assert (answer.status_code, answer.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
     rest.close()
     api.close()
+
+
+# --- what the README promises: UTF-8 only, text read back as stored, no 500 from sandbox pages ----
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "latin-1"])
+def test_json_bodies_that_are_not_utf8_are_refused_and_change_nothing(server, merchant, store, encoding) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    request = {"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": [api.session, customer_data(City="Zürich")]}
+    before = store_rows(store)
+    answer = rpc(server, json.dumps(request, ensure_ascii=False).encode(encoding), "6.0")
+    assert answer["error"]["data"]["error_code"] == "MALFORMED_REQUEST" and "not UTF-8" in answer["error"]["message"]
+    rest = RestApi(server.base_url, merchant.code, merchant.secret)
+    body = json.dumps(customer_data(City="Zürich"), ensure_ascii=False).encode(encoding)
+    refused = rest.http.post("/customers/", content=body, headers={**rest.headers(), "Content-Type": "application/json"})
+    assert (refused.status_code, refused.json()["error_code"]) == (400, "MALFORMED_REQUEST")
+    assert store_rows(store) == before
+    api.close()
+    rest.close()
+
+
+def store_rows(store) -> int:
+    with store.transaction(write=False) as cursor:
+        return cursor.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+
+
+def test_a_carriage_return_stored_over_json_reads_back_over_soap(server, merchant) -> None:
+    """SOAP writes CR as &#13;: written as itself, XML parsers hand it to the client as LF."""
+    from tests.clients import PhpClient, SudsClient
+
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
+    reference = api.call("createCustomer", customer_data(Address2="Flat 1\r\nLevel 2\rBack"))
+    for client in (PhpClient(server.base_url), SudsClient(server.base_url)):
+        session = client.login(merchant.code, merchant.secret)
+        assert client.call("getCustomerInformation", session, reference, None)["Address2"] == "Flat 1\r\nLevel 2\rBack"
+    assert api.call("getCustomerInformation", reference, None)["Address2"] == "Flat 1\r\nLevel 2\rBack"
+    api.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_twoco/customers?page=%C2%B2",
+        "/_twoco/customers?q=%00",
+        "/_twoco/customers?merchant=%00",
+        "/_twoco/customers?q=%C2%B2",
+        "/_twoco/customers/DEMO/%C2%B2",
+        "/_twoco/customers/%00/1",
+        "/_twoco/requests?limit=%C2%B2",
+    ],
+)
+def test_sandbox_pages_answer_odd_input_without_an_internal_error(server, path) -> None:
+    """Digits str.isdigit takes and int refuses ("²"), and NUL, which PostgreSQL text refuses."""
+    answer = server.get(path)
+    assert answer.status_code in (200, 400, 404), answer.text[:300]

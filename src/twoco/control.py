@@ -31,6 +31,7 @@ from twoco.journal import RequestJournal
 from twoco.operations import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
 from twoco.service import Service
+from twoco.validation import ascii_integer
 
 
 def _json(status: int, payload: object) -> Response:
@@ -97,10 +98,10 @@ class ControlPlane:
         if method == "DELETE":
             self.journal.forget(merchant)
             return _json(200, {"requests": []})
-        limit = arguments.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= JOURNAL_CAPACITY:
+        limit = ascii_integer(arguments.get("limit", "50"), 6)
+        if limit is None or not 1 <= limit <= JOURNAL_CAPACITY:
             raise _bad(f"limit must be a whole number from 1 to {JOURNAL_CAPACITY}")
-        return _json(200, {"requests": self.journal.latest(int(limit), merchant)})
+        return _json(200, {"requests": self.journal.latest(limit, merchant)})
 
     def _faults(self, method: str, body: bytes) -> Response:
         faults = self.service.faults

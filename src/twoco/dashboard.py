@@ -26,6 +26,7 @@ from twoco.errors import ApiError
 from twoco.operations import Caller
 from twoco.protocols import Response
 from twoco.service import Service
+from twoco.validation import MERCHANT_CODE, ascii_integer
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
@@ -197,12 +198,12 @@ class Dashboard:
         return _page("twoco dashboard", body)
 
     def _search(self, params: Mapping[str, str]) -> Response:
-        text = params.get("q", "").strip()[:MAX_QUERY]
+        # A text or code no store can hold (NUL: PostgreSQL text refuses it) names nothing.
+        text = params.get("q", "").strip()[:MAX_QUERY].replace("\x00", "")
         code = params.get("merchant", "")
-        page = int(params["page"]) if params.get("page", "").isdigit() and 0 < len(params["page"]) < 7 else 1
-        page = max(page, 1)
+        page = max(ascii_integer(params.get("page", ""), 6) or 1, 1)
         codes = [merchant.code for merchant in self.store.merchants()]
-        merchant = self.store.merchant(code) if code else None
+        merchant = self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
         notice = ""
         found: list[dict[str, Any]] = []
         if code and merchant is None:
@@ -238,17 +239,18 @@ class Dashboard:
         return _page(title, body)
 
     def _customer(self, code: str, text: str) -> Response:
-        merchant = self.store.merchant(code)
-        if merchant is None or not text.isdigit() or len(text) > 9:
+        merchant = self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
+        reference = ascii_integer(text)
+        if merchant is None or reference is None:
             return _not_found(f"No merchant {code!r} with customer {text!r}.")
         caller = Caller("6.0", "dashboard", merchant.id)
         try:
-            customer = self.service.get_customer(caller, int(text), None)
-            subscriptions = self.service.get_customer_subscriptions(caller, int(text), None)
+            customer = self.service.get_customer(caller, reference, None)
+            subscriptions = self.service.get_customer_subscriptions(caller, reference, None)
         except ApiError as error:
             return _not_found(error.message)
-        entries = self.store.customer_history(merchant.id, int(text), latest=HISTORY_SHOWN)
-        recorded = self.store.history_size(merchant.id, int(text)) if len(entries) == HISTORY_SHOWN else len(entries)
+        entries = self.store.customer_history(merchant.id, reference, latest=HISTORY_SHOWN)
+        recorded = self.store.history_size(merchant.id, reference) if len(entries) == HISTORY_SHOWN else len(entries)
         fields = history.flatten({name: value for name, value in customer.items() if name != "ExistingCards"})
         field_rows = "".join(
             f"<tr><th>{_e(name)}</th><td>{_e(value) if value is not None else '<span class=muted>—</span>'}</td></tr>"

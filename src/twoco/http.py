@@ -30,6 +30,7 @@ from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.service import CURRENT_MERCHANT, Service
 from twoco.sso import BASE_URL
+from twoco.validation import ascii_integer
 from twoco.timeouts import READ_TIMEOUT
 
 log = logging.getLogger("twoco.http")
@@ -225,8 +226,8 @@ class TwocoApp:
 
     async def _read_body(self, headers: dict[str, str], receive: Any) -> bytes | None:
         """The whole body, or None when it is over the limit (judged by Content-Length first)."""
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        declared = ascii_integer(headers.get("content-length", ""), 20)
+        if declared is not None and declared > self.max_body:
             return None
         chunks, size = [], 0
         while True:

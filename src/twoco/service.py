@@ -30,6 +30,7 @@ from twoco.validation import (
     IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
     MERCHANT_CODE,
+    ascii_integer,
     check_text,
     normalise_amount,
     normalise_currency,
@@ -282,8 +283,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         otherwise, and for any other text, the customer with that ExternalCustomerReference.
         """
         with self.store.transaction(write=False):
-            if text.isascii() and text.isdigit() and len(text) <= 9:
-                found = self.store.customer(caller.merchant_id, int(text))
+            reference = ascii_integer(text)
+            if reference is not None:
+                found = self.store.customer(caller.merchant_id, reference)
                 if found is not None:
                     return int(found["AvangateCustomerReference"])
             return int(self._find_customer(caller.merchant_id, None, text)["AvangateCustomerReference"])

@@ -38,6 +38,14 @@ _ISO_DATE = re.compile(DATE_PATTERN)
 _CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
+def ascii_integer(text: str, max_digits: int = 9) -> int | None:
+    """``text`` as an integer when it is 1 to ``max_digits`` ASCII digits, else None. (``str.isdigit``
+    alone accepts "²" and other digits ``int`` refuses.) Nine digits: an AvangateCustomerReference."""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
     if isinstance(value, str):
         if len(value) > limit:

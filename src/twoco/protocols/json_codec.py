@@ -35,10 +35,15 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 
 def parse(body: bytes) -> object:
-    """The decoded body, or MALFORMED_REQUEST (invalid UTF-8 or JSON, NaN, a repeated key, too long a
+    """The decoded body, or MALFORMED_REQUEST (not UTF-8, invalid JSON, NaN, a repeated key, too long a
     number, more than MAX_DEPTH levels or MAX_ELEMENTS values)."""
     try:
-        value = json.loads(body, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys)
+        # UTF-8 only (a UTF-8 byte-order mark is allowed): json.loads would also guess UTF-16 and UTF-32.
+        text = body.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError("MALFORMED_REQUEST", reason=f"the body is not UTF-8 (byte {error.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or "nested too deeply"
         raise ApiError("MALFORMED_REQUEST", reason=f"not valid JSON ({reason[:100]})") from None

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
+from twoco.validation import ascii_integer
 
 
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
@@ -576,8 +577,9 @@ class SqlStore:
         searches: list[tuple[str, tuple[Any, ...]]] = []
         if not text:
             searches.append(("1 = 1", ()))
-        if text.isascii() and text.isdigit() and len(text) <= 9:
-            searches.append(("c.reference = ?", (int(text),)))
+        reference = ascii_integer(text)
+        if reference is not None:
+            searches.append(("c.reference = ?", (reference,)))
         if text:
             searches.append(("c.external_reference = ?", (text,)))
             lowered = self._lower(text)

@@ -41,6 +41,8 @@ ENVELOPE_OPEN = (  # the client (twoco.client.soap) writes its requests in it to
     ' SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
 )
 ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+# A CR written as itself reaches the client as LF (XML parsers normalise line ends): as a reference it stays CR.
+_TEXT_ENTITIES = {"\r": "&#13;"}
 
 
 class EnvelopeError(ValueError):
@@ -179,7 +181,7 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
     if value is None:
         out.append(f'<{name} xsi:nil="true"/>')
     elif isinstance(wire_type, Scalar):
-        text = escape(wire_type.to_text(value))
+        text = escape(wire_type.to_text(value), _TEXT_ENTITIES)
         out.append(f'<{name} xsi:type="xsd:{wire_type.xsd}">{text}</{name}>')
     elif isinstance(wire_type, Array):
         items: list = value  # type: ignore[assignment]
@@ -212,6 +214,6 @@ def encode_result(operation: str, value: object, wire_type: WireType) -> bytes:
 def encode_fault(faultcode: str, message: str, error_code: str) -> bytes:
     return (
         f"{ENVELOPE_OPEN}<SOAP-ENV:Fault><faultcode>SOAP-ENV:{faultcode}</faultcode>"
-        f"<faultstring>{escape(message)}</faultstring>"
+        f"<faultstring>{escape(message, _TEXT_ENTITIES)}</faultstring>"
         f"<detail><error_code>{error_code}</error_code></detail></SOAP-ENV:Fault>{ENVELOPE_CLOSE}"
     ).encode()
