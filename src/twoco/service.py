@@ -8,11 +8,14 @@ changes nothing: the transaction rolls back.
 
 from __future__ import annotations
 
+import functools
+import random
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from twoco import auth, history, search
 from twoco.clock import Clock, iso_timestamp
@@ -52,6 +55,35 @@ _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 # The merchant the current call acts for, once known (for the access log).
 CURRENT_MERCHANT: ContextVar[int | None] = ContextVar("twoco_merchant", default=None)
 _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
+_CONFLICT_ATTEMPTS = 5  # runs of a write whose transaction the database gave up over a deadlock
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+class _Moved(Exception):
+    """The subscription moved between the read of its owner and the lock of its row."""
+
+
+def _retried_on_conflict(method: _Method) -> _Method:
+    """Run the call again when PostgreSQL ends its transaction over a deadlock or serialization
+    failure. The calls take their locks in one order (customers, then subscriptions), so this is a
+    safety net: the transaction rolled back whole, and the database picking a victim is no
+    fault of the caller's, to answer with INTERNAL_ERROR. A call nested in another's transaction
+    leaves the retry to the outermost."""
+
+    @functools.wraps(method)
+    def retried(self: Service, *args: Any, **kwargs: Any) -> Any:
+        attempt = 1
+        while True:
+            outermost = not self.store.in_transaction()
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as error:
+                if not outermost or attempt == _CONFLICT_ATTEMPTS or not self.store.is_conflict(error):
+                    raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jittered: the two sides retry apart
+            attempt += 1
+
+    return retried  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -232,6 +264,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             found = self._find_customer(caller.merchant_id, reference, external, status_on=self._today())
             return self._customer_view(caller.merchant_id, found)
 
+    @_retried_on_conflict
     def update_customer(self, caller: Caller, customer: Mapping[str, Any], push_to_end_users: bool | None) -> bool:
         reference = customer.get("AvangateCustomerReference")
         external = customer.get("ExternalCustomerReference")
@@ -439,10 +472,11 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             found = self.store.customer_subscriptions(caller.merchant_id, owner["AvangateCustomerReference"])
             return [subscription_view(subscription) for subscription in found]
 
+    @_retried_on_conflict
     def update_subscription_end_user(self, caller: Caller, reference: str, end_user: Mapping[str, Any]) -> bool:
         """Fields present replace the subscription's end-user data; absent ones keep theirs."""
         with self.store.transaction():
-            found = self._find_subscription(caller.merchant_id, reference, lock=True)
+            found = self._lock_subscription(caller.merchant_id, reference)
             current = found["EndUser"]
             merged = merged_end_user(current, end_user)
             self.store.set_end_user(caller.merchant_id, merged, reference=reference)
@@ -451,6 +485,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             )
         return True
 
+    @_retried_on_conflict
     def update_subscription(self, caller: Caller, subscription: Mapping[str, Any]) -> bool:
         """Change what updateSubscription changes: the EndUser (fields left out keep their values),
         ExpirationDate, ActivationDate, SubscriptionEnabled, RecurringEnabled, and the owner when the customer
@@ -461,7 +496,14 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         if not reference:
             raise ApiError("MISSING_REQUIRED_FIELD", field="SubscriptionReference")
         with self.store.transaction():
-            current = self._find_subscription(caller.merchant_id, reference, lock=True)
+
+            def target(found: dict[str, Any]) -> tuple[int, ...]:
+                try:
+                    return (self._new_owner(caller.merchant_id, found, subscription),)
+                except ApiError:  # no such customer: the error comes below, after those of the fields
+                    return ()
+
+            current = self._lock_subscription(caller.merchant_id, reference, target)
             changes = {
                 name: subscription[name]
                 for name in ("ExpirationDate", "ActivationDate", "SubscriptionEnabled", "RecurringEnabled")
@@ -505,9 +547,10 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         subscription changes nothing and answers true."""
         return self._set_flags(caller, reference, {"SubscriptionEnabled": True})
 
+    @_retried_on_conflict
     def _set_flags(self, caller: Caller, reference: str, flags: Mapping[str, bool]) -> bool:
         with self.store.transaction():
-            current = self._find_subscription(caller.merchant_id, reference, lock=True)
+            current = self._lock_subscription(caller.merchant_id, reference)
             changed = {name: value for name, value in flags.items() if current[name] != value}
             self.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
             old = {name: current[name] for name in changed}
@@ -532,12 +575,14 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
                 external = None
         return int(self._find_customer(merchant_id, reference, external)["AvangateCustomerReference"])
 
+    @_retried_on_conflict
     def set_subscription_customer(
         self, caller: Caller, reference: str, customer_reference: int | None, external: str | None
     ) -> bool:
         with self.store.transaction():
-            moved = self._find_subscription(caller.merchant_id, reference, lock=True)
+            self._find_subscription(caller.merchant_id, reference)  # SUBSCRIPTION_NOT_FOUND before CUSTOMER_NOT_FOUND
             owner = self._find_customer(caller.merchant_id, customer_reference, external)
+            moved = self._lock_subscription(caller.merchant_id, reference, lambda _: (owner["AvangateCustomerReference"],))
             self.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
             before, after = moved["AvangateCustomerReference"], owner["AvangateCustomerReference"]
             move = history.changes({"AvangateCustomerReference": before}, {"AvangateCustomerReference": after})
@@ -553,6 +598,36 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             when = iso_timestamp(self.clock.now())
             protocol = f"{caller.protocol}/{caller.version}"
             self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
+
+    def _lock_subscription(
+        self, merchant_id: int, reference: str, also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: ()
+    ) -> dict[str, Any]:
+        """The subscription, its row locked after those of its owner and of the customers ``also``
+        names for it (a move's target), for a change that follows.
+
+        Every call that changes a customer and its subscriptions locks in one order: customers
+        first, by ascending reference, then subscriptions (the end-user push locks its customer,
+        then updates the subscriptions). In two orders, PostgreSQL deadlocks. The owner is known
+        only from a read: when it has moved by the time its row is locked, its locks are let go
+        and taken again, in order, for its new owner.
+        """
+        if not self.store.row_locks:  # one writer at a time: nothing to order
+            return self._find_subscription(merchant_id, reference)
+        found = self._find_subscription(merchant_id, reference)
+        while True:
+            wanted = {int(found["AvangateCustomerReference"]), *also(found)}
+            try:
+                with self.store.savepoint():
+                    for customer in sorted(wanted):
+                        self.store.customer(merchant_id, customer, lock=True)
+                    found = self._find_subscription(merchant_id, reference, lock=True)
+                    if int(found["AvangateCustomerReference"]) in wanted and set(also(found)) <= wanted:
+                        return found
+                    raise _Moved
+            except _Moved:
+                # Locking its new owner now, after the old, could deadlock with a call that locks
+                # them in order: rolling back to the savepoint lets go of the locks it took.
+                continue
 
     def _find_subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
         # A reference no store can hold (too long, or with NUL, which PostgreSQL text refuses) names nothing.

@@ -97,3 +97,5 @@ class PostgresDialect(ThreadConnections):
             return error.diag.constraint_name in EXTERNAL_REFERENCE_CONSTRAINTS
         return None
 
+    def is_conflict(self, error: Exception) -> bool:
+        return isinstance(error, (errors.DeadlockDetected, errors.SerializationFailure))

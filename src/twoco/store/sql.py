@@ -71,6 +71,9 @@ class Dialect(Protocol):
     def is_unique_violation(self, error: Exception) -> bool | None:
         """None when ``error`` is no unique violation; else whether it hit an external reference."""
 
+    def is_conflict(self, error: Exception) -> bool:
+        """Whether ``error`` is a deadlock or serialization failure, its transaction rolled back."""
+
     def close(self) -> None: ...
 
 
@@ -137,6 +140,10 @@ class SqlStore:
     def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
         """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
         return self.dialect.transaction(write)
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Part of the current transaction that an exception rolls back alone, row locks it took included."""
+        return self.dialect.savepoint()
 
     def _run(self, sql: str, params: tuple[Any, ...] = (), write: bool = True) -> Any:
         cursor = self.dialect.current_cursor()
@@ -319,6 +326,19 @@ class SqlStore:
     def _lock(self, lock: bool) -> str:
         return self.dialect.lock_clause if lock else ""
 
+    @property
+    def row_locks(self) -> bool:
+        """Whether writers lock rows (PostgreSQL); without, one writer holds the whole store (SQLite)."""
+        return bool(self.dialect.lock_clause)
+
+    def in_transaction(self) -> bool:
+        return self.dialect.current_cursor() is not None
+
+    def is_conflict(self, error: Exception) -> bool:
+        """Whether the database gave up ``error``'s transaction over a conflict (a deadlock) and
+        running it again may succeed."""
+        return self.dialect.is_conflict(error)
+
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None:
         columns = _customer_columns(changes)
         if not columns:
@@ -363,10 +383,15 @@ class SqlStore:
         )
 
     def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, object] | None:
-        row = self._one(
-            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?{self._lock(lock)}",
-            (merchant_id, reference),
-        )
+        """A subscription by reference; ``lock`` holds its row (its row alone) until the transaction ends."""
+        if lock and self.row_locks:
+            # Locked by itself, not in the joined read: a FOR UPDATE on the join would lock the
+            # owner's customer row too, and PostgreSQL, having waited for a row that moved
+            # meanwhile, re-checks the join against the new owner and answers no row at all.
+            locking = f"SELECT 1 FROM subscriptions WHERE merchant_id = ? AND reference = ?{self._lock(lock)}"
+            if self._one(locking, (merchant_id, reference)) is None:
+                return None
+        row = self._one(f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?", (merchant_id, reference))
         return _subscription_record(row) if row else None
 
     def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:

@@ -126,6 +126,9 @@ class SqliteDialect(ThreadConnections):
     def lock_migrations(self, cursor: Any) -> None:
         pass  # BEGIN IMMEDIATE serialises them already
 
+    def is_conflict(self, error: Exception) -> bool:
+        return False  # writers take the whole database first (BEGIN IMMEDIATE): none can deadlock
+
     def is_unique_violation(self, error: Exception) -> bool | None:
         if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error):
             return "external_reference" in str(error)

@@ -1,0 +1,106 @@
+"""Calls that change a customer and its subscriptions at once, from many clients: none fails.
+
+On PostgreSQL a move, an EndUser update and the end-user push lock rows of both tables; taken
+in different orders they deadlocked, and a locking read joined to the old owner lost a
+subscription that had just moved (issue 12, item 1). SQLite serialises writers: the same
+mix must pass there too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.clients import Fault
+from tests.clients.api import JsonRpcApi
+from tests.conftest import Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.data import customer_data, subscription_data
+
+SECONDS = 8  # each client's loop stops then (and after at most CALLS calls)
+CALLS = 2000
+
+
+@pytest.fixture
+def mix_server(store_kind, tmp_path) -> Iterator[tuple[object, Merchant]]:
+    url = new_store_url(store_kind, tmp_path)
+    merchant = Merchant("MIX", "mix-secret")
+    store_with_merchants(url, {merchant.code: merchant.secret})
+    server = start_server(tmp_path, url, "--login-throttle", "off")
+    yield server, merchant
+    stop_server(server)
+
+
+def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> None:
+    server, merchant = mix_server
+
+    def api() -> JsonRpcApi:
+        return JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+
+    setup = api()
+    customers = [setup.call("createCustomer", customer_data(FirstName=name)) for name in ("A", "B")]
+    subscriptions = [setup.call("addSubscription", subscription_data(customers[i % 2], f"MIX-{i}")) for i in range(6)]
+    # Each mover alone moves its own two subscriptions, so it knows where each one ends.
+    owners = {reference: customers[i % 2] for i, reference in enumerate(subscriptions)}
+    errors: list[str] = []
+    counts: dict[str, int] = {}
+    deadline = time.monotonic() + SECONDS
+
+    def loop(name: str, step) -> None:
+        client = api()
+        done = 0
+        try:
+            while done < CALLS and time.monotonic() < deadline:
+                try:
+                    step(client, done)
+                except Fault as fault:
+                    errors.append(f"{name}: {fault}")
+                done += 1
+        finally:
+            counts[name] = done
+            client.close()
+
+    def push(customer: int):
+        return lambda client, n: client.call(
+            "updateCustomerInformation", {"AvangateCustomerReference": customer, "FirstName": f"Push{n}"}, True
+        )
+
+    def end_user(offset: int):
+        return lambda client, n: client.call(
+            "updateSubscriptionEndUser", subscriptions[(n + offset) % 6], {"FirstName": f"EndUser{n}"}
+        )
+
+    def mover(mine: list[str]):
+        def step(client: JsonRpcApi, n: int) -> None:
+            reference = mine[n % 2]
+            target = customers[1] if owners[reference] == customers[0] else customers[0]
+            if n % 4 < 2:
+                client.call("setSubscriptionCustomer", reference, target, None)
+            else:  # updateSubscription moves too when the references name another customer
+                client.call("updateSubscription", {"SubscriptionReference": reference, "AvangateCustomerReference": target})
+            owners[reference] = target
+
+        return step
+
+    steps = {f"push-{i}": push(customer) for i, customer in enumerate(customers)}
+    steps.update({f"end-user-{i}": end_user(i) for i in range(4)})
+    steps.update({f"mover-{i}": mover(subscriptions[2 * i : 2 * i + 2]) for i in range(3)})
+    threads = [threading.Thread(target=loop, args=item) for item in steps.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == [], f"{len(errors)} of {sum(counts.values())} calls failed: {errors[:5]}"
+    assert all(counts[name] > 0 for name in steps), counts
+    log = server.log_path.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    # Every subscription exists, under exactly one owner: the target of its last move.
+    held = {customer: {s["SubscriptionReference"] for s in setup.call("getCustomerSubscriptions", customer, None)} for customer in customers}
+    assert held[customers[0]] | held[customers[1]] == set(subscriptions) and not held[customers[0]] & held[customers[1]]
+    for reference, owner in owners.items():
+        assert reference in held[owner]
+        assert setup.call("getSubscription", reference)["AvangateCustomerReference"] == owner
+    setup.close()
