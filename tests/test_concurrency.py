@@ -98,7 +98,10 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     log = server.log_path.read_text()
     assert "Traceback" not in log, log[-3000:]
     # Every subscription exists, under exactly one owner: the target of its last move.
-    held = {customer: {s["SubscriptionReference"] for s in setup.call("getCustomerSubscriptions", customer, None)} for customer in customers}
+    held = {
+        customer: {found["SubscriptionReference"] for found in setup.call("getCustomerSubscriptions", customer, None)}
+        for customer in customers
+    }
     assert held[customers[0]] | held[customers[1]] == set(subscriptions) and not held[customers[0]] & held[customers[1]]
     for reference, owner in owners.items():
         assert reference in held[owner]
