@@ -18,6 +18,11 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.conftest import Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from twoco.clock import FixedClock
+from twoco.ids import ReferenceGenerator
+from twoco.operations import Caller
+from twoco.service import Service, Settings
+from twoco.store import open_store
 
 SECONDS = 8  # each client's loop stops then (and after at most CALLS calls)
 CALLS = 2000
@@ -107,3 +112,34 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
         assert reference in held[owner]
         assert setup.call("getSubscription", reference)["AvangateCustomerReference"] == owner
     setup.close()
+
+
+def test_a_call_the_database_ends_over_a_deadlock_runs_again(store_kind, tmp_path, monkeypatch) -> None:
+    if store_kind != "postgresql":
+        pytest.skip("SQLite writers take the whole database first: none can deadlock")
+    from psycopg import errors as pg
+
+    store = open_store(new_store_url(store_kind, tmp_path))
+    store.migrate()
+    store.add_merchant("RETRY", "retry-secret", "2026-01-01T00:00:00+00:00")
+    service = Service(store, FixedClock(time.time()), ReferenceGenerator(seed=1), Settings())
+    caller = Caller("6.0", "test", store.merchant("RETRY").id)
+    reference = service.create_customer(caller, customer_data())
+    real_update, failures = store.update_customer, []
+
+    def update_after_deadlocks(*args: object) -> None:
+        if len(failures) < deadlocks:
+            failures.append(1)
+            raise pg.DeadlockDetected("deadlock detected")
+        real_update(*args)
+
+    monkeypatch.setattr(store, "update_customer", update_after_deadlocks)
+    deadlocks = 4  # the 5th run succeeds
+    assert service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Oslo"}, False)
+    assert store.customer(caller.merchant_id, reference)["City"] == "Oslo"
+    failures.clear()
+    deadlocks = 5  # no 6th run: the error goes on
+    with pytest.raises(pg.DeadlockDetected):
+        service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Rome"}, False)
+    assert store.customer(caller.merchant_id, reference)["City"] == "Oslo"
+    store.close()
