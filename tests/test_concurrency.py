@@ -16,7 +16,7 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.conftest import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from twoco.clock import FixedClock
 from twoco.ids import ReferenceGenerator
@@ -114,9 +114,9 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     setup.close()
 
 
+# PostgreSQL only: SQLite writers take the whole database first, so none can deadlock.
+@pytest.mark.parametrize("store_kind", [kind for kind in STORE_KINDS if kind == "postgresql"])
 def test_a_call_the_database_ends_over_a_deadlock_runs_again(store_kind, tmp_path, monkeypatch) -> None:
-    if store_kind != "postgresql":
-        pytest.skip("SQLite writers take the whole database first: none can deadlock")
     from psycopg import errors as pg
 
     store = open_store(new_store_url(store_kind, tmp_path))
