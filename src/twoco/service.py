@@ -421,17 +421,18 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         """The reference of the customer an import belongs to, made from the EndUser when new."""
         reference = subscription.get("AvangateCustomerReference") or None
         external = subscription.get("ExternalCustomerReference") or None
-        if reference is not None or (external is not None and self._external_exists(caller, external)):
+        if reference is not None:
             return int(self._find_customer(caller.merchant_id, reference, external)["AvangateCustomerReference"])
-        # Customers need an address and a zip code; an EndUser may lack them: kept empty.
+        if external is not None:
+            check_text("ExternalCustomerReference", external, MAX_REFERENCE)
+            found = self.store.customer_by_external(caller.merchant_id, external)
+            if found is not None:
+                return int(found["AvangateCustomerReference"])
+        # Customers need an address, a zip code and an email; an EndUser may lack them: kept empty.
         record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
         record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
         record["ExternalCustomerReference"] = external
         return self._insert_customer(caller, record)
-
-    def _external_exists(self, caller: Caller, external: str) -> bool:
-        check_text("ExternalCustomerReference", external, MAX_REFERENCE)
-        return self.store.customer_by_external(caller.merchant_id, external) is not None
 
     def get_subscription(self, caller: Caller, reference: str) -> dict[str, object]:
         with self.store.transaction(write=False):

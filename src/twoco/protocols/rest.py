@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, unquote
 from twoco.errors import ApiError
 from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.operations import Caller, Operation, operations_for
-from twoco.protocols import CURRENT_OUTCOME, Response, error_response, json_codec, new_outcome
+from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.service import CURRENT_MERCHANT, Service
 
@@ -85,7 +85,10 @@ class RestAdapter:
             rest_route = route.operation.route
             assert rest_route is not None
             with self.service.store.transaction(write=rest_route.method != "GET" or rest_route.writes):
-                args = self._arguments(route.operation, caller, values, query, body, headers.get("content-type", ""))
+                unknown = UnknownFields(self.service.settings.strict_fields)
+                content_type = headers.get("content-type", "")
+                args = self._arguments(route.operation, caller, values, query, body, content_type, unknown)
+                outcome.ignored_fields = unknown.names
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
             if self.created_with_201 and rest_route.creates:
@@ -135,10 +138,11 @@ class RestAdapter:
         path_values: dict[str, str],
         query: str,
         body: bytes,
-        content_type: str = "",
+        content_type: str,
+        unknown: UnknownFields,
     ) -> list[object]:
+        """The operation's arguments; fields the body's objects do not declare go to ``unknown``."""
         queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
-        unknown = UnknownFields(self.service.settings.strict_fields)
         route = operation.route
         assert route is not None
         fixed = dict(route.fixed)
@@ -170,9 +174,6 @@ class RestAdapter:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
             args.append(value)
-        outcome = CURRENT_OUTCOME.get()
-        if outcome is not None:
-            outcome.ignored_fields = unknown.names
         if CUSTOMER_PATH_REFERENCE in path_values:
             self._bind_customer(operation, caller, path_values[CUSTOMER_PATH_REFERENCE], args)
         return args
