@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
 import threading
 
 import pytest
 
 from twoco.store import open_store
 from twoco.store import sqlite as sqlite_store
+from twoco.store.outage import StoreBusy
 
 
 def _store(tmp_path):
@@ -67,8 +67,9 @@ def test_a_writer_gives_up_after_the_busy_timeout_and_writes_nothing(tmp_path, m
     other = os.open(f"{tmp_path}/writers.sqlite3{sqlite_store.LOCK_SUFFIX}", os.O_RDWR)
     fcntl.flock(other, fcntl.LOCK_EX)
     try:
-        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        with pytest.raises(StoreBusy) as busy:
             store.add_merchant("LATE", "key", "2026-01-01T00:00:00+00:00")
+        assert busy.value.detail == "another writer held the database for 0.2 seconds"
     finally:
         fcntl.flock(other, fcntl.LOCK_UN)
         os.close(other)

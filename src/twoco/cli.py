@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -13,14 +14,15 @@ from twoco import __version__
 from twoco import history
 from twoco.accesslog import FORMATS
 from twoco.errors import ApiError
-from twoco.http import DEFAULT_MAX_BODY
+from twoco.http import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.ids import new_secret_key
 from twoco.operations import Caller
 from twoco.seed import seed
 from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.service import Service, Settings
 from twoco.validation import MERCHANT_CODE
-from twoco.store import DEFAULT_URL, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.store.outage import ADVICE, StoreUnavailable
 from twoco.throttle import ThrottleLimits
 from twoco.timeouts import READ_TIMEOUT
 
@@ -130,6 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a client may take to send a request's headers, and again its body, before 408 and a closed "
         "connection (slow or stuck clients hold no connection for longer)",
+    )
+    serve_parser.add_argument(
+        "--lock-wait",
+        type=float,
+        default=LOCK_WAIT,
+        metavar="SECONDS",
+        help="how long a call may wait for a record another call holds (PostgreSQL), before STORE_BUSY (HTTP 503, "
+        "retryable); waiting calls hold none of the threads other calls need",
+    )
+    serve_parser.add_argument(
+        "--store-timeout",
+        type=float,
+        default=STATEMENT_TIMEOUT,
+        metavar="SECONDS",
+        help="how long one PostgreSQL statement may run (its statement_timeout); a server that does not answer at all "
+        "is given up a few seconds later, and the call answers STORE_UNAVAILABLE",
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
@@ -271,10 +289,15 @@ def _throttle_limits(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # An outage before serving is told in one line, below; the operator's log starts with serving.
+    logging.getLogger("twoco").addHandler(logging.NullHandler())
     try:
         if args.command == "serve":
             if args.read_timeout <= 0:
                 print("twoco: --read-timeout must be more than 0 seconds", file=sys.stderr)
+                return 2
+            if args.lock_wait < 0 or args.store_timeout <= 0:
+                print("twoco: --lock-wait cannot be negative, and --store-timeout must be more than 0 seconds", file=sys.stderr)
                 return 2
             if args.max_body < 1:
                 print("twoco: --max-body must be 1 or more", file=sys.stderr)
@@ -295,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_format=None if args.no_access_log else args.log_format,
                 read_timeout=args.read_timeout,
                 max_body=args.max_body,
+                lock_wait=args.lock_wait,
+                store_timeout=args.store_timeout,
             )
             serve(
                 options,
@@ -313,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
+    except StoreUnavailable as outage:  # at start: one line, not a traceback
+        print(f"twoco: the store is {outage.state}: {outage.detail} ({ADVICE[outage.state]})", file=sys.stderr)
+        return 1
     except (StoreURLError, SchemaTooNew, SchemaOutOfDate, ApiError) as error:
         print(f"twoco: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,10 @@
 """The control plane under ``/_twoco/``: JSON endpoints for operators and test suites.
 
-- ``GET /_twoco/health`` — 200 once requests are served (always on).
+- ``GET /_twoco/health`` — 200 while the process serves, with the store's state as the latest
+  calls found it: ``{"status": "ok"|"degraded", "store": {"state": …}}`` (always on, never waits).
+- ``GET /_twoco/ready`` — whether to send this instance traffic: asks the store, and answers 200
+  unless it is down, too slow or its file was replaced (503 with Retry-After). A store that only
+  refuses writes (full, read-only) is ready: reads go on (always on).
 - ``GET|POST /_twoco/clock`` — the server clock that sessions and login windows obey;
   POST ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``.
 - ``POST /_twoco/reset`` — delete customers, subscriptions and sessions, keep merchants;
@@ -31,6 +35,7 @@ from twoco.journal import RequestJournal
 from twoco.operations import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
 from twoco.service import Service
+from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
 from twoco.validation import ascii_integer
 
 
@@ -55,7 +60,9 @@ class ControlPlane:
     def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
         if path == "health":
-            return self._allow(method, "GET") or _json(200, {"status": "ok", "version": __version__})
+            return self._allow(method, "GET") or self._health()
+        if path == "ready":
+            return self._allow(method, "GET") or self._ready()
         if not self.enabled:
             return None
         if path == "clock":
@@ -78,6 +85,23 @@ class ControlPlane:
     def _allow(method: str, *allowed: str) -> None:
         if method not in allowed and not (method == "HEAD" and "GET" in allowed):
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(allowed))
+
+    def _health(self) -> Response:
+        store = self.service.store.health.report()
+        status = "ok" if store["state"] == "ok" else "degraded"
+        return _json(200, {"status": status, "version": __version__, "store": store})
+
+    def _ready(self) -> Response:
+        try:
+            self.service.store.probe()
+        except StoreUnavailable:
+            pass  # the health now says which outage
+        health = self.service.store.health
+        if health.state in ("ok", FULL, READ_ONLY):  # reads go on: keep sending them
+            return _json(200, {"ready": True, "store": health.report()})
+        answer = _json(503, {"ready": False, "store": health.report()})
+        answer.headers.append(("retry-after", str(UNAVAILABLE_RETRY_AFTER)))
+        return answer
 
     def _reset(self, body: bytes) -> dict[str, object]:
         command = _object(body, "merchant", "seed")

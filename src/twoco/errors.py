@@ -125,6 +125,21 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind(
         "UNSUPPORTED_MEDIA_TYPE", "Content-Type {content_type!r} is not accepted here; send {accepted}.", 415, -32600
     ),
+    # The store (twoco.store.outage): an outage, answered as one; both are worth retrying.
+    ErrorKind(
+        "STORE_UNAVAILABLE",
+        "The store is unavailable ({state}); the request changed nothing. Try again in {retry_after} seconds.",
+        503,
+        16001,
+        client_fault=False,
+    ),
+    ErrorKind(
+        "STORE_BUSY",
+        "The record is held by another call; the request changed nothing. Try again in a second.",
+        503,
+        16002,
+        client_fault=False,
+    ),
     ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),
 )
 

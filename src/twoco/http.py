@@ -3,12 +3,19 @@
 Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` takes a
 :class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
 (refusing oversized ones before reading them) and writes the answer.
+
+On a store reached over the network, calls run on threads. A call whose row lock did not come
+within the store's short lock timeout (``STORE_BUSY``) rolled back whole: it waits here, on the
+event loop, and runs again on a lane of its own, for up to ``lock_wait`` seconds. So calls waiting
+for a lock hold no thread that other customers' calls need, however many wait, and what needs no
+store (health, the WSDL, the OpenAPI document) answers on the loop even while every thread waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +43,8 @@ from twoco.timeouts import READ_TIMEOUT
 log = logging.getLogger("twoco.http")
 
 DEFAULT_MAX_BODY = 1024 * 1024
+LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call holds, then STORE_BUSY
+WAITING_THREADS = 4  # threads for the retries of calls that found their row locked
 
 
 @dataclass
@@ -53,6 +62,21 @@ class Request:
         return f"{self.scheme}://{self.headers.get('host', 'localhost')}"
 
 
+@dataclass
+class _Attempt:
+    """One run of a request through :meth:`TwocoApp.handle`, with what the log needs of it."""
+
+    response: Response
+    outcome: Outcome | None
+    merchant_id: int | None
+
+    @property
+    def busy(self) -> bool:
+        """Whether it met a row held by another call: it changed nothing and may run again
+        (not a batch, whose other calls went through)."""
+        return self.outcome is not None and self.outcome.error_code == "STORE_BUSY" and self.outcome.operation != "batch"
+
+
 class TwocoApp:
     def __init__(
         self,
@@ -62,15 +86,18 @@ class TwocoApp:
         control_plane: bool = True,
         access_log: AccessLog | None = None,
         read_timeout: float = READ_TIMEOUT,
+        lock_wait: float = LOCK_WAIT,
     ) -> None:
         self.service = service
         self.max_body = max_body
         self.read_timeout = read_timeout
+        self.lock_wait = lock_wait
         self.access_log = access_log
         # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
         # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
         threads = service.store.dialect.call_threads
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
+        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
@@ -81,8 +108,9 @@ class TwocoApp:
 
     def close(self) -> None:
         """Finish the calls in flight and close the store."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        for executor in (self._executor, self._waiting):
+            if executor is not None:
+                executor.shutdown(wait=True)
         self.service.store.close()
 
     def handle(self, request: Request) -> Response:
@@ -119,16 +147,41 @@ class TwocoApp:
 
     def answer(self, request: Request) -> Response:
         """``handle``, then the access-log line, the journal entry and any injected delay."""
+        started = time.perf_counter()
+        return self._finish(request, self._attempt(request), started)
+
+    def _attempt(self, request: Request) -> _Attempt:
         CURRENT_OUTCOME.set(None)
         CURRENT_MERCHANT.set(None)
         PENDING_DELAY.set(0.0)
-        started = time.perf_counter()
         response = self.handle(request)
         response.delay = PENDING_DELAY.get()
+        return _Attempt(response, CURRENT_OUTCOME.get(), CURRENT_MERCHANT.get())
+
+    async def _answer_on_threads(self, request: Request) -> Response:
+        """``answer`` on the call threads, retrying a call that found its row locked (see the module's doc)."""
+        assert self._executor is not None and self._waiting is not None
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.lock_wait
+        attempt = await loop.run_in_executor(self._executor, self._attempt, request)
+        pause = 0.01
+        while attempt.busy and time.monotonic() + pause < deadline:
+            await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
+            pause = min(pause * 2, 0.25)
+            attempt = await loop.run_in_executor(self._waiting, self._attempt_before, deadline, request) or attempt
+        return self._finish(request, attempt, started)
+
+    def _attempt_before(self, deadline: float, request: Request) -> _Attempt | None:
+        """Another attempt, unless the deadline passed while it queued for a waiting thread."""
+        return self._attempt(request) if time.monotonic() < deadline else None
+
+    def _finish(self, request: Request, attempt: _Attempt, started: float) -> Response:
+        response = attempt.response
         if self.access_log is None and self.journal is None:
             return response
-        outcome = CURRENT_OUTCOME.get() or Outcome("http", request.path.split("?")[0][:100])
-        merchant_id = CURRENT_MERCHANT.get()
+        outcome = attempt.outcome or Outcome("http", request.path.split("?")[0][:100])
+        merchant_id = attempt.merchant_id
         error = outcome.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
         fields = {
             "protocol": outcome.protocol,
@@ -175,6 +228,15 @@ class TwocoApp:
             raise ApiError("MALFORMED_REQUEST", reason="GET serves the WSDL only with ?wsdl; SOAP calls are POSTed")
         raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="GET, HEAD, POST")
 
+    @staticmethod
+    def _needs_no_store(request: Request) -> bool:
+        """Whether the answer is made without the store: health, schemas, the WSDL, OpenAPI."""
+        path = request.path.rstrip("/")
+        if path in (SCHEMA_PATH, "/_twoco/health"):
+            return True
+        protocol, _, rest = path[1:].partition("/")
+        return request.method in ("GET", "HEAD") and (protocol == "soap" or rest.endswith("/openapi.json"))
+
     # --- ASGI -----------------------------------------------------------------------
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -198,10 +260,10 @@ class TwocoApp:
                 client[0] if client else "",
                 scope.get("scheme", "http"),
             )
-            if self._executor is None:
+            if self._executor is None or self._needs_no_store(request):
                 response = self.answer(request)
             else:
-                response = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
+                response = await self._answer_on_threads(request)
             if response.delay:
                 await asyncio.sleep(response.delay)
         raw_headers = [

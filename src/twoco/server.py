@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shlex
@@ -19,11 +20,11 @@ from twoco import __version__
 from twoco.accesslog import AccessLog
 from twoco.clock import Clock
 from twoco.fixtures import load_fixtures, read_fixture_file
-from twoco.http import DEFAULT_MAX_BODY, TwocoApp
+from twoco.http import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
 from twoco.ids import ReferenceGenerator, new_secret_key
 from twoco.operations import VERSIONS
 from twoco.service import Service, Settings
-from twoco.store import SqlStore, open_store
+from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
 from twoco.timeouts import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
@@ -110,6 +111,8 @@ class ServeOptions:
     seed: int | None = None
     log_format: str | None = "text"  # None: no access log
     read_timeout: float = READ_TIMEOUT  # seconds for a request's headers, and again for its body
+    lock_wait: float = LOCK_WAIT  # seconds a call may wait for a record another call holds
+    store_timeout: float = STATEMENT_TIMEOUT  # seconds a PostgreSQL statement may run
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -121,7 +124,10 @@ class ServeOptions:
 
 
 def build_app(options: ServeOptions) -> TwocoApp:
-    service = Service(open_store(options.db), Clock(), ReferenceGenerator(options.seed), options.settings)
+    # Operator messages (an outage, a recovery, an internal error's traceback), one line each, dated.
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
+    store = open_store(options.db, options.store_timeout)
+    service = Service(store, Clock(), ReferenceGenerator(options.seed), options.settings)
     access_log = AccessLog(options.log_format) if options.log_format else None
     return TwocoApp(
         service,
@@ -129,6 +135,7 @@ def build_app(options: ServeOptions) -> TwocoApp:
         control_plane=options.control_plane,
         access_log=access_log,
         read_timeout=options.read_timeout,
+        lock_wait=options.lock_wait,
     )
 
 

@@ -27,6 +27,7 @@ from twoco.operations import MD5_RETIRED_SINCE, Caller, Operation, check_arity
 from twoco.session_cache import SessionCache
 from twoco.sso import SingleSignOn
 from twoco.store import DuplicateKey, SqlStore
+from twoco.store.outage import WRITES_ONLY, StoreUnavailable
 from twoco.store.sql import STATUS
 from twoco.throttle import LoginThrottle, ThrottleLimits
 from twoco.validation import (
@@ -68,7 +69,7 @@ def _retried_on_conflict(method: _Method) -> _Method:
     failure. The calls take their locks in one order (customers, then subscriptions), so this is a
     safety net: the transaction rolled back whole, and the database picking a victim is no
     fault of the caller's, to answer with INTERNAL_ERROR. A call nested in another's transaction
-    leaves the retry to the outermost."""
+    (REST's) leaves the retry to the outermost, whose STORE_BUSY the HTTP layer runs again."""
 
     @functools.wraps(method)
     def retried(self: Service, *args: Any, **kwargs: Any) -> Any:
@@ -172,7 +173,15 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         session_id = new_session_id()
         now = self.clock.now()
         expires_at = now + self.settings.session_ttl
-        self.store.add_session(auth.hash_session_id(session_id), merchant_id, caller.version, expires_at, now)
+        token_hash = auth.hash_session_id(session_id)
+        try:
+            self.store.add_session(token_hash, merchant_id, caller.version, expires_at, now)
+        except StoreUnavailable as outage:
+            if outage.state not in WRITES_ONLY:
+                raise
+            # The store reads but refuses writes: a session this process alone knows still lets
+            # the client read (the README's "Sessions while the store refuses writes").
+            self._sessions.keep_unstored(token_hash, (merchant_id, caller.version, expires_at))
         return session_id
 
     def authenticate(
@@ -224,6 +233,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             session = self.store.session(token_hash)
             if session is not None:
                 self._sessions.put(token_hash, session)
+            else:
+                session = self._sessions.unstored(token_hash)
         if session is None or session[1] != version:
             raise ApiError("INVALID_SESSION")
         merchant_id, _, expires_at = session

@@ -6,6 +6,9 @@ is right for as long as the session exists. Sessions are deleted only by a reset
 and ``clear()`` forgets them all at once (``Service.reset``). Another server process on the same
 store may thus honour a session deleted elsewhere for up to ``max_age`` seconds. Unknown sessions are never
 remembered: a login on another process is honoured at once.
+
+A session opened while the store refuses writes (full, read-only) cannot be written: it is kept
+here instead (:meth:`SessionCache.keep_unstored`), known to this process only, until it expires.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class SessionCache:
         self.max_age = max_age
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, tuple[int, str, float]]] = {}
+        self._unstored: dict[str, tuple[int, str, float]] = {}
 
     def get(self, token_hash: str) -> tuple[int, str, float] | None:
         """(merchant id, API version, expiry) if remembered within ``max_age``, else None."""
@@ -34,5 +38,15 @@ class SessionCache:
             self._entries = {}
         self._entries[token_hash] = (time.monotonic(), session)
 
+    def keep_unstored(self, token_hash: str, session: tuple[int, str, float]) -> None:
+        """Keep a session the store could not take, for as long as it lives."""
+        if len(self._unstored) >= self.max_entries:
+            del self._unstored[next(iter(self._unstored))]  # the oldest goes
+        self._unstored[token_hash] = session
+
+    def unstored(self, token_hash: str) -> tuple[int, str, float] | None:
+        return self._unstored.get(token_hash)
+
     def clear(self) -> None:
         self._entries = {}
+        self._unstored = {}

@@ -51,6 +51,6 @@ def error_response(error: ApiError) -> Response:
     body = json.dumps(answer).encode()
     allowed = error.details.get("allowed")  # absent from an injected METHOD_NOT_ALLOWED
     headers = [("allow", str(allowed))] if error.code == "METHOD_NOT_ALLOWED" and allowed else []
-    if error.code == "TOO_MANY_FAILED_LOGINS" and "retry_after" in error.details:  # not on an injected one
+    if "retry_after" in error.details:  # TOO_MANY_FAILED_LOGINS and the store's outages; not an injected error
         headers.append(("retry-after", str(error.details["retry_after"])))
     return Response(error.kind.http_status, body, "application/json", headers)

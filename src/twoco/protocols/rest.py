@@ -127,8 +127,9 @@ class RestAdapter:
                 self.version, fields["code"], fields["date"], fields["hash"], fields.get("algo"), client
             )
         except ApiError as error:
-            if error.code == "TOO_MANY_FAILED_LOGINS":
-                raise  # its own status (429), so that a client knows to wait rather than to fix its key
+            # Its own status (429, or the store's 503), so that a client knows to wait rather than to fix its key.
+            if error.code == "TOO_MANY_FAILED_LOGINS" or not error.kind.client_fault:
+                raise
             raise ApiError("AUTHENTICATION_ERROR", reason=error.message) from None
 
     def _arguments(

@@ -9,16 +9,18 @@ from __future__ import annotations
 from twoco.store.sql import DuplicateKey, Merchant, SchemaTooNew, SqlStore
 
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
+STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)
 
-__all__ = ["DEFAULT_URL", "DuplicateKey", "Merchant", "SchemaTooNew", "SqlStore", "StoreURLError", "open_store"]
+__all__ = ["DEFAULT_URL", "STATEMENT_TIMEOUT", "DuplicateKey", "Merchant", "SchemaTooNew", "SqlStore", "StoreURLError", "open_store"]
 
 
 class StoreURLError(ValueError):
     pass
 
 
-def open_store(url: str) -> SqlStore:
-    """Open (without migrating) the store the URL names."""
+def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT) -> SqlStore:
+    """Open (without migrating) the store the URL names; ``statement_timeout`` (seconds) bounds
+    PostgreSQL's statements."""
     if url.startswith("sqlite:///"):
         from twoco.store.sqlite import SqliteDialect
 
@@ -33,7 +35,7 @@ def open_store(url: str) -> SqlStore:
         from twoco.store.postgres import PostgresDialect
 
         try:
-            return SqlStore(PostgresDialect(url))
+            return SqlStore(PostgresDialect(url, statement_timeout))
         except Exception as error:  # psycopg.OperationalError and friends: say why, briefly
             raise StoreURLError(f"cannot connect to PostgreSQL: {str(error).strip().splitlines()[0]}") from None
     raise StoreURLError(f"unsupported store URL {url[:60]!r}: use sqlite:///PATH or postgresql://…")

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
+from twoco.store.outage import StoreBusy, StoreHealth
 from twoco.validation import ascii_integer
 
 
@@ -71,8 +72,12 @@ class Dialect(Protocol):
     def is_unique_violation(self, error: Exception) -> bool | None:
         """None when ``error`` is no unique violation; else whether it hit an external reference."""
 
-    def is_conflict(self, error: Exception) -> bool:
-        """Whether ``error`` is a deadlock or serialization failure, its transaction rolled back."""
+    @contextmanager
+    def guarded(self, write: bool) -> Iterator[None]: ...  # driver errors of an outage become API errors
+
+    def check_writable(self) -> None: ...  # StoreUnavailable when a write must not start (a replaced file)
+
+    health: StoreHealth
 
     def close(self) -> None: ...
 
@@ -156,8 +161,11 @@ class SqlStore:
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row; outside a transaction a single SELECT needs none of its own."""
-        cursor = self.dialect.current_cursor() or self.dialect.autocommit_cursor()
-        return cursor.execute(sql, params).fetchone()
+        cursor = self.dialect.current_cursor()
+        if cursor is not None:
+            return cursor.execute(sql, params).fetchone()
+        with self.dialect.guarded(write=False):
+            return self.dialect.autocommit_cursor().execute(sql, params).fetchone()
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
         try:
@@ -334,10 +342,21 @@ class SqlStore:
     def in_transaction(self) -> bool:
         return self.dialect.current_cursor() is not None
 
-    def is_conflict(self, error: Exception) -> bool:
+    @staticmethod
+    def is_conflict(error: Exception) -> bool:
         """Whether the database gave up ``error``'s transaction over a conflict (a deadlock) and
         running it again may succeed."""
-        return self.dialect.is_conflict(error)
+        return isinstance(error, StoreBusy) and error.conflict
+
+    @property
+    def health(self) -> StoreHealth:
+        return self.dialect.health
+
+    def probe(self) -> None:
+        """Ask the store something, so that its health is current (StoreUnavailable if it is out)."""
+        with self.dialect.guarded(write=False):
+            self.dialect.check_writable()  # a replaced SQLite file, noticed even with no write
+            self.dialect.autocommit_cursor().execute("SELECT 1").fetchone()
 
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None:
         columns = _customer_columns(changes)

@@ -11,6 +11,7 @@ beside the database first (:func:`_writer_turn`), which wakes each as soon as it
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
@@ -20,9 +21,13 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from twoco.store.connections import ThreadConnections
+from twoco.store.outage import DOWN, FULL, READ_ONLY, REPLACED, StoreBusy, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 LOCK_SUFFIX = "-lock"  # the writers' lock file: the database's path with this added, like its -wal
+
+
+_OS_ERRORS = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY, errno.EPERM: READ_ONLY}
 
 
 class _Connection(sqlite3.Connection):
@@ -56,7 +61,7 @@ def _writer_turn(connection: _Connection) -> Iterator[None]:
             break
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise sqlite3.OperationalError("database is locked") from None
+                raise StoreBusy(f"another writer held the database for {BUSY_TIMEOUT_MS / 1000:g} seconds") from None
             time.sleep(pause)
             pause = min(pause * 2, 0.001)
     try:
@@ -78,9 +83,13 @@ class SqliteDialect(ThreadConnections):
         super().__init__()
         self.url = url
         self.path = path
-        if path != ":memory:" and not os.path.exists(path):
-            # Created readable by its owner only: it holds merchants' secret keys.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._identity: tuple[int, int] | None = None
+        if path != ":memory:":
+            if not os.path.exists(path):
+                # Created readable by its owner only: it holds merchants' secret keys.
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            found = os.stat(path)
+            self._identity = (found.st_dev, found.st_ino)
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
@@ -126,8 +135,35 @@ class SqliteDialect(ThreadConnections):
     def lock_migrations(self, cursor: Any) -> None:
         pass  # BEGIN IMMEDIATE serialises them already
 
-    def is_conflict(self, error: Exception) -> bool:
-        return False  # writers take the whole database first (BEGIN IMMEDIATE): none can deadlock
+    def check_writable(self) -> None:
+        """A file deleted or replaced under a running server would take writes no one will see
+        again (the open file is no longer the one at its path): refuse them. One stat a write."""
+        if self._identity is None:
+            return
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreUnavailable(REPLACED, f"{self.path} was deleted") from None
+        if (found.st_dev, found.st_ino) != self._identity:
+            raise StoreUnavailable(REPLACED, f"{self.path} was replaced by another file")
+
+    def outage_of(self, error: BaseException) -> StoreUnavailable | StoreBusy | None:
+        # Writers take the whole database first (BEGIN IMMEDIATE): none can deadlock, only wait.
+        if isinstance(error, OSError):  # opening the writers' lock file
+            return StoreUnavailable(_OS_ERRORS.get(error.errno or 0, DOWN), f"{error.strerror}: {error.filename}")
+        name = getattr(error, "sqlite_errorname", "") if isinstance(error, sqlite3.Error) else ""
+        if not name:
+            return None
+        detail = f"{error} ({name})"
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return StoreBusy(detail)
+        if name == "SQLITE_FULL":
+            return StoreUnavailable(FULL, detail)
+        if name.startswith("SQLITE_READONLY"):
+            return StoreUnavailable(READ_ONLY, detail)
+        if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return StoreUnavailable(DOWN, detail)
+        return None
 
     def is_unique_violation(self, error: Exception) -> bool | None:
         if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error):
