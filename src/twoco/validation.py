@@ -48,11 +48,16 @@ def ascii_integer(text: str, max_digits: int = 9) -> int | None:
     return None
 
 
+def clean_text(text: str) -> bool:
+    """Whether ``text`` holds none of the CONTROL_CHARACTERS: every protocol can carry it."""
+    return not _CONTROL.search(text)
+
+
 def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
     if isinstance(value, str):
         if len(value) > limit:
             raise ApiError("FIELD_TOO_LONG", field=field, limit=limit)
-        if _CONTROL.search(value):
+        if not clean_text(value):
             raise ApiError("INVALID_FIELD_VALUE", field=field, reason="control characters are not allowed")
 
 
