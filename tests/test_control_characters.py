@@ -15,7 +15,11 @@ from twoco.model import CUSTOMER
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 # Multi-line text as clients send it: CR LF, a lone CR, a lone LF, and TABs.
-KEPT = {"FirstName": "Ada\tAugusta", "Address1": "12 St James's Square\nSt James's", "Address2": "Flat 1\r\nLevel 2\rBack\t"}
+KEPT = {
+    "FirstName": "Ada\tAugusta",
+    "Address1": "12 St James's Square\nSt James's",
+    "Address2": "Flat 1\r\nLevel 2\rBack\t",
+}
 REFUSED = ["\u0085", "\u009b", "\u0080", "\u009f", "\x7f"]  # C1 (NEL, CSI and the range's ends) and DEL
 
 
@@ -103,12 +107,14 @@ def test_c0_controls_are_refused_and_soap_cannot_even_carry_them(server, merchan
     api = client(protocol, server, merchant)
     if protocol == "soap":
         reference = f"&#{ord(character)};"
-        body = f"<o:createCustomer><s>{api.session}</s><Customer><FirstName>Jo{reference}e</FirstName></Customer></o:createCustomer>"
+        customer = f"<Customer><FirstName>Jo{reference}e</FirstName></Customer>"
+        body = f"<o:createCustomer><s>{api.session}</s>{customer}</o:createCustomer>"
         assert read_fault(post_soap(server, envelope(body)))[2] == "MALFORMED_REQUEST"
         raw = envelope(body.replace(reference, character))
         assert read_fault(post_soap(server, raw))[2] == "MALFORMED_REQUEST"
     else:
         with pytest.raises(Fault) as refused:
             api.create(customer_data(FirstName=f"Jo{character}e"))
-        assert (refused.value.code, "control characters are not allowed" in refused.value.message) == ("INVALID_FIELD_VALUE", True)
+        assert refused.value.code == "INVALID_FIELD_VALUE"
+        assert "control characters are not allowed" in refused.value.message
     api.close()

@@ -233,7 +233,11 @@ def test_an_injected_fault_message_reaches_every_protocol_as_given_or_is_refused
         assert status == 200
         merchant = demo_merchant(sandbox)
         assert soap_fault_string(sandbox, merchant) == message
-        for api in (JsonRpcApi(sandbox.base_url, merchant.code, merchant.secret, "6.0"), RestApi(sandbox.base_url, merchant.code, merchant.secret)):
+        apis = (
+            JsonRpcApi(sandbox.base_url, merchant.code, merchant.secret, "6.0"),
+            RestApi(sandbox.base_url, merchant.code, merchant.secret),
+        )
+        for api in apis:
             with pytest.raises(Fault) as answered:
                 api.call("getSubscription", "NOPE")
             api.close()
