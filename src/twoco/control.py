@@ -36,7 +36,7 @@ from twoco.operations import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
 from twoco.service import Service
 from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
-from twoco.validation import ascii_integer
+from twoco.validation import ascii_integer, clean_text
 
 
 def _json(status: int, payload: object) -> Response:
@@ -183,8 +183,11 @@ def _fault_rule(command: dict[str, object]) -> FaultRule:
         raise _bad(f"operation must name one of the API's operations: {', '.join(sorted(OPERATION_NAMES))}")
     if error is not None and (not isinstance(error, str) or error not in CATALOGUE):
         raise _bad("error must be a code from the error catalogue (see the README)")
-    if message is not None and (not isinstance(message, str) or error is None or len(message) > 1000):
-        raise _bad("message is a text of at most 1000 characters, given with error")
+    # The message goes out on every protocol: SOAP cannot write a control character or a surrogate.
+    if message is not None and (
+        not isinstance(message, str) or error is None or len(message) > 1000 or not clean_text(message)
+    ):
+        raise _bad("message is a text of at most 1000 characters without control characters, given with error")
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
         raise _bad(f"count must be a whole number from 1 to {MAX_COUNT}")
     if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= MAX_DELAY:

@@ -121,6 +121,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ),
     ErrorKind("METHOD_NOT_ALLOWED", "{method} is not allowed here; use {allowed}.", 405, -32600),
     ErrorKind("REQUEST_TOO_LARGE", "The request body is larger than {limit} bytes.", 413, -32600),
+    ErrorKind("REQUEST_HEADER_TOO_LARGE", "The request's headers are larger than {limit} bytes.", 431, -32600),
     ErrorKind("REQUEST_TIMEOUT", "The request was not received within {timeout} seconds.", 408, -32600),
     ErrorKind(
         "UNSUPPORTED_MEDIA_TYPE", "Content-Type {content_type!r} is not accepted here; send {accepted}.", 415, -32600

@@ -41,6 +41,7 @@ from twoco.model import (
     WireType,
 )
 from twoco.protocols import json_codec
+from twoco.protocols.limits import MAX_DEPTH
 from twoco.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
 from twoco.store import DuplicateKey
 from twoco.validation import (
@@ -64,24 +65,45 @@ def parse_fixtures(text: bytes) -> dict[str, Any]:
         document = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError as error:
         raise ApiError("INVALID_FIXTURE", location="the document", reason=f"not YAML or JSON: {str(error)[:200]}") from None
+    except RecursionError:  # the YAML parser recurses once per level
+        raise _too_deep() from None
     if not isinstance(document, dict) or not isinstance(document.get("merchants"), list):
         raise ApiError("INVALID_FIXTURE", location="the document", reason="expected an object with a merchants list")
     if set(document) != {"merchants"}:
         raise ApiError("INVALID_FIXTURE", location="the document", reason="the only top-level field is merchants")
-    return _plain(document)
+    return _plain(document, len(text))
 
 
-def _plain(value: Any) -> Any:
-    """YAML's dates as the API's 'YYYY-MM-DD' text; everything else as it is."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
+def _too_deep() -> ApiError:
+    return ApiError("INVALID_FIXTURE", location="the document", reason=f"nested more than {MAX_DEPTH} levels")
+
+
+def _plain(document: Any, size: int) -> Any:
+    """YAML's dates as the API's 'YYYY-MM-DD' text; everything else as it is.
+
+    YAML aliases let a small document name a huge tree (a billion laughs: nine levels of ten aliases
+    are 10^9 values): a document holding more values than it has bytes, or nested deeper than
+    MAX_DEPTH, is refused."""
+    left = size
+
+    def plain(value: Any, depth: int) -> Any:
+        nonlocal left
+        left -= 1
+        if left < 0:
+            raise ApiError("INVALID_FIXTURE", location="the document", reason="more values than bytes (YAML aliases)")
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            return {key: plain(item, depth + 1) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item, depth + 1) for item in value]
+        if isinstance(value, datetime.datetime):
+            return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    return plain(document, 0)
 
 
 def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, object]:
@@ -114,6 +136,7 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
         raise _Invalid("code must be 1 to 64 letters, digits, _ or -")
     if secret_key is not None and (not isinstance(secret_key, str) or not 8 <= len(secret_key) <= 255):
         raise _Invalid("secret_key must be a text of 8 to 255 characters")
+    check_text("secret_key", secret_key)  # no control characters, nor surrogates no store can encode
     if not isinstance(customers, list):
         raise _Invalid("customers must be a list")
     store = service.store

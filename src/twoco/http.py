@@ -284,7 +284,11 @@ class TwocoApp:
             refusal = error_response(ApiError("REQUEST_TIMEOUT", timeout=f"{self.read_timeout:g}"))
             refusal.headers.append(("connection", "close"))  # the rest of the body is not worth waiting for
             return refusal
-        return body if body is not None else error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
+        if body is not None:
+            return body
+        refusal = error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
+        refusal.headers.append(("connection", "close"))  # the rest is dropped as it arrives (twoco.timeouts)
+        return refusal
 
     async def _read_body(self, headers: dict[str, str], receive: Any) -> bytes | None:
         """The whole body, or None when it is over the limit (judged by Content-Length first)."""

@@ -25,8 +25,10 @@ IMPORT_END_USER_REQUIRED = ("FirstName", "LastName", "City", "CountryCode")
 
 # Pattern texts are shared with the OpenAPI document, which states the same rules.
 EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
-# Control characters, and what XML cannot carry (surrogates, U+FFFE, U+FFFF), are refused in text.
-CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff"
+# Refused in text, on every protocol alike: the C0 controls but TAB, LF and CR (multi-line
+# addresses; XML 1.0 carries those three), DEL, the C1 controls U+0080-U+009F (U+0085 is a line
+# break to some parsers, U+009B a terminal escape), and what XML cannot carry (surrogates, U+FFFE, U+FFFF).
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 CURRENCY_PATTERN = r"[A-Za-z]{3}"
 MAX_AMOUNT = 1e15
@@ -46,11 +48,16 @@ def ascii_integer(text: str, max_digits: int = 9) -> int | None:
     return None
 
 
+def clean_text(text: str) -> bool:
+    """Whether ``text`` holds none of the CONTROL_CHARACTERS: every protocol can carry it."""
+    return not _CONTROL.search(text)
+
+
 def check_text(field: str, value: object, limit: int = MAX_TEXT) -> None:
     if isinstance(value, str):
         if len(value) > limit:
             raise ApiError("FIELD_TOO_LONG", field=field, limit=limit)
-        if _CONTROL.search(value):
+        if not clean_text(value):
             raise ApiError("INVALID_FIELD_VALUE", field=field, reason="control characters are not allowed")
 
 
