@@ -25,7 +25,7 @@ from twoco.service import Service, Settings
 from twoco.store import open_store
 from twoco.store.outage import StoreBusy
 
-SECONDS = 8  # each client's loop stops then (and after at most CALLS calls)
+SECONDS = 20  # each client's loop stops then (and after at most CALLS calls)
 CALLS = 2000
 
 
@@ -112,7 +112,41 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     for reference, owner in owners.items():
         assert reference in held[owner]
         assert setup.call("getSubscription", reference)["AvangateCustomerReference"] == owner
+    # The change history, replayed in order from the first state, ends in the state the API reports.
+    first = {customer: name for customer, name in zip(customers, ("A", "B"))}
+    store = open_store(server.db_url)
+    replayed = replay(store, store.merchant(merchant.code).id, first, {s: customers[i % 2] for i, s in enumerate(subscriptions)})
+    store.close()
+    assert replayed == {
+        "customers": {c: setup.call("getCustomerInformation", c, None)["FirstName"] for c in customers},
+        "owners": owners,
+        "end_users": {s: setup.call("getSubscription", s)["EndUser"]["FirstName"] for s in subscriptions},
+    }
     setup.close()
+
+
+def replay(store, merchant_id: int, customers: dict[int, str], owners: dict[str, int]) -> dict[str, dict]:
+    """The customers' FirstName, the subscriptions' owners and EndUser FirstName after every change in
+    the history of ``customers``, applied in the order it was written. A push must have changed as many
+    end users as the subscriptions the customer held then whose FirstName differed."""
+    end_users = {reference: "End" for reference in owners}
+    entries = {entry["id"]: entry for customer in customers for entry in store.customer_history(merchant_id, customer)}
+    for _, entry in sorted(entries.items()):
+        for change in entry["changes"]:
+            field, new, subscription = change["field"], change["new"], entry["subscription"]
+            if field == "AvangateCustomerReference" and subscription:  # a move, noted for both owners
+                assert owners[subscription] in (change["old"], new), entry
+                owners[subscription] = new
+            elif field == "FirstName":
+                customers[entry["customer"]] = new
+            elif field == "EndUser.FirstName" and subscription:
+                assert owners[subscription] == entry["customer"], entry  # noted under its owner of the time
+                end_users[subscription] = new
+            elif field == "EndUser.FirstName":  # the push to every subscription the customer holds
+                pushed = [s for s, owner in owners.items() if owner == entry["customer"] and end_users[s] != new]
+                assert change["subscriptions"] == len(pushed), (entry, pushed)
+                end_users.update(dict.fromkeys(pushed, new))
+    return {"customers": customers, "owners": owners, "end_users": end_users}
 
 
 # PostgreSQL only: SQLite writers take the whole database first, so none can deadlock.
