@@ -125,6 +125,38 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     setup.close()
 
 
+def test_imports_naming_one_new_customer_at_once_all_land_on_it(mix_server) -> None:
+    server, merchant = mix_server
+    clients = [JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0") for _ in range(6)]
+    try:
+        for round_ in range(15):
+            external = f"IMPORTED-{round_}"
+            made: list[object] = []
+
+            def add(client: JsonRpcApi, n: int) -> None:
+                subscription = subscription_data(0, f"IMP-{round_}-{n}")
+                del subscription["AvangateCustomerReference"]
+                subscription["ExternalCustomerReference"] = external  # new: the import creates it
+                try:
+                    made.append(client.call("addSubscription", subscription))
+                except Fault as fault:
+                    made.append(fault)
+
+            threads = [threading.Thread(target=add, args=(client, n)) for n, client in enumerate(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert all(isinstance(reference, str) for reference in made), made
+            owners = {clients[0].call("getSubscription", reference)["AvangateCustomerReference"] for reference in made}
+            assert len(owners) == 1, owners
+            (owner,) = owners
+            assert clients[0].call("getCustomerInformation", owner, None)["ExternalCustomerReference"] == external
+    finally:
+        for client in clients:
+            client.close()
+
+
 def replay(store, merchant_id: int, customers: dict[int, str], owners: dict[str, int]) -> dict[str, dict]:
     """The customers' FirstName, the subscriptions' owners and EndUser FirstName after every change in
     the history of ``customers``, applied in the order it was written. A push must have changed as many

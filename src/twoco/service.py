@@ -443,7 +443,15 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
         record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
         record["ExternalCustomerReference"] = external
-        return self._insert_customer(caller, record)
+        try:
+            return self._insert_customer(caller, record)
+        except ApiError as error:
+            # Another import made the customer since the lookup (PostgreSQL: it committed while
+            # this insert waited on its key): the subscription belongs to that customer.
+            found = self.store.customer_by_external(caller.merchant_id, external) if external else None
+            if error.code != "DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE" or found is None:
+                raise
+            return int(found["AvangateCustomerReference"])
 
     def get_subscription(self, caller: Caller, reference: str) -> dict[str, object]:
         with self.store.transaction(write=False):
