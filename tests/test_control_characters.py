@@ -1,5 +1,6 @@
 """The control-character rule, alike on every protocol: TAB, LF and CR are text, every other
-control (C0, DEL, C1) is refused, and what one protocol stores every other reads back as it was."""
+control (C0, DEL, C1) is refused, and what one protocol stores every other reads back as it was
+(those three and every other character a codec could trip on)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ KEPT = {
     "FirstName": "Ada\tAugusta",
     "Address1": "12 St James's Square\nSt James's",
     "Address2": "Flat 1\r\nLevel 2\rBack\t",
+    # And what else trips a codec: markup, quotes, a CDATA end, non-BMP, joiners, separators, a BOM.
+    "Company": "A & <B> 'C' \"D\" ]]> Zürich 漢字 😀 👩\u200d💻 \u00a0\u2028\u2029\ufeff\u0301",
 }
 REFUSED = ["\u0085", "\u009b", "\u0080", "\u009f", "\x7f"]  # C1 (NEL, CSI and the range's ends) and DEL
 
