@@ -314,7 +314,7 @@ def test_nul_in_a_lookup_names_nothing(server, merchant) -> None:
     api.close()
 
 
-# --- what the README promises: UTF-8 only, text read back as stored, no 500 from sandbox pages ----
+# --- what docs/ promises: UTF-8 only, text read back as stored, no 500 from sandbox pages ------
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "latin-1"])

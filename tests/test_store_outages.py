@@ -213,7 +213,7 @@ def test_a_read_only_postgresql_refuses_writes_reads_go_on_and_logins_work(store
         time.sleep(0.5)  # every backend has read the new configuration
         assert_unavailable_everywhere(it, "read-only")
         assert it.rpc.call("getCustomerInformation", it.reference, None)["City"] == "Before"
-        # A login cannot write its session: this process keeps it, and it reads (see the README).
+        # A login cannot write its session: this process keeps it, and it reads (see docs/store.md).
         with JsonRpcApi(server.base_url, MERCHANT.code, MERCHANT.secret, "6.0") as late:
             assert late.call("getCustomerInformation", it.reference, None)["City"] == "Before"
             state = health(server)["store"]

@@ -182,7 +182,7 @@ def _fault_rule(command: dict[str, object]) -> FaultRule:
     if not isinstance(operation, str) or operation not in OPERATION_NAMES:
         raise _bad(f"operation must name one of the API's operations: {', '.join(sorted(OPERATION_NAMES))}")
     if error is not None and (not isinstance(error, str) or error not in CATALOGUE):
-        raise _bad("error must be a code from the error catalogue (see the README)")
+        raise _bad("error must be a code from the error catalogue (see docs/errors.md)")
     # The message goes out on every protocol: SOAP cannot write a control character or a surrogate.
     if message is not None and (
         not isinstance(message, str) or error is None or len(message) > 1000 or not clean_text(message)

@@ -172,7 +172,7 @@ class ApiError(Exception):
 
 
 def markdown_table() -> str:
-    """The catalogue as the README's table (kept in sync by a test)."""
+    """The catalogue as the table of docs/errors.md (kept in sync by a test)."""
     rows = ["| code | HTTP | JSON-RPC | message |", "|---|---|---|---|"]
     for kind in CATALOGUE.values():
         message = kind.message.replace("|", "\\|")

@@ -132,7 +132,7 @@ _REFERENCES = (Param("AvangateCustomerReference", INT, required=False), _EXTERNA
 _SUBSCRIPTION_REFERENCE = Param("SubscriptionReference", STRING)
 _A_SUBSCRIPTION = "/subscriptions/{SubscriptionReference}/"  # REST: one subscription
 
-# Sources for each version difference are in the README ("Versions").
+# Sources for each version difference are in docs/protocols.md ("Versions").
 REGISTRY: tuple[Operation, ...] = (
     Operation(
         "login",

@@ -180,7 +180,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
             if outage.state not in WRITES_ONLY:
                 raise
             # The store reads but refuses writes: a session this process alone knows still lets
-            # the client read (the README's "Sessions while the store refuses writes").
+            # the client read (docs/store.md, "Sessions while the store refuses writes").
             self._sessions.keep_unstored(token_hash, (merchant_id, caller.version, expires_at))
         return session_id
 

@@ -7,8 +7,8 @@ soap:address does), so a sandbox's links can be followed: myAccount pages at ``/
 
 A token lives ``validityTime`` seconds (10 by default) on the service clock, so moving the
 clock expires it; opening its link spends it (once); ``validationIp``, when given, is the only
-client address its link opens for. Tokens are stored by digest, like sessions. README
-"Single sign-on" gives each rule and the page of 2Checkout's documentation behind it.
+client address its link opens for. Tokens are stored by digest, like sessions. docs/protocols.md,
+"Single sign-on", gives each rule and the page of 2Checkout's documentation behind it.
 """
 
 from __future__ import annotations
