@@ -45,8 +45,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from twoco.auth import login_hash  # noqa: E402
-from twoco.seed import seed  # noqa: E402
+from twoco.core.auth import login_hash  # noqa: E402
+from twoco.store.bulk import seed  # noqa: E402
 from twoco.store import open_store  # noqa: E402
 
 CODE, SECRET = "BENCH", "bench-secret-key"

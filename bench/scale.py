@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from run import CODE, SECRET, free_port, wait_until_up  # noqa: E402
-from twoco.auth import login_hash  # noqa: E402
-from twoco.seed import seed  # noqa: E402
+from twoco.core.auth import login_hash  # noqa: E402
+from twoco.store.bulk import seed  # noqa: E402
 from twoco.store import open_store  # noqa: E402
 
 CALLS = 2000

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 
 from tests.clients import Fault, SudsClient
-from twoco.auth import DATE_FORMAT, login_hash
+from twoco.core.auth import DATE_FORMAT, login_hash
 
 PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 REST_AUTHENTICATED = "authenticated"  # REST has no session: what login() returns when the header was accepted

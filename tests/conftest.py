@@ -21,7 +21,7 @@ from twoco.store import SqlStore, open_store
 
 # pytester runs inner pytest sessions; twoco's own plugin is named too, as the pytest11 entry point
 # of an installed twoco names it (the same name: pytest registers it once either way).
-pytest_plugins = ["pytester", "twoco.pytest_plugin"]
+pytest_plugins = ["pytester", "twoco.testing.pytest_plugin"]
 
 _merchant_numbers = itertools.count(1)
 

@@ -15,8 +15,8 @@ from tests.conftest import free_port
 from tests.data import customer_data, subscription_data
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
-from twoco.model import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
-from twoco.operations import VERSIONS, lookup, operations_for
+from twoco.core.schema import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
+from twoco.core.registry import VERSIONS, lookup, operations_for
 
 COMBINATIONS = [f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")]
 # The HTTP status each protocol carries a fault with (REST: the catalogue's, here CUSTOMER_NOT_FOUND's).

@@ -18,10 +18,10 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.conftest import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
-from twoco.clock import FixedClock
-from twoco.ids import ReferenceGenerator
-from twoco.operations import Caller
-from twoco.service import Service, Settings
+from twoco.core.clock import FixedClock
+from twoco.core.ids import ReferenceGenerator
+from twoco.core.registry import Caller
+from twoco.core.service import Service, Settings
 from twoco.store import open_store
 from twoco.store.outage import StoreBusy
 

@@ -16,9 +16,9 @@ from lxml import etree
 from tests.clients import Fault, PhpClient, now_utc
 from tests.clients.api import PROTOCOLS, Api, JsonRpcApi
 from tests.data import customer_data, subscription_data
-from twoco.auth import login_hash
-from twoco.model import CUSTOMER, END_USER_FIELDS
-from twoco.operations import lookup, operations_for
+from twoco.core.auth import login_hash
+from twoco.core.schema import CUSTOMER, END_USER_FIELDS
+from twoco.core.registry import lookup, operations_for
 
 
 @pytest.fixture(params=list(PROTOCOLS))
@@ -239,7 +239,7 @@ def test_merchant_isolation(server, merchant_factory, api) -> None:
     theirs.close()
 
 
-# --- single sign-on (twoco.sso): links into myAccount and the cart ----------------------------
+# --- single sign-on (twoco.core.sso): links into myAccount and the cart ----------------------------
 
 LINK_TOKEN = re.compile(r"logintoken=([0-9a-f]{40})$")
 BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=1&CART=1&CARD=2"

@@ -35,7 +35,7 @@ from tests.wire import (
     store_digest,
     valid_args,
 )
-from twoco.operations import Operation, operations_for
+from twoco.core.registry import Operation, operations_for
 from twoco.store import open_store
 
 # About 10,250 requests in all, shared between the protocol versions.

@@ -18,8 +18,8 @@ import pytest
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data, subscription_data
 from tests.wire import PROTOCOLS, Answer, Records, Wire, store_digest, valid_args
-from twoco.model import STRING, Array, Struct
-from twoco.operations import VERSIONS, Operation, lookup, operations_for
+from twoco.core.schema import STRING, Array, Struct
+from twoco.core.registry import VERSIONS, Operation, lookup, operations_for
 
 CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
 REFERENCE_PARAMS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.clients import now_utc
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 
 def post(server, payload=None, *, content: bytes | None = None, version: str = "4.0"):

@@ -15,7 +15,7 @@ import pytest
 from tests.clients import Fault, PhpClient, now_utc
 from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 _ids = itertools.count(1)
 

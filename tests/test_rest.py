@@ -11,7 +11,7 @@ from tests.clients import now_utc
 from tests.clients.api import RestApi
 from tests.data import subscription_data
 from tests.conftest import start_server, stop_server
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 CUSTOMER = {"FirstName": "Ada", "LastName": "L", "Address1": "1", "City": "London", "Zip": "N1", "CountryCode": "gb", "Email": "a@l.uk"}
 

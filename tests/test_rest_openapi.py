@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.clients import now_utc
 from tests.conftest import start_server, stop_server, store_with_merchants
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 

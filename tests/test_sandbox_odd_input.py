@@ -17,7 +17,7 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.conftest import Merchant, Server, new_store_url, start_server, stop_server
 from tests.test_soap_wire import envelope, raw_login
-from twoco.server import DEMO_CUSTOMER, DEMO_MERCHANT
+from twoco.server.process import DEMO_CUSTOMER, DEMO_MERCHANT
 
 CUSTOMER = str(DEMO_CUSTOMER["AvangateCustomerReference"])
 

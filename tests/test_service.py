@@ -1,4 +1,4 @@
-"""Unit tests of the domain rules in twoco.service, without any server or wire format.
+"""Unit tests of the domain rules in twoco.core.service, without any server or wire format.
 
 Each test builds a Service over a fresh SQLite file with two merchants (A and B), a clock
 standing still at 2026-06-01 12:00:00 UTC and a seeded reference generator.
@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from twoco import auth
-from twoco.clock import FixedClock
-from twoco.errors import ApiError
-from twoco.ids import ReferenceGenerator
-from twoco.model import CUSTOMER, END_USER_FIELDS
-from twoco.operations import Caller, check_arity, lookup
-from twoco.service import Service, Settings
+from twoco.core import auth
+from twoco.core.clock import FixedClock
+from twoco.core.errors import ApiError
+from twoco.core.ids import ReferenceGenerator
+from twoco.core.schema import CUSTOMER, END_USER_FIELDS
+from twoco.core.registry import Caller, check_arity, lookup
+from twoco.core.service import Service, Settings
 from tests.conftest import new_store_url
 from twoco.store import SqlStore, open_store
 

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from tests.clients import Fault, PhpClient, now_utc
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 WSDL = {"w": "http://schemas.xmlsoap.org/wsdl/", "xsd": "http://www.w3.org/2001/XMLSchema"}
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.clients import Fault, PhpClient, now_utc
 from tests.data import customer_data, subscription_data
-from twoco.auth import login_hash
-from twoco.model import END_USER_FIELDS
+from twoco.core.auth import login_hash
+from twoco.core.schema import END_USER_FIELDS
 
 
 def fault_of(client, operation: str, *args: object) -> Fault:

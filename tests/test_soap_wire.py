@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 from tests.clients import Fault, PhpClient, SudsClient, now_utc
-from twoco.auth import login_hash
-from twoco.model import CUSTOMER, SUBSCRIPTION
-from twoco.operations import operations_for
+from twoco.core.auth import login_hash
+from twoco.core.schema import CUSTOMER, SUBSCRIPTION
+from twoco.core.registry import operations_for
 
 WSDL_NS = {
     "w": "http://schemas.xmlsoap.org/wsdl/",

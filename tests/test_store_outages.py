@@ -28,7 +28,7 @@ from tests.conftest import STORE_KINDS, Merchant, Server, start_server, stop_ser
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
-from twoco.auth import login_hash
+from twoco.core.auth import login_hash
 
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 MERCHANT = Merchant("OUTAGE", "outage-secret")

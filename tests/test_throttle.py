@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from twoco.clock import FixedClock
-from twoco.throttle import LoginThrottle, ThrottleLimits
+from twoco.core.clock import FixedClock
+from twoco.core.throttle import LoginThrottle, ThrottleLimits
 
 
 def test_a_pair_is_free_again_when_its_oldest_failure_leaves_the_window() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.clients import SudsClient
 from tests.test_slow_clients import read_answer
-from twoco.timeouts import LINGER_SECONDS, MAX_HEADER_BYTES
+from twoco.server.wire import LINGER_SECONDS, MAX_HEADER_BYTES
 
 FIVE_MIB = 5 * 1024 * 1024
 

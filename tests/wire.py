@@ -2,7 +2,7 @@
 
 The hostile-input suites need what the polite clients in ``tests/clients`` hide: the bytes sent
 (to mutate them) and everything answered (status, fault code, message), checked against the
-error catalogue. Requests are built from the registry (``twoco.operations``), so a new operation
+error catalogue. Requests are built from the registry (``twoco.core.registry``), so a new operation
 is covered as soon as :func:`valid_args` knows how to fill its parameters.
 """
 
@@ -19,10 +19,10 @@ from lxml import etree
 
 from tests.clients import now_utc
 from tests.data import customer_data, subscription_data
-from twoco.auth import login_hash
-from twoco.errors import CATALOGUE
-from twoco.model import Struct
-from twoco.operations import Operation
+from twoco.core.auth import login_hash
+from twoco.core.errors import CATALOGUE
+from twoco.core.schema import Struct
+from twoco.core.registry import Operation
 
 PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -99,7 +99,7 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "ChurnReasons": ["CHURN_REASON_OTHER"],
         "ChurnReasonOther": "moved to another tool",
         "EndUser": {"FirstName": "End", "LastName": "User", "Email": "end@example.com", "City": "Iasi", "CountryCode": "RO"},
-        # Single sign-on (twoco.sso).
+        # Single sign-on (twoco.core.sso).
         "idCustomer": str(records.customer),
         "customerType": "AvangateCustomerReference",
         "page": "user_data",
@@ -187,7 +187,7 @@ class Wire:
         self.protocol, self.version = name.split("-")
         self.session = ""
         if self.protocol != "rest":
-            from twoco.operations import lookup
+            from twoco.core.registry import lookup
 
             login = lookup(self.version, "login")
             answer = self.call(login, valid_args(login, records, self.version))

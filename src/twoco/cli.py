@@ -11,20 +11,20 @@ import time
 from collections.abc import Sequence
 
 from twoco import __version__
-from twoco import history
-from twoco.accesslog import FORMATS
-from twoco.errors import ApiError
-from twoco.http import DEFAULT_MAX_BODY, LOCK_WAIT
-from twoco.ids import new_secret_key
-from twoco.operations import Caller
-from twoco.seed import seed
-from twoco.server import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
-from twoco.service import Service, Settings
-from twoco.validation import MERCHANT_CODE
+from twoco.core import history
+from twoco.server.access_log import FORMATS
+from twoco.core.errors import ApiError
+from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
+from twoco.core.ids import new_secret_key
+from twoco.core.registry import Caller
+from twoco.store.bulk import seed
+from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
+from twoco.core.service import Service, Settings
+from twoco.core.validation import MERCHANT_CODE
 from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.store.outage import ADVICE, StoreUnavailable
-from twoco.throttle import ThrottleLimits
-from twoco.timeouts import READ_TIMEOUT
+from twoco.core.throttle import ThrottleLimits
+from twoco.server.wire import READ_TIMEOUT
 
 
 EPILOG = """examples:

@@ -16,9 +16,9 @@ import suds
 import suds.client
 import suds.sudsobject
 
-from twoco.auth import login_hash
-from twoco.model import Array, Struct, WireType
-from twoco.operations import lookup
+from twoco.core.auth import login_hash
+from twoco.core.schema import Array, Struct, WireType
+from twoco.core.registry import lookup
 
 PHP_CALL = Path(__file__).with_name("soap_call.php")
 

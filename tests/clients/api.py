@@ -13,9 +13,9 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from tests.clients import Fault, SudsClient, now_utc
-from twoco.auth import login_hash
-from twoco.model import INT_AS_TEXT, Array, Scalar, WireType
-from twoco.operations import lookup
+from twoco.core.auth import login_hash
+from twoco.core.schema import INT_AS_TEXT, Array, Scalar, WireType
+from twoco.core.registry import lookup
 
 
 def signing_algo(version: str) -> str | None:

@@ -11,12 +11,12 @@ from typing import Any, Self
 import httpx
 
 from twoco import __version__
-from twoco.auth import ALGORITHMS, DATE_FORMAT, login_hash
+from twoco.core.auth import ALGORITHMS, DATE_FORMAT, login_hash
 from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.errors import ApiError
-from twoco.model import version_key
-from twoco.operations import VERSIONS, Operation, lookup
+from twoco.core.errors import ApiError
+from twoco.core.schema import version_key
+from twoco.core.registry import VERSIONS, Operation, lookup
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 SHA256_SAMPLES_SINCE = "5.0"  # 3.0 and 4.0 samples sign with MD5, 5.0 and 6.0 samples with sha256

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.operations import Operation
+from twoco.core.registry import Operation
 
 
 def request_body(operation: Operation, args: Sequence[object], request_id: int) -> bytes:

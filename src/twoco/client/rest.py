@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.model import Struct
-from twoco.operations import Operation
+from twoco.core.schema import Struct
+from twoco.core.registry import Operation
 
 AUTH_HEADER = "X-Avangate-Authentication"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -1,7 +1,7 @@
 """Protocol adapters: wire bytes in, one decoded call to the service, wire bytes out.
 
 An adapter knows a wire format, not the business rules; everything it calls is in
-``twoco.operations`` (what exists) and ``twoco.service`` (what it means).
+``twoco.core.registry`` (what exists) and ``twoco.core.service`` (what it means).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from twoco.errors import ApiError
+from twoco.core.errors import ApiError
 
 
 @dataclass

@@ -6,8 +6,8 @@ import json
 import math
 from collections.abc import Iterable
 
-from twoco.errors import ApiError
-from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
+from twoco.core.errors import ApiError
+from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
 from twoco.protocols.limits import shape_problem
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from twoco.errors import ApiError
-from twoco.model import DecodeError, UnknownFields
-from twoco.operations import check_count, lookup
+from twoco.core.errors import ApiError
+from twoco.core.schema import DecodeError, UnknownFields
+from twoco.core.registry import check_count, lookup
 from twoco.protocols import Outcome, Response, new_outcome, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
-from twoco.service import Service
+from twoco.core.service import Service
 
 log = logging.getLogger("twoco.jsonrpc")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from twoco.errors import ApiError
+from twoco.core.errors import ApiError
 
 MAX_DEPTH = 32
 MAX_ELEMENTS = 10_000

@@ -7,10 +7,10 @@ import re
 from functools import cache
 
 from twoco import __version__
-from twoco.errors import CATALOGUE
-from twoco import validation as rules
-from twoco.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
-from twoco.model import (
+from twoco.core.errors import CATALOGUE
+from twoco.core import validation as rules
+from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+from twoco.core.schema import (
     CUSTOMER,
     CUSTOMER_V6,
     END_USER,
@@ -25,10 +25,10 @@ from twoco.model import (
     declared_types,
     version_key,
 )
-from twoco.operations import operations_for
+from twoco.core.registry import operations_for
 from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
-from twoco.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
-from twoco.sso import ACCOUNT_PAGES
+from twoco.core.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
+from twoco.core.sso import ACCOUNT_PAGES
 
 _SCALARS = {
     "string": {"type": "string"},
@@ -52,7 +52,7 @@ def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
     return {"anyOf": [reference, {"type": "null"}]} if nullable else reference
 
 
-# --- request bodies: the validation rules of twoco.validation, stated as JSON Schema ---------
+# --- request bodies: the validation rules of twoco.core.validation, stated as JSON Schema ---------
 
 # JSON bodies cannot carry lone surrogates as valid UTF-8, and a surrogate range confuses
 # pattern-based generators, so the schema leaves them out of the character class.
@@ -189,7 +189,7 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     }
 
 
-# Rules of single sign-on parameters (twoco.sso) the types alone do not say.
+# Rules of single sign-on parameters (twoco.core.sso) the types alone do not say.
 _PARAM_RULES: dict[str, dict[str, object]] = {
     "page": {"enum": list(ACCOUNT_PAGES)},
     "accessPage": {"enum": list(ACCOUNT_PAGES)},

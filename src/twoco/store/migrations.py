@@ -96,7 +96,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 4: the change history, and indexes for the dashboard's customer search.
     (
         # One row per call and customer (or subscription); ``changes`` is a JSON list of
-        # {"field", "old", "new"} (see twoco.history). No foreign key to customers: a
+        # {"field", "old", "new"} (see twoco.core.history). No foreign key to customers: a
         # subscription's move is recorded under both owners, and entries outlive nothing else.
         """
         CREATE TABLE change_history (
@@ -130,7 +130,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Imports that name a product by id only take the code an earlier import gave it.
         "CREATE INDEX subscriptions_by_product_id ON subscriptions (merchant_id, product_id)",
     ),
-    # 6: single sign-on tokens (twoco.sso), stored by digest like sessions. ``kind`` is
+    # 6: single sign-on tokens (twoco.core.sso), stored by digest like sessions. ``kind`` is
     # 'account' (a myAccount page) or 'cart'; ``target`` the page or the cart path and query;
     # ``used_at`` is set once, by the one request that spends the token.
     (

@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from twoco.errors import ApiError
+from twoco.core.errors import ApiError
 
 log = logging.getLogger("twoco.store")
 

@@ -7,7 +7,7 @@ instead of interleaving.
 
 Every wait is bounded (:data:`SESSION_DEFAULTS`, each overridable in the store URL): connecting,
 a statement, a row lock (briefly: the server retries a call whose lock did not come, off its
-call threads, see ``twoco.http``), and each round trip on the client side, so that a frozen
+call threads, see ``twoco.server.app``), and each round trip on the client side, so that a frozen
 server or a lost network cannot hold a call thread for ever. Keepalives notice a dead peer.
 """
 
@@ -28,7 +28,7 @@ from twoco.store.outage import DOWN, FULL, READ_ONLY, SLOW, StoreBusy, StoreUnav
 EXTERNAL_REFERENCE_CONSTRAINTS = {"customers_external_reference_key", "subscriptions_external_reference_key"}
 
 
-LOCK_TIMEOUT_MS = 200  # one attempt's wait for a row lock; the call is then retried, see twoco.http
+LOCK_TIMEOUT_MS = 200  # one attempt's wait for a row lock; the call is then retried, see twoco.server.app
 ROUND_TRIP_MARGIN = 3.0  # seconds past the statement timeout a call thread waits for any one answer
 # libpq parameters twoco sets unless the store URL sets them itself.
 SESSION_DEFAULTS = {

@@ -13,10 +13,11 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from twoco.model import END_USER_FIELDS
+from twoco.core.schema import END_USER_FIELDS
+from twoco.store.interface import STATUS, DuplicateKey, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
-from twoco.validation import ascii_integer
+from twoco.core.validation import ascii_integer
 
 
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
@@ -25,22 +26,6 @@ SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an
 
 class SchemaTooNew(Exception):
     """The store was upgraded by a newer twoco; this one must not touch it."""
-
-
-class DuplicateKey(Exception):
-    """An insert hit a unique constraint; ``external`` tells whether it was the external reference."""
-
-    def __init__(self, external: bool) -> None:
-        super().__init__("duplicate external reference" if external else "duplicate key")
-        self.external = external
-
-
-@dataclass(frozen=True)
-class Merchant:
-    id: int
-    code: str
-    secret_key: str
-    created_at: str
 
 
 class Dialect(Protocol):
@@ -120,7 +105,6 @@ _STATUS_COLUMNS = (  # named, for the customer search that filters on them
     f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS}) AS trials"
 )
 SSO_TOKEN_FIELDS = ("customer_reference", "kind", "target", "request", "language", "validation_ip", "expires_at")
-STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
 _SUBSCRIPTION_SELECT = (
     "SELECT "
     + ", ".join(
@@ -264,7 +248,7 @@ class SqlStore:
         )
         return (row[0], row[1], row[2]) if row else None
 
-    # --- single sign-on tokens (twoco.sso) ----------------------------------------------
+    # --- single sign-on tokens (twoco.core.sso) ----------------------------------------------
 
     def add_sso_token(self, token_hash: str, merchant_id: int, token: Mapping[str, Any], now: float) -> None:
         with self.transaction() as cursor:
@@ -525,7 +509,7 @@ class SqlStore:
             records.append(record)
         return records, int(count[0]) if count else 0
 
-    # --- change history (see twoco.history) ------------------------------------------
+    # --- change history (see twoco.core.history) ------------------------------------------
 
     def add_history(
         self,
@@ -583,7 +567,7 @@ class SqlStore:
             entry["changes"] = json.loads(entry["changes"])
         return entries
 
-    # --- the dashboard (twoco.dashboard) ---------------------------------------------
+    # --- the dashboard (twoco.sandbox.dashboard) ---------------------------------------------
 
     def history_size(self, merchant_id: int, customer_reference: int) -> int:
         row = self._one(

@@ -14,11 +14,10 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
+from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, DecodeError, Scalar, Struct, UnknownFields, WireType
 from twoco.protocols.limits import shape_problem
 from twoco.protocols.soap.wsdl import xml_type
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _ENVELOPE_TAG = f"{{{SOAP_ENV}}}Envelope"
@@ -33,14 +32,6 @@ _DECLARED_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)[
 _UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
-ENVELOPE_OPEN = (  # the client (twoco.client.soap) writes its requests in it too
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" xmlns:ns1="urn:order"'
-    ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-    ' xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/"'
-    ' SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
-)
-ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 # A CR written as itself reaches the client as LF (XML parsers normalise line ends): as a reference it stays CR.
 _TEXT_ENTITIES = {"\r": "&#13;"}
 

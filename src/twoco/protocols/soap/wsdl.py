@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from xml.sax.saxutils import quoteattr
 
-from twoco.model import Array, Scalar, Struct, WireType, declared_types
-from twoco.operations import operations_for
+from twoco.core.schema import Array, Scalar, Struct, WireType, declared_types
+from twoco.core.registry import operations_for
 
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
 SCHEMA_PATH = "/soap/soap-encoding.xsd"

@@ -12,7 +12,7 @@
 - ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
 - ``GET|DELETE /_twoco/requests`` — the request journal.
 - ``GET|POST|DELETE /_twoco/faults`` — injected errors and delays.
-- ``GET /_twoco/`` and the pages below it: the HTML dashboard (``twoco.dashboard``).
+- ``GET /_twoco/`` and the pages below it: the HTML dashboard (``twoco.sandbox.dashboard``).
 
 Everything but health is unauthenticated and meant for sandboxes: ``twoco serve
 --no-control-plane`` turns it off (moving the clock would reopen old login dates).
@@ -26,17 +26,17 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from twoco import __version__
-from twoco.dashboard import Dashboard
-from twoco.errors import CATALOGUE, ApiError
-from twoco.faults import MAX_COUNT, MAX_DELAY, FaultRule
-from twoco.fixtures import load_fixtures, parse_fixtures
-from twoco.journal import CAPACITY as JOURNAL_CAPACITY
-from twoco.journal import RequestJournal
-from twoco.operations import OPERATION_NAMES
+from twoco.sandbox.dashboard import Dashboard
+from twoco.core.errors import CATALOGUE, ApiError
+from twoco.sandbox.faults import MAX_COUNT, MAX_DELAY, FaultInjectingService, FaultRule
+from twoco.sandbox.fixtures import load_fixtures, parse_fixtures
+from twoco.sandbox.journal import CAPACITY as JOURNAL_CAPACITY
+from twoco.sandbox.journal import RequestJournal
+from twoco.core.registry import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
-from twoco.service import Service
+from twoco.core.service import Service
 from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
-from twoco.validation import ascii_integer, clean_text
+from twoco.core.validation import ascii_integer, clean_text
 
 
 def _json(status: int, payload: object) -> Response:
@@ -75,7 +75,7 @@ class ControlPlane:
             return self._allow(method, "POST") or _json(200, load_fixtures(self.service, parse_fixtures(body)))
         if path == "requests":
             return self._allow(method, "GET", "DELETE") or self._requests(method, query)
-        if path == "faults":
+        if path == "faults" and isinstance(self.service, FaultInjectingService):
             return self._allow(method, "GET", "POST", "DELETE") or self._faults(method, body)
         if self.dashboard.serves(path):
             return self._allow(method, "GET") or self.dashboard.handle(path, query)
@@ -128,6 +128,7 @@ class ControlPlane:
         return _json(200, {"requests": self.journal.latest(limit, merchant)})
 
     def _faults(self, method: str, body: bytes) -> Response:
+        assert isinstance(self.service, FaultInjectingService)  # handle() serves faults only then
         faults = self.service.faults
         if method == "DELETE":
             return _json(200, {"cleared": faults.clear()})

@@ -17,20 +17,18 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from twoco import auth, history, search
-from twoco.clock import Clock, iso_timestamp
-from twoco.errors import ApiError
-from twoco.faults import Faults, note_delay
-from twoco.ids import ReferenceGenerator, new_session_id
-from twoco.model import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
-from twoco.operations import MD5_RETIRED_SINCE, Caller, Operation, check_arity
-from twoco.session_cache import SessionCache
-from twoco.sso import SingleSignOn
-from twoco.store import DuplicateKey, SqlStore
+from twoco.core import auth, history, search
+from twoco.core.clock import Clock, iso_timestamp
+from twoco.core.errors import ApiError
+from twoco.core.ids import ReferenceGenerator, new_session_id
+from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
+from twoco.core.registry import MD5_RETIRED_SINCE, Caller, Operation, check_arity
+from twoco.core.session_cache import SessionCache
+from twoco.core.sso import SingleSignOn
+from twoco.store.interface import STATUS, DuplicateKey, Store
 from twoco.store.outage import WRITES_ONLY, StoreUnavailable
-from twoco.store.sql import STATUS
-from twoco.throttle import LoginThrottle, ThrottleLimits
-from twoco.validation import (
+from twoco.core.throttle import LoginThrottle, ThrottleLimits
+from twoco.core.validation import (
     IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
     MERCHANT_CODE,
@@ -101,10 +99,10 @@ class Settings:
         return ("sha256", "sha3-256")
 
 
-class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
+class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
     def __init__(
         self,
-        store: SqlStore,
+        store: Store,
         clock: Clock | None = None,
         references: ReferenceGenerator | None = None,
         settings: Settings | None = None,
@@ -115,7 +113,6 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
         self.throttle = LoginThrottle(self.clock, ThrottleLimits.parse(self.settings.login_throttle))
-        self.faults = Faults()
         self._sessions = SessionCache()
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
@@ -130,12 +127,6 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
         """Run an operation's handler for an already authenticated caller."""
         CURRENT_MERCHANT.set(caller.merchant_id)
-        fault = self.faults.take(operation.name)
-        if fault is not None:
-            note_delay(fault.delay)
-            error = fault.to_error()
-            if error is not None:
-                raise error
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
@@ -146,7 +137,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
 
     def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
         """Delete customers, subscriptions, sessions, change history, SSO tokens and failed-login counts
-        (of one merchant, or all; all also clears injected faults); keep merchants.
+        (of one merchant, or all); keep merchants.
 
         ``seed`` restarts the reference generator, so the references that follow repeat.
         """
@@ -159,8 +150,6 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         deleted = self.store.reset(merchant_id)
         self._sessions.clear()  # other processes may honour a deleted session for up to a second
         self.throttle.forget(merchant_code)
-        if merchant_code is None:
-            self.faults.clear()
         if seed is not None:
             self.references = ReferenceGenerator(seed)
         return deleted
@@ -310,7 +299,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         return True
 
     def search_customers(self, caller: Caller, search_by: Mapping[str, Any] | None) -> dict[str, object]:
-        """One page of the customers the filters match, by AvangateCustomerReference (see ``twoco.search``)."""
+        """One page of the customers the filters match, by AvangateCustomerReference (see ``twoco.core.search``)."""
         search_by = search_by or {}
         page = search.page_of(search_by, caller.version)
         assert page is not None  # searchCustomers exists on paginated versions only
@@ -470,7 +459,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
 
     def search_subscriptions(self, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
         """The subscriptions the filters match, by StartDate then reference: every one before API
-        5.0, one page of them (``{Items, Pagination}``) from 5.0 (see ``twoco.search``)."""
+        5.0, one page of them (``{Items, Pagination}``) from 5.0 (see ``twoco.core.search``)."""
         search_by = search_by or {}
         page = search.page_of(search_by, caller.version)
         filters = search.subscription_filters(search_by)

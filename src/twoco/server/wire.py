@@ -24,7 +24,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from twoco.errors import ApiError
+from twoco.core.errors import ApiError
 from twoco.protocols import error_response
 
 READ_TIMEOUT = 20  # seconds for a request's headers, and again for its body

@@ -21,12 +21,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from twoco import history
-from twoco.errors import ApiError
-from twoco.operations import Caller
+from twoco.core import history
+from twoco.core.errors import ApiError
+from twoco.core.registry import Caller
 from twoco.protocols import Response
-from twoco.service import Service
-from twoco.validation import MERCHANT_CODE, ascii_integer
+from twoco.core.service import Service
+from twoco.core.validation import MERCHANT_CODE, ascii_integer
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all

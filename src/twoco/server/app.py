@@ -22,25 +22,25 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from twoco.control import ControlPlane
-from twoco.errors import ApiError
-from twoco.faults import PENDING_DELAY
-from twoco.journal import RequestJournal
-from twoco.myaccount import SsoPages
-from twoco.operations import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
-from twoco.accesslog import AccessLog
+from twoco.sandbox.control import ControlPlane
+from twoco.core.errors import ApiError
+from twoco.sandbox.faults import PENDING_DELAY
+from twoco.sandbox.journal import RequestJournal
+from twoco.server.sso_pages import SsoPages
+from twoco.core.registry import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
+from twoco.server.access_log import AccessLog
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
-from twoco.service import CURRENT_MERCHANT, Service
-from twoco.sso import BASE_URL
-from twoco.validation import ascii_integer
-from twoco.timeouts import READ_TIMEOUT
+from twoco.core.service import CURRENT_MERCHANT, Service
+from twoco.core.sso import BASE_URL
+from twoco.core.validation import ascii_integer
+from twoco.server.wire import READ_TIMEOUT
 
-log = logging.getLogger("twoco.http")
+log = logging.getLogger("twoco.server.app")
 
 DEFAULT_MAX_BODY = 1024 * 1024
 LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call holds, then STORE_BUSY
@@ -287,7 +287,7 @@ class TwocoApp:
         if body is not None:
             return body
         refusal = error_response(ApiError("REQUEST_TOO_LARGE", limit=self.max_body))
-        refusal.headers.append(("connection", "close"))  # the rest is dropped as it arrives (twoco.timeouts)
+        refusal.headers.append(("connection", "close"))  # the rest is dropped as it arrives (twoco.server.wire)
         return refusal
 
     async def _read_body(self, headers: dict[str, str], receive: Any) -> bytes | None:

@@ -88,7 +88,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         409,
         13002,
     ),
-    # Single sign-on (twoco.sso).
+    # Single sign-on (twoco.core.sso).
     ErrorKind(
         "INVALID_CUSTOMER_TYPE",
         "customerType must be AvangateCustomerReference or ExternalCustomerReference, not {value!r}.",

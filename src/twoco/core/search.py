@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twoco.errors import ApiError
-from twoco.model import PAGINATED_SINCE, version_key
-from twoco.validation import check_text, parse_date, text_limit
+from twoco.core.errors import ApiError
+from twoco.core.schema import PAGINATED_SINCE, version_key
+from twoco.core.validation import check_text, parse_date, text_limit
 
 # "The default pagination behavior is to display page 1 with 10 results. The maximum number of
 # items displayed on a single page is 200."

@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from twoco.clock import Clock
+from twoco.core.clock import Clock
 
 _MAX_TRACKED = 100_000  # keys remembered at most; beyond that the oldest are forgotten
 _MAX_CODE = 64  # merchant codes are at most 64 characters; longer ones are not codes anyway

@@ -31,9 +31,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from twoco.errors import ApiError
-from twoco.ids import new_secret_key
-from twoco.model import (
+from twoco.core.errors import ApiError
+from twoco.core.ids import new_secret_key
+from twoco.core.schema import (
     CUSTOMER_V6,
     END_USER_FIELDS,
     SUBSCRIPTION,
@@ -42,9 +42,9 @@ from twoco.model import (
 )
 from twoco.protocols import json_codec
 from twoco.protocols.limits import MAX_DEPTH
-from twoco.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
+from twoco.core.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
 from twoco.store import DuplicateKey
-from twoco.validation import (
+from twoco.core.validation import (
     MAX_REFERENCE,
     MERCHANT_CODE,
     check_text,

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TextIO
 
-from twoco.iso_codes import COUNTRY_CODES
+from twoco.core.iso_codes import COUNTRY_CODES
 from twoco.store import SqlStore
 from twoco.store.sql import CUSTOMER_COLUMNS, END_USER_COLUMNS, PRODUCT_COLUMNS, SUBSCRIPTION_COLUMNS
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from twoco.errors import ApiError
-from twoco.model import (
+from twoco.core.errors import ApiError
+from twoco.core.schema import (
     BOOLEAN,
     CUSTOMER_SEARCH,
     CUSTOMER_SEARCH_RESULT,
@@ -258,7 +258,7 @@ REGISTRY: tuple[Operation, ...] = (
 )
 
 
-# --- single sign-on (see twoco.sso): links into myAccount and the cart, where 2Checkout documents
+# --- single sign-on (see twoco.core.sso): links into myAccount and the cart, where 2Checkout documents
 # them: by subscription, by customer and in cart from 3.0 on (3.0's and 4.0's SSO sections number
 # the three 01-03; languageCode on 6.0), the customer behind a cart token from 5.0 on (its 04).
 

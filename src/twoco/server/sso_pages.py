@@ -3,7 +3,7 @@
 Served on the API's own host, outside ``/_twoco/`` (they work with ``--no-control-plane``), at
 the paths 2Checkout's links use: ``/myaccount/<page>/`` and ``/support/`` for myAccount tokens,
 ``/order/…`` (e.g. ``/order/checkout.php``) for cart tokens; the token is the ``logintoken``
-query parameter. Opening a link spends its token (``twoco.sso``); an unknown, spent, expired or
+query parameter. Opening a link spends its token (``twoco.core.sso``); an unknown, spent, expired or
 wrong-address link gets a page that says so, with 404, 410 or 403.
 
 Customer data is user-controlled: every value is HTML-escaped, the pages carry no script,
@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
 from twoco.protocols import Response, new_outcome
-from twoco.service import CURRENT_MERCHANT, Service
-from twoco.sso import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
+from twoco.core.service import CURRENT_MERCHANT, Service
+from twoco.core.sso import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
 
 _CSS = """
 body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: #1f2933; background: #f4f6f8; }

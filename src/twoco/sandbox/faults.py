@@ -11,9 +11,13 @@ import string
 import threading
 from collections import defaultdict
 from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from twoco.errors import CATALOGUE, ApiError
+from twoco.core.errors import CATALOGUE, ApiError
+from twoco.core.registry import Caller, Operation
+from twoco.core.service import Service
 
 MAX_DELAY = 60.0  # seconds; a longer wait is a client's timeout test gone wrong
 MAX_COUNT = 1_000_000
@@ -75,3 +79,27 @@ class Faults:
             cleared = len(self._rules)
             self._rules.clear()
             return cleared
+
+
+class FaultInjectingService(Service):
+    """The service of a sandbox (control plane on): each call first uses up the fault injected for
+    its operation, if any; a reset of every merchant clears the faults too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.faults = Faults()
+
+    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
+        fault = self.faults.take(operation.name)
+        if fault is not None:
+            note_delay(fault.delay)
+            error = fault.to_error()
+            if error is not None:
+                raise error
+        return super().invoke(operation, args, caller)
+
+    def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
+        deleted = super().reset(merchant_code, seed)
+        if merchant_code is None:
+            self.faults.clear()
+        return deleted

@@ -310,7 +310,7 @@ PAGINATED_SINCE = "5.0"
 PAGINATION = _struct("Pagination", ("Page", INT), ("Limit", INT), ("Count", INT))
 
 # The filters 2Checkout documents for searchSubscriptions, in its order (twoco evaluates those on
-# data it keeps; see twoco.search).
+# data it keeps; see twoco.core.search).
 SUBSCRIPTION_SEARCH = Struct(
     "SubscriptionSearchOptions",
     (
@@ -357,3 +357,15 @@ def declared_types(roots: list[WireType]) -> tuple[list[Struct], list[Array]]:
     for root in roots:
         visit(root)
     return list(structs.values()), list(arrays.values())
+
+
+# The SOAP 1.1 envelope twoco answers in and its client writes requests in (PHP SoapClient's own).
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+ENVELOPE_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" xmlns:ns1="urn:order"'
+    ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/"'
+    ' SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Body>'
+)
+ENVELOPE_CLOSE = "</SOAP-ENV:Body></SOAP-ENV:Envelope>"

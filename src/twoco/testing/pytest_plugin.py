@@ -1,5 +1,5 @@
 """pytest fixtures for testing against twoco, loaded by pytest wherever twoco is installed
-(the ``pytest11`` entry point ``twoco.pytest_plugin``; ``-p no:twoco.pytest_plugin`` turns them off).
+(the ``pytest11`` entry point ``twoco.testing.pytest_plugin``; ``-p no:twoco.testing.pytest_plugin`` turns them off).
 
 - ``twoco_server``: a :class:`twoco.testing.TwocoServer`, reset before each test (no
   customers, subscriptions or sessions; the clock back to real time).

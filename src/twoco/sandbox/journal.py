@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from twoco.clock import iso_timestamp
+from twoco.core.clock import iso_timestamp
 
 CAPACITY = 200  # entries kept; the oldest go first
 MAX_BODY = 64 * 1024  # bytes of a body kept; a longer one is cut and says so (at most ~26 MB in all)

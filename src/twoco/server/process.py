@@ -17,17 +17,18 @@ import uvicorn
 import uvicorn.supervisors
 
 from twoco import __version__
-from twoco.accesslog import AccessLog
-from twoco.clock import Clock
-from twoco.fixtures import load_fixtures, read_fixture_file
-from twoco.http import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
-from twoco.ids import ReferenceGenerator, new_secret_key
-from twoco.operations import VERSIONS
-from twoco.service import Service, Settings
+from twoco.server.access_log import AccessLog
+from twoco.core.clock import Clock
+from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
+from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
+from twoco.core.ids import ReferenceGenerator, new_secret_key
+from twoco.core.registry import VERSIONS
+from twoco.core.service import Service, Settings
+from twoco.sandbox.faults import FaultInjectingService
 from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
-from twoco.timeouts import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
+from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
 class SchemaOutOfDate(Exception):
@@ -127,7 +128,9 @@ def build_app(options: ServeOptions) -> TwocoApp:
     # Operator messages (an outage, a recovery, an internal error's traceback), one line each, dated.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
     store = open_store(options.db, options.store_timeout)
-    service = Service(store, Clock(), ReferenceGenerator(options.seed), options.settings)
+    # Faults are injected through the control plane: without it, the plain service.
+    kind = FaultInjectingService if options.control_plane else Service
+    service = kind(store, Clock(), ReferenceGenerator(options.seed), options.settings)
     access_log = AccessLog(options.log_format) if options.log_format else None
     return TwocoApp(
         service,
@@ -193,15 +196,15 @@ def serve(
         "log_level": "warning",
         "access_log": False,
         "lifespan": "on",
-        # Slow clients (see twoco.timeouts): a deadline for headers; no limit_concurrency, which
+        # Slow clients (see twoco.server.wire): a deadline for headers; no limit_concurrency, which
         # would let a few stalled connections turn every other client away with 503.
-        "http": "twoco.timeouts:HeaderTimeoutProtocol",
+        "http": "twoco.server.wire:HeaderTimeoutProtocol",
         "timeout_keep_alive": KEEP_ALIVE,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
     }
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
-        config = uvicorn.Config("twoco.server:worker_app", factory=True, workers=workers, **common)
+        config = uvicorn.Config("twoco.server.process:worker_app", factory=True, workers=workers, **common)
         config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from twoco.errors import ApiError
-from twoco.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+from twoco.core.errors import ApiError
+from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
 
 MAX_TEXT = 255  # not documented by 2Checkout: twoco's limit for every text field
 MAX_REFERENCE = 100  # the limit 2Checkout documents for order external references

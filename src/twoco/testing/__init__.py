@@ -8,7 +8,7 @@
 
 With twoco installed, pytest also has the fixtures ``twoco_server`` (reset before each test)
 and ``twoco_session_server`` (one server for the whole session, never reset): see
-``twoco.pytest_plugin``.
+``twoco.testing.pytest_plugin``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import httpx
 import uvicorn
 
 from twoco.client import Client
-from twoco.http import TwocoApp
-from twoco.server import ServeOptions, add_merchant, build_app, prepare_store
-from twoco.service import Settings
+from twoco.server.app import TwocoApp
+from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store
+from twoco.core.service import Settings
 
 DEFAULT_MERCHANT = "TEST"
 START_TIMEOUT = 30.0  # seconds

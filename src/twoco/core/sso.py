@@ -3,7 +3,7 @@
 2Checkout's SSO methods answer a URL carrying ``logintoken=`` (40 hex digits in its docs'
 example). twoco serves those URLs itself, on the host the API call came in on (as the WSDL's
 soap:address does), so a sandbox's links can be followed: myAccount pages at ``/myaccount/<page>/``
-(``/support/`` for ``faq``), the cart at ``/order/…`` (pages in ``twoco.myaccount``).
+(``/support/`` for ``faq``), the cart at ``/order/…`` (pages in ``twoco.server.sso_pages``).
 
 A token lives ``validityTime`` seconds (10 by default) on the service clock, so moving the
 clock expires it; opening its link spends it (once); ``validationIp``, when given, is the only
@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from twoco import auth
-from twoco.errors import ApiError
-from twoco.iso_codes import LANGUAGE_CODES
-from twoco.operations import Caller
-from twoco.validation import MAX_REFERENCE, ascii_integer, check_text
+from twoco.core import auth
+from twoco.core.errors import ApiError
+from twoco.core.iso_codes import LANGUAGE_CODES
+from twoco.core.registry import Caller
+from twoco.core.validation import MAX_REFERENCE, ascii_integer, check_text
 
 if TYPE_CHECKING:
-    from twoco.clock import Clock
-    from twoco.store import SqlStore
+    from twoco.core.clock import Clock
+    from twoco.store.interface import Store
 
 # The scheme and host the current request came in on; the HTTP layer sets it per request.
 BASE_URL: ContextVar[str] = ContextVar("twoco_base_url", default="http://localhost")
@@ -85,9 +85,9 @@ class Visit:
 
 
 class SingleSignOn:
-    """The Service's SSO methods (a mixin: ``twoco.service.Service`` supplies the store and lookups)."""
+    """The Service's SSO methods (a mixin: ``twoco.core.service.Service`` supplies the store and lookups)."""
 
-    store: SqlStore
+    store: Store
     clock: Clock
 
     if TYPE_CHECKING:  # provided by Service
@@ -162,7 +162,7 @@ class SingleSignOn:
             raise ApiError("SSO_TOKEN_EXPIRED", ago=int(now - found["expires_at"]))
         return self.get_customer(caller, found["customer_reference"], None)
 
-    # --- following a link (twoco.myaccount) ----------------------------------------------
+    # --- following a link (twoco.server.sso_pages) ----------------------------------------------
 
     def open_sso_link(self, token: str, kind: str, client: str) -> Visit:
         """Check a link's token and spend it; the customer and subscriptions when it opens."""
