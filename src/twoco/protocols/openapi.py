@@ -36,7 +36,12 @@ _SCALARS = {
     "boolean": {"type": "boolean"},
     "double": {"type": "number", "format": "double"},
 }
-ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "410", "413", "415", "429")
+# Every status an error of the catalogue travels with (any REST call may meet the HTTP-level ones,
+# the store's 503 and the 500), with the codes that use it.
+ERROR_STATUSES = {
+    str(status): sorted(kind.code for kind in CATALOGUE.values() if kind.http_status == status)
+    for status in sorted({kind.http_status for kind in CATALOGUE.values()})
+}
 
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
@@ -293,8 +298,9 @@ def _document(version: str) -> bytes:
         if created:  # the new record's address
             success["headers"] = {"Location": {"schema": {"type": "string"}}}
         responses: dict[str, object] = {"201" if created else "200": {**success, **_json(schema(op.result, False))}}
-        for status in ERROR_STATUSES:
-            responses[status] = {"description": "Error", **_json({"$ref": "#/components/schemas/Error"})}
+        for status, codes in ERROR_STATUSES.items():
+            error = {"description": "Error: " + ", ".join(codes), **_json({"$ref": "#/components/schemas/Error"})}
+            responses[status] = error
         entry: dict[str, object] = {"operationId": op.name, "parameters": parameters, "responses": responses}
         if body is not None:
             entry["requestBody"] = body
