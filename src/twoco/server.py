@@ -27,6 +27,7 @@ from twoco.service import Service, Settings
 from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
+from twoco.throttle import ThrottleLimits
 from twoco.timeouts import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
@@ -120,7 +121,9 @@ class ServeOptions:
     @classmethod
     def from_json(cls, text: str) -> ServeOptions:
         values = json.loads(text)
-        return cls(**{**values, "settings": Settings(**values["settings"])})
+        settings = values["settings"]
+        throttle = settings["login_throttle"] and ThrottleLimits(**settings["login_throttle"])  # None stays None
+        return cls(**{**values, "settings": Settings(**{**settings, "login_throttle": throttle})})
 
 
 def build_app(options: ServeOptions) -> TwocoApp:

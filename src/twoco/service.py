@@ -92,7 +92,7 @@ class Settings:
     login_window: int = 300  # seconds a login date may differ from the server clock
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
     allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
-    login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
+    login_throttle: ThrottleLimits | None = ThrottleLimits()  # failed logins a minute; None: not throttled
     strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
@@ -114,7 +114,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
-        self.throttle = LoginThrottle(self.clock, ThrottleLimits.parse(self.settings.login_throttle))
+        self.throttle = LoginThrottle(self.clock, self.settings.login_throttle)
         self.faults = Faults()
         self._sessions = SessionCache()
 
