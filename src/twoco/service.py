@@ -157,13 +157,18 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
                 raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
             merchant_id = merchant.id
         deleted = self.store.reset(merchant_id)
+        self.forget(merchant_code)
+        if seed is not None:
+            self.references = ReferenceGenerator(seed)
+        return deleted
+
+    def forget(self, merchant_code: str | None = None) -> None:
+        """Clear what a reset clears outside the store: remembered sessions, failed-login counts
+        (of one merchant code, or all) and, for all, injected faults. Only once the store's part is done."""
         self._sessions.clear()  # other processes may honour a deleted session for up to a second
         self.throttle.forget(merchant_code)
         if merchant_code is None:
             self.faults.clear()
-        if seed is not None:
-            self.references = ReferenceGenerator(seed)
-        return deleted
 
     # --- authentication -------------------------------------------------------------
 
