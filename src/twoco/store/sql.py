@@ -51,6 +51,7 @@ class Dialect(Protocol):
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
+    table_exists: str  # a query with a row if the table its one parameter names exists
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -180,8 +181,11 @@ class SqlStore:
     # --- schema ---------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        with self.transaction() as cursor:
-            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        """The schema's version; 0 for a store without one. It creates nothing (``serve --no-upgrade``)."""
+        with self.transaction(write=False) as cursor:
+            cursor.execute(self.dialect.table_exists, ("schema_version",))
+            if cursor.fetchone() is None:
+                return 0
             cursor.execute("SELECT version FROM schema_version")
             row = cursor.fetchone()
             return row[0] if row else 0
@@ -190,6 +194,7 @@ class SqlStore:
         """Apply the migrations this store lacks, in one transaction; returns the new version."""
         with self.transaction() as cursor:
             self.dialect.lock_migrations(cursor)
+            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = self.schema_version()
             if current > len(MIGRATIONS):
                 raise SchemaTooNew(
