@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 import uvicorn.supervisors
@@ -142,6 +143,25 @@ def build_app(options: ServeOptions) -> TwocoApp:
     )
 
 
+def uvicorn_config(app: TwocoApp | str, options: ServeOptions, **where: Any) -> uvicorn.Config:
+    """How twoco is served, by ``twoco serve`` and by ``twoco.testing.run_twoco`` alike; ``where``:
+    host and port, or workers, for uvicorn."""
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        # Slow clients (see twoco.timeouts): a deadline for headers; no limit_concurrency, which
+        # would let a few stalled connections turn every other client away with 503.
+        http="twoco.timeouts:HeaderTimeoutProtocol",
+        timeout_keep_alive=KEEP_ALIVE,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+        **where,
+    )
+    config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
+    return config
+
+
 def worker_app() -> TwocoApp:
     """The app of one worker process of ``serve --workers N`` (uvicorn imports it by name)."""
     return build_app(ServeOptions.from_json(os.environ[_OPTIONS_VARIABLE]))
@@ -190,27 +210,12 @@ def serve(
     print(f"REST:       {base_url}/rest/{versions}/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     if options.control_plane:
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
-    common = {
-        "host": host,
-        "port": port,
-        "log_level": "warning",
-        "access_log": False,
-        "lifespan": "on",
-        # Slow clients (see twoco.timeouts): a deadline for headers; no limit_concurrency, which
-        # would let a few stalled connections turn every other client away with 503.
-        "http": "twoco.timeouts:HeaderTimeoutProtocol",
-        "timeout_keep_alive": KEEP_ALIVE,
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
-    }
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
-        config = uvicorn.Config("twoco.server:worker_app", factory=True, workers=workers, **common)
-        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
+        config = uvicorn_config("twoco.server:worker_app", options, host=host, port=port, factory=True, workers=workers)
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:
-        config = uvicorn.Config(build_app(options), **common)
-        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
-        run = _Server(config).run
+        run = _Server(uvicorn_config(build_app(options), options, host=host, port=port)).run
     print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
     try:
         run()
