@@ -83,7 +83,8 @@ DEMO_CUSTOMER = {
 
 def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
     merchant = store.merchant(merchant_code)
-    assert merchant is not None
+    if merchant is None:
+        raise ValueError(f"no merchant {merchant_code!r} to add the demo customer to")
     store.insert_customer(merchant.id, {name: DEMO_CUSTOMER.get(name) for name in CUSTOMER_COLUMNS})
 
 

@@ -83,7 +83,7 @@ class RestAdapter:
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             rest_route = route.operation.route
-            assert rest_route is not None
+            assert rest_route is not None  # for mypy: self.routes holds routed operations only
             with self.service.store.transaction(write=rest_route.method != "GET" or rest_route.writes):
                 unknown = UnknownFields(self.service.settings.strict_fields)
                 content_type = headers.get("content-type", "")
@@ -145,7 +145,7 @@ class RestAdapter:
         """The operation's arguments; fields the body's objects do not declare go to ``unknown``."""
         queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
         route = operation.route
-        assert route is not None
+        assert route is not None  # for mypy: as above
         fixed = dict(route.fixed)
         args: list[object] = []
         for param in operation.params:

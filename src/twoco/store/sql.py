@@ -386,7 +386,7 @@ class SqlStore:
             " AND (lifetime OR expiration_date >= ?)",
             (merchant_id, reference, today),
         )
-        assert row is not None
+        assert row is not None  # for mypy: an aggregate SELECT answers one row
         return int(row[0]), int(row[1])
 
     # --- subscriptions --------------------------------------------------------------
@@ -433,7 +433,8 @@ class SqlStore:
         of a customer's.
         """
         (column, value), = where.items()
-        assert column in ("reference", "customer_reference")
+        if column not in ("reference", "customer_reference"):  # it becomes SQL: never anything else
+            raise ValueError(f"set_end_user: where is reference= or customer_reference=, not {column}=")
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
             f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
@@ -569,7 +570,7 @@ class SqlStore:
             f"SELECT {sums} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?",
             (*params, merchant_id, customer_reference),
         )
-        assert row is not None
+        assert row is not None  # for mypy: an aggregate SELECT answers one row
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
     def customer_history(self, merchant_id: int, customer_reference: int, latest: int | None = None) -> list[dict[str, Any]]:
@@ -600,7 +601,7 @@ class SqlStore:
     def _lower(self, text: str) -> str:
         """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
         row = self._one("SELECT lower(?)", (text,))
-        assert row is not None
+        assert row is not None  # for mypy: a SELECT without FROM answers one row
         return str(row[0])
 
     def merchant_overview(self) -> list[tuple[str, str, int]]:
