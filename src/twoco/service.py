@@ -34,8 +34,8 @@ from twoco.validation import (
     IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
     MERCHANT_CODE,
-    ascii_integer,
     check_text,
+    internal_reference,
     normalise_amount,
     normalise_currency,
     normalise_customer,
@@ -332,7 +332,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.sso)
         otherwise, and for any other text, the customer with that ExternalCustomerReference.
         """
         with self.store.transaction(write=False):
-            reference = ascii_integer(text)
+            reference = internal_reference(text)
             if reference is not None:
                 found = self.store.customer(caller.merchant_id, reference)
                 if found is not None:

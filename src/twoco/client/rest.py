@@ -7,11 +7,11 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from twoco.auth import REST_AUTH_HEADER as AUTH_HEADER
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.model import Struct
 from twoco.operations import Operation
 
-AUTH_HEADER = "X-Avangate-Authentication"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -25,13 +25,14 @@ from twoco.model import Array, Scalar, Struct, WireType
 from twoco.operations import Operation
 from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 from twoco.protocols.soap.codec import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV
+from twoco.validation import NOT_XML
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 NAMESPACE = "urn:order"
 
-# What XML 1.0 cannot carry at all: refused here with a clear message rather than by the server's parser.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Refused here with a clear message rather than by the server's parser.
+_NOT_XML = re.compile(f"[{NOT_XML}]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _INTEGER_TYPES = {"int", "integer", "long", "short", "byte", "unsignedInt", "unsignedLong", "unsignedShort"}
 _NUMBER_TYPES = {"double", "float", "decimal"}

@@ -77,7 +77,7 @@ def _text(name: str, required: bool = False) -> dict[str, object]:
         return {"enum": _any_case(COUNTRY_CODES) + ([] if required else [None])}
     if name == "Language":
         return {"enum": [*_any_case(LANGUAGE_CODES), "", None]}
-    limit = rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
+    limit = rules.text_limit(name)
     if name == "Email":
         # Python's \s also matches U+0085, which a JSON Schema (ECMA) \s does not: named here.
         pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s\\x85" + _C) + "$"}

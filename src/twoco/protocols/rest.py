@@ -17,13 +17,14 @@ from urllib.parse import parse_qs, quote, unquote
 from twoco.errors import ApiError
 from twoco.model import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.operations import Caller, Operation, operations_for
+from twoco.auth import REST_AUTH_HEADER
 from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
 
-AUTH_HEADER = "x-avangate-authentication"
+AUTH_HEADER = REST_AUTH_HEADER.lower()  # as headers arrive here
 MAX_AUTH_HEADER = 1024
 # key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
 _AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")

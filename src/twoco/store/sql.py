@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from twoco.model import END_USER_FIELDS
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
-from twoco.validation import ascii_integer
+from twoco.validation import internal_reference
 
 
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
@@ -627,7 +627,7 @@ class SqlStore:
         searches: list[tuple[str, tuple[Any, ...]]] = []
         if not text:
             searches.append(("1 = 1", ()))
-        reference = ascii_integer(text)
+        reference = internal_reference(text)
         if reference is not None:
             searches.append(("c.reference = ?", (reference,)))
         if text:
