@@ -89,12 +89,13 @@ class Server:
         self.post("/_twoco/clock", json=command).raise_for_status()
 
 
-def start_server(tmp: Path, db_url: str, *extra: str) -> Server:
+def start_server(tmp: Path, db_url: str, *extra: str, python_flags: tuple[str, ...] = ()) -> Server:
+    """``twoco serve`` on a free port; ``python_flags`` go to the interpreter (``-O``, say)."""
     port = free_port()
     log_path = tmp / f"server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "twoco", "serve", "--port", str(port), "--db", db_url, *extra],
+            [sys.executable, *python_flags, "-m", "twoco", "serve", "--port", str(port), "--db", db_url, *extra],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=tmp,

@@ -206,6 +206,18 @@ def test_throttling_can_be_turned_off(tmp_path) -> None:
         stop_server(server)
 
 
+def test_throttle_limits_apply_in_every_worker_process(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/workers.sqlite3"
+    store_with_merchants(url, {"WORKERS": "workers-key"})
+    server = start_server(tmp_path, url, "--workers", "2", "--login-throttle", "3/5")
+    try:
+        # Each worker counts its own failures: past 2 x 3, at least one of them refuses.
+        outcomes = [code_of(rpc_login(server, "WORKERS", "a guess")) for _ in range(7)]
+        assert "TOO_MANY_FAILED_LOGINS" in outcomes and set(outcomes) <= {"AUTHENTICATION_FAILED", "TOO_MANY_FAILED_LOGINS"}
+    finally:
+        stop_server(server)
+
+
 @pytest.mark.parametrize("value", ["10", "0/5", "ten/twenty", ""])
 def test_bad_throttle_limits_are_refused(value) -> None:
     done = subprocess.run(

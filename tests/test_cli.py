@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
+import sqlite3
 import stat
 
 import pytest
 
 from tests.clients import PhpClient
-from tests.conftest import start_server, stop_server, twoco_command
+from tests.conftest import new_store_url, start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
 
@@ -94,6 +96,28 @@ def test_help_explains_with_an_example(command) -> None:
     done = twoco(*command, "--help")
     assert done.returncode == 0
     assert "example" in done.stdout and "twoco" in done.stdout
+
+
+def _tables(db: str) -> list[str]:
+    if db.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as connection:
+            return [name for (name,) in connection.execute("SELECT name FROM sqlite_master")]
+    import psycopg
+
+    with psycopg.connect(db) as connection:
+        return [name for (name,) in connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+
+
+def test_serve_without_upgrade_leaves_an_empty_store_empty(tmp_path, store_kind) -> None:
+    db = new_store_url(store_kind, tmp_path)
+    if store_kind == "sqlite":
+        open(db.removeprefix("sqlite:///"), "wb").close()  # an empty file
+    refused = twoco("serve", "--no-upgrade", "--port", "1", "--db", db)
+    assert refused.returncode == 2, refused.stderr
+    assert "schema is at version 0" in refused.stderr and "run twoco db upgrade" in refused.stderr
+    assert _tables(db) == []
+    assert twoco("db", "upgrade", "--db", db).returncode == 0
+    assert "schema_version" in _tables(db)
 
 
 def test_serve_can_be_told_not_to_upgrade(tmp_path) -> None:

@@ -444,3 +444,35 @@ def test_a_json_rpc_error_about_an_unreadable_request_is_still_an_api_error() ->
     with pytest.raises(TwoCheckoutError) as caught:
         jsonrpc.read_answer(200, b'{"id": 7, "error": {"code": 10000, "message": "Forbidden area"}}', 7)
     assert caught.value.code == "10000"  # no data.error_code: the integer code is all there is
+
+
+def _soap_answer(body: str) -> bytes:
+    return (
+        '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="urn:order"'
+        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<SOAP-ENV:Body>{body}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    ).encode()
+
+
+CYCLE = '<ns1:getSubscriptionResponse><return href="#id1"/></ns1:getSubscriptionResponse><x id="id1"><y href="#id1"/></x>'
+# Forty levels, each naming the next twice: 2**40 paths to the last element, from 81 elements.
+FAN_OUT = "<ns1:getSubscriptionResponse><return href=\"#l0\"/></ns1:getSubscriptionResponse>" + "".join(
+    f'<x id="l{level}"><a href="#l{level + 1}"/><b href="#l{level + 1}"/></x>' for level in range(40)
+) + '<x id="l40">leaf</x>'
+
+
+@pytest.mark.parametrize("hostile", [CYCLE, FAN_OUT], ids=["cycle", "fan-out"])
+def test_soap_references_that_loop_or_fan_out_are_an_unexpected_response(hostile) -> None:
+    """A hostile answer's hrefs are followed within a budget: TransportError, not RecursionError or a hang."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "#login" in request.headers["SOAPAction"]:
+            return httpx.Response(200, content=_soap_answer("<ns1:loginResponse><return>S1</return></ns1:loginResponse>"))
+        return httpx.Response(200, content=_soap_answer(hostile))
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        client = Client("http://twoco.test", "CODE", "KEY", http=http)
+        with pytest.raises(TransportError) as caught:
+            client.get_subscription("A1B2C3D4E5")
+    assert caught.value.code == "UNEXPECTED_RESPONSE" and caught.value.status == 200
+    assert "href" in caught.value.message

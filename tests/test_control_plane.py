@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth_calls import credentials, fault_of, login
 from tests.clients import Fault, SudsClient
 from tests.clients.api import PROTOCOLS, JsonRpcApi
 from tests.conftest import Server, new_store_url, start_server, stop_server
@@ -213,6 +214,28 @@ def test_a_bad_fixture_names_the_place_and_loads_nothing(
         api.call("getCustomerInformation", None, "DUP-1")
     again = sandbox.post("/_twoco/fixtures", json={"merchants": [{"code": never_made, "customers": []}]})
     assert "secret_key" in again.json()["merchants"][0]  # it was new: the failed load made nothing
+
+
+def test_a_failed_load_keeps_failed_logins_and_remembered_sessions(sandbox: Server, connect) -> None:
+    """A load that fails half-way changes nothing: not the store, nor what the server keeps in memory."""
+    add_merchant(sandbox, "COUNTED", "counted-secret-key")
+    api = connect("COUNTED", "counted-secret-key", "jsonrpc-6.0")
+    kept = api.call("createCustomer", customer_data())  # the session is remembered from here on
+    address, protocol = "127.0.0.77", "jsonrpc-6.0"
+    for _ in range(10):  # the default limit for a merchant code from one address
+        failed = fault_of(sandbox.base_url, protocol, *credentials(protocol, "COUNTED", "a guess"), address)
+        assert failed.code == "AUTHENTICATION_FAILED"
+    fixture = {"merchants": [{"code": "COUNTED", "customers": []}, {"code": "not a code!", "customers": []}]}
+
+    answer = sandbox.post("/_twoco/fixtures", json=fixture)
+
+    assert answer.status_code == 400 and "merchants[1]" in answer.json()["message"], answer.text
+    refused = fault_of(sandbox.base_url, protocol, *credentials(protocol, "COUNTED", "counted-secret-key"), address)
+    assert refused.code == "TOO_MANY_FAILED_LOGINS"
+    assert api.call("getCustomerInformation", kept, None)["AvangateCustomerReference"] == kept
+    # A load that succeeds resets the merchant: its failures are forgotten then.
+    sandbox.post("/_twoco/fixtures", json={"merchants": [{"code": "COUNTED", "customers": []}]}).raise_for_status()
+    assert login(sandbox.base_url, protocol, *credentials(protocol, "COUNTED", "counted-secret-key"), address)
 
 
 @pytest.mark.parametrize("body", [b"merchants: [", b"[1, 2]", b"{}", b'{"merchants": [], "extra": 1}', b""])

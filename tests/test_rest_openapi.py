@@ -10,6 +10,8 @@ from pathlib import Path
 from tests.clients import now_utc
 from tests.conftest import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
+from twoco.core.errors import CATALOGUE
+from twoco.core.registry import REST_VERSIONS
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
@@ -26,6 +28,19 @@ def test_openapi_document_lists_every_rest_operation(server) -> None:
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]
+
+
+def test_every_operation_documents_every_error_status_of_the_catalogue(server) -> None:
+    """500 and 503 (the store), 413 and 431 (HTTP level) included: any call may meet them."""
+    statuses = {str(kind.http_status) for kind in CATALOGUE.values()}
+    assert {"500", "503", "431", "413"} <= statuses
+    for version in REST_VERSIONS:
+        document = server.get(f"/rest/{version}/openapi.json").json()
+        for path, entries in document["paths"].items():
+            for method, entry in entries.items():
+                errors = {status for status in entry["responses"] if status[0] in "45"}
+                assert errors == statuses, (version, method, path)
+                assert "STORE_BUSY" in entry["responses"]["503"]["description"]
 
 
 def test_schemathesis_finds_nothing(tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from tests.conftest import new_store_url
 from tests.data import customer_data
+from tests.test_slow_clients import read_answer
 from twoco.client import Client, TwoCheckoutError
 from twoco.testing import TwocoServer, run_twoco
 
@@ -158,3 +160,17 @@ def test_installed_twoco_gives_pytest_the_fixtures(pytester: pytest.Pytester, mo
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=2)
+
+
+def test_it_serves_as_twoco_serve_does() -> None:
+    """The same uvicorn protocol and settings: 431 for oversized headers, 408 for a stalled request."""
+    with run_twoco(read_timeout=1) as twoco:
+        host, port = twoco.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"GET /_twoco/health HTTP/1.1\r\nHost: twoco\r\nX-Padding: " + b"p" * 100 * 1024 + b"\r\n\r\n")
+            assert read_answer(sock).startswith(b"HTTP/1.1 431 ")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /_twoco/health HTTP/1.1\r\nHost: twoco\r\n")  # and nothing more
+            assert read_answer(sock).startswith(b"HTTP/1.1 408 ")
+            assert time.monotonic() - started < 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from twoco.core.clock import FixedClock
+from twoco.server.process import ServeOptions
+from twoco.core.service import Settings
 from twoco.core.throttle import LoginThrottle, ThrottleLimits
 
 
@@ -48,3 +50,11 @@ def test_checks_remember_nothing_and_off_counts_nothing() -> None:
 def test_limits_are_two_positive_numbers_or_off(text) -> None:
     with pytest.raises(ValueError):
         ThrottleLimits.parse(text)
+
+
+@pytest.mark.parametrize("limits", [ThrottleLimits(3, 5), None], ids=["3/5", "off"])
+def test_settings_hold_parsed_limits_which_reach_worker_processes(limits) -> None:
+    """The setting is parsed once, by the command line; worker processes get it back through JSON."""
+    assert Settings().login_throttle == ThrottleLimits.parse("10/20")
+    options = ServeOptions(db="sqlite:///twoco.sqlite3", settings=Settings(login_throttle=limits))
+    assert ServeOptions.from_json(options.to_json()) == options

@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--login-throttle",
         type=_throttle_limits,
-        default=os.environ.get("TWOCO_LOGIN_THROTTLE") or Settings.login_throttle,
+        default=os.environ.get("TWOCO_LOGIN_THROTTLE") or Settings.login_throttle,  # a text is parsed, by type
         metavar="N/M|off",
         help="failed logins allowed a minute per merchant code from one address (N) and per address (M); "
         "past that, logins from there are refused until the oldest of those failures is a minute old; "
@@ -279,12 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _throttle_limits(text: str) -> str:
+def _throttle_limits(text: str) -> ThrottleLimits | None:
     try:
-        ThrottleLimits.parse(text)
+        return ThrottleLimits.parse(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: give N/M (two positive integers, e.g. 10/20) or off") from None
-    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

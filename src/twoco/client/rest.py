@@ -7,11 +7,11 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from twoco.core.auth import REST_AUTH_HEADER as AUTH_HEADER
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.core.schema import Struct
 from twoco.core.registry import Operation
 
-AUTH_HEADER = "X-Avangate-Authentication"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

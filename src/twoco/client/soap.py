@@ -7,7 +7,8 @@ value, ``xsi:nil`` for None, SOAP-encoded arrays. In a dict, a key set to None i
 
 Answers are read leniently, so that 2Checkout's own server reads as well as twoco: values are
 converted by the type the registry declares for them, else by their ``xsi:type``; fields
-the model does not know are kept; ``href``/``id`` references are followed; a number that does
+the model does not know are kept; ``href``/``id`` references are followed (within the limits of
+``twoco.protocols.limits``: a cycle is a TransportError); a number that does
 not parse stays text.
 """
 
@@ -20,15 +21,21 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, Scalar, Struct, WireType
 from twoco.core.registry import Operation
+from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, Scalar, Struct, WireType
+from twoco.core.validation import NOT_XML
+
+# How far the client follows an answer's href references: as deep and as many as the server
+# accepts in a request (twoco.protocols.limits), which no real answer comes near.
+MAX_DEPTH = 32
+MAX_ELEMENTS = 10_000
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 NAMESPACE = "urn:order"
 
-# What XML 1.0 cannot carry at all: refused here with a clear message rather than by the server's parser.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Refused here with a clear message rather than by the server's parser.
+_NOT_XML = re.compile(f"[{NOT_XML}]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _INTEGER_TYPES = {"int", "integer", "long", "short", "byte", "unsignedInt", "unsignedLong", "unsignedShort"}
 _NUMBER_TYPES = {"double", "float", "decimal"}
@@ -110,7 +117,10 @@ def read_answer(operation: Operation, status: int, body: bytes) -> object:
     if not returned:
         return None  # a response without a return value
     references = {element.get("id"): element for element in soap_body.iter() if element.get("id")}
-    return _decode(returned[0], operation.result, references)
+    # Followed references could loop or fan out without end: the decoded answer may hold the
+    # document's own elements plus MAX_ELEMENTS more, nested MAX_DEPTH deep at most.
+    budget = _Budget(sum(1 for _ in soap_body.iter()) + MAX_ELEMENTS, status)
+    return _decode(returned[0], operation.result, references, budget, 0)
 
 
 def _fault(fault: etree._Element, status: int) -> TwoCheckoutError:
@@ -135,7 +145,32 @@ def _local(name: str) -> str:
     return name[name.rfind("}") + 1 :].rpartition(":")[2]
 
 
-def _decode(element: etree._Element, wire_type: WireType | None, references: dict[str, etree._Element]) -> object:
+class _Budget:
+    """What is left of the nodes an answer may decode to."""
+
+    def __init__(self, nodes: int, status: int) -> None:
+        self.nodes = nodes
+        self.status = status
+
+    def spend(self, depth: int) -> None:
+        self.nodes -= 1
+        if self.nodes < 0 or depth > MAX_DEPTH:
+            raise TransportError(
+                "UNEXPECTED_RESPONSE",
+                f"HTTP {self.status}: the answer's href references nest more than {MAX_DEPTH} deep"
+                " or expand to too many elements (a cycle?)",
+                self.status,
+            )
+
+
+def _decode(
+    element: etree._Element,
+    wire_type: WireType | None,
+    references: dict[str, etree._Element],
+    budget: _Budget,
+    depth: int,
+) -> object:
+    budget.spend(depth)
     href = element.get("href")
     if href is not None and href.startswith("#") and href[1:] in references:
         element = references[href[1:]]
@@ -147,14 +182,14 @@ def _decode(element: etree._Element, wire_type: WireType | None, references: dic
         wire_type is None and (declared.endswith("Array") or element.get(f"{{{SOAP_ENC}}}arrayType") is not None)
     ):
         item = wire_type.item if isinstance(wire_type, Array) else None
-        return [_decode(child, item, references) for child in children]
+        return [_decode(child, item, references, budget, depth + 1) for child in children]
     if isinstance(wire_type, Struct) or (wire_type is None and children):
         fields = wire_type.by_name if isinstance(wire_type, Struct) else {}
         record: dict[str, object] = {}
         for child in children:
             name = _local(child.tag)
             field = fields.get(name)
-            record[name] = _decode(child, field.type if field else None, references)
+            record[name] = _decode(child, field.type if field else None, references, budget, depth + 1)
         return record
     return _scalar(element.text or "", wire_type.name if isinstance(wire_type, Scalar) else declared)
 

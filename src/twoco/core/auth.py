@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 ALGORITHMS = {"md5": hashlib.md5, "sha256": hashlib.sha256, "sha3-256": hashlib.sha3_256}
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+REST_AUTH_HEADER = "X-Avangate-Authentication"  # REST's signature, on every request instead of a session
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 

@@ -32,8 +32,8 @@ from twoco.core.validation import (
     IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
     MERCHANT_CODE,
-    ascii_integer,
     check_text,
+    internal_reference,
     normalise_amount,
     normalise_currency,
     normalise_customer,
@@ -90,7 +90,7 @@ class Settings:
     login_window: int = 300  # seconds a login date may differ from the server clock
     session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
     allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
-    login_throttle: str = "10/20"  # failed logins a minute per (merchant code, address) / per address; or "off"
+    login_throttle: ThrottleLimits | None = ThrottleLimits()  # failed logins a minute; None: not throttled
     strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
 
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
@@ -112,7 +112,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         self.references = references or ReferenceGenerator()
         self.settings = settings or Settings()
         self._merchant_codes: dict[int, str] = {}
-        self.throttle = LoginThrottle(self.clock, ThrottleLimits.parse(self.settings.login_throttle))
+        self.throttle = LoginThrottle(self.clock, self.settings.login_throttle)
         self._sessions = SessionCache()
 
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
@@ -148,11 +148,16 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
                 raise ApiError("MERCHANT_NOT_FOUND", merchant=merchant_code[:64])
             merchant_id = merchant.id
         deleted = self.store.reset(merchant_id)
-        self._sessions.clear()  # other processes may honour a deleted session for up to a second
-        self.throttle.forget(merchant_code)
+        self.forget(merchant_code)
         if seed is not None:
             self.references = ReferenceGenerator(seed)
         return deleted
+
+    def forget(self, merchant_code: str | None = None) -> None:
+        """Clear what a reset clears outside the store: remembered sessions and failed-login counts
+        (of one merchant code, or all). Only once the store's part is done."""
+        self._sessions.clear()  # other processes may honour a deleted session for up to a second
+        self.throttle.forget(merchant_code)
 
     # --- authentication -------------------------------------------------------------
 
@@ -316,7 +321,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         otherwise, and for any other text, the customer with that ExternalCustomerReference.
         """
         with self.store.transaction(write=False):
-            reference = ascii_integer(text)
+            reference = internal_reference(text)
             if reference is not None:
                 found = self.store.customer(caller.merchant_id, reference)
                 if found is not None:

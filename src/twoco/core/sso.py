@@ -25,7 +25,7 @@ from twoco.core import auth
 from twoco.core.errors import ApiError
 from twoco.core.iso_codes import LANGUAGE_CODES
 from twoco.core.registry import Caller
-from twoco.core.validation import MAX_REFERENCE, ascii_integer, check_text
+from twoco.core.validation import MAX_REFERENCE, check_text, internal_reference
 
 if TYPE_CHECKING:
     from twoco.core.clock import Clock
@@ -197,10 +197,10 @@ class SingleSignOn:
         text = "" if id_customer is None else str(id_customer).strip()
         if external:
             found = self._find_customer(caller.merchant_id, None, text)  # type: ignore[arg-type]
-        elif text and ascii_integer(text) is None:
+        elif text and internal_reference(text) is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {text[:MAX_REFERENCE]!r}")
         else:
-            found = self._find_customer(caller.merchant_id, ascii_integer(text), None)  # type: ignore[arg-type]
+            found = self._find_customer(caller.merchant_id, internal_reference(text), None)  # type: ignore[arg-type]
         return int(found["AvangateCustomerReference"])
 
     def _issue(

@@ -28,7 +28,10 @@ EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
 # Refused in text, on every protocol alike: the C0 controls but TAB, LF and CR (multi-line
 # addresses; XML 1.0 carries those three), DEL, the C1 controls U+0080-U+009F (U+0085 is a line
 # break to some parsers, U+009B a terminal escape), and what XML cannot carry (surrogates, U+FFFE, U+FFFF).
-CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+_C0 = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+_NOT_CHARACTERS = r"\ud800-\udfff\ufffe\uffff"
+NOT_XML = _C0 + _NOT_CHARACTERS  # what XML 1.0 cannot carry at all
+CONTROL_CHARACTERS = _C0 + r"\x7f-\x9f" + _NOT_CHARACTERS
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 CURRENCY_PATTERN = r"[A-Za-z]{3}"
 MAX_AMOUNT = 1e15
@@ -40,12 +43,18 @@ _ISO_DATE = re.compile(DATE_PATTERN)
 _CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
-def ascii_integer(text: str, max_digits: int = 9) -> int | None:
+def ascii_integer(text: str, max_digits: int) -> int | None:
     """``text`` as an integer when it is 1 to ``max_digits`` ASCII digits, else None. (``str.isdigit``
-    alone accepts "²" and other digits ``int`` refuses.) Nine digits: an AvangateCustomerReference."""
+    alone accepts "²" and other digits ``int`` refuses.)"""
     if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
         return int(text)
     return None
+
+
+def internal_reference(text: str) -> int | None:
+    """The AvangateCustomerReference ``text`` can be (1 to 9 ASCII digits), or None: then it can only
+    be an ExternalCustomerReference. The one rule for REST paths, single sign-on, the CLI, the dashboard."""
+    return ascii_integer(text, 9)
 
 
 def clean_text(text: str) -> bool:

@@ -36,7 +36,12 @@ _SCALARS = {
     "boolean": {"type": "boolean"},
     "double": {"type": "number", "format": "double"},
 }
-ERROR_STATUSES = ("400", "401", "404", "405", "408", "409", "410", "413", "415", "429")
+# Every status an error of the catalogue travels with (any REST call may meet the HTTP-level ones,
+# the store's 503 and the 500), with the codes that use it.
+ERROR_STATUSES = {
+    str(status): sorted(kind.code for kind in CATALOGUE.values() if kind.http_status == status)
+    for status in sorted({kind.http_status for kind in CATALOGUE.values()})
+}
 
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
@@ -72,7 +77,7 @@ def _text(name: str, required: bool = False) -> dict[str, object]:
         return {"enum": _any_case(COUNTRY_CODES) + ([] if required else [None])}
     if name == "Language":
         return {"enum": [*_any_case(LANGUAGE_CODES), "", None]}
-    limit = rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
+    limit = rules.text_limit(name)
     if name == "Email":
         # Python's \s also matches U+0085, which a JSON Schema (ECMA) \s does not: named here.
         pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s\\x85" + _C) + "$"}
@@ -157,7 +162,9 @@ def _subscription_import() -> dict[str, object]:
     }
     for name in ("RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"):
         properties[name] = flag
-    assert set(properties) == set(SUBSCRIPTION.field_names)
+    if set(properties) != set(SUBSCRIPTION.field_names):  # a field added to the model needs its schema here
+        differing = sorted(set(properties) ^ set(SUBSCRIPTION.field_names))
+        raise RuntimeError(f"the Subscription schema and the model differ in {', '.join(differing)}")
     return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
 
 
@@ -254,7 +261,7 @@ def _document(version: str) -> bytes:
     inputs = _input_schemas(version)
     for op in operations:
         route = op.route
-        assert route is not None
+        assert route is not None  # for mypy: filtered above
         parameters: list[dict[str, object]] = []
         body = None
         fixed = dict(route.fixed)
@@ -293,8 +300,9 @@ def _document(version: str) -> bytes:
         if created:  # the new record's address
             success["headers"] = {"Location": {"schema": {"type": "string"}}}
         responses: dict[str, object] = {"201" if created else "200": {**success, **_json(schema(op.result, False))}}
-        for status in ERROR_STATUSES:
-            responses[status] = {"description": "Error", **_json({"$ref": "#/components/schemas/Error"})}
+        for status, codes in ERROR_STATUSES.items():
+            error = {"description": "Error: " + ", ".join(codes), **_json({"$ref": "#/components/schemas/Error"})}
+            responses[status] = error
         entry: dict[str, object] = {"operationId": op.name, "parameters": parameters, "responses": responses}
         if body is not None:
             entry["requestBody"] = body

@@ -17,13 +17,14 @@ from urllib.parse import parse_qs, quote, unquote
 from twoco.core.errors import ApiError
 from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.core.registry import Caller, Operation, operations_for
+from twoco.core.auth import REST_AUTH_HEADER
 from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 from twoco.core.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
 
-AUTH_HEADER = "x-avangate-authentication"
+AUTH_HEADER = REST_AUTH_HEADER.lower()  # as headers arrive here
 MAX_AUTH_HEADER = 1024
 # key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
 _AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")
@@ -83,7 +84,7 @@ class RestAdapter:
             CURRENT_MERCHANT.set(caller.merchant_id)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             rest_route = route.operation.route
-            assert rest_route is not None
+            assert rest_route is not None  # for mypy: self.routes holds routed operations only
             with self.service.store.transaction(write=rest_route.method != "GET" or rest_route.writes):
                 unknown = UnknownFields(self.service.settings.strict_fields)
                 content_type = headers.get("content-type", "")
@@ -145,7 +146,7 @@ class RestAdapter:
         """The operation's arguments; fields the body's objects do not declare go to ``unknown``."""
         queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
         route = operation.route
-        assert route is not None
+        assert route is not None  # for mypy: as above
         fixed = dict(route.fixed)
         args: list[object] = []
         for param in operation.params:

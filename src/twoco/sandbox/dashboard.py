@@ -26,7 +26,7 @@ from twoco.core.errors import ApiError
 from twoco.core.registry import Caller
 from twoco.protocols import Response
 from twoco.core.service import Service
-from twoco.core.validation import MERCHANT_CODE, ascii_integer
+from twoco.core.validation import MERCHANT_CODE, ascii_integer, internal_reference
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
@@ -240,7 +240,7 @@ class Dashboard:
 
     def _customer(self, code: str, text: str) -> Response:
         merchant = self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
-        reference = ascii_integer(text)
+        reference = internal_reference(text)
         if merchant is None or reference is None:
             return _not_found(f"No merchant {code!r} with customer {text!r}.")
         caller = Caller("6.0", "dashboard", merchant.id)

@@ -85,6 +85,8 @@ class FaultInjectingService(Service):
     """The service of a sandbox (control plane on): each call first uses up the fault injected for
     its operation, if any; a reset of every merchant clears the faults too."""
 
+    faults: Faults
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.faults = Faults()
@@ -98,8 +100,7 @@ class FaultInjectingService(Service):
                 raise error
         return super().invoke(operation, args, caller)
 
-    def reset(self, merchant_code: str | None = None, seed: int | None = None) -> dict[str, int]:
-        deleted = super().reset(merchant_code, seed)
+    def forget(self, merchant_code: str | None = None) -> None:
+        super().forget(merchant_code)
         if merchant_code is None:
             self.faults.clear()
-        return deleted

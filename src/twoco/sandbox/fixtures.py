@@ -108,10 +108,15 @@ def _plain(document: Any, size: int) -> Any:
 
 def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, object]:
     """Load a parsed fixture document; returns what was loaded, per merchant."""
-    loaded = []
+    loaded: list[dict[str, object]] = []
     with service.store.transaction():
         for index, merchant in enumerate(document["merchants"]):
             loaded.append(_at(f"merchants[{index}]", _load_merchant, service, merchant, index))
+    # Existing merchants were reset: their sessions and failed logins are forgotten only now,
+    # as a load that fails half-way leaves the store (and so them) as they were.
+    for summary in loaded:
+        if summary.pop("reset"):
+            service.forget(str(summary["code"]))
     return {"merchants": loaded}
 
 
@@ -140,8 +145,8 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
     if not isinstance(customers, list):
         raise _Invalid("customers must be a list")
     store = service.store
-    summary: dict[str, object] = {"code": code}
     existing = store.merchant(code)
+    summary: dict[str, object] = {"code": code, "reset": existing is not None}
     if existing is None:
         if secret_key is None:
             summary["secret_key"] = secret_key = new_secret_key()
@@ -150,7 +155,7 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
     else:
         if secret_key is not None and secret_key != existing.secret_key:
             store.rotate_secret_key(code, secret_key, end_sessions=False)  # the reset ends them
-        service.reset(code)
+        store.reset(existing.id)
         merchant_id = existing.id
     subscriptions = 0
     for number, customer in enumerate(customers):

@@ -160,7 +160,7 @@ class TwocoApp:
 
     async def _answer_on_threads(self, request: Request) -> Response:
         """``answer`` on the call threads, retrying a call that found its row locked (see the module's doc)."""
-        assert self._executor is not None and self._waiting is not None
+        assert self._executor is not None and self._waiting is not None  # for mypy: answer() calls inline without them
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         deadline = time.monotonic() + self.lock_wait

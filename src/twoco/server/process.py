@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 import uvicorn.supervisors
@@ -28,6 +29,7 @@ from twoco.sandbox.faults import FaultInjectingService
 from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
+from twoco.core.throttle import ThrottleLimits
 from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
@@ -82,7 +84,8 @@ DEMO_CUSTOMER = {
 
 def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
     merchant = store.merchant(merchant_code)
-    assert merchant is not None
+    if merchant is None:
+        raise ValueError(f"no merchant {merchant_code!r} to add the demo customer to")
     store.insert_customer(merchant.id, {name: DEMO_CUSTOMER.get(name) for name in CUSTOMER_COLUMNS})
 
 
@@ -121,7 +124,9 @@ class ServeOptions:
     @classmethod
     def from_json(cls, text: str) -> ServeOptions:
         values = json.loads(text)
-        return cls(**{**values, "settings": Settings(**values["settings"])})
+        settings = values["settings"]
+        throttle = settings["login_throttle"] and ThrottleLimits(**settings["login_throttle"])  # None stays None
+        return cls(**{**values, "settings": Settings(**{**settings, "login_throttle": throttle})})
 
 
 def build_app(options: ServeOptions) -> TwocoApp:
@@ -140,6 +145,25 @@ def build_app(options: ServeOptions) -> TwocoApp:
         read_timeout=options.read_timeout,
         lock_wait=options.lock_wait,
     )
+
+
+def uvicorn_config(app: TwocoApp | str, options: ServeOptions, **where: Any) -> uvicorn.Config:
+    """How twoco is served, by ``twoco serve`` and by ``twoco.testing.run_twoco`` alike; ``where``:
+    host and port, or workers, for uvicorn."""
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        # Slow clients (see twoco.server.wire): a deadline for headers; no limit_concurrency, which
+        # would let a few stalled connections turn every other client away with 503.
+        http="twoco.server.wire:HeaderTimeoutProtocol",
+        timeout_keep_alive=KEEP_ALIVE,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+        **where,
+    )
+    config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
+    return config
 
 
 def worker_app() -> TwocoApp:
@@ -190,27 +214,12 @@ def serve(
     print(f"REST:       {base_url}/rest/{versions}/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     if options.control_plane:
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
-    common = {
-        "host": host,
-        "port": port,
-        "log_level": "warning",
-        "access_log": False,
-        "lifespan": "on",
-        # Slow clients (see twoco.server.wire): a deadline for headers; no limit_concurrency, which
-        # would let a few stalled connections turn every other client away with 503.
-        "http": "twoco.server.wire:HeaderTimeoutProtocol",
-        "timeout_keep_alive": KEEP_ALIVE,
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
-    }
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
-        config = uvicorn.Config("twoco.server.process:worker_app", factory=True, workers=workers, **common)
-        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
+        config = uvicorn_config("twoco.server.process:worker_app", options, host=host, port=port, factory=True, workers=workers)
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:
-        config = uvicorn.Config(build_app(options), **common)
-        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
-        run = _Server(config).run
+        run = _Server(uvicorn_config(build_app(options), options, host=host, port=port)).run
     print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
     try:
         run()

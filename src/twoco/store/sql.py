@@ -17,7 +17,7 @@ from twoco.core.schema import END_USER_FIELDS
 from twoco.store.interface import STATUS, DuplicateKey, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
-from twoco.core.validation import ascii_integer
+from twoco.core.validation import internal_reference
 
 
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
@@ -36,6 +36,7 @@ class Dialect(Protocol):
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
+    table_exists: str  # a query with a row if the table its one parameter names exists
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -164,8 +165,11 @@ class SqlStore:
     # --- schema ---------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        with self.transaction() as cursor:
-            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        """The schema's version; 0 for a store without one. It creates nothing (``serve --no-upgrade``)."""
+        with self.transaction(write=False) as cursor:
+            cursor.execute(self.dialect.table_exists, ("schema_version",))
+            if cursor.fetchone() is None:
+                return 0
             cursor.execute("SELECT version FROM schema_version")
             row = cursor.fetchone()
             return row[0] if row else 0
@@ -174,6 +178,7 @@ class SqlStore:
         """Apply the migrations this store lacks, in one transaction; returns the new version."""
         with self.transaction() as cursor:
             self.dialect.lock_migrations(cursor)
+            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = self.schema_version()
             if current > len(MIGRATIONS):
                 raise SchemaTooNew(
@@ -365,7 +370,7 @@ class SqlStore:
             " AND (lifetime OR expiration_date >= ?)",
             (merchant_id, reference, today),
         )
-        assert row is not None
+        assert row is not None  # for mypy: an aggregate SELECT answers one row
         return int(row[0]), int(row[1])
 
     # --- subscriptions --------------------------------------------------------------
@@ -412,7 +417,8 @@ class SqlStore:
         of a customer's.
         """
         (column, value), = where.items()
-        assert column in ("reference", "customer_reference")
+        if column not in ("reference", "customer_reference"):  # it becomes SQL: never anything else
+            raise ValueError(f"set_end_user: where is reference= or customer_reference=, not {column}=")
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
             f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
@@ -548,7 +554,7 @@ class SqlStore:
             f"SELECT {sums} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?",
             (*params, merchant_id, customer_reference),
         )
-        assert row is not None
+        assert row is not None  # for mypy: an aggregate SELECT answers one row
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
     def customer_history(self, merchant_id: int, customer_reference: int, latest: int | None = None) -> list[dict[str, Any]]:
@@ -579,7 +585,7 @@ class SqlStore:
     def _lower(self, text: str) -> str:
         """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
         row = self._one("SELECT lower(?)", (text,))
-        assert row is not None
+        assert row is not None  # for mypy: a SELECT without FROM answers one row
         return str(row[0])
 
     def merchant_overview(self) -> list[tuple[str, str, int]]:
@@ -605,7 +611,7 @@ class SqlStore:
         searches: list[tuple[str, tuple[Any, ...]]] = []
         if not text:
             searches.append(("1 = 1", ()))
-        reference = ascii_integer(text)
+        reference = internal_reference(text)
         if reference is not None:
             searches.append(("c.reference = ?", (reference,)))
         if text:

@@ -78,6 +78,7 @@ class SqliteDialect(ThreadConnections):
     # ordered range (a name prefix), and reads every row that equality names: a unary plus hides
     # the expression from the index.
     planner_hint = "+"
+    table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
     def __init__(self, url: str, path: str) -> None:
         super().__init__()

@@ -28,8 +28,9 @@ import uvicorn
 
 from twoco.client import Client
 from twoco.server.app import TwocoApp
-from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store
+from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store, uvicorn_config
 from twoco.core.service import Settings
+from twoco.server.wire import READ_TIMEOUT
 
 DEFAULT_MERCHANT = "TEST"
 START_TIMEOUT = 30.0  # seconds
@@ -85,6 +86,7 @@ def run_twoco(
     host: str = "127.0.0.1",
     settings: Settings | None = None,
     seed: int | None = None,
+    read_timeout: float = READ_TIMEOUT,
 ) -> Iterator[TwocoServer]:
     """Serve twoco on a free port of ``host`` in a background thread until the block ends.
 
@@ -92,15 +94,18 @@ def run_twoco(
     ``db`` names one (``sqlite:///…`` or ``postgresql://…``; its schema is brought up to
     date). The merchant ``merchant_code`` is added with ``secret_key`` (generated unless
     given); a store that already has it keeps its key. ``settings`` (login window, session
-    lifetime, MD5 on 6.0) and ``seed`` (repeatable references) are as for ``twoco serve``.
+    lifetime, MD5 on 6.0), ``seed`` (repeatable references) and ``read_timeout`` (seconds for a
+    request's headers, and again for its body) are as for ``twoco serve``, which serves the same way.
     """
     with TemporaryDirectory(prefix="twoco-") as directory:
         db_url = db or f"sqlite:///{directory}/twoco.sqlite3"
         secret_key = _ensure_merchant(db_url, merchant_code, secret_key)
-        app = build_app(ServeOptions(db=db_url, settings=settings or Settings(), seed=seed, log_format=None))
+        settings = settings or Settings()
+        options = ServeOptions(db=db_url, settings=settings, seed=seed, log_format=None, read_timeout=read_timeout)
+        app = build_app(options)
         listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         port = listener.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+        server = uvicorn.Server(uvicorn_config(app, options))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-server-{port}", daemon=True)
         thread.start()
         try:
