@@ -22,7 +22,7 @@ from twoco.core.clock import Clock, iso_timestamp
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator, new_session_id
 from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
-from twoco.core.registry import MD5_RETIRED_SINCE, Caller, Operation, check_arity
+from twoco.core.registry import MD5_RETIRED_SINCE, Caller, LoginCaller, Operation, check_arity
 from twoco.core.session_cache import SessionCache
 from twoco.core.sso import SingleSignOn
 from twoco.store.interface import STATUS, DuplicateKey, Store
@@ -118,15 +118,14 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
         args = check_arity(operation, args)
-        merchant_id = None
-        if operation.needs_session:
-            merchant_id = self.merchant_for_session(args[0], version)
-            args = args[1:]
-        return self.invoke(operation, args, Caller(version, protocol, merchant_id, client, operation.name))
+        if not operation.needs_session:
+            return self.invoke(operation, args, LoginCaller(version, protocol, client, operation.name))
+        merchant_id = self.merchant_for_session(args[0], version)
+        return self.invoke(operation, args[1:], Caller(version, protocol, merchant_id, client, operation.name))
 
-    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
-        """Run an operation's handler for an already authenticated caller."""
-        CURRENT_MERCHANT.set(caller.merchant_id)
+    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
+        """Run an operation's handler for an already authenticated caller (or one logging in)."""
+        CURRENT_MERCHANT.set(caller.merchant_id if isinstance(caller, Caller) else None)
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
@@ -156,7 +155,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
 
     # --- authentication -------------------------------------------------------------
 
-    def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
+    def login(self, caller: LoginCaller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
         merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo, caller.client)
         CURRENT_MERCHANT.set(merchant_id)
         session_id = new_session_id()
@@ -305,9 +304,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         assert page is not None  # searchCustomers exists on paginated versions only
         with self.store.transaction(write=False):
             found, count = self.store.find_customers(
-                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset  # type: ignore[arg-type]
+                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset
             )
-            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)  # type: ignore[arg-type]
+            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)
 
     def customer_reference(self, caller: Caller, text: str) -> int:
         """The internal reference of the customer ``text`` names, as REST paths do.
@@ -454,7 +453,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         twoco has no aggregated accounts."""
         wanted = list(dict.fromkeys(r for r in references if r and len(r) <= MAX_REFERENCE and "\x00" not in r))
         with self.store.transaction(write=False):
-            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)  # type: ignore[arg-type]
+            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)
         return [subscription_view(found[reference]) for reference in wanted if reference in found]
 
     def search_subscriptions(self, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
@@ -465,7 +464,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         filters = search.subscription_filters(search_by)
         with self.store.transaction(write=False):
             found, count = self.store.search_subscriptions(
-                caller.merchant_id,  # type: ignore[arg-type]
+                caller.merchant_id,
                 filters,
                 None if page is None else page.limit,
                 0 if page is None else page.offset,
@@ -606,7 +605,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         if changes:
             when = iso_timestamp(self.clock.now())
             protocol = f"{caller.protocol}/{caller.version}"
-            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
+            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)
 
     def _lock_subscription(
         self, merchant_id: int, reference: str, also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: ()
