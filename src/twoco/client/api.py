@@ -155,7 +155,7 @@ class Client:
         with self._session_lock:
             if self._session in (None, stale):  # another thread may have renewed it already
                 return self.login()
-            return self._session  # type: ignore[return-value]
+            return self._session
 
     def _operation(self, name: str) -> Operation:
         try:
@@ -349,7 +349,7 @@ class Client:
         """getCustomerInformationBySSOToken (API 5.0 and later): the customer a cart link's ``logintoken`` signs in."""
         return self.call("getCustomerInformationBySSOToken", single_sign_on_token)
 
-    def _with_language(self, operation: str, args: list[object], language_code: str | None) -> list[object]:
+    def _with_language(self, operation: str, args: Sequence[object], language_code: str | None) -> Sequence[object]:
         """``args`` and the languageCode, on the versions that take one (6.0)."""
         if "languageCode" in [param.name for param in self._operation(operation).params]:
             return [*args, language_code]

@@ -53,7 +53,7 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         if value is None or param.name in in_path:
             continue
         if isinstance(param.type, Struct) and route.method == "GET":  # a search: its filters in the query
-            query.update(_query_fields(value))  # type: ignore[arg-type]
+            query.update(_query_fields(value))  # type: ignore[arg-type]  # a Struct's value is a dict
         elif isinstance(param.type, Struct):
             body = value
         elif isinstance(value, list):  # cancelSubscription's ChurnReasons: comma-separated, as the server reads it

@@ -109,7 +109,8 @@ def read_answer(operation: Operation, status: int, body: bytes) -> object:
     returned = _elements(children[0])
     if not returned:
         return None  # a response without a return value
-    references = {element.get("id"): element for element in soap_body.iter() if element.get("id")}
+    assert soap_body is not None  # children came from it
+    references = {ref: element for element in soap_body.iter() if (ref := element.get("id"))}
     return _decode(returned[0], operation.result, references)
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from twoco.core import auth, history, search
 from twoco.core.clock import Clock, iso_timestamp
@@ -55,14 +55,15 @@ _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 CURRENT_MERCHANT: ContextVar[int | None] = ContextVar("twoco_merchant", default=None)
 _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
 _CONFLICT_ATTEMPTS = 5  # runs of a write whose transaction the database gave up over a deadlock
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class _Moved(Exception):
     """The subscription moved between the read of its owner and the lock of its row."""
 
 
-def _retried_on_conflict(method: _Method) -> _Method:
+def _retried_on_conflict(method: Callable[Concatenate[Service, _P], _R]) -> Callable[Concatenate[Service, _P], _R]:
     """Run the call again when PostgreSQL ends its transaction over a deadlock or serialization
     failure. The calls take their locks in one order (customers, then subscriptions), so this is a
     safety net: the transaction rolled back whole, and the database picking a victim is no
@@ -70,7 +71,7 @@ def _retried_on_conflict(method: _Method) -> _Method:
     (REST's) leaves the retry to the outermost, whose STORE_BUSY the HTTP layer runs again."""
 
     @functools.wraps(method)
-    def retried(self: Service, *args: Any, **kwargs: Any) -> Any:
+    def retried(self: Service, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         attempt = 1
         while True:
             outermost = not self.store.in_transaction()
@@ -82,7 +83,7 @@ def _retried_on_conflict(method: _Method) -> _Method:
             time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jittered: the two sides retry apart
             attempt += 1
 
-    return retried  # type: ignore[return-value]
+    return retried
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         if external is not None:
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
-            found = self.store.customer_by_external(merchant_id, external, lock, status_on)  # type: ignore[arg-type]
+            assert external is not None  # one of the two is given
+            found = self.store.customer_by_external(merchant_id, external, lock, status_on)
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
@@ -400,7 +402,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
             if product["ProductCode"] is None:
                 product["ProductCode"] = self.store.product_code(caller.merchant_id, product["ProductId"])
             for _ in range(_INSERT_ATTEMPTS):
-                record["SubscriptionReference"] = self.references.subscription_reference()
+                reference = record["SubscriptionReference"] = self.references.subscription_reference()
                 try:
                     self.store.insert_subscription(caller.merchant_id, owner, record)
                 except DuplicateKey as duplicate:
@@ -410,10 +412,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
                             reference=record["ExternalSubscriptionReference"],
                         ) from None
                     continue
-                self._record(
-                    caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), record["SubscriptionReference"]
-                )
-                return record["SubscriptionReference"]
+                self._record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
+                return reference
         raise ApiError("INTERNAL_ERROR")
 
     def _import_owner(self, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]) -> int:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 import uvicorn.supervisors
@@ -190,7 +191,7 @@ def serve(
     print(f"REST:       {base_url}/rest/{versions}/  (OpenAPI: {base_url}/rest/6.0/openapi.json)", flush=True)
     if options.control_plane:
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
-    common = {
+    common: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": "warning",
@@ -205,10 +206,12 @@ def serve(
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
         config = uvicorn.Config("twoco.server.process:worker_app", factory=True, workers=workers, **common)
-        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]  # for HeaderTimeoutProtocol
+        # For the ignore below: uvicorn's Config has no read_timeout; HeaderTimeoutProtocol reads it
+        config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:
         config = uvicorn.Config(build_app(options), **common)
+        # For the ignore below: uvicorn's Config has no read_timeout; HeaderTimeoutProtocol reads it
         config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
         run = _Server(config).run
     print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
@@ -223,7 +226,7 @@ def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
     # (The server's own generator starts afresh, so its first references repeat these: a taken
     # reference is simply drawn again.)
     service = Service(store, Clock(), ReferenceGenerator(seed))
-    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:  # type: ignore[union-attr]
+    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:
         key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
         print(
             f"fixtures {path}: merchant {merchant['code']}{key}: "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -141,7 +141,7 @@ def _fields(customer: Mapping[str, Any]) -> str:
     return f'<table class="fields">{rows}</table>'
 
 
-def _table(headers: Iterable[str], rows: list[tuple[str, ...]], marks: list[bool], empty: str) -> str:
+def _table(headers: Iterable[str], rows: Sequence[tuple[str, ...]], marks: list[bool], empty: str) -> str:
     if not rows:
         return f"<p>{_e(empty)}</p>"
     head = "".join(f"<th>{_e(name)}</th>" for name in headers)

@@ -145,11 +145,14 @@ class SqlStore:
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row; outside a transaction a single SELECT needs none of its own."""
+        row: tuple[Any, ...] | None
         cursor = self.dialect.current_cursor()
         if cursor is not None:
-            return cursor.execute(sql, params).fetchone()
+            row = cursor.execute(sql, params).fetchone()
+            return row
         with self.dialect.guarded(write=False):
-            return self.dialect.autocommit_cursor().execute(sql, params).fetchone()
+            row = self.dialect.autocommit_cursor().execute(sql, params).fetchone()
+            return row
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
         try:
@@ -207,7 +210,8 @@ class SqlStore:
             if not end_sessions:
                 return 0
             cursor.execute("DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,))
-            return cursor.rowcount
+            ended: int = cursor.rowcount
+            return ended
 
     def merchant_code(self, merchant_id: int) -> str | None:
         row = self._one("SELECT code FROM merchants WHERE id = ?", (merchant_id,))
@@ -273,7 +277,8 @@ class SqlStore:
         two requests racing for one token exactly one sees its row change (SQLite and PostgreSQL alike)."""
         with self.transaction() as cursor:
             cursor.execute("UPDATE sso_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (now, token_hash))
-            return cursor.rowcount == 1
+            spent: bool = cursor.rowcount == 1
+            return spent
 
     # --- customers ------------------------------------------------------------------
 
@@ -286,7 +291,7 @@ class SqlStore:
 
     def customer(
         self, merchant_id: int, reference: int, lock: bool = False, status_on: str | None = None
-    ) -> dict[str, object] | None:
+    ) -> dict[str, Any] | None:
         """A customer by internal reference; ``lock`` holds its row until the transaction ends.
 
         With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``.
@@ -295,12 +300,13 @@ class SqlStore:
 
     def customer_by_external(
         self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None
-    ) -> dict[str, object] | None:
+    ) -> dict[str, Any] | None:
         return self._customer("external_reference", external, merchant_id, lock, status_on)
 
     def _customer(
         self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None
     ) -> dict[str, object] | None:
+        params: tuple[object, ...]
         if status_on is None:
             sql, params = _CUSTOMER_SELECT, (merchant_id, value)
         else:
