@@ -173,7 +173,9 @@ class RestAdapter:
                     text = queried.get(name.lower(), [""])[-1]
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             except DecodeError as error:
-                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+                raise ApiError(
+                    "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
+                ) from None
             if value is None and param.required:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")

@@ -177,7 +177,8 @@ def serve(
                     f"  merchant code: {DEMO_MERCHANT}",
                     f"  secret key:    {secret_key}",
                     f"  its customer:  {DEMO_CUSTOMER['AvangateCustomerReference']}"
-                    f" ({DEMO_CUSTOMER['ExternalCustomerReference']}), the one 2Checkout's update-customer sample reads",
+                    f" ({DEMO_CUSTOMER['ExternalCustomerReference']}),"
+                    " the one 2Checkout's update-customer sample reads",
                     "Try it:",
                     *try_it_lines(base_url, DEMO_MERCHANT, secret_key),
                 ]

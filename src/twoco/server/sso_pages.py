@@ -37,11 +37,16 @@ tr.chosen td { background: #fff7d6; }
 
 # Why a link did not open: (status, title, explanation).
 _REFUSALS = {
-    "unknown": (404, "Unknown link", "This sign-on link is not known here: its token is wrong, or the sandbox was reset since it was made."),
-    "used": (410, "Link already used", "This sign-on link has been used already: each link logs in once. Ask the merchant's site for a new one."),
-    "expired": (410, "Link expired", "This sign-on link has expired: it was valid for the validityTime it was made with (10 seconds unless set)."),
-    "wrong_ip": (403, "Link refused for this address", "This sign-on link was made for another IP address (its validationIp), so it does not open from yours."),
-    "no_token": (404, "No sign-on token", "This page opens through a single sign-on link, which carries a logintoken parameter."),
+    "unknown": (404, "Unknown link",
+        "This sign-on link is not known here: its token is wrong, or the sandbox was reset since it was made."),
+    "used": (410, "Link already used",
+        "This sign-on link has been used already: each link logs in once. Ask the merchant's site for a new one."),
+    "expired": (410, "Link expired",
+        "This sign-on link has expired: it was valid for the validityTime it was made with (10 seconds unless set)."),
+    "wrong_ip": (403, "Link refused for this address",
+        "This sign-on link was made for another IP address (its validationIp), so it does not open from yours."),
+    "no_token": (404, "No sign-on token",
+        "This page opens through a single sign-on link, which carries a logintoken parameter."),
 }  # fmt: skip
 
 

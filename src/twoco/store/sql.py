@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from twoco.core.schema import END_USER_FIELDS
@@ -89,7 +88,8 @@ SUBSCRIPTION_COLUMNS = _columns(
     "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference "
     "ActivationDate:activation_date DeliveryInfo:delivery_info NextRenewalPrice:next_renewal_price "
     "NextRenewalPriceCurrency:next_renewal_price_currency SubscriptionValue:subscription_value "
-    "SubscriptionValueCurrency:subscription_value_currency CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
+    "SubscriptionValueCurrency:subscription_value_currency "
+    "CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
 _JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
 _BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
@@ -202,7 +202,8 @@ class SqlStore:
         return Merchant(*row) if row else None
 
     def rotate_secret_key(self, code: str, secret_key: str, end_sessions: bool) -> int | None:
-        """Give a merchant a new secret key (and end its sessions); the number of sessions ended, None if no such merchant."""
+        """Give a merchant a new secret key (and end its sessions); the number of sessions ended,
+        None if no such merchant."""
         with self.transaction() as cursor:
             cursor.execute("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
             if cursor.rowcount != 1:
@@ -405,7 +406,8 @@ class SqlStore:
 
     def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:
         cursor = self._run(
-            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ? ORDER BY s.start_date, s.reference",
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ?"
+            " ORDER BY s.start_date, s.reference",
             (merchant_id, customer_reference),
             write=False,
         )
@@ -546,7 +548,8 @@ class SqlStore:
         """
         sums = ", ".join(
             f"COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0),"
-            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ? THEN 1 ELSE 0 END), 0)"
+            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ?"
+            " THEN 1 ELSE 0 END), 0)"
             for column in END_USER_COLUMNS.values()
         )
         params = [value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))]
