@@ -69,7 +69,8 @@ DONE = """
 done = function(summary, latency, requests)
   io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "bad": %d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
 end
 """
 
@@ -104,7 +105,10 @@ def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: f
     lines = [SERIAL_LUA, "requests = {}"]
     for index, (method, path, headers, body) in enumerate(requests, 1):
         header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
-        lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
+        lines.append(
+            f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}},"
+            f" [==[{body}]==])"
+        )
     lines.append("i = 0\nrequest = function() i = i % #requests + 1; return numbered(requests[i]) end")
     if delay_ms:
         # An exponential pause (a Poisson arrival process): a fixed one keeps the connections in
@@ -325,8 +329,8 @@ def _row(kind: str, workers: int, protocol: str, operation: str, result: Result,
     share = result.requests_per_second / ceiling.requests_per_second
     bad = f" ({result.bad} bad)" if result.bad else ""
     return (
-        f"| {kind} | {workers} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | {result.p50_ms:.2f} | "
-        f"{result.p99_ms:.2f} | {ceiling.requests_per_second:,.0f} | {share:.0%} |"
+        f"| {kind} | {workers} | {protocol} | {operation} | {result.requests_per_second:,.0f}{bad} | "
+        f"{result.p50_ms:.2f} | {result.p99_ms:.2f} | {ceiling.requests_per_second:,.0f} | {share:.0%} |"
     )
 
 

@@ -134,7 +134,8 @@ def main() -> None:
             for name in ("get", "update"):
                 (small50, small99), (large50, large99) = figures["small"][name], figures["large"][name]
                 print(f"  {name}: p50 {small50:.2f} ms at 1,000 vs {large50:.2f} ms at {args.large:,} "
-                      f"(x{large50 / small50:.2f}); p99 {small99:.2f} vs {large99:.2f} ms (x{large99 / small99:.2f})")  # fmt: skip
+                      f"(x{large50 / small50:.2f}); p99 {small99:.2f} vs {large99:.2f} ms "
+                      f"(x{large99 / small99:.2f})")  # fmt: skip
             print(f"  server RSS after serving {args.large:,} customers: {rss:.0f} MB")
             url = new_store(kind, tmp, "scale_push")
             (owner,) = filled(url, 1, 10_000)

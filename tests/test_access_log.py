@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
@@ -20,7 +21,7 @@ def test_one_line_per_request_without_secrets(tmp_path, style) -> None:
     try:
         api = JsonRpcApi(server.base_url, "LOGGED", "log-secret-key", "4.0")
         reference = api.call("createCustomer", customer_data())
-        with pytest.raises(Exception):
+        with pytest.raises(Fault):
             api.call("getCustomerInformation", 123456789, None)
         server.get("/nowhere")
         api.close()

@@ -133,7 +133,7 @@ def test_imports_naming_one_new_customer_at_once_all_land_on_it(mix_server) -> N
             external = f"IMPORTED-{round_}"
             made: list[object] = []
 
-            def add(client: JsonRpcApi, n: int) -> None:
+            def add(client: JsonRpcApi, n: int, round_: int = round_, external: str = external, made: list[object] = made) -> None:
                 subscription = subscription_data(0, f"IMP-{round_}-{n}")
                 del subscription["AvangateCustomerReference"]
                 subscription["ExternalCustomerReference"] = external  # new: the import creates it

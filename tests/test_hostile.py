@@ -57,7 +57,7 @@ def test_rest_path_segments_are_decoded_once(server, merchant) -> None:
 def test_text_xml_cannot_carry_is_refused(server, merchant, text, code) -> None:
     api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
     payload = (
-        '{"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": ["%s", {"FirstName": "%s", "LastName": "L",'
+        '{"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": ["%s", {"FirstName": "%s", "LastName": "L",'  # noqa: UP031 (JSON's braces)
         ' "Address1": "A", "City": "C", "Zip": "Z", "CountryCode": "de", "Email": "a@b.de"}]}' % (api.session, text)
     )
     assert rpc(server, payload.encode())["error"]["data"]["error_code"] == code

@@ -108,7 +108,7 @@ def test_concurrent_partial_updates_all_land_and_reach_every_end_user(shared_sto
         for round_number in range(5):
             start = threading.Barrier(len(fields))
 
-            def update(job: tuple[JsonRpcApi, str]) -> object:
+            def update(job: tuple[JsonRpcApi, str], start: threading.Barrier = start, round_number: int = round_number) -> object:
                 api, field = job
                 start.wait()
                 change = {"AvangateCustomerReference": reference, field: f"{field}-{round_number}"}

@@ -22,7 +22,7 @@ from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.schema import CUSTOMER, END_USER_FIELDS
-from twoco.core.registry import Caller, check_arity, lookup
+from twoco.core.registry import Caller, LoginCaller, check_arity, lookup
 from twoco.core.service import Service, Settings
 from tests.conftest import new_store_url
 from twoco.store import SqlStore, open_store
@@ -64,7 +64,7 @@ class Env:
 
     def login(self, code: str, secret: str, date: str = LOGIN_DATE, algo: str | None = None) -> str:
         digest = auth.login_hash(secret, code, date, algo or "md5")
-        return self.service.login(Caller("4.0", "test"), code, date, digest, algo)
+        return self.service.login(LoginCaller("4.0", "test"), code, date, digest, algo)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a raw query, straight from the database."""
@@ -192,8 +192,8 @@ def test_login_with_utf8_merchant_code_signs_byte_lengths(env: Env) -> None:
     by_bytes = hmac.new(b"utf8-secret", f"5CAFÉ19{LOGIN_DATE}".encode(), hashlib.md5).hexdigest()
     by_chars = hmac.new(b"utf8-secret", f"4CAFÉ19{LOGIN_DATE}".encode(), hashlib.md5).hexdigest()
     login = env.service.login
-    assert re.fullmatch(r"[0-9a-f]{32}", login(Caller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_bytes, None))
-    assert error_of(login, Caller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_chars, None).code == "AUTHENTICATION_FAILED"
+    assert re.fullmatch(r"[0-9a-f]{32}", login(LoginCaller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_bytes, None))
+    assert error_of(login, LoginCaller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_chars, None).code == "AUTHENTICATION_FAILED"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_login_with_utf8_merchant_code_signs_byte_lengths(env: Env) -> None:
 def test_login_accepts_md5_by_default_sha256_and_sha3_256(env: Env, algo: str | None, digest) -> None:
     expected = hmac.new(SECRET_A.encode(), auth.source_string(CODE_A, LOGIN_DATE), digest).hexdigest()
     assert auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, algo or "md5") == expected
-    session_id = env.service.login(Caller("4.0", "test"), CODE_A, LOGIN_DATE, expected, algo)
+    session_id = env.service.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, expected, algo)
     assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
 
 
@@ -215,25 +215,25 @@ def test_login_through_call_with_three_arguments(env: Env) -> None:
 
 def test_login_accepts_upper_case_hex(env: Env) -> None:
     digest = auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, "sha256").upper()
-    session_id = env.service.login(Caller("4.0", "test"), CODE_A, LOGIN_DATE, digest, "sha256")
+    session_id = env.service.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, "sha256")
     assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
 
 
 def test_login_with_wrong_hash_fails(env: Env) -> None:
     wrong = auth.login_hash("not-the-secret", CODE_A, LOGIN_DATE)
-    error = error_of(env.service.login, Caller("4.0", "test"), CODE_A, LOGIN_DATE, wrong, None)
+    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, wrong, None)
     assert error.code == "AUTHENTICATION_FAILED"
 
 
 def test_login_with_hash_of_another_algorithm_fails(env: Env) -> None:
     sha256 = auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, "sha256")
-    error = error_of(env.service.login, Caller("4.0", "test"), CODE_A, LOGIN_DATE, sha256, "md5")
+    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, sha256, "md5")
     assert error.code == "AUTHENTICATION_FAILED"
 
 
 def test_login_for_unknown_merchant_fails(env: Env) -> None:
     digest = auth.login_hash("", "NOSUCH", LOGIN_DATE)  # even a hash keyed with an empty secret
-    error = error_of(env.service.login, Caller("4.0", "test"), "NOSUCH", LOGIN_DATE, digest, None)
+    error = error_of(env.service.login, LoginCaller("4.0", "test"), "NOSUCH", LOGIN_DATE, digest, None)
     assert error.code == "AUTHENTICATION_FAILED"
 
 
@@ -260,7 +260,7 @@ def test_login_date_within_300_seconds_is_accepted(env: Env, date: str) -> None:
 @pytest.mark.parametrize("algo", ["sha1", "sha512", "hmac"])
 def test_login_with_unsupported_algorithm_fails(env: Env, algo: str) -> None:
     digest = hmac.new(SECRET_A.encode(), auth.source_string(CODE_A, LOGIN_DATE), hashlib.sha1).hexdigest()
-    error = error_of(env.service.login, Caller("4.0", "test"), CODE_A, LOGIN_DATE, digest, algo)
+    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, algo)
     assert error.code == "UNSUPPORTED_HASH_ALGORITHM"
 
 

@@ -75,7 +75,7 @@ def test_calls_on_a_held_row_end_busy_while_everything_else_answers(store_kind, 
         assert timed(lambda: server.get("/_twoco/health").raise_for_status()) < 1
         assert timed(lambda: server.get("/soap/6.0/?wsdl").raise_for_status()) < 1
         for n in range(10):
-            assert timed(lambda: rpc.call("updateCustomerInformation", {"AvangateCustomerReference": free, "City": f"F{n}"}, False)) < 1.5
+            assert timed(lambda n=n: rpc.call("updateCustomerInformation", {"AvangateCustomerReference": free, "City": f"F{n}"}, False)) < 1.5
         assert rpc.call("getCustomerInformation", free, None)["City"] == "F9"
     finally:
         for thread in waiters:

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from twoco import __version__
 from twoco.core import history
@@ -53,7 +54,9 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _group(commands: argparse._SubParsersAction, name: str, **texts: str) -> argparse._SubParsersAction:
+def _group(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **texts: Any
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """A command with actions of its own (``twoco merchant add``), its help with an example."""
     parser = commands.add_parser(name, formatter_class=_Formatter, **texts)
     return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
@@ -359,6 +362,7 @@ def _seed(args: argparse.Namespace) -> int:
         secret = add_merchant(store, args.merchant)
         print(f"created merchant {args.merchant} with secret key {secret}")
         merchant = store.merchant(args.merchant)
+        assert merchant is not None  # just added
     started = time.monotonic()
     customers, subscriptions = seed(store, merchant.id, args.customers, args.subscriptions_per_customer)
     print(f"added {customers:,} customers and {subscriptions:,} subscriptions in {time.monotonic() - started:.1f} s")

@@ -11,7 +11,7 @@ from typing import Any, Self
 import httpx
 
 from twoco import __version__
-from twoco.core.auth import ALGORITHMS, DATE_FORMAT, login_hash
+from twoco.core.auth import ALGORITHMS, DATE_FORMAT, REST_AUTH_HEADER, login_hash
 from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.core.errors import ApiError
@@ -155,7 +155,7 @@ class Client:
         with self._session_lock:
             if self._session in (None, stale):  # another thread may have renewed it already
                 return self.login()
-            return self._session  # type: ignore[return-value]
+            return self._session
 
     def _operation(self, name: str) -> Operation:
         try:
@@ -180,7 +180,7 @@ class Client:
         method, path, query, body = rest.route_request(op, args)
         date = self._date()
         digest = login_hash(self._secret_key, self.merchant_code, date, self.algo)
-        headers = {rest.AUTH_HEADER: rest.auth_header(self.merchant_code, date, digest, self.algo), "Accept": "application/json"}
+        headers = {REST_AUTH_HEADER: rest.auth_header(self.merchant_code, date, digest, self.algo), "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
         answer = self._send(method, self.endpoint + path, headers, rest.request_body(body), query)
@@ -349,7 +349,7 @@ class Client:
         """getCustomerInformationBySSOToken (API 5.0 and later): the customer a cart link's ``logintoken`` signs in."""
         return self.call("getCustomerInformationBySSOToken", single_sign_on_token)
 
-    def _with_language(self, operation: str, args: list[object], language_code: str | None) -> list[object]:
+    def _with_language(self, operation: str, args: Sequence[object], language_code: str | None) -> Sequence[object]:
         """``args`` and the languageCode, on the versions that take one (6.0)."""
         if "languageCode" in [param.name for param in self._operation(operation).params]:
             return [*args, language_code]

@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from twoco.core.auth import REST_AUTH_HEADER as AUTH_HEADER
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.core.schema import Struct
 from twoco.core.registry import Operation
@@ -53,7 +52,7 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         if value is None or param.name in in_path:
             continue
         if isinstance(param.type, Struct) and route.method == "GET":  # a search: its filters in the query
-            query.update(_query_fields(value))  # type: ignore[arg-type]
+            query.update(_query_fields(value))  # type: ignore[arg-type]  # a Struct's value is a dict
         elif isinstance(param.type, Struct):
             body = value
         elif isinstance(value, list):  # cancelSubscription's ChurnReasons: comma-separated, as the server reads it

@@ -116,7 +116,8 @@ def read_answer(operation: Operation, status: int, body: bytes) -> object:
     returned = _elements(children[0])
     if not returned:
         return None  # a response without a return value
-    references = {element.get("id"): element for element in soap_body.iter() if element.get("id")}
+    assert soap_body is not None  # children came from it
+    references = {ref: element for element in soap_body.iter() if (ref := element.get("id"))}
     # Followed references could loop or fan out without end: the decoded answer may hold the
     # document's own elements plus MAX_ELEMENTS more, nested MAX_DEPTH deep at most.
     budget = _Budget(sum(1 for _ in soap_body.iter()) + MAX_ELEMENTS, status)

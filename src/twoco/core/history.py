@@ -18,7 +18,7 @@ per update.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 Change = dict[str, Any]
@@ -94,7 +94,7 @@ def where(entry: Mapping[str, Any]) -> str:
     return "customer"
 
 
-def table(entries: list[Mapping[str, Any]], width: int = 40) -> str:
+def table(entries: Sequence[Mapping[str, Any]], width: int = 40) -> str:
     """Entries as a plain-text table, one line per changed field; long values are cut at ``width``."""
     header = ("TIME", "PROTOCOL", "OPERATION", "WHAT", "FIELD", "OLD", "NEW")
     rows = []

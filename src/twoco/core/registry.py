@@ -116,13 +116,23 @@ class Operation:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling, and how: handed to every service method."""
+    """Who is calling, and how: handed to every service method but login, once the merchant is known."""
 
     version: str
     protocol: str
-    merchant_id: int | None = None  # None only while logging in
+    merchant_id: int
     client: str = ""
     operation: str = ""  # the operation's name, for the change history (empty for direct reads: CLI, dashboard)
+
+
+@dataclass(frozen=True)
+class LoginCaller:
+    """Who is logging in: a caller before it has a merchant, handed to login alone."""
+
+    version: str
+    protocol: str
+    client: str = ""
+    operation: str = ""
 
 
 SESSION_ID = Param("sessionID", STRING)

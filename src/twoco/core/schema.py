@@ -117,7 +117,7 @@ class Scalar:
         if self.name == "boolean":
             return "true" if value else "false"
         if self.name == "double":
-            return repr(float(value))  # type: ignore[arg-type]
+            return repr(float(value))  # type: ignore[arg-type]  # a double's value is a number
         return str(value)
 
 
@@ -311,22 +311,18 @@ PAGINATION = _struct("Pagination", ("Page", INT), ("Limit", INT), ("Count", INT)
 
 # The filters 2Checkout documents for searchSubscriptions, in its order (twoco evaluates those on
 # data it keeps; see twoco.core.search).
-SUBSCRIPTION_SEARCH = Struct(
+SUBSCRIPTION_SEARCH = _struct(
     "SubscriptionSearchOptions",
-    (
-        *(Field(n, t) for n, t in [
-            ("CustomerEmail", STRING), ("ExactMatchEmail", BOOLEAN), ("DeliveredCode", STRING),
-            ("AvangateCustomerReference", INT), ("ExternalCustomerReference", STRING), ("Aggregate", BOOLEAN),
-            ("SubscriptionEnabled", BOOLEAN), ("RecurringEnabled", BOOLEAN), ("ProductCodes", Array(STRING)),
-            ("CountryCodes", Array(STRING)), ("PartnerCode", STRING),
-            *_strings(
-                "PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore", "RenewedAfter", "RenewedBefore",
-                "NotificationAfter", "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
-            ),
-            ("LifetimeSubscription", BOOLEAN), ("Type", STRING), ("TestSubscription", BOOLEAN),
-        ]),
-        Field("Pagination", PAGINATION, since=PAGINATED_SINCE),
+    ("CustomerEmail", STRING), ("ExactMatchEmail", BOOLEAN), ("DeliveredCode", STRING),
+    ("AvangateCustomerReference", INT), ("ExternalCustomerReference", STRING), ("Aggregate", BOOLEAN),
+    ("SubscriptionEnabled", BOOLEAN), ("RecurringEnabled", BOOLEAN), ("ProductCodes", Array(STRING)),
+    ("CountryCodes", Array(STRING)), ("PartnerCode", STRING),
+    *_strings(
+        "PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore", "RenewedAfter", "RenewedBefore",
+        "NotificationAfter", "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
     ),
+    ("LifetimeSubscription", BOOLEAN), ("Type", STRING), ("TestSubscription", BOOLEAN),
+    Field("Pagination", PAGINATION, since=PAGINATED_SINCE),
 )  # fmt: skip
 SUBSCRIPTION_SEARCH_RESULT = _struct("SubscriptionSearchResult", ("Items", Array(SUBSCRIPTION)), ("Pagination", PAGINATION))
 

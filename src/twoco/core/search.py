@@ -121,5 +121,6 @@ def customer_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
 def _date(field: str, value: str) -> str:
     """A date filter's day: ``YYYY-MM-DD``, or a date and time (the time is not compared)."""
     found = _DATE_TIME.fullmatch(value)
-    parse_date(field, found.group(1) if found else value)
-    return found.group(1)  # type: ignore[union-attr]  (parse_date raised otherwise)
+    day = found.group(1) if found else value
+    parse_date(field, day)  # raises unless a date, which _DATE_TIME matches
+    return day

@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from twoco.core import auth, history, search
 from twoco.core.clock import Clock, iso_timestamp
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator, new_session_id
 from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
-from twoco.core.registry import MD5_RETIRED_SINCE, Caller, Operation, check_arity
+from twoco.core.registry import MD5_RETIRED_SINCE, Caller, LoginCaller, Operation, check_arity
 from twoco.core.session_cache import SessionCache
 from twoco.core.sso import SingleSignOn
 from twoco.store.interface import STATUS, DuplicateKey, Store
@@ -55,14 +55,15 @@ _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 CURRENT_MERCHANT: ContextVar[int | None] = ContextVar("twoco_merchant", default=None)
 _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
 _CONFLICT_ATTEMPTS = 5  # runs of a write whose transaction the database gave up over a deadlock
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class _Moved(Exception):
     """The subscription moved between the read of its owner and the lock of its row."""
 
 
-def _retried_on_conflict(method: _Method) -> _Method:
+def _retried_on_conflict(method: Callable[Concatenate[Service, _P], _R]) -> Callable[Concatenate[Service, _P], _R]:
     """Run the call again when PostgreSQL ends its transaction over a deadlock or serialization
     failure. The calls take their locks in one order (customers, then subscriptions), so this is a
     safety net: the transaction rolled back whole, and the database picking a victim is no
@@ -70,7 +71,7 @@ def _retried_on_conflict(method: _Method) -> _Method:
     (REST's) leaves the retry to the outermost, whose STORE_BUSY the HTTP layer runs again."""
 
     @functools.wraps(method)
-    def retried(self: Service, *args: Any, **kwargs: Any) -> Any:
+    def retried(self: Service, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         attempt = 1
         while True:
             outermost = not self.store.in_transaction()
@@ -82,7 +83,7 @@ def _retried_on_conflict(method: _Method) -> _Method:
             time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jittered: the two sides retry apart
             attempt += 1
 
-    return retried  # type: ignore[return-value]
+    return retried
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,14 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
     def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
         """Carry out one decoded call: check its arity, resolve its session, run its handler."""
         args = check_arity(operation, args)
-        merchant_id = None
-        if operation.needs_session:
-            merchant_id = self.merchant_for_session(args[0], version)
-            args = args[1:]
-        return self.invoke(operation, args, Caller(version, protocol, merchant_id, client, operation.name))
+        if not operation.needs_session:
+            return self.invoke(operation, args, LoginCaller(version, protocol, client, operation.name))
+        merchant_id = self.merchant_for_session(args[0], version)
+        return self.invoke(operation, args[1:], Caller(version, protocol, merchant_id, client, operation.name))
 
-    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
-        """Run an operation's handler for an already authenticated caller."""
-        CURRENT_MERCHANT.set(caller.merchant_id)
+    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
+        """Run an operation's handler for an already authenticated caller (or one logging in)."""
+        CURRENT_MERCHANT.set(caller.merchant_id if isinstance(caller, Caller) else None)
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
@@ -161,7 +161,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
 
     # --- authentication -------------------------------------------------------------
 
-    def login(self, caller: Caller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
+    def login(self, caller: LoginCaller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
         merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo, caller.client)
         CURRENT_MERCHANT.set(merchant_id)
         session_id = new_session_id()
@@ -310,9 +310,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         assert page is not None  # searchCustomers exists on paginated versions only
         with self.store.transaction(write=False):
             found, count = self.store.find_customers(
-                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset  # type: ignore[arg-type]
+                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset
             )
-            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)  # type: ignore[arg-type]
+            return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)
 
     def customer_reference(self, caller: Caller, text: str) -> int:
         """The internal reference of the customer ``text`` names, as REST paths do.
@@ -351,7 +351,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         if external is not None:
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
-            found = self.store.customer_by_external(merchant_id, external, lock, status_on)  # type: ignore[arg-type]
+            assert external is not None  # one of the two is given
+            found = self.store.customer_by_external(merchant_id, external, lock, status_on)
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
@@ -406,7 +407,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
             if product["ProductCode"] is None:
                 product["ProductCode"] = self.store.product_code(caller.merchant_id, product["ProductId"])
             for _ in range(_INSERT_ATTEMPTS):
-                record["SubscriptionReference"] = self.references.subscription_reference()
+                reference = record["SubscriptionReference"] = self.references.subscription_reference()
                 try:
                     self.store.insert_subscription(caller.merchant_id, owner, record)
                 except DuplicateKey as duplicate:
@@ -416,10 +417,8 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
                             reference=record["ExternalSubscriptionReference"],
                         ) from None
                     continue
-                self._record(
-                    caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), record["SubscriptionReference"]
-                )
-                return record["SubscriptionReference"]
+                self._record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
+                return reference
         raise ApiError("INTERNAL_ERROR")
 
     def _import_owner(self, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]) -> int:
@@ -459,7 +458,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         twoco has no aggregated accounts."""
         wanted = list(dict.fromkeys(r for r in references if r and len(r) <= MAX_REFERENCE and "\x00" not in r))
         with self.store.transaction(write=False):
-            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)  # type: ignore[arg-type]
+            found = self.store.subscriptions_by_reference(caller.merchant_id, wanted)
         return [subscription_view(found[reference]) for reference in wanted if reference in found]
 
     def search_subscriptions(self, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
@@ -470,7 +469,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         filters = search.subscription_filters(search_by)
         with self.store.transaction(write=False):
             found, count = self.store.search_subscriptions(
-                caller.merchant_id,  # type: ignore[arg-type]
+                caller.merchant_id,
                 filters,
                 None if page is None else page.limit,
                 0 if page is None else page.offset,
@@ -611,7 +610,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         if changes:
             when = iso_timestamp(self.clock.now())
             protocol = f"{caller.protocol}/{caller.version}"
-            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
+            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)
 
     def _lock_subscription(
         self, merchant_id: int, reference: str, also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: ()

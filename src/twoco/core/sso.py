@@ -145,7 +145,7 @@ class SingleSignOn:
         page = _page("accessPage", access_page)
         check_text("email", email)
         with self.store.transaction():
-            subscription = self._find_subscription(caller.merchant_id, subscription_reference)  # type: ignore[arg-type]
+            subscription = self._find_subscription(caller.merchant_id, subscription_reference)
             reference = int(subscription["AvangateCustomerReference"])
             request = f"code={subscription['SubscriptionReference']}"
             return self._issue(caller, reference, ACCOUNT, page, request, validity_time, validation_ip, language)
@@ -185,7 +185,7 @@ class SingleSignOn:
             subscriptions = self.get_customer_subscriptions(caller, found["customer_reference"], None)
         except ApiError:  # the customer went (a reset) after the link was made
             return Visit("unknown")
-        return Visit("ok", found, customer, subscriptions, self.merchant_code(found["merchant_id"]))  # type: ignore[arg-type]
+        return Visit("ok", found, customer, subscriptions, self.merchant_code(found["merchant_id"]))
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -196,11 +196,11 @@ class SingleSignOn:
             raise ApiError("INVALID_CUSTOMER_TYPE", value=str(customer_type)[:60])
         text = "" if id_customer is None else str(id_customer).strip()
         if external:
-            found = self._find_customer(caller.merchant_id, None, text)  # type: ignore[arg-type]
+            found = self._find_customer(caller.merchant_id, None, text)
         elif text and internal_reference(text) is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {text[:MAX_REFERENCE]!r}")
         else:
-            found = self._find_customer(caller.merchant_id, internal_reference(text), None)  # type: ignore[arg-type]
+            found = self._find_customer(caller.merchant_id, internal_reference(text), None)
         return int(found["AvangateCustomerReference"])
 
     def _issue(
@@ -228,7 +228,7 @@ class SingleSignOn:
             "validation_ip": _address(validation_ip),
             "expires_at": now + validity,
         }
-        self.store.add_sso_token(auth.hash_session_id(token), caller.merchant_id, record, now)  # type: ignore[arg-type]
+        self.store.add_sso_token(auth.hash_session_id(token), caller.merchant_id, record, now)
         path, _, query = (account_path(target) if kind == ACCOUNT else target).partition("?")
         return f"{BASE_URL.get()}{path}?{query + '&' if query else ''}logintoken={token}"
 

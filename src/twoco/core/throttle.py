@@ -96,7 +96,7 @@ class LoginThrottle:
 
         A key without recent failures is forgotten unless ``keep``: a check remembers nothing.
         """
-        window = self.limits.window  # type: ignore[union-attr]
+        window = self.window
         failures = deque(t for t in self._failures.get(key, ()) if now - window < t <= now)
         if failures or keep:
             self._failures[key] = failures

@@ -108,7 +108,7 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
 
 def normalise_customer(record: dict[str, object]) -> None:
     normalise_person("", record, CUSTOMER_REQUIRED)
-    normalise_credit(record.get("Credit"))  # type: ignore[arg-type]
+    normalise_credit(record.get("Credit"))  # type: ignore[arg-type]  # a decoded Credit object or None
     fiscal_code = record.get("FiscalCode")
     company = record.get("Company")
     if fiscal_code and not (isinstance(company, str) and company.strip()):

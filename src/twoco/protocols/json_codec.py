@@ -105,6 +105,8 @@ def encode(value: object, wire_type: WireType) -> object:
     if value is None or isinstance(wire_type, Scalar):
         return value
     if isinstance(wire_type, Array):
+        # For the ignore below: an Array's value is a list
         return [encode(item, wire_type.item) for item in value]  # type: ignore[attr-defined]
     struct: Struct = wire_type
+    # For the ignore below: a Struct's value is a mapping
     return {f.name: encode(value.get(f.name), f.type) for f in struct.fields if f.returned}  # type: ignore[attr-defined]

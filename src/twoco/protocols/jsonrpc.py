@@ -72,7 +72,7 @@ class JsonRpcAdapter:
                 try:
                     args.append(json_codec.decode(value, param.type, unknown))
                 except DecodeError as error:
-                    raise ApiError("INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name)))
+                    raise ApiError("INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name))) from None
             outcome.ignored_fields += unknown.names
             result = self.service.call(operation, args, "jsonrpc", self.version, client)
         except ApiError as error:

@@ -46,14 +46,14 @@ ERROR_STATUSES = {
 
 def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
     if isinstance(wire_type, Scalar):
-        base = dict(_SCALARS[wire_type.name])
+        base: dict[str, object] = dict(_SCALARS[wire_type.name])
         if nullable:
             base["type"] = [base["type"], "null"]
         return base
     if isinstance(wire_type, Array):
         array: dict[str, object] = {"type": ["array", "null"] if nullable else "array", "items": schema(wire_type.item)}
         return array
-    reference = {"$ref": f"#/components/schemas/{wire_type.name}"}
+    reference: dict[str, object] = {"$ref": f"#/components/schemas/{wire_type.name}"}
     return {"anyOf": [reference, {"type": "null"}]} if nullable else reference
 
 
@@ -121,7 +121,7 @@ def _person(struct: Struct, required: tuple[str, ...], create: bool) -> dict[str
 
 
 def _subscription_import() -> dict[str, object]:
-    date = {"type": "string", "format": "date", "pattern": f"^{rules.DATE_PATTERN}$"}
+    date: dict[str, object] = {"type": "string", "format": "date", "pattern": f"^{rules.DATE_PATTERN}$"}
     flag = {"type": ["boolean", "null"]}
     product = _object(
         {
@@ -173,7 +173,7 @@ def _subscription_update() -> dict[str, object]:
     back), those it changes are checked; the path names the subscription."""
     date = {"type": ["string", "null"], "pattern": f"^{rules.DATE_PATTERN}$"}
     described = _subscription_import()
-    properties = dict(described["properties"])  # type: ignore[call-overload]
+    properties = dict(described["properties"])  # type: ignore[call-overload]  # _object's properties: a dict
     properties.update(
         StartDate=date,
         ExpirationDate=date,

@@ -109,9 +109,11 @@ class RestAdapter:
         for route in self.routes:
             found = route.pattern.fullmatch(path)
             if found:
-                if route.operation.route.method == method:  # type: ignore[union-attr]
+                rest_route = route.operation.route
+                assert rest_route is not None  # self.routes holds the operations that have one
+                if rest_route.method == method:
                     return route, {k: unquote(v) for k, v in found.groupdict().items()}
-                allowed.append(route.operation.route.method)  # type: ignore[union-attr]
+                allowed.append(rest_route.method)
         if allowed:
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(sorted(set(allowed))))
         raise ApiError("ENDPOINT_NOT_FOUND", path=f"/rest/{self.version}/{path}"[:200])
@@ -155,6 +157,7 @@ class RestAdapter:
                 if param.name in fixed:
                     value = fixed[param.name]
                 elif name in path_values:
+                    # For the ignore below: path parameters are scalars
                     value = param.type.from_text(path_values[name])  # type: ignore[union-attr]
                 elif isinstance(param.type, Struct) and route.method == "GET":
                     value = _struct_from_query(param.type, queried)
@@ -171,7 +174,9 @@ class RestAdapter:
                     text = queried.get(name.lower(), [""])[-1]
                     value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             except DecodeError as error:
-                raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+                raise ApiError(
+                    "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
+                ) from None
             if value is None and param.required:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
@@ -185,7 +190,7 @@ class RestAdapter:
         reference = self.service.customer_reference(caller, text)
         first = operation.params[0]
         if isinstance(first.type, Struct):  # an update: the Customer object names its customer
-            customer = dict(args[0])  # type: ignore[call-overload]
+            customer = dict(args[0])  # type: ignore[call-overload]  # a decoded Customer: a dict
             if customer.get("AvangateCustomerReference") not in (None, 0, reference):
                 raise ApiError("CUSTOMER_REFERENCE_MISMATCH")
             customer["AvangateCustomerReference"] = reference
@@ -225,7 +230,7 @@ def _fill_from_path(struct: Struct, value: object, path_values: dict[str, str]) 
     named = {name: text for name, text in path_values.items() if name in struct.by_name}
     if not named or value is None:  # no body: refused as missing, not made up from the path
         return value
-    record = dict(value or {})  # type: ignore[call-overload]
+    record = dict(value or {})  # type: ignore[call-overload]  # a decoded body object: a dict
     for name, text in named.items():
         field_type = struct.by_name[name].type
         given = field_type.from_text(text) if isinstance(field_type, Scalar) else text

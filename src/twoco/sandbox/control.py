@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import parse_qs
 
 from twoco import __version__
@@ -35,6 +36,7 @@ from twoco.sandbox.journal import RequestJournal
 from twoco.core.registry import OPERATION_NAMES
 from twoco.protocols import Response, json_codec
 from twoco.core.service import Service
+from twoco.store.sql import SqlStore
 from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
 from twoco.core.validation import ascii_integer, clean_text
 
@@ -53,6 +55,7 @@ MAX_CLOCK_SHIFT = 100 * 365 * 86400  # seconds; a century either way is plenty f
 class ControlPlane:
     def __init__(self, service: Service, enabled: bool = True, journal: RequestJournal | None = None) -> None:
         self.service = service
+        self.store = cast(SqlStore, service.store)  # build_app's: the sandbox reads more of it than Store declares
         self.enabled = enabled
         self.journal = journal
         self.dashboard = Dashboard(service)
@@ -87,16 +90,16 @@ class ControlPlane:
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(allowed))
 
     def _health(self) -> Response:
-        store = self.service.store.health.report()
+        store = self.store.health.report()
         status = "ok" if store["state"] == "ok" else "degraded"
         return _json(200, {"status": status, "version": __version__, "store": store})
 
     def _ready(self) -> Response:
         try:
-            self.service.store.probe()
+            self.store.probe()
         except StoreUnavailable:
             pass  # the health now says which outage
-        health = self.service.store.health
+        health = self.store.health
         if health.state in ("ok", FULL, READ_ONLY):  # reads go on: keep sending them
             return _json(200, {"ready": True, "store": health.report()})
         answer = _json(503, {"ready": False, "store": health.report()})

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from twoco.core.errors import CATALOGUE, ApiError
-from twoco.core.registry import Caller, Operation
+from twoco.core.registry import Caller, LoginCaller, Operation
 from twoco.core.service import Service
 
 MAX_DELAY = 60.0  # seconds; a longer wait is a client's timeout test gone wrong
@@ -91,7 +91,7 @@ class FaultInjectingService(Service):
         super().__init__(*args, **kwargs)
         self.faults = Faults()
 
-    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller) -> Any:
+    def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
         fault = self.faults.take(operation.name)
         if fault is not None:
             note_delay(fault.delay)

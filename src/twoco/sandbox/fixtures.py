@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 
@@ -44,6 +44,7 @@ from twoco.protocols import json_codec
 from twoco.protocols.limits import MAX_DEPTH
 from twoco.core.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
 from twoco.store import DuplicateKey
+from twoco.store.sql import SqlStore
 from twoco.core.validation import (
     MAX_REFERENCE,
     MERCHANT_CODE,
@@ -71,7 +72,8 @@ def parse_fixtures(text: bytes) -> dict[str, Any]:
         raise ApiError("INVALID_FIXTURE", location="the document", reason="expected an object with a merchants list")
     if set(document) != {"merchants"}:
         raise ApiError("INVALID_FIXTURE", location="the document", reason="the only top-level field is merchants")
-    return _plain(document, len(text))
+    plain: dict[str, Any] = _plain(document, len(text))
+    return plain
 
 
 def _too_deep() -> ApiError:
@@ -106,7 +108,7 @@ def _plain(document: Any, size: int) -> Any:
     return plain(document, 0)
 
 
-def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, object]:
+def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, list[dict[str, object]]]:
     """Load a parsed fixture document; returns what was loaded, per merchant."""
     loaded: list[dict[str, object]] = []
     with service.store.transaction():
@@ -144,14 +146,16 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
     check_text("secret_key", secret_key)  # no control characters, nor surrogates no store can encode
     if not isinstance(customers, list):
         raise _Invalid("customers must be a list")
-    store = service.store
+    store = cast(SqlStore, service.store)  # twoco serve's: fixtures add merchants, which Store does not
     existing = store.merchant(code)
     summary: dict[str, object] = {"code": code, "reset": existing is not None}
     if existing is None:
         if secret_key is None:
             summary["secret_key"] = secret_key = new_secret_key()
         store.add_merchant(code, secret_key, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
-        merchant_id = store.merchant(code).id  # type: ignore[union-attr]
+        added = store.merchant(code)
+        assert added is not None  # just added
+        merchant_id = added.id
     else:
         if secret_key is not None and secret_key != existing.secret_key:
             store.rotate_secret_key(code, secret_key, end_sessions=False)  # the reset ends them
@@ -218,7 +222,7 @@ def _load_subscription(
 
 def _decoded(value: dict[str, Any], wire_type: WireType) -> dict[str, Any]:
     try:
-        return json_codec.decode(value, wire_type)  # type: ignore[return-value]
+        return json_codec.decode(value, wire_type)  # type: ignore[return-value]  # a Struct decodes to a dict
     except DecodeError as error:
         raise _Invalid(str(error)) from None
 

@@ -19,7 +19,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from twoco.sandbox.control import ControlPlane
@@ -39,6 +39,7 @@ from twoco.core.service import CURRENT_MERCHANT, Service
 from twoco.core.sso import BASE_URL
 from twoco.core.validation import ascii_integer
 from twoco.server.wire import READ_TIMEOUT
+from twoco.store.sql import SqlStore
 
 log = logging.getLogger("twoco.server.app")
 
@@ -89,13 +90,14 @@ class TwocoApp:
         lock_wait: float = LOCK_WAIT,
     ) -> None:
         self.service = service
+        self.store = cast(SqlStore, service.store)  # the one build_app opened: its dialect, its close
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.lock_wait = lock_wait
         self.access_log = access_log
         # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
         # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
-        threads = service.store.dialect.call_threads
+        threads = self.store.dialect.call_threads
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
         self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
@@ -111,7 +113,7 @@ class TwocoApp:
         for executor in (self._executor, self._waiting):
             if executor is not None:
                 executor.shutdown(wait=True)
-        self.service.store.close()
+        self.store.close()
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
@@ -169,7 +171,8 @@ class TwocoApp:
         while attempt.busy and time.monotonic() + pause < deadline:
             await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
             pause = min(pause * 2, 0.25)
-            attempt = await loop.run_in_executor(self._waiting, self._attempt_before, deadline, request) or attempt
+            again = await loop.run_in_executor(self._waiting, self._attempt_before, deadline, request)
+            attempt = again or attempt
         return self._finish(request, attempt, started)
 
     def _attempt_before(self, deadline: float, request: Request) -> _Attempt | None:
@@ -183,7 +186,7 @@ class TwocoApp:
         outcome = attempt.outcome or Outcome("http", request.path.split("?")[0][:100])
         merchant_id = attempt.merchant_id
         error = outcome.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
-        fields = {
+        fields: dict[str, Any] = {
             "protocol": outcome.protocol,
             "operation": outcome.operation,
             "merchant": self.service.merchant_code(merchant_id) if merchant_id is not None else "",

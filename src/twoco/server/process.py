@@ -200,7 +200,8 @@ def serve(
                     f"  merchant code: {DEMO_MERCHANT}",
                     f"  secret key:    {secret_key}",
                     f"  its customer:  {DEMO_CUSTOMER['AvangateCustomerReference']}"
-                    f" ({DEMO_CUSTOMER['ExternalCustomerReference']}), the one 2Checkout's update-customer sample reads",
+                    f" ({DEMO_CUSTOMER['ExternalCustomerReference']}),"
+                    " the one 2Checkout's update-customer sample reads",
                     "Try it:",
                     *try_it_lines(base_url, DEMO_MERCHANT, secret_key),
                 ]
@@ -232,7 +233,7 @@ def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
     # (The server's own generator starts afresh, so its first references repeat these: a taken
     # reference is simply drawn again.)
     service = Service(store, Clock(), ReferenceGenerator(seed))
-    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:  # type: ignore[union-attr]
+    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:
         key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
         print(
             f"fixtures {path}: merchant {merchant['code']}{key}: "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -37,11 +37,16 @@ tr.chosen td { background: #fff7d6; }
 
 # Why a link did not open: (status, title, explanation).
 _REFUSALS = {
-    "unknown": (404, "Unknown link", "This sign-on link is not known here: its token is wrong, or the sandbox was reset since it was made."),
-    "used": (410, "Link already used", "This sign-on link has been used already: each link logs in once. Ask the merchant's site for a new one."),
-    "expired": (410, "Link expired", "This sign-on link has expired: it was valid for the validityTime it was made with (10 seconds unless set)."),
-    "wrong_ip": (403, "Link refused for this address", "This sign-on link was made for another IP address (its validationIp), so it does not open from yours."),
-    "no_token": (404, "No sign-on token", "This page opens through a single sign-on link, which carries a logintoken parameter."),
+    "unknown": (404, "Unknown link",
+        "This sign-on link is not known here: its token is wrong, or the sandbox was reset since it was made."),
+    "used": (410, "Link already used",
+        "This sign-on link has been used already: each link logs in once. Ask the merchant's site for a new one."),
+    "expired": (410, "Link expired",
+        "This sign-on link has expired: it was valid for the validityTime it was made with (10 seconds unless set)."),
+    "wrong_ip": (403, "Link refused for this address",
+        "This sign-on link was made for another IP address (its validationIp), so it does not open from yours."),
+    "no_token": (404, "No sign-on token",
+        "This page opens through a single sign-on link, which carries a logintoken parameter."),
 }  # fmt: skip
 
 
@@ -141,7 +146,7 @@ def _fields(customer: Mapping[str, Any]) -> str:
     return f'<table class="fields">{rows}</table>'
 
 
-def _table(headers: Iterable[str], rows: list[tuple[str, ...]], marks: list[bool], empty: str) -> str:
+def _table(headers: Iterable[str], rows: Sequence[tuple[str, ...]], marks: list[bool], empty: str) -> str:
     if not rows:
         return f"<p>{_e(empty)}</p>"
     head = "".join(f"<th>{_e(name)}</th>" for name in headers)

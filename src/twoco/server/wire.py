@@ -51,6 +51,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self._linger_left: int | None = None  # bytes still to drop while lingering; None otherwise
         self._linger_deadline: asyncio.TimerHandle | None = None
 
+    # For the ignore below: uvicorn's signature; asyncio's says BaseTransport
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_headers_deadline()
@@ -83,6 +84,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self._header_bytes = None
         super().on_headers_complete()
         if self.cycle is not None:  # the request's view of the connection: closing it lingers
+            # For the ignore below: uvicorn types it Transport; this stands in for the calls made
             self.cycle.transport = _LingeringClose(self)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:

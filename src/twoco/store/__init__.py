@@ -6,7 +6,8 @@ embedded) or ``postgresql://…`` (psycopg 3); the queries are the same for both
 
 from __future__ import annotations
 
-from twoco.store.sql import DuplicateKey, Merchant, SchemaTooNew, SqlStore
+from twoco.store.interface import DuplicateKey, Merchant
+from twoco.store.sql import SchemaTooNew, SqlStore
 
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)

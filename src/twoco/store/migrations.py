@@ -8,7 +8,8 @@ replaced by each database's spelling of an auto-numbered primary key.
 from __future__ import annotations
 
 _END_USER_COLUMNS = ",\n".join(
-    f"    end_user_{name} TEXT{' NOT NULL' if name in ('first_name', 'last_name', 'email', 'city', 'country_code') else ''}"
+    f"    end_user_{name} TEXT"
+    f"{' NOT NULL' if name in ('first_name', 'last_name', 'email', 'city', 'country_code') else ''}"
     for name in (
         "first_name", "last_name", "email", "company", "phone", "fax",
         "address1", "address2", "zip", "city", "state", "country_code", "language",

@@ -29,7 +29,8 @@ ADVICE = {
     SLOW: "the database did not answer in time; calls are refused until it does",
     FULL: "the disk is full; writes are refused until it has room, reads go on",
     READ_ONLY: "the database refuses writes (read-only); writes are refused, reads go on",
-    REPLACED: "the store file was deleted or replaced while serving; writes are refused, restart twoco to serve the file now at that path",
+    REPLACED: "the store file was deleted or replaced while serving; writes are refused,"
+    " restart twoco to serve the file now at that path",
 }
 
 

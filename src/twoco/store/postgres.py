@@ -51,7 +51,7 @@ class _BoundedConnection(psycopg.Connection):
         return super().wait(gen, interval, timeout if timeout is not None else self.round_trip_timeout)
 
 
-def connection_parameters(url: str, statement_timeout: float) -> dict[str, str]:
+def connection_parameters(url: str, statement_timeout: float) -> dict[str, Any]:
     """The URL's libpq parameters, with twoco's bounded waits where it names none. The server
     settings go before the URL's own ``options``: the later of two settings wins."""
     parameters = {**SESSION_DEFAULTS, **conninfo_to_dict(url)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from twoco.core.schema import END_USER_FIELDS
@@ -90,7 +89,8 @@ SUBSCRIPTION_COLUMNS = _columns(
     "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference "
     "ActivationDate:activation_date DeliveryInfo:delivery_info NextRenewalPrice:next_renewal_price "
     "NextRenewalPriceCurrency:next_renewal_price_currency SubscriptionValue:subscription_value "
-    "SubscriptionValueCurrency:subscription_value_currency CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
+    "SubscriptionValueCurrency:subscription_value_currency "
+    "CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
 _JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
 _BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
@@ -146,11 +146,14 @@ class SqlStore:
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row; outside a transaction a single SELECT needs none of its own."""
+        row: tuple[Any, ...] | None
         cursor = self.dialect.current_cursor()
         if cursor is not None:
-            return cursor.execute(sql, params).fetchone()
+            row = cursor.execute(sql, params).fetchone()
+            return row
         with self.dialect.guarded(write=False):
-            return self.dialect.autocommit_cursor().execute(sql, params).fetchone()
+            row = self.dialect.autocommit_cursor().execute(sql, params).fetchone()
+            return row
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
         try:
@@ -204,7 +207,8 @@ class SqlStore:
         return Merchant(*row) if row else None
 
     def rotate_secret_key(self, code: str, secret_key: str, end_sessions: bool) -> int | None:
-        """Give a merchant a new secret key (and end its sessions); the number of sessions ended, None if no such merchant."""
+        """Give a merchant a new secret key (and end its sessions); the number of sessions ended,
+        None if no such merchant."""
         with self.transaction() as cursor:
             cursor.execute("UPDATE merchants SET secret_key = ? WHERE code = ?", (secret_key, code))
             if cursor.rowcount != 1:
@@ -212,7 +216,8 @@ class SqlStore:
             if not end_sessions:
                 return 0
             cursor.execute("DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,))
-            return cursor.rowcount
+            ended: int = cursor.rowcount
+            return ended
 
     def merchant_code(self, merchant_id: int) -> str | None:
         row = self._one("SELECT code FROM merchants WHERE id = ?", (merchant_id,))
@@ -278,7 +283,8 @@ class SqlStore:
         two requests racing for one token exactly one sees its row change (SQLite and PostgreSQL alike)."""
         with self.transaction() as cursor:
             cursor.execute("UPDATE sso_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (now, token_hash))
-            return cursor.rowcount == 1
+            spent: bool = cursor.rowcount == 1
+            return spent
 
     # --- customers ------------------------------------------------------------------
 
@@ -291,7 +297,7 @@ class SqlStore:
 
     def customer(
         self, merchant_id: int, reference: int, lock: bool = False, status_on: str | None = None
-    ) -> dict[str, object] | None:
+    ) -> dict[str, Any] | None:
         """A customer by internal reference; ``lock`` holds its row until the transaction ends.
 
         With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``.
@@ -300,12 +306,13 @@ class SqlStore:
 
     def customer_by_external(
         self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None
-    ) -> dict[str, object] | None:
+    ) -> dict[str, Any] | None:
         return self._customer("external_reference", external, merchant_id, lock, status_on)
 
     def _customer(
         self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None
     ) -> dict[str, object] | None:
+        params: tuple[object, ...]
         if status_on is None:
             sql, params = _CUSTOMER_SELECT, (merchant_id, value)
         else:
@@ -404,7 +411,8 @@ class SqlStore:
 
     def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:
         cursor = self._run(
-            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ? ORDER BY s.start_date, s.reference",
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ?"
+            " ORDER BY s.start_date, s.reference",
             (merchant_id, customer_reference),
             write=False,
         )
@@ -546,7 +554,8 @@ class SqlStore:
         """
         sums = ", ".join(
             f"COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0),"
-            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ? THEN 1 ELSE 0 END), 0)"
+            f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ?"
+            " THEN 1 ELSE 0 END), 0)"
             for column in END_USER_COLUMNS.values()
         )
         params = [value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))]

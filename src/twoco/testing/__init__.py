@@ -69,7 +69,7 @@ class TwocoServer:
 
     def add_merchant(self, code: str, secret_key: str | None = None) -> str:
         """Add another merchant; returns its secret key (generated unless given)."""
-        return add_merchant(self.app.service.store, code, secret_key)
+        return add_merchant(self.app.store, code, secret_key)
 
     def _control(self, path: str, command: dict[str, object]) -> None:
         answer = httpx.post(f"{self.url}/_twoco/{path}", json=command, timeout=30)

@@ -42,7 +42,9 @@ class SoapAdapter:
                 try:
                     args.append(codec.decode_value(element, param.type, request.references))
                 except DecodeError as error:
-                    raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name)))
+                    raise ApiError(
+                        "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
+                    ) from None
             outcome.ignored_fields = request.references.unknown.names
             result = self.service.call(operation, args, "soap", self.version, client)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)

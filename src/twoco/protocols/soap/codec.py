@@ -9,7 +9,9 @@ carry ``xsi:type`` on every value so that clients decode each field with its typ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -90,7 +92,7 @@ def parse_request(body: bytes, strict_fields: bool = False) -> RpcRequest:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as error:
         raise EnvelopeError(f"not well-formed XML ({error.msg})") from None
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs lacks DocInfo.doctype
         raise EnvelopeError("DTDs and entity declarations are not allowed")
     problem = shape_problem(root, iter, "elements")  # (the parser dropped comments and PIs)
     if problem:
@@ -175,7 +177,7 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
         text = escape(wire_type.to_text(value), _TEXT_ENTITIES)
         out.append(f'<{name} xsi:type="xsd:{wire_type.xsd}">{text}</{name}>')
     elif isinstance(wire_type, Array):
-        items: list = value  # type: ignore[assignment]
+        items = cast("list[object]", value)
         out.append(
             f'<{name} SOAP-ENC:arrayType="{_ns1(xml_type(wire_type.item))}[{len(items)}]" xsi:type="SOAP-ENC:Array">'
         )
@@ -183,7 +185,7 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
             _encode("item", item, wire_type.item, out)
         out.append(f"</{name}>")
     else:
-        record: dict = value  # type: ignore[assignment]
+        record = cast("Mapping[str, object]", value)
         out.append(f'<{name} xsi:type="ns1:{wire_type.name}">')
         for field in wire_type.fields:
             if field.returned:
