@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,7 +83,8 @@ def start_peer(url: str, wsdl: Path, port: int, tmp: Path) -> list[subprocess.Po
     (tmp / "php-fpm.conf").write_text(
         f"[global]\nerror_log = {tmp}/php-fpm.log\ndaemonize = no\n"
         f"[peer]\nuser = root\nlisten = {socket}\nlisten.mode = 0666\npm = static\npm.max_children = 4\n"
-        f'clear_env = no\nenv[TWOCO_PEER_DSN] = "{php_dsn(url)}"\nenv[TWOCO_PEER_WSDL] = "{wsdl}"\n'  # quoted: ";" starts a comment
+        # Quoted: in the pool's INI, ";" starts a comment (and PostgreSQL's DSN holds some).
+        f'clear_env = no\nenv[TWOCO_PEER_DSN] = "{php_dsn(url)}"\nenv[TWOCO_PEER_WSDL] = "{wsdl}"\n'
         "php_admin_value[soap.wsdl_cache_dir] = /tmp\n"
     )
     (tmp / "nginx.conf").write_text(
@@ -97,7 +97,9 @@ def start_peer(url: str, wsdl: Path, port: int, tmp: Path) -> list[subprocess.Po
         f"      fastcgi_param SCRIPT_FILENAME {PEER / 'soap-server.php'};\n      fastcgi_keep_conn on;\n"
         "      fastcgi_pass php;\n    }\n  }\n}\n"
     )
-    fpm = subprocess.Popen(["php-fpm8.2", "-R", "-F", "-y", str(tmp / "php-fpm.conf")], stderr=subprocess.DEVNULL)  # logs to php-fpm.log
+    fpm = subprocess.Popen(
+        ["php-fpm8.2", "-R", "-F", "-y", str(tmp / "php-fpm.conf")], stderr=subprocess.DEVNULL
+    )  # logs to php-fpm.log
     nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], stderr=subprocess.DEVNULL)
     return [nginx, fpm]
 
@@ -165,7 +167,9 @@ def compare(kind: str, args: argparse.Namespace, tmp: Path) -> list[str]:
             runs: dict[str, list[Result]] = {"twoco": [], "peer": [], "floor": []}
             for _ in range(args.rounds):  # A B A B …: a noisy minute hurts both alike
                 for name, base in targets.items():
-                    script = lua_script(requests_for(operation, bodies, sessions[name], references, httpx.URL(base).path))
+                    script = lua_script(
+                        requests_for(operation, bodies, sessions[name], references, httpx.URL(base).path)
+                    )
                     runs[name].append(run_wrk(base, script, args, tmp))
                 if operation == "updateCustomerInformation":
                     script = lua_script(requests_for(operation, bodies, sessions["twoco"], references, "/"))
@@ -188,7 +192,10 @@ def _median(results: list[Result], field: str) -> float:
 def _row(kind: str, operation: str, runs: dict[str, list[Result]]) -> str:
     twoco, peer = (_median(runs[name], "requests_per_second") for name in ("twoco", "peer"))
     bad = sum(result.bad for results in runs.values() for result in results)
-    floor = f"{_median(runs['floor'], 'requests_per_second'):,.0f} ({twoco / _median(runs['floor'], 'requests_per_second'):.0%})" if runs["floor"] else ""
+    floor = ""
+    if runs["floor"]:
+        least = _median(runs["floor"], "requests_per_second")
+        floor = f"{least:,.0f} ({twoco / least:.0%})"
     return (
         f"| {kind} | {operation} | {twoco:,.0f} | {peer:,.0f} | **{twoco / peer:.2f}x** | "
         f"{_median(runs['twoco'], 'p99_ms'):.1f} / {_median(runs['peer'], 'p99_ms'):.1f} | {floor} |"
@@ -210,8 +217,11 @@ def main() -> None:
         os.chmod(tmp, 0o755)  # the PostgreSQL cluster's user reaches its folder
         p50, p99 = fsync_latency(tmp)
         load = os.getloadavg()[0]
-        print(f"machine: {os.cpu_count()} cores, load {load:.2f} at the start; fdatasync p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-        print("| store | SOAP operation | twoco req/s | PHP peer req/s | twoco / peer | p99 ms twoco / peer | parse-only floor (twoco's share) |")
+        print(
+            f"machine: {os.cpu_count()} cores, load {load:.2f} at the start; fdatasync p50 {p50:.2f}, p99 {p99:.2f} ms"
+        )
+        columns = ("store", "SOAP operation", "twoco req/s", "PHP peer req/s", "twoco / peer", "p99 ms twoco / peer")
+        print(f"| {' | '.join(columns)} | parse-only floor (twoco's share) |")
         print("|---|---|---|---|---|---|---|")
         for kind in args.stores.split(","):
             compare(kind, args, tmp / kind)

@@ -16,7 +16,6 @@ from tests.clients import PhpClient
 from tests.conftest import new_store_url, start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
-
 twoco = twoco_command
 
 

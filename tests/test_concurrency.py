@@ -85,7 +85,9 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
             if n % 4 < 2:
                 client.call("setSubscriptionCustomer", reference, target, None)
             else:  # updateSubscription moves too when the references name another customer
-                client.call("updateSubscription", {"SubscriptionReference": reference, "AvangateCustomerReference": target})
+                client.call(
+                    "updateSubscription", {"SubscriptionReference": reference, "AvangateCustomerReference": target}
+                )
             owners[reference] = target
 
         return step
@@ -115,7 +117,9 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     # The change history, replayed in order from the first state, ends in the state the API reports.
     first = {customer: name for customer, name in zip(customers, ("A", "B"))}
     store = open_store(server.db_url)
-    replayed = replay(store, store.merchant(merchant.code).id, first, {s: customers[i % 2] for i, s in enumerate(subscriptions)})
+    replayed = replay(
+        store, store.merchant(merchant.code).id, first, {s: customers[i % 2] for i, s in enumerate(subscriptions)}
+    )
     store.close()
     assert replayed == {
         "customers": {c: setup.call("getCustomerInformation", c, None)["FirstName"] for c in customers},
@@ -133,7 +137,9 @@ def test_imports_naming_one_new_customer_at_once_all_land_on_it(mix_server) -> N
             external = f"IMPORTED-{round_}"
             made: list[object] = []
 
-            def add(client: JsonRpcApi, n: int, round_: int = round_, external: str = external, made: list[object] = made) -> None:
+            def add(
+                client: JsonRpcApi, n: int, round_: int = round_, external: str = external, made: list[object] = made
+            ) -> None:
                 subscription = subscription_data(0, f"IMP-{round_}-{n}")
                 del subscription["AvangateCustomerReference"]
                 subscription["ExternalCustomerReference"] = external  # new: the import creates it

@@ -69,7 +69,12 @@ def test_search_open_update_over_soap_and_see_the_history(server, merchant, soap
     # The seed script's way: PHP's SoapClient, a real login, an update.
     php = PhpClient(server.base_url)
     session = php.login(merchant.code, merchant.secret)
-    php.call("updateCustomerInformation", session, {"AvangateCustomerReference": reference, "Email": "ada@engine.example"}, False)
+    php.call(
+        "updateCustomerInformation",
+        session,
+        {"AvangateCustomerReference": reference, "Email": "ada@engine.example"},
+        False,
+    )
 
     page.reload()
     expect(page.locator("table.fields")).to_contain_text("ada@engine.example")

@@ -229,7 +229,9 @@ def _hostile_xml(draw: Draw, body: bytes) -> bytes:
         depth = draw(st.integers(20, 300))
         return body.replace(b"</soapenv:Body>", b"<a>" * depth + b"</a>" * depth + b"</soapenv:Body>")
     if kind == "entity":
-        return (HOSTILE_PROLOGS[1] + text.replace("<merchantCode>", "<merchantCode>&xxe;")).encode("utf-8", "surrogatepass")
+        return (HOSTILE_PROLOGS[1] + text.replace("<merchantCode>", "<merchantCode>&xxe;")).encode(
+            "utf-8", "surrogatepass"
+        )
     include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
     return body.replace(b"</soapenv:Body>", include.encode() + b"</soapenv:Body>")
 
@@ -277,7 +279,9 @@ def _records(server, merchant) -> Records:
     customer = api.call("createCustomer", customer_data(ExternalCustomerReference=f"FUZZ-{merchant.code}"))
     subscription = api.call("addSubscription", subscription_data(customer, f"FUZZ-{merchant.code}-S"))
     api.close()
-    return Records(merchant.code, merchant.secret, customer, f"FUZZ-{merchant.code}", subscription, f"FUZZ-{merchant.code}-S")  # type: ignore[arg-type]
+    return Records(
+        merchant.code, merchant.secret, customer, f"FUZZ-{merchant.code}", subscription, f"FUZZ-{merchant.code}-S"
+    )  # type: ignore[arg-type]
 
 
 def fuzz_protocol(wire: Wire, records: Records, store) -> int:

@@ -57,4 +57,6 @@ def test_a_module_imports_only_the_layers_below_it(path: Path) -> None:
 def test_every_module_is_in_a_layer() -> None:
     top = sorted(path.name for path in SOURCE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py"]
-    assert {path.relative_to(SOURCE).parts[0] for path in SOURCE.rglob("*.py") if len(path.relative_to(SOURCE).parts) > 1} == set(ALLOWED)
+    assert {
+        path.relative_to(SOURCE).parts[0] for path in SOURCE.rglob("*.py") if len(path.relative_to(SOURCE).parts) > 1
+    } == set(ALLOWED)

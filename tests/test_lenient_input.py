@@ -28,7 +28,9 @@ def rpc(server, version: str, method: str, *params: object) -> dict:
 def rpc_session(server, merchant, version: str = "6.0") -> str:
     date = now_utc()
     algo = "sha256" if version == "6.0" else "md5"
-    return rpc(server, version, "login", merchant.code, date, login_hash(merchant.secret, merchant.code, date, algo), algo)["result"]
+    return rpc(
+        server, version, "login", merchant.code, date, login_hash(merchant.secret, merchant.code, date, algo), algo
+    )["result"]
 
 
 def rest_headers(code: str, secret: str) -> dict[str, str]:
@@ -106,7 +108,9 @@ PHP_REST_SUBSCRIPTION = {
 
 def test_the_python_sdks_subscription_import_works_over_rest(server, merchant) -> None:
     headers = rest_headers(merchant.code, merchant.secret)
-    created = httpx.post(f"{server.base_url}/rest/6.0/subscriptions/", json=PYTHON_SDK_SUBSCRIPTION, headers=headers, timeout=30)
+    created = httpx.post(
+        f"{server.base_url}/rest/6.0/subscriptions/", json=PYTHON_SDK_SUBSCRIPTION, headers=headers, timeout=30
+    )
     assert created.status_code == 200, created.text
     assert last_journal_entry(server)["ignored_fields"] == ["Subscription.Payment"]
     reference = created.json()
@@ -119,20 +123,30 @@ def test_the_python_sdks_subscription_import_works_over_rest(server, merchant) -
     assert got["DeliveryInfo"]["Codes"][0]["Code"] == "___TEST___CODE____"
     assert "Payment" not in got and "Test" not in got
     # It named no customer: one was made from its EndUser, as 2Checkout makes one.
-    customer = rpc(server, "6.0", "getCustomerInformation", rpc_session(server, merchant), got["AvangateCustomerReference"])
+    customer = rpc(
+        server, "6.0", "getCustomerInformation", rpc_session(server, merchant), got["AvangateCustomerReference"]
+    )
     assert (customer["result"]["FirstName"], customer["result"]["Email"]) == ("Customer", "customer@2Checkout.com")
 
 
 def test_the_php_rest_samples_subscription_import_works(server, merchant) -> None:
     """At the sample's own base (REST 3.0 at /3.0/): 201, and the new subscription at Location."""
     headers = rest_headers(merchant.code, merchant.secret)
-    created = httpx.post(f"{server.base_url}/3.0/subscriptions/", json=PHP_REST_SUBSCRIPTION, headers=headers, timeout=30)
+    created = httpx.post(
+        f"{server.base_url}/3.0/subscriptions/", json=PHP_REST_SUBSCRIPTION, headers=headers, timeout=30
+    )
     assert created.status_code == 201, created.text
     assert sorted(last_journal_entry(server)["ignored_fields"]) == [
         "Subscription.ActivationInfo", "Subscription.LicenseHistory", "Subscription.LicenseStatus",
     ]  # fmt: skip
-    got = httpx.get(server.base_url + created.headers["location"], headers=rest_headers(merchant.code, merchant.secret), timeout=30).json()
-    assert (got["StartDate"], got["RecurringEnabled"], got["ExternalSubscriptionReference"]) == ("2015-01-01", True, "512")
+    got = httpx.get(
+        server.base_url + created.headers["location"], headers=rest_headers(merchant.code, merchant.secret), timeout=30
+    ).json()
+    assert (got["StartDate"], got["RecurringEnabled"], got["ExternalSubscriptionReference"]) == (
+        "2015-01-01",
+        True,
+        "512",
+    )
     assert (got["SKU"], got["PartnerCode"]) == ("", "")  # as 2Checkout's recorded output shows them
 
 
@@ -140,12 +154,19 @@ def test_the_php_soap_samples_subscription_import_works_through_soapclient(serve
     """avangate/avangate-php-soap-code-samples Subscriptions/Create/add-subscription.php: no customer, ProductId only."""
     php = PhpClient(server.base_url)
     session = php.login(merchant.code, merchant.secret)
-    sample = {**PHP_REST_SUBSCRIPTION, "ExternalSubscriptionReference": 513, "EndUser": {**PHP_REST_SUBSCRIPTION["EndUser"], "CountryCode": "RO", "Language": "ro"}}
+    sample = {
+        **PHP_REST_SUBSCRIPTION,
+        "ExternalSubscriptionReference": 513,
+        "EndUser": {**PHP_REST_SUBSCRIPTION["EndUser"], "CountryCode": "RO", "Language": "ro"},
+    }
     reference = php.call("addSubscription", session, sample)
     assert isinstance(reference, str) and len(reference) == 10
     got = php.call("getSubscription", session, reference)
     assert got["EndUser"]["CountryCode"] == "ro" and isinstance(got["AvangateCustomerReference"], int)
-    assert got["DeliveryInfo"] == {"Description": "", "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}]}
+    assert got["DeliveryInfo"] == {
+        "Description": "",
+        "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}],
+    }
     assert (got["SKU"], got["PartnerCode"], got["ExternalCustomerReference"]) == ("", "", None)
 
 
@@ -181,9 +202,18 @@ def test_a_customer_reference_sent_as_text_names_the_customer(server, merchant) 
     """The 6.0 docs sample sends the reference as '1111'."""
     session = rpc_session(server, merchant)
     reference = rpc(server, "6.0", "createCustomer", session, customer_data())["result"]
-    assert rpc(server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"] == reference
-    assert rpc(server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"] == "CUSTOMER_NOT_FOUND"
-    assert rpc(server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"] == "INVALID_PARAMETERS"
+    assert (
+        rpc(server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"]
+        == reference
+    )
+    assert (
+        rpc(server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"]
+        == "CUSTOMER_NOT_FOUND"
+    )
+    assert (
+        rpc(server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"]
+        == "INVALID_PARAMETERS"
+    )
 
 
 def test_soap_ignores_elements_it_does_not_know_and_the_journal_lists_them(server, merchant) -> None:
@@ -217,5 +247,7 @@ def test_strict_fields_refuses_unknown_fields_on_every_protocol(strict_server) -
     assert (rest.status_code, rest.json()["error_code"]) == (400, "INVALID_PARAMETERS")
     php = PhpClient(strict_server.base_url)
     with pytest.raises(Fault) as caught:
-        php.call_raw("createCustomer", customer_envelope(php.login(Strict.code, Strict.secret), "<Nickname>Maria</Nickname>"))
+        php.call_raw(
+            "createCustomer", customer_envelope(php.login(Strict.code, Strict.secret), "<Nickname>Maria</Nickname>")
+        )
     assert caught.value.code == "INVALID_PARAMETERS" and "Nickname" in caught.value.message

@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import httpx
-
 from tests.conftest import new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from twoco.client import Client
@@ -60,4 +58,3 @@ def test_programmer_errors_are_refused_under_python_o_too(tmp_path, store_kind) 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ValueError", "ValueError", "RuntimeError"]
-

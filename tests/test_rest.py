@@ -9,11 +9,19 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import RestApi
-from tests.data import subscription_data
 from tests.conftest import start_server, stop_server
+from tests.data import subscription_data
 from twoco.core.auth import login_hash
 
-CUSTOMER = {"FirstName": "Ada", "LastName": "L", "Address1": "1", "City": "London", "Zip": "N1", "CountryCode": "gb", "Email": "a@l.uk"}
+CUSTOMER = {
+    "FirstName": "Ada",
+    "LastName": "L",
+    "Address1": "1",
+    "City": "London",
+    "Zip": "N1",
+    "CountryCode": "gb",
+    "Email": "a@l.uk",
+}
 
 
 def signed(merchant, algo: str | None = "sha256", secret: str | None = None) -> dict[str, str]:
@@ -32,7 +40,11 @@ def rest(server, merchant):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X-Avangate-Authentication": "garbage"}, {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'}],
+    [
+        {},
+        {"X-Avangate-Authentication": "garbage"},
+        {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'},
+    ],
 )
 def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
     answer = server.get("/rest/6.0/customers/1/", headers=headers)
@@ -46,7 +58,9 @@ def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
 def test_bad_credentials_are_401_whatever_the_path(server) -> None:
     """Authentication comes before routing, as 2Checkout's REST client's test expects (401 on any resource)."""
     for method, path in (("GET", "/rest/6.0/currencies/"), ("DELETE", "/rest/6.0/customers/1/")):
-        answer = httpx.request(method, server.base_url + path, headers={"X-Avangate-Authentication": "garbage"}, timeout=30)
+        answer = httpx.request(
+            method, server.base_url + path, headers={"X-Avangate-Authentication": "garbage"}, timeout=30
+        )
         assert (answer.status_code, answer.json()["message"]) == (401, "Authentication needed for this resource")
 
 
@@ -91,7 +105,9 @@ def test_md5_is_accepted_when_allowed(tmp_path, merchant_factory) -> None:
 
 
 def test_customer_by_either_reference_in_the_path(rest) -> None:
-    reference = rest.request("POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "HotTalks1Customer123"})
+    reference = rest.request(
+        "POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "HotTalks1Customer123"}
+    )
     by_internal = rest.request("GET", f"/customers/{reference}/")
     assert rest.request("GET", "/customers/HotTalks1Customer123/") == by_internal
     assert rest.request("GET", f"/customers/{reference}", {"includePaymentData": True}) == by_internal
@@ -152,9 +168,13 @@ def test_the_legacy_rest_client_way(server, merchant) -> None:
         location = added.headers["location"]
         assert location == f"/3.0/subscriptions/{added.json()}/"
         # (Guzzle resolves the Location as RFC 3986 says: an absolute path replaces the base's)
-        assert legacy.get(urljoin(f"{server.base_url}/3.0/subscriptions/", location)).json()["StartDate"] == "2015-01-01"
+        assert (
+            legacy.get(urljoin(f"{server.base_url}/3.0/subscriptions/", location)).json()["StartDate"] == "2015-01-01"
+        )
     for version in ("3.0", "4.0", "5.0"):  # the same at /rest/X.0/
-        rest = httpx.post(f"{server.base_url}/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None))
+        rest = httpx.post(
+            f"{server.base_url}/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None)
+        )
         assert rest.status_code == 201 and rest.headers["location"] == f"/rest/{version}/customers/{rest.json()}/"
     current = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
     assert current.status_code == 200 and "location" not in current.headers
@@ -186,7 +206,9 @@ def test_disable_and_enable_the_node_sdk_way(server, merchant, rest) -> None:
     enabled = httpx.post(url, headers=node_sdk_headers(merchant), timeout=30)
     assert (enabled.status_code, enabled.json()) == (200, True) and "location" not in enabled.headers
     assert flags() == (True, False)
-    unknown = httpx.delete(f"{server.base_url}/rest/6.0/subscriptions/0123456789/", headers=node_sdk_headers(merchant), timeout=30)
+    unknown = httpx.delete(
+        f"{server.base_url}/rest/6.0/subscriptions/0123456789/", headers=node_sdk_headers(merchant), timeout=30
+    )
     assert (unknown.status_code, unknown.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
     patched = httpx.patch(url, headers=node_sdk_headers(merchant), timeout=30)
     assert (patched.status_code, patched.headers["allow"]) == (405, "DELETE, GET, POST, PUT")
@@ -197,7 +219,9 @@ def test_enable_is_no_creation_on_the_legacy_versions(server, merchant) -> None:
     subscription creates nothing: 200, as on 6.0 (and the OpenAPI documents say so)."""
     for version in ("3.0", "4.0", "5.0"):
         with RestApi(server.base_url, merchant.code, merchant.secret, version) as legacy:
-            reference = legacy.call("addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}"))
+            reference = legacy.call(
+                "addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}")
+            )
             path = f"/rest/{version}/subscriptions/{reference}/"
             assert httpx.delete(server.base_url + path, headers=signed(merchant, algo=None), timeout=30).json() is True
             enabled = httpx.post(server.base_url + path, headers=signed(merchant, algo=None), timeout=30)

@@ -73,7 +73,9 @@ def test_concurrent_updates_leave_one_whole_version(shared_store, tmp_path) -> N
             api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
             start.wait()
             try:
-                return api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, **version(index)}, True)
+                return api.call(
+                    "updateCustomerInformation", {"AvangateCustomerReference": reference, **version(index)}, True
+                )
             finally:
                 api.close()
 
@@ -108,7 +110,9 @@ def test_concurrent_partial_updates_all_land_and_reach_every_end_user(shared_sto
         for round_number in range(5):
             start = threading.Barrier(len(fields))
 
-            def update(job: tuple[JsonRpcApi, str], start: threading.Barrier = start, round_number: int = round_number) -> object:
+            def update(
+                job: tuple[JsonRpcApi, str], start: threading.Barrier = start, round_number: int = round_number
+            ) -> object:
                 api, field = job
                 start.wait()
                 change = {"AvangateCustomerReference": reference, field: f"{field}-{round_number}"}
@@ -141,7 +145,10 @@ def test_acknowledged_updates_survive_kill_9(shared_store, tmp_path) -> None:
         try:
             while not stop.is_set():
                 counter += 1
-                if api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Zip": str(counter)}) is True:
+                if (
+                    api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Zip": str(counter)})
+                    is True
+                ):
                     acknowledged[reference] = counter
         except (httpx.TransportError, Fault, AssertionError, ValueError):
             pass  # the server died mid-request: that update was never acknowledged

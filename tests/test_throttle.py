@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from twoco.core.clock import FixedClock
-from twoco.server.process import ServeOptions
 from twoco.core.service import Settings
 from twoco.core.throttle import LoginThrottle, ThrottleLimits
+from twoco.server.process import ServeOptions
 
 
 def test_a_pair_is_free_again_when_its_oldest_failure_leaves_the_window() -> None:

@@ -17,8 +17,8 @@ import suds.client
 import suds.sudsobject
 
 from twoco.core.auth import login_hash
-from twoco.core.schema import Array, Struct, WireType
 from twoco.core.registry import lookup
+from twoco.core.schema import Array, Struct, WireType
 
 PHP_CALL = Path(__file__).with_name("soap_call.php")
 

@@ -18,23 +18,24 @@ import uvicorn
 import uvicorn.supervisors
 
 from twoco import __version__
-from twoco.server.access_log import AccessLog
 from twoco.core.clock import Clock
-from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
-from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
 from twoco.core.ids import ReferenceGenerator, new_secret_key
 from twoco.core.registry import VERSIONS
 from twoco.core.service import Service, Settings
+from twoco.core.throttle import ThrottleLimits
 from twoco.sandbox.faults import FaultInjectingService
+from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
+from twoco.server.access_log import AccessLog
+from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
+from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
-from twoco.core.throttle import ThrottleLimits
-from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
 class SchemaOutOfDate(Exception):
     """The store's schema is not the one this twoco runs on, and upgrading was not asked for."""
+
 
 DEMO_MERCHANT = "DEMO"
 
@@ -217,11 +218,15 @@ def serve(
         print(f"Dashboard:  {base_url}/_twoco/  (and the sandbox control plane under it)", flush=True)
     if workers > 1:
         os.environ[_OPTIONS_VARIABLE] = options.to_json()
-        config = uvicorn_config("twoco.server.process:worker_app", options, host=host, port=port, factory=True, workers=workers)
+        config = uvicorn_config(
+            "twoco.server.process:worker_app", options, host=host, port=port, factory=True, workers=workers
+        )
         run = uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run
     else:
         run = _Server(uvicorn_config(build_app(options), options, host=host, port=port)).run
-    print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
+    print(
+        f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True
+    )
     try:
         run()
     finally:
