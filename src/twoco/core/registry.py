@@ -12,9 +12,10 @@ operation is one entry below and one service method.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.schema import (
     BOOLEAN,
     CUSTOMER_SEARCH,
@@ -123,6 +124,7 @@ class Caller:
     merchant_id: int
     client: str = ""
     operation: str = ""  # the operation's name, for the change history (empty for direct reads: CLI, dashboard)
+    exchange: Exchange = field(default_factory=Exchange, compare=False)  # the request it came in, to note on
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class LoginCaller:
     protocol: str
     client: str = ""
     operation: str = ""
+    exchange: Exchange = field(default_factory=Exchange, compare=False)
 
 
 SESSION_ID = Param("sessionID", STRING)

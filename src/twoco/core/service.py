@@ -13,13 +13,13 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from twoco.core import auth, history, search
 from twoco.core.clock import Clock, iso_timestamp
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator, new_session_id
 from twoco.core.registry import MD5_RETIRED_SINCE, Caller, LoginCaller, Operation, check_arity
 from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
@@ -51,8 +51,6 @@ CUSTOMER_DATA_FIELDS = tuple(
 )
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 
-# The merchant the current call acts for, once known (for the access log).
-CURRENT_MERCHANT: ContextVar[int | None] = ContextVar("twoco_merchant", default=None)
 _INSERT_ATTEMPTS = 8  # a random 9-digit reference collides rarely; retry a few times
 _CONFLICT_ATTEMPTS = 5  # runs of a write whose transaction the database gave up over a deadlock
 _P = ParamSpec("_P")
@@ -116,17 +114,29 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         self.throttle = LoginThrottle(self.clock, self.settings.login_throttle)
         self._sessions = SessionCache()
 
-    def call(self, operation: Operation, args: Sequence[object], protocol: str, version: str, client: str = "") -> Any:
-        """Carry out one decoded call: check its arity, resolve its session, run its handler."""
+    def call(
+        self,
+        operation: Operation,
+        args: Sequence[object],
+        protocol: str,
+        version: str,
+        exchange: Exchange | None = None,
+    ) -> Any:
+        """Carry out one decoded call: check its arity, resolve its session, run its handler; the
+        merchant it acts for is noted in ``exchange``."""
         args = check_arity(operation, args)
+        exchange = exchange or Exchange()
+        client = exchange.client
         if not operation.needs_session:
-            return self.invoke(operation, args, LoginCaller(version, protocol, client, operation.name))
+            return self.invoke(operation, args, LoginCaller(version, protocol, client, operation.name, exchange))
         merchant_id = self.merchant_for_session(args[0], version)
-        return self.invoke(operation, args[1:], Caller(version, protocol, merchant_id, client, operation.name))
+        caller = Caller(version, protocol, merchant_id, client, operation.name, exchange)
+        return self.invoke(operation, args[1:], caller)
 
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
         """Run an operation's handler for an already authenticated caller (or one logging in)."""
-        CURRENT_MERCHANT.set(caller.merchant_id if isinstance(caller, Caller) else None)
+        if isinstance(caller, Caller):
+            caller.exchange.merchant_id = caller.merchant_id
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
@@ -163,7 +173,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
 
     def login(self, caller: LoginCaller, merchant_code: str, date: str, hash: str, algo: str | None) -> str:
         merchant_id = self.authenticate(caller.version, merchant_code, date, hash, algo, caller.client)
-        CURRENT_MERCHANT.set(merchant_id)
+        caller.exchange.merchant_id = merchant_id
         session_id = new_session_id()
         now = self.clock.now()
         expires_at = now + self.settings.session_ttl

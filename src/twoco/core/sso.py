@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -30,9 +29,6 @@ from twoco.core.validation import MAX_REFERENCE, check_text, internal_reference
 if TYPE_CHECKING:
     from twoco.core.clock import Clock
     from twoco.store.interface import Store
-
-# The scheme and host the current request came in on; the HTTP layer sets it per request.
-BASE_URL: ContextVar[str] = ContextVar("twoco_base_url", default="http://localhost")
 
 DEFAULT_VALIDITY = 10  # seconds: "By default, the URL expires after 10 seconds."
 MAX_URL = 2048
@@ -237,7 +233,7 @@ class SingleSignOn:
         }
         self.store.add_sso_token(auth.hash_session_id(token), caller.merchant_id, record, now)
         path, _, query = (account_path(target) if kind == ACCOUNT else target).partition("?")
-        return f"{BASE_URL.get()}{path}?{query + '&' if query else ''}logintoken={token}"
+        return f"{caller.exchange.base_url}{path}?{query + '&' if query else ''}logintoken={token}"
 
 
 def _page(name: str, page: str | None) -> str:

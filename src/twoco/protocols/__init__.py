@@ -7,7 +7,6 @@ An adapter knows a wire format, not the business rules; everything it calls is i
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from twoco.core.errors import ApiError
@@ -20,26 +19,6 @@ class Response:
     content_type: str
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait before sending it (an injected fault)
-
-
-@dataclass
-class Outcome:
-    """What happened, for the access log: the adapter fills it in as it goes."""
-
-    protocol: str
-    operation: str = ""
-    error_code: str = ""
-    ignored_fields: list[str] = field(default_factory=list)  # sent, not declared, so ignored (see UnknownFields)
-
-
-CURRENT_OUTCOME: ContextVar[Outcome | None] = ContextVar("twoco_outcome", default=None)
-
-
-def new_outcome(protocol: str) -> Outcome:
-    """An Outcome for the request being handled, where the access log will find it."""
-    outcome = Outcome(protocol)
-    CURRENT_OUTCOME.set(outcome)
-    return outcome
 
 
 def error_response(error: ApiError) -> Response:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.registry import check_count, lookup
 from twoco.core.schema import DecodeError, UnknownFields
 from twoco.core.service import Service
-from twoco.protocols import Outcome, Response, json_codec, new_outcome
+from twoco.protocols import Response, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
 log = logging.getLogger("twoco.jsonrpc")
@@ -26,37 +27,37 @@ class JsonRpcAdapter:
         self.version = version
         self.protocol = f"jsonrpc/{version}"
 
-    def handle(self, body: bytes, client: str = "", content_type: str = "") -> Response:
-        """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
-        outcome = new_outcome(self.protocol)
+    def handle(self, body: bytes, exchange: Exchange, content_type: str = "") -> Response:
+        """The answer; what happened is noted in the request's Exchange."""
+        exchange.protocol = self.protocol
         try:
             check_media_type(content_type, JSON_MEDIA_TYPES)
             payload = json_codec.parse(body)
         except ApiError as error:
-            outcome.error_code = error.code
+            exchange.error_code = error.code
             return self._answer(self._error(None, error))
         if isinstance(payload, list):
-            outcome.operation = "batch"
+            exchange.operation = "batch"
             if not payload:
-                outcome.error_code = "INVALID_REQUEST"
+                exchange.error_code = "INVALID_REQUEST"
                 return self._answer(self._error(None, ApiError("INVALID_REQUEST", reason="empty batch")))
-            answers = [answer for item in payload if (answer := self._one(item, client, outcome)) is not None]
+            answers = [answer for item in payload if (answer := self._one(item, exchange)) is not None]
             return self._answer(answers or None)
-        return self._answer(self._one(payload, client, outcome))
+        return self._answer(self._one(payload, exchange))
 
-    def _one(self, request: object, client: str, outcome: Outcome) -> dict[str, object] | None:
+    def _one(self, request: object, exchange: Exchange) -> dict[str, object] | None:
         """The answer to one request object, or None for a notification."""
         if not isinstance(request, dict):
-            return self._fail(None, ApiError("INVALID_REQUEST", reason="a request must be an object"), outcome)
+            return self._fail(None, ApiError("INVALID_REQUEST", reason="a request must be an object"), exchange)
         request_id = request.get("id")
         if not (request_id is None or isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool)):
-            return self._fail(None, ApiError("INVALID_REQUEST", reason="id must be a string, number or null"), outcome)
+            return self._fail(None, ApiError("INVALID_REQUEST", reason="id must be a string, number or null"), exchange)
         method, params = request.get("method"), request.get("params", [])
         if request.get("jsonrpc") != "2.0":
-            return self._fail(request_id, ApiError("INVALID_REQUEST", reason='jsonrpc must be "2.0"'), outcome)
+            return self._fail(request_id, ApiError("INVALID_REQUEST", reason='jsonrpc must be "2.0"'), exchange)
         if not isinstance(method, str):
-            return self._fail(request_id, ApiError("INVALID_REQUEST", reason="method must be a string"), outcome)
-        outcome.operation = method[:100]
+            return self._fail(request_id, ApiError("INVALID_REQUEST", reason="method must be a string"), exchange)
+        exchange.operation = method[:100]
         try:
             operation = lookup(self.version, method)
             if isinstance(params, dict):
@@ -73,19 +74,19 @@ class JsonRpcAdapter:
                     raise ApiError(
                         "INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name))
                     ) from None
-            outcome.ignored_fields += unknown.names
-            result = self.service.call(operation, args, "jsonrpc", self.version, client)
+            exchange.ignored_fields += unknown.names
+            result = self.service.call(operation, args, "jsonrpc", self.version, exchange)
         except ApiError as error:
-            return None if "id" not in request else self._fail(request_id, error, outcome)
+            return None if "id" not in request else self._fail(request_id, error, exchange)
         except Exception:
             log.exception("internal error in %s %s", self.protocol, method)
-            return None if "id" not in request else self._fail(request_id, ApiError("INTERNAL_ERROR"), outcome)
+            return None if "id" not in request else self._fail(request_id, ApiError("INTERNAL_ERROR"), exchange)
         if "id" not in request:
             return None
         return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}
 
-    def _fail(self, request_id: object, error: ApiError, outcome: Outcome) -> dict[str, object]:
-        outcome.error_code = error.code
+    def _fail(self, request_id: object, error: ApiError, exchange: Exchange) -> dict[str, object]:
+        exchange.error_code = error.code
         return self._error(request_id, error)
 
     @staticmethod

@@ -16,10 +16,11 @@ from urllib.parse import parse_qs, quote, unquote
 
 from twoco.core.auth import REST_AUTH_HEADER
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.registry import Caller, Operation, operations_for
 from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
-from twoco.core.service import CURRENT_MERCHANT, Service
-from twoco.protocols import Response, error_response, json_codec, new_outcome
+from twoco.core.service import Service
+from twoco.protocols import Response, error_response, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
 log = logging.getLogger("twoco.rest")
@@ -70,18 +71,18 @@ class RestAdapter:
         query: str,
         headers: dict[str, str],
         body: bytes,
-        client: str = "",
+        exchange: Exchange,
         base: str = "",
     ) -> Response:
         """``path`` is the percent-encoded path below ``base`` (/rest/<version>); segments are decoded once, here."""
-        outcome = new_outcome(self.protocol)
+        exchange.protocol = self.protocol
         try:
             # Credentials first, as 2Checkout checks them: a wrong key gets 401 on any path.
-            merchant_id = self._authenticate(headers, client)
+            merchant_id = self._authenticate(headers, exchange.client)
+            exchange.merchant_id = merchant_id
             route, values = self._match(method, path.strip("/"))
-            outcome.operation = route.operation.name
-            caller = Caller(self.version, "rest", merchant_id, client, route.operation.name)
-            CURRENT_MERCHANT.set(caller.merchant_id)
+            exchange.operation = route.operation.name
+            caller = Caller(self.version, "rest", merchant_id, exchange.client, route.operation.name, exchange)
             # Resolving {CReference} and the call: one transaction (a read-only one for a GET).
             rest_route = route.operation.route
             assert rest_route is not None  # for mypy: self.routes holds routed operations only
@@ -89,7 +90,7 @@ class RestAdapter:
                 unknown = UnknownFields(self.service.settings.strict_fields)
                 content_type = headers.get("content-type", "")
                 args = self._arguments(route.operation, caller, values, query, body, content_type, unknown)
-                outcome.ignored_fields = unknown.names
+                exchange.ignored_fields = unknown.names
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
             if self.created_with_201 and rest_route.creates:
@@ -97,11 +98,11 @@ class RestAdapter:
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
         except ApiError as error:
-            outcome.error_code = error.code
+            exchange.error_code = error.code
             return error_response(error)
         except Exception:
-            log.exception("internal error in %s %s %s", self.protocol, method, outcome.operation)
-            outcome.error_code = "INTERNAL_ERROR"
+            log.exception("internal error in %s %s %s", self.protocol, method, exchange.operation)
+            exchange.error_code = "INTERNAL_ERROR"
             return error_response(ApiError("INTERNAL_ERROR"))
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:

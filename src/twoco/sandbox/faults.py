@@ -11,7 +11,6 @@ import string
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,15 +20,6 @@ from twoco.core.service import Service
 
 MAX_DELAY = 60.0  # seconds; a longer wait is a client's timeout test gone wrong
 MAX_COUNT = 1_000_000
-
-# The delay injected into the request being handled; the HTTP layer waits it out before
-# answering, without holding up other requests.
-PENDING_DELAY: ContextVar[float] = ContextVar("twoco_pending_delay", default=0.0)
-
-
-def note_delay(seconds: float) -> None:
-    if seconds:
-        PENDING_DELAY.set(max(PENDING_DELAY.get(), seconds))
 
 
 @dataclass
@@ -94,7 +84,7 @@ class FaultInjectingService(Service):
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
         fault = self.faults.take(operation.name)
         if fault is not None:
-            note_delay(fault.delay)
+            caller.exchange.delay = max(caller.exchange.delay, fault.delay)
             error = fault.to_error()
             if error is not None:
                 raise error

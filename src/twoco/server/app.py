@@ -23,18 +23,17 @@ from typing import Any, cast
 from urllib.parse import parse_qs
 
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.registry import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
-from twoco.core.service import CURRENT_MERCHANT, Service
-from twoco.core.sso import BASE_URL
+from twoco.core.service import Service
 from twoco.core.validation import ascii_integer
-from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
+from twoco.protocols import Response, error_response
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
 from twoco.sandbox.control import ControlPlane
-from twoco.sandbox.faults import PENDING_DELAY
 from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
 from twoco.server.sso_pages import SsoPages
@@ -68,16 +67,13 @@ class _Attempt:
     """One run of a request through :meth:`TwocoApp.handle`, with what the log needs of it."""
 
     response: Response
-    outcome: Outcome | None
-    merchant_id: int | None
+    exchange: Exchange
 
     @property
     def busy(self) -> bool:
         """Whether it met a row held by another call: it changed nothing and may run again
         (not a batch, whose other calls went through)."""
-        return (
-            self.outcome is not None and self.outcome.error_code == "STORE_BUSY" and self.outcome.operation != "batch"
-        )
+        return self.exchange.error_code == "STORE_BUSY" and self.exchange.operation != "batch"
 
 
 class TwocoApp:
@@ -117,36 +113,37 @@ class TwocoApp:
                 executor.shutdown(wait=True)
         self.store.close()
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
+        """The answer to ``request``; what happened to it is noted in ``exchange``."""
+        exchange = exchange or Exchange(request.client, request.base_url)
         path = request.path.rstrip("/") or "/"
-        BASE_URL.set(request.base_url)  # SSO links point back at the host the call came in on
         try:
             if path == SCHEMA_PATH:
                 return Response(200, SOAP_ENCODING_SCHEMA, "text/xml; charset=utf-8")
             protocol, _, rest = path[1:].partition("/")
             version, _, subpath = rest.partition("/")
             if protocol == "soap" and version in self.soap and not subpath:
-                return self._soap(self.soap[version], request)
+                return self._soap(self.soap[version], request, exchange)
             if protocol == "rpc" and version in self.jsonrpc and not subpath:
-                return self._jsonrpc(self.jsonrpc[version], request)
+                return self._jsonrpc(self.jsonrpc[version], request, exchange)
             if protocol == "rest" and version in self.rest:
-                return self._rest(self.rest[version], subpath, request)
+                return self._rest(self.rest[version], subpath, request, exchange)
             if protocol in BARE_REST_VERSIONS:  # /3.0/customers/…: the legacy REST base
-                return self._rest(self.rest[protocol], rest, request, f"/{protocol}")
+                return self._rest(self.rest[protocol], rest, request, exchange, f"/{protocol}")
             if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
                 answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
                 if answer is not None:
                     return answer
             sso_kind = self.sso_pages.kind_of(path)
             if sso_kind is not None:
-                return self.sso_pages.handle(request.method, sso_kind, request.query, request.client)
+                return self.sso_pages.handle(request.method, sso_kind, request.query, exchange)
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
-            (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = error.code
+            exchange.error_code = error.code
             return error_response(error)
         except Exception:
             log.exception("internal error on %s %s", request.method, request.path[:200])
-            (CURRENT_OUTCOME.get() or new_outcome("http")).error_code = "INTERNAL_ERROR"
+            exchange.error_code = "INTERNAL_ERROR"
             return error_response(ApiError("INTERNAL_ERROR"))
 
     def answer(self, request: Request) -> Response:
@@ -155,12 +152,10 @@ class TwocoApp:
         return self._finish(request, self._attempt(request), started)
 
     def _attempt(self, request: Request) -> _Attempt:
-        CURRENT_OUTCOME.set(None)
-        CURRENT_MERCHANT.set(None)
-        PENDING_DELAY.set(0.0)
-        response = self.handle(request)
-        response.delay = PENDING_DELAY.get()
-        return _Attempt(response, CURRENT_OUTCOME.get(), CURRENT_MERCHANT.get())
+        exchange = Exchange(request.client, request.base_url)
+        response = self.handle(request, exchange)
+        response.delay = exchange.delay
+        return _Attempt(response, exchange)
 
     async def _answer_on_threads(self, request: Request) -> Response:
         """``answer`` on the call threads, retrying a call that found its row locked (see the module's doc)."""
@@ -185,12 +180,15 @@ class TwocoApp:
         response = attempt.response
         if self.access_log is None and self.journal is None:
             return response
-        outcome = attempt.outcome or Outcome("http", request.path.split("?")[0][:100])
-        merchant_id = attempt.merchant_id
-        error = outcome.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
+        exchange = attempt.exchange
+        merchant_id = exchange.merchant_id
+        operation = exchange.operation
+        if exchange.protocol == "http" and not operation and not exchange.error_code:
+            operation = request.path.split("?")[0][:100]  # a page or document: its path says what it was
+        error = exchange.error_code or ("" if response.status < 400 else f"HTTP_{response.status}")
         fields: dict[str, Any] = {
-            "protocol": outcome.protocol,
-            "operation": outcome.operation,
+            "protocol": exchange.protocol,
+            "operation": operation,
             "merchant": self.service.merchant_code(merchant_id) if merchant_id is not None else "",
             "outcome": error or "ok",
             "status": response.status,
@@ -205,29 +203,27 @@ class TwocoApp:
                 request_body=request.body,
                 response_body=response.body,
                 duration_ms=round(duration * 1000, 3),
-                ignored_fields=outcome.ignored_fields,  # what production would silently drop
+                ignored_fields=exchange.ignored_fields,  # what production would silently drop
                 **fields,
             )
         return response
 
-    def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request) -> Response:
+    def _jsonrpc(self, adapter: JsonRpcAdapter, request: Request, exchange: Exchange) -> Response:
         if request.method != "POST":
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
-        return adapter.handle(request.body, request.client, request.headers.get("content-type", ""))
+        return adapter.handle(request.body, exchange, request.headers.get("content-type", ""))
 
-    def _rest(self, adapter: RestAdapter, subpath: str, request: Request, base: str = "") -> Response:
+    def _rest(
+        self, adapter: RestAdapter, subpath: str, request: Request, exchange: Exchange, base: str = ""
+    ) -> Response:
         if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
             return Response(200, openapi_document(adapter.version), "application/json")
-        return adapter.handle(
-            request.method, subpath, request.query, request.headers, request.body, request.client, base
-        )
+        return adapter.handle(request.method, subpath, request.query, request.headers, request.body, exchange, base)
 
-    def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
+    def _soap(self, adapter: SoapAdapter, request: Request, exchange: Exchange) -> Response:
         if request.method == "POST":
             headers = request.headers
-            return adapter.handle(
-                request.body, request.client, headers.get("content-type", ""), headers.get("soapaction")
-            )
+            return adapter.handle(request.body, exchange, headers.get("content-type", ""), headers.get("soapaction"))
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)

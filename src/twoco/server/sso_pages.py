@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
-from twoco.core.service import CURRENT_MERCHANT, Service
+from twoco.core.exchange import Exchange
+from twoco.core.service import Service
 from twoco.core.sso import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
-from twoco.protocols import Response, new_outcome
+from twoco.protocols import Response
 
 _CSS = """
 body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: #1f2933; background: #f4f6f8; }
@@ -68,9 +69,9 @@ class SsoPages:
             return CART
         return None
 
-    def handle(self, method: str, kind: str, query: str, client: str) -> Response:
-        outcome = new_outcome("sso")
-        outcome.operation = "myAccount" if kind == ACCOUNT else "cart"  # one word: the access log splits on spaces
+    def handle(self, method: str, kind: str, query: str, exchange: Exchange) -> Response:
+        exchange.protocol = "sso"
+        exchange.operation = "myAccount" if kind == ACCOUNT else "cart"  # one word: the access log splits on spaces
         if method not in ("GET", "HEAD"):
             return _page(
                 "Method not allowed", "<p>Sign-on links are opened with GET.</p>", 405, [("allow", "GET, HEAD")]
@@ -78,9 +79,9 @@ class SsoPages:
         token = next((value for key, value in parse_qsl(query) if key.lower() == "logintoken"), "")
         if method == "HEAD":  # a HEAD (a link checker) must not spend the token a shopper is about to use
             return _page("Single sign-on", "", 200)
-        visit = self.service.open_sso_link(token, kind, client) if token else Visit("no_token")
+        visit = self.service.open_sso_link(token, kind, exchange.client) if token else Visit("no_token")
         if visit.token:
-            CURRENT_MERCHANT.set(visit.token["merchant_id"])
+            exchange.merchant_id = visit.token["merchant_id"]
         if visit.outcome != "ok":
             status, title, explanation = _REFUSALS[visit.outcome]
             return _page(title, f'<div class="refused"><h1>{_e(title)}</h1><p>{_e(explanation)}</p></div>', status)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.registry import check_count, lookup
 from twoco.core.schema import DecodeError
 from twoco.core.service import Service
-from twoco.protocols import Outcome, Response, new_outcome
+from twoco.protocols import Response
 from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
@@ -27,13 +28,15 @@ class SoapAdapter:
     def wsdl(self, base_url: str) -> Response:
         return Response(200, wsdl_document(self.version, base_url), XML)
 
-    def handle(self, body: bytes, client: str = "", content_type: str = "", soap_action: str | None = None) -> Response:
-        """The answer; what happened is noted in the request's Outcome (``new_outcome``)."""
-        outcome = new_outcome(self.protocol)
+    def handle(
+        self, body: bytes, exchange: Exchange, content_type: str = "", soap_action: str | None = None
+    ) -> Response:
+        """The answer; what happened is noted in the request's Exchange."""
+        exchange.protocol = self.protocol
         try:
             check_media_type(content_type, XML_MEDIA_TYPES)
             request = codec.parse_request(body, self.service.settings.strict_fields)
-            outcome.operation = request.operation[:100]
+            exchange.operation = request.operation[:100]
             operation = lookup(self.version, request.operation)
             check_soap_action(soap_action, operation.name)
             check_count(operation, len(request.params))
@@ -45,21 +48,21 @@ class SoapAdapter:
                     raise ApiError(
                         "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
                     ) from None
-            outcome.ignored_fields = request.references.unknown.names
-            result = self.service.call(operation, args, "soap", self.version, client)
+            exchange.ignored_fields = request.references.unknown.names
+            result = self.service.call(operation, args, "soap", self.version, exchange)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:
-            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), outcome, "VersionMismatch")
+            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange, "VersionMismatch")
         except codec.EnvelopeError as error:
-            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), outcome)
+            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange)
         except ApiError as error:
-            return self._fault(error, outcome)
+            return self._fault(error, exchange)
         except Exception:
-            log.exception("internal error in %s %s", self.protocol, outcome.operation)
-            return self._fault(ApiError("INTERNAL_ERROR"), outcome)
+            log.exception("internal error in %s %s", self.protocol, exchange.operation)
+            return self._fault(ApiError("INTERNAL_ERROR"), exchange)
 
-    def _fault(self, error: ApiError, outcome: Outcome, faultcode: str = "") -> Response:
-        outcome.error_code = error.code
+    def _fault(self, error: ApiError, exchange: Exchange, faultcode: str = "") -> Response:
+        exchange.error_code = error.code
         faultcode = faultcode or ("Client" if error.kind.client_fault else "Server")
         # SOAP 1.1 sends every fault with HTTP 500; clients read the Fault from the body.
         return Response(500, codec.encode_fault(faultcode, error.message, error.code), XML)
