@@ -348,6 +348,7 @@ def test_an_injected_error_fails_the_next_calls_then_stops(sandbox: Server, conn
     reference = api.call("createCustomer", customer_data())
     rule = {"operation": "getCustomerInformation", "error": "INTERNAL_ERROR", "count": 2}
     assert sandbox.post("/_twoco/faults", json=rule).json()["faults"][0]["remaining"] == 2
+    httpx.delete(sandbox.base_url + "/_twoco/requests").raise_for_status()  # this protocol's calls alone
 
     for _ in range(2):
         with pytest.raises(Fault) as failed:
@@ -355,6 +356,10 @@ def test_an_injected_error_fails_the_next_calls_then_stops(sandbox: Server, conn
         assert failed.value.code == "INTERNAL_ERROR"
     assert api.call("getCustomerInformation", reference, None)["AvangateCustomerReference"] == reference
     assert sandbox.get("/_twoco/faults").json()["faults"] == []
+    # The journal names the merchant of a call its fault failed, as of any other.
+    journal = sandbox.get("/_twoco/requests", params={"merchant": "FAULTY"}).json()["requests"]
+    failed_calls = [entry for entry in journal if entry["outcome"] == "INTERNAL_ERROR"]
+    assert len(failed_calls) == 2 and {entry["operation"] for entry in failed_calls} == {"getCustomerInformation"}
 
 
 def test_an_injected_error_changes_nothing_and_carries_its_message(sandbox: Server, connect) -> None:

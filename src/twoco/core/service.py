@@ -129,14 +129,12 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         client = exchange.client
         if not operation.needs_session:
             return self.invoke(operation, args, LoginCaller(version, protocol, client, operation.name, exchange))
-        merchant_id = self.merchant_for_session(args[0], version)
+        exchange.merchant_id = merchant_id = self.merchant_for_session(args[0], version)
         caller = Caller(version, protocol, merchant_id, client, operation.name, exchange)
         return self.invoke(operation, args[1:], caller)
 
     def invoke(self, operation: Operation, args: Sequence[object], caller: Caller | LoginCaller) -> Any:
         """Run an operation's handler for an already authenticated caller (or one logging in)."""
-        if isinstance(caller, Caller):
-            caller.exchange.merchant_id = caller.merchant_id
         return getattr(self, operation.handler)(caller, *args)
 
     def merchant_code(self, merchant_id: int) -> str:
