@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server, stop_server, store_with_merchants
+from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
 
 

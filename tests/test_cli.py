@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from tests.clients import PhpClient
-from tests.conftest import start_server, stop_server, twoco_command
+from tests.servers import start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
 

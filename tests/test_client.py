@@ -11,7 +11,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import free_port
 from tests.data import customer_data, subscription_data
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer

@@ -16,7 +16,7 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator

@@ -18,7 +18,7 @@ import pytest
 
 from tests.clients import Fault, SudsClient
 from tests.clients.api import PROTOCOLS, JsonRpcApi
-from tests.conftest import Server, new_store_url, start_server, stop_server
+from tests.servers import Server, new_store_url, start_server, stop_server
 from tests.data import customer_data
 
 FIXTURE_FILE = Path(__file__).parent.parent / "examples" / "fixtures.yaml"

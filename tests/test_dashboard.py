@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.conftest import start_server, stop_server
+from tests.servers import start_server, stop_server
 from tests.data import customer_data, subscription_data
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.clients import now_utc
-from tests.conftest import start_server, stop_server, store_with_merchants
+from tests.servers import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.servers import Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from twoco.core.schema import END_USER_FIELDS
 

@@ -24,7 +24,7 @@ from twoco.core.ids import ReferenceGenerator
 from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 from twoco.core.registry import Caller, check_arity, lookup
 from twoco.core.service import Service, Settings
-from tests.conftest import new_store_url
+from tests.servers import new_store_url
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()

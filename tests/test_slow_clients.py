@@ -13,7 +13,7 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server, store_with_merchants
+from tests.servers import start_server, store_with_merchants
 from twoco.core.auth import login_hash
 
 CODE, SECRET = "PATIENT", "patient-secret-key"

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.conftest import start_server, stop_server, store_with_merchants
+from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
 from tests.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 
@@ -153,7 +153,7 @@ def test_tokens_are_stored_by_digest_and_masked_in_the_journal(server, merchant,
 
 
 def test_links_work_without_the_control_plane(tmp_path, store_kind) -> None:
-    from tests.conftest import new_store_url
+    from tests.servers import new_store_url
 
     url = store_with_merchants(new_store_url(store_kind, tmp_path), {"SSO": "sso-secret"})
     server = start_server(tmp_path, url, "--no-control-plane")

@@ -24,7 +24,7 @@ import pytest
 
 from tests.clients import Fault, now_utc
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.conftest import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
+from tests.servers import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import new_store_url
+from tests.servers import new_store_url
 from tests.data import customer_data
 from twoco.client import Client, TwoCheckoutError
 from twoco.testing import TwocoServer, run_twoco

@@ -138,3 +138,7 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> Non
             raise RuntimeError(f"the twoco server did not start within {START_TIMEOUT:.0f} s")
         time.sleep(0.01)
 
+
+
+# Last: it builds on the names above.
+from twoco.testing.in_process import InProcessTransport, InProcessTwoco, in_process  # noqa: E402
