@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
@@ -20,8 +21,9 @@ def test_one_line_per_request_without_secrets(tmp_path, style) -> None:
     try:
         api = JsonRpcApi(server.base_url, "LOGGED", "log-secret-key", "4.0")
         reference = api.call("createCustomer", customer_data())
-        with pytest.raises(Exception):
+        with pytest.raises(Fault) as caught:
             api.call("getCustomerInformation", 123456789, None)
+        assert caught.value.code == "CUSTOMER_NOT_FOUND"
         server.get("/nowhere")
         api.close()
         time.sleep(0.2)

@@ -25,6 +25,8 @@ from twoco.core.service import Service, Settings
 from twoco.store import open_store
 from twoco.store.outage import StoreBusy
 
+pytestmark = pytest.mark.slow  # many clients at once, in real time
+
 SECONDS = 20  # each client's loop stops then (and after at most CALLS calls)
 CALLS = 2000
 

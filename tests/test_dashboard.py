@@ -193,6 +193,7 @@ def test_no_control_plane_no_dashboard(tmp_path) -> None:
         stop_server(server)
 
 
+@pytest.mark.slow  # Chromium follows every link of every page
 def test_dashboard_links_lead_somewhere(server, merchant, soap) -> None:
     reference = soap.call("createCustomer", customer_data())
     pages = [f"/_twoco/customers/{merchant.code}/{reference}", "/_twoco/", "/_twoco/customers", "/_twoco/journal"]

@@ -38,6 +38,8 @@ from twoco.core.service import Settings
 from twoco.core.registry import Operation, operations_for
 from twoco.store import open_store
 
+pytestmark = pytest.mark.slow  # 10,000 fuzzed requests
+
 # About 10,250 requests in all, shared between the protocol versions.
 EXAMPLES_PER_PROTOCOL = int(os.environ.get("TWOCO_FUZZ_EXAMPLES", str(-(-10_250 // len(PROTOCOLS)))))
 MINIMUM_REQUESTS = 10_000

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from tests.clients import now_utc
+from tests.clients import Fault, now_utc
 from tests.clients.api import RestApi
 from tests.data import subscription_data
 from tests.servers import start_server, stop_server
@@ -104,7 +104,7 @@ def test_update_through_the_path(rest) -> None:
     assert rest.request("PUT", "/customers/UP-1/", {"UpdateEndUserSubscriptions": "false"}, {"City": "Leeds"}) is True
     assert rest.request("GET", f"/customers/{reference}/")["City"] == "Leeds"
     other = rest.request("POST", "/customers/", body=CUSTOMER)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(Fault) as caught:
         rest.request("PUT", "/customers/UP-1/", body={"AvangateCustomerReference": other, "City": "York"})
     assert caught.value.code == "CUSTOMER_REFERENCE_MISMATCH"
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.clients import now_utc
 from tests.servers import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
@@ -28,6 +30,7 @@ def test_openapi_document_lists_every_rest_operation(server) -> None:
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]
 
 
+@pytest.mark.slow  # schemathesis's run
 def test_schemathesis_finds_nothing(tmp_path) -> None:
     db = f"sqlite:///{tmp_path}/st.sqlite3"
     store_with_merchants(db, {"STMERCHANT": "st-secret"})

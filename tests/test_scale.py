@@ -17,6 +17,8 @@ from tests.servers import Merchant, new_store_url, start_server, stop_server, st
 from tests.data import customer_data, subscription_data
 from twoco.core.schema import END_USER_FIELDS
 
+pytestmark = pytest.mark.slow  # stores of many thousand records
+
 
 @pytest.fixture
 def shared_store(store_kind, tmp_path) -> Iterator[tuple[str, Merchant]]:

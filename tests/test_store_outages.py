@@ -30,6 +30,8 @@ from tests.private_postgres import PrivatePostgres
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.core.auth import login_hash
 
+pytestmark = pytest.mark.slow  # real outages of the store, waited out
+
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 MERCHANT = Merchant("OUTAGE", "outage-secret")
 

@@ -21,6 +21,8 @@ from tests.clients.api import JsonRpcApi, RestApi
 from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data
 
+pytestmark = pytest.mark.slow  # lock waits, in real time
+
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 LOCK_WAIT = 3.0
 WAITERS = 24  # more than the server's call threads (8) and waiting threads (2) together
