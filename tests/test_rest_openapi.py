@@ -16,8 +16,8 @@ from twoco.core.auth import login_hash
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
-def test_openapi_document_lists_every_rest_operation(server) -> None:
-    document = server.get("/rest/6.0/openapi.json").json()
+def test_openapi_document_lists_every_rest_operation(app_server) -> None:
+    document = app_server.get("/rest/6.0/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     operation_ids = {entry["operationId"] for path in document["paths"].values() for entry in path.values()}
     assert operation_ids == {
