@@ -43,7 +43,9 @@ class _Table:
 
             self.connection = psycopg.connect(url, autocommit=True)
             self.update_sql = _UPDATE.format("%s")
-        self.connection.execute("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, phone TEXT, city TEXT)")
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, phone TEXT, city TEXT)"
+        )
         if self.connection.execute("SELECT COUNT(*) FROM bench_floor").fetchone()[0] < ROWS:
             self.connection.execute("DELETE FROM bench_floor")
             for row in range(ROWS):
@@ -73,7 +75,11 @@ async def app(scope, receive, send) -> None:
     if body:  # (bench/run.py's check that the server is up is a bodiless GET)
         customer = etree.fromstring(body, _PARSER)[0][0].find("c")
         if _table is not None:
-            _table.update(int(customer.findtext("AvangateCustomerReference")), customer.findtext("Phone"), customer.findtext("City"))
+            _table.update(
+                int(customer.findtext("AvangateCustomerReference")),
+                customer.findtext("Phone"),
+                customer.findtext("City"),
+            )
     await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
     await send({"type": "http.response.body", "body": RESPONSE})
 

@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from twoco.core.auth import login_hash  # noqa: E402
-from twoco.store.bulk import seed  # noqa: E402
 from twoco.store import open_store  # noqa: E402
+from twoco.store.bulk import seed  # noqa: E402
 
 CODE, SECRET = "BENCH", "bench-secret-key"
 ENVELOPE = (
@@ -104,7 +104,9 @@ def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: f
     lines = [SERIAL_LUA, "requests = {}"]
     for index, (method, path, headers, body) in enumerate(requests, 1):
         header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
-        lines.append(f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])")
+        lines.append(
+            f"requests[{index}] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, [==[{body}]==])"
+        )
     lines.append("i = 0\nrequest = function() i = i % #requests + 1; return numbered(requests[i]) end")
     if delay_ms:
         # An exponential pause (a Poisson arrival process): a fixed one keeps the connections in
@@ -114,7 +116,9 @@ def lua_script(requests: list[tuple[str, str, dict[str, str], str]], delay_ms: f
     return "\n".join(lines) + DONE
 
 
-def run_wrk(url: str, script: str, args: argparse.Namespace, tmp: Path, median_of: str = "requests_per_second") -> Result:
+def run_wrk(
+    url: str, script: str, args: argparse.Namespace, tmp: Path, median_of: str = "requests_per_second"
+) -> Result:
     """The median, by ``median_of``, of ``args.repeat`` wrk runs (a shared machine has bad seconds)."""
     runs = [_one_wrk_run(url, script, args, tmp) for _ in range(args.repeat)]
     return sorted(runs, key=lambda run: getattr(run, median_of))[len(runs) // 2]
@@ -124,7 +128,9 @@ def _one_wrk_run(url: str, script: str, args: argparse.Namespace, tmp: Path) -> 
     path = tmp / f"script-{random.getrandbits(32)}.lua"
     path.write_text(script)
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "-s", str(path), url], capture_output=True, text=True
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "-s", str(path), url],
+        capture_output=True,
+        text=True,
     )
     line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT ")), None)
     if line is None:
@@ -203,11 +209,21 @@ def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tu
             for i, ref in enumerate(sample)
         ]  # fmt: skip
         table[("jsonrpc 4.0", name)] = [
-            ("POST", "/rpc/4.0/", js, rpc("updateCustomerInformation", {"AvangateCustomerReference": ref, **change(i)}, push))
+            (
+                "POST",
+                "/rpc/4.0/",
+                js,
+                rpc("updateCustomerInformation", {"AvangateCustomerReference": ref, **change(i)}, push),
+            )
             for i, ref in enumerate(sample)
         ]
         table[("rest 6.0", name)] = [
-            ("PUT", f"/rest/6.0/customers/{ref}/?UpdateEndUserSubscriptions={str(push).lower()}", rest_auth, json.dumps(change(i)))
+            (
+                "PUT",
+                f"/rest/6.0/customers/{ref}/?UpdateEndUserSubscriptions={str(push).lower()}",
+                rest_auth,
+                json.dumps(change(i)),
+            )
             for i, ref in enumerate(sample)
         ]
     return table
@@ -218,7 +234,10 @@ def prepare_store(kind: str, tmp: Path) -> tuple[str, list[int]]:
         url = f"sqlite:///{tmp}/bench.sqlite3"
     else:
         admin = subprocess.run(
-            [str(ROOT / "scripts" / "postgres-cluster"), "start", str(tmp / "pg")], capture_output=True, text=True, check=True
+            [str(ROOT / "scripts" / "postgres-cluster"), "start", str(tmp / "pg")],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         import psycopg
 
@@ -252,7 +271,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="twoco-bench-"))
     try:
         p50, p99 = fsync_latency(tmp)
-        print(f"| disk | | | fdatasync of 4 KiB (what a durable commit waits for) | | {p50:.2f} | {p99:.2f} | | |", flush=True)
+        print(
+            f"| disk | | | fdatasync of 4 KiB (what a durable commit waits for) | | {p50:.2f} | {p99:.2f} | | |",
+            flush=True,
+        )
         for kind in args.stores.split(","):
             url, references = prepare_store(kind, tmp)
             try:
@@ -275,7 +297,8 @@ def bench_server(kind: str, url: str, references: list[int], workers: int, args:
     ceiling = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ceiling.py"), str(ceiling_port), str(workers)])
     floors = {  # port: (process, what it does)
         (floor_port := free_port()): (
-            subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor.py"), str(floor_port), store, str(workers)]), what
+            subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor.py"), str(floor_port), store, str(workers)]),
+            what,
         )
         for store, what in ((url, FLOOR), ("none", PARSE_ONLY))
     }

@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from run import CODE, SECRET, free_port, wait_until_up  # noqa: E402
+
 from twoco.core.auth import login_hash  # noqa: E402
-from twoco.store.bulk import seed  # noqa: E402
 from twoco.store import open_store  # noqa: E402
+from twoco.store.bulk import seed  # noqa: E402
 
 CALLS = 2000
 
@@ -58,7 +59,12 @@ def filled(url: str, customers: int, subscriptions: int = 1) -> list[int]:
     seed(store, store.merchant(CODE).id, customers, subscriptions, random.Random(customers))
     print(f"  seeded {customers:,} customers x {subscriptions} in {time.monotonic() - started:.0f} s", flush=True)
     with store.transaction(write=False) as cursor:
-        sample = [row[0] for row in cursor.execute("SELECT reference FROM customers ORDER BY reference").fetchall()[:: max(customers // 500, 1)]]
+        sample = [
+            row[0]
+            for row in cursor.execute("SELECT reference FROM customers ORDER BY reference").fetchall()[
+                :: max(customers // 500, 1)
+            ]
+        ]
     store.close()
     # The seed leaves hundreds of megabytes for the kernel to write back: done now, not while
     # latencies are measured (they came out up to 1.8x slower on the large store otherwise).
@@ -79,7 +85,12 @@ class Served:
         self.session = self.rpc("login", CODE, date, login_hash(SECRET, CODE, date), session=False)
 
     def rpc(self, method: str, *params: object, session: bool = True) -> object:
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": [self.session, *params] if session else list(params)}
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": method,
+            "params": [self.session, *params] if session else list(params),
+        }
         answer = self.http.post("", content=json.dumps(body), headers={"Content-Type": "application/json"}).json()
         if "error" in answer:
             raise SystemExit(f"{method}: {answer['error']}")
@@ -106,7 +117,10 @@ def latencies(served: Served, references: list[int]) -> dict[str, tuple[float, f
         started = time.perf_counter()
         served.rpc("updateCustomerInformation", {"AvangateCustomerReference": reference, "Phone": str(index)}, False)
         timings["update"].append(time.perf_counter() - started)
-    return {name: (statistics.median(values) * 1000, statistics.quantiles(values, n=100)[98] * 1000) for name, values in timings.items()}
+    return {
+        name: (statistics.median(values) * 1000, statistics.quantiles(values, n=100)[98] * 1000)
+        for name, values in timings.items()
+    }
 
 
 def main() -> None:
@@ -142,7 +156,9 @@ def main() -> None:
             timings = []
             for attempt in range(5):
                 started = time.perf_counter()
-                served.rpc("updateCustomerInformation", {"AvangateCustomerReference": owner, "City": f"C{attempt}"}, True)
+                served.rpc(
+                    "updateCustomerInformation", {"AvangateCustomerReference": owner, "City": f"C{attempt}"}, True
+                )
                 timings.append(time.perf_counter() - started)
             subscriptions = served.rpc("getCustomerSubscriptions", owner)
             assert all(s["EndUser"]["City"] == "C4" for s in subscriptions) and len(subscriptions) == 10_000

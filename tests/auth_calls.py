@@ -9,7 +9,9 @@ import httpx
 from tests.clients import Fault, SudsClient
 from twoco.core.auth import DATE_FORMAT, login_hash
 
-PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
+PROTOCOLS = tuple(
+    f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")
+)
 REST_AUTHENTICATED = "authenticated"  # REST has no session: what login() returns when the header was accepted
 
 
@@ -52,7 +54,9 @@ def login(
         if answer.status_code == 404:  # past authentication: no such customer
             return REST_AUTHENTICATED
         payload = answer.json()
-        fault = Fault(payload["error_code"], payload["message"] + (f": {payload['reason']}" if "reason" in payload else ""))
+        fault = Fault(
+            payload["error_code"], payload["message"] + (f": {payload['reason']}" if "reason" in payload else "")
+        )
         fault.status = answer.status_code  # type: ignore[attr-defined]
         fault.headers = answer.headers  # type: ignore[attr-defined]
         raise fault

@@ -9,8 +9,8 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 
 
 @pytest.mark.parametrize("style", ["json", "text"])

@@ -127,7 +127,9 @@ def test_twenty_failures_from_one_address_throttle_every_login_from_it(guarded) 
     for number in range(20):  # spread over codes, so that no (code, address) pair reaches its limit
         assert code_of(rpc_login(guarded, f"NOSUCH{number % 3}", "a guess", address)) == "AUTHENTICATION_FAILED"
     refused = rpc_login(guarded, "GUARDC", "secret-of-GUARDC", address)
-    assert code_of(refused) == "TOO_MANY_FAILED_LOGINS" and "from this address in the last 60 seconds" in refused.message
+    assert (
+        code_of(refused) == "TOO_MANY_FAILED_LOGINS" and "from this address in the last 60 seconds" in refused.message
+    )
     assert code_of(rpc_login(guarded, "GUARDC", "secret-of-GUARDC", "127.0.0.6")) == "ok"
 
 
@@ -149,7 +151,10 @@ def test_behind_a_proxy_on_the_same_machine_the_forwarded_address_counts(guarded
 def test_a_sandbox_reset_forgets_failed_logins(guarded) -> None:
     address = "127.0.0.10"
     for number in range(20):
-        assert code_of(rpc_login(guarded, "GUARDB" if number < 10 else "NOSUCH", "a guess", address)) == "AUTHENTICATION_FAILED"
+        assert (
+            code_of(rpc_login(guarded, "GUARDB" if number < 10 else "NOSUCH", "a guess", address))
+            == "AUTHENTICATION_FAILED"
+        )
     assert code_of(rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address)) == "TOO_MANY_FAILED_LOGINS"
     guarded.post("/_twoco/reset", json={"merchant": "GUARDB"}).raise_for_status()  # that merchant's counts only
     outcome = rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address)
@@ -161,7 +166,9 @@ def test_a_sandbox_reset_forgets_failed_logins(guarded) -> None:
 def test_only_guesses_count_as_failures(guarded) -> None:
     address = "127.0.0.7"
     for _ in range(25):  # none of these is a guess at the key
-        assert code_of(rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address, offset=-900)) == "LOGIN_DATE_OUT_OF_RANGE"
+        assert (
+            code_of(rpc_login(guarded, "GUARDB", "secret-of-GUARDB", address, offset=-900)) == "LOGIN_DATE_OUT_OF_RANGE"
+        )
         signed = list(credentials("jsonrpc-6.0", "GUARDB", "secret-of-GUARDB"))
         signed[1] = "yesterday"
         assert code_of(fault_of(guarded.base_url, "jsonrpc-6.0", *signed, address)) == "INVALID_LOGIN_DATE"
@@ -187,9 +194,9 @@ def test_throttling_on_every_protocol(tmp_path) -> None:
             if protocol.startswith("rest"):
                 assert refused.status == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
         log = server.log_path.read_text()
-        assert log.count("TOO_MANY_FAILED_LOGINS 429") == sum(protocol.startswith("rest") for protocol in PROTOCOLS) and log.count("TOO_MANY_FAILED_LOGINS 200") == sum(
-            protocol.startswith("jsonrpc") for protocol in PROTOCOLS
-        )
+        assert log.count("TOO_MANY_FAILED_LOGINS 429") == sum(
+            protocol.startswith("rest") for protocol in PROTOCOLS
+        ) and log.count("TOO_MANY_FAILED_LOGINS 200") == sum(protocol.startswith("jsonrpc") for protocol in PROTOCOLS)
     finally:
         stop_server(server)
 
@@ -246,11 +253,16 @@ def test_rotate_secret_to_a_given_key_can_keep_sessions(tmp_path, store_kind) ->
     server = start_server(tmp_path, db)
     try:
         before = JsonRpcApi(server.base_url, "KEEP", "old-key", "6.0")
-        rotated = twoco_command("merchant", "rotate-secret", "KEEP", "--secret", "new-key", "--keep-sessions", "--db", db)
+        rotated = twoco_command(
+            "merchant", "rotate-secret", "KEEP", "--secret", "new-key", "--keep-sessions", "--db", db
+        )
         assert rotated.returncode == 0 and "new-key" in rotated.stdout
         with pytest.raises(Exception, match="CUSTOMER_NOT_FOUND"):  # past the session check: still valid
             before.call("getCustomerInformation", 123456789, None)
-        assert fault_of(server.base_url, "jsonrpc-6.0", *credentials("jsonrpc-6.0", "KEEP", "old-key")).code == "AUTHENTICATION_FAILED"
+        assert (
+            fault_of(server.base_url, "jsonrpc-6.0", *credentials("jsonrpc-6.0", "KEEP", "old-key")).code
+            == "AUTHENTICATION_FAILED"
+        )
         after = JsonRpcApi(server.base_url, "KEEP", "new-key", "6.0")
         assert after.session
         after.close()

@@ -14,7 +14,6 @@ from tests.clients import PhpClient
 from tests.servers import start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
-
 twoco = twoco_command
 
 

@@ -11,12 +11,12 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.servers import free_port
 from tests.data import customer_data, subscription_data
+from tests.servers import free_port
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
-from twoco.core.schema import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
 from twoco.core.registry import VERSIONS, lookup, operations_for
+from twoco.core.schema import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
 
 COMBINATIONS = [f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")]
 # The HTTP status each protocol carries a fault with (REST: the catalogue's, here CUSTOMER_NOT_FOUND's).
@@ -55,7 +55,9 @@ def server_clock(server):
 def test_every_registry_operation_has_a_method() -> None:
     for version in VERSIONS:
         for name in operations_for(version):
-            method = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()  # BySSOToken: by_sso_token
+            method = re.sub(
+                r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name
+            ).lower()  # BySSOToken: by_sso_token
             assert callable(getattr(Client, method, None)), f"Client lacks {method} for {name}"
             assert getattr(Client, method).__doc__, method
 
@@ -84,12 +86,18 @@ def test_every_operation(client) -> None:
     # The seed script's way: read, change, send the whole object back; then a partial update.
     customer["Email"] = "changed@example.com"
     assert client.update_customer_information(customer) is True
-    assert client.update_customer_information(
-        {"AvangateCustomerReference": reference, "City": "Paris", "Phone": None}, update_end_user_subscriptions=True
-    ) is True
+    assert (
+        client.update_customer_information(
+            {"AvangateCustomerReference": reference, "City": "Paris", "Phone": None}, update_end_user_subscriptions=True
+        )
+        is True
+    )
     changed = client.get_customer_information(reference)
     assert (changed["Email"], changed["City"], changed["Phone"], changed["Enabled"]) == (
-        "changed@example.com", "Paris", None, True
+        "changed@example.com",
+        "Paris",
+        None,
+        True,
     )
     assert client.get_subscription(subscription_reference)["EndUser"]["City"] == "Paris"
 
@@ -102,7 +110,9 @@ def test_every_operation(client) -> None:
     assert client.get_subscription(subscription_reference)["AvangateCustomerReference"] == other
     assert client.get_customer_subscriptions(reference) == []
     assert client.set_subscription_customer(subscription_reference, reference) is True
-    assert [s["SubscriptionReference"] for s in client.get_customer_subscriptions(reference)] == [subscription_reference]
+    assert [s["SubscriptionReference"] for s in client.get_customer_subscriptions(reference)] == [
+        subscription_reference
+    ]
 
 
 def test_single_sign_on_methods(client, server) -> None:
@@ -120,7 +130,9 @@ def test_single_sign_on_methods(client, server) -> None:
         with pytest.raises(ValueError, match="no language_code"):
             client.get_single_sign_on_by_customer(reference, language_code="en")
     else:
-        assert "/support/?logintoken=" in client.get_single_sign_on_by_customer(reference, page="faq", language_code="fr")
+        assert "/support/?logintoken=" in client.get_single_sign_on_by_customer(
+            reference, page="faq", language_code="fr"
+        )
     if client.version in ("3.0", "4.0"):  # the customer behind a cart token: from 5.0 on
         with pytest.raises(ValueError, match="no operation"):
             client.get_customer_information_by_sso_token(cart.rsplit("=", 1)[1])
@@ -219,7 +231,13 @@ def test_logs_in_once_and_again_when_the_session_expires(server, merchant, combi
     protocol, version = combination.split("-")
     recorder = Recorder()
     client = Client(
-        server.base_url, merchant.code, merchant.secret, protocol, version, clock=server_clock(server), http=recorder.http
+        server.base_url,
+        merchant.code,
+        merchant.secret,
+        protocol,
+        version,
+        clock=server_clock(server),
+        http=recorder.http,
     )
     reference = client.create_customer(customer_data())
     first_session = client.session_id
@@ -285,7 +303,10 @@ def test_an_explicit_login_returns_the_session(server, merchant) -> None:
         with pytest.raises(TwoCheckoutError, match="CUSTOMER_NOT_FOUND"):
             client.get_customer_subscriptions(None, "nobody")
         assert client.session_id == session
-    with Client(server.base_url, merchant.code, merchant.secret, "rest") as client, pytest.raises(ValueError, match="REST"):
+    with (
+        Client(server.base_url, merchant.code, merchant.secret, "rest") as client,
+        pytest.raises(ValueError, match="REST"),
+    ):
         client.login()
 
 
@@ -429,7 +450,9 @@ def test_a_soap_fault_without_detail_takes_its_faultcode() -> None:
     with pytest.raises(TwoCheckoutError) as caught:
         read_answer(lookup("6.0", "getSubscription"), 500, fault)
     assert (caught.value.code, caught.value.message, caught.value.status) == (
-        "FORBIDDEN", "Invalid hash provided or session expired", 500
+        "FORBIDDEN",
+        "Invalid hash provided or session expired",
+        500,
     )
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
@@ -87,7 +87,9 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
             if n % 4 < 2:
                 client.call("setSubscriptionCustomer", reference, target, None)
             else:  # updateSubscription moves too when the references name another customer
-                client.call("updateSubscription", {"SubscriptionReference": reference, "AvangateCustomerReference": target})
+                client.call(
+                    "updateSubscription", {"SubscriptionReference": reference, "AvangateCustomerReference": target}
+                )
             owners[reference] = target
 
         return step
@@ -117,7 +119,9 @@ def test_moves_end_user_updates_and_pushes_together_never_fail(mix_server) -> No
     # The change history, replayed in order from the first state, ends in the state the API reports.
     first = {customer: name for customer, name in zip(customers, ("A", "B"))}
     store = open_store(server.db_url)
-    replayed = replay(store, store.merchant(merchant.code).id, first, {s: customers[i % 2] for i, s in enumerate(subscriptions)})
+    replayed = replay(
+        store, store.merchant(merchant.code).id, first, {s: customers[i % 2] for i, s in enumerate(subscriptions)}
+    )
     store.close()
     assert replayed == {
         "customers": {c: setup.call("getCustomerInformation", c, None)["FirstName"] for c in customers},

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 
+from tests import servers
 from tests.clients import Fault, PhpClient, now_utc
 from tests.clients.api import PROTOCOLS, Api, JsonRpcApi
-from tests import servers
 from tests.data import customer_data, subscription_data
 from twoco.core.auth import login_hash
-from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 from twoco.core.registry import lookup, operations_for
+from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 
 
 @pytest.fixture(params=list(PROTOCOLS))
@@ -72,7 +72,10 @@ def test_create_and_read_by_each_reference(api) -> None:
 def test_a_customer_reads_identically_over_every_protocol(every_protocol) -> None:
     for writer_name, writer in every_protocol.items():
         reference = writer.call("createCustomer", customer_data(ExternalCustomerReference=f"X-{writer_name}"))
-        reads = {name: common(reader.call("getCustomerInformation", reference, None)) for name, reader in every_protocol.items()}
+        reads = {
+            name: common(reader.call("getCustomerInformation", reference, None))
+            for name, reader in every_protocol.items()
+        }
         first = next(iter(reads.values()))
         assert all(read == first for read in reads.values()), (writer_name, reads)
         assert first["ExternalCustomerReference"] == f"X-{writer_name}"
@@ -202,7 +205,11 @@ def test_scalars_are_read_as_2checkouts_php_backend_reads_them(api) -> None:
         Product={"ProductCode": "P", "ProductId": "24584760", "ProductVersion": 1.0, "ProductQuantity": "2"},
     )  # fmt: skip
     got = api.call("getSubscription", api.call("addSubscription", loose))
-    assert (got["RecurringEnabled"], got["SubscriptionEnabled"], got["ExternalSubscriptionReference"]) == (True, False, "611")
+    assert (got["RecurringEnabled"], got["SubscriptionEnabled"], got["ExternalSubscriptionReference"]) == (
+        True,
+        False,
+        "611",
+    )
     assert {name: got["Product"][name] for name in ("ProductId", "ProductVersion", "ProductQuantity")} == {
         "ProductId": 24584760, "ProductVersion": "1", "ProductQuantity": 2,
     }  # fmt: skip
@@ -235,7 +242,10 @@ def test_merchant_isolation(app_server, merchant_factory, api) -> None:
     ]  # fmt: skip
     for (operation, *args), (_, *nonexistent) in pairs:
         assert code_of(api, operation, *args) == code_of(api, operation, *nonexistent), operation
-    assert (theirs.call("getCustomerInformation", customer, None), theirs.call("getSubscription", subscription)) == before
+    assert (
+        theirs.call("getCustomerInformation", customer, None),
+        theirs.call("getSubscription", subscription),
+    ) == before
     theirs.close()
 
 
@@ -251,12 +261,16 @@ def has(api: Api, operation: str) -> bool:
 
 def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api, app_server) -> None:
     reference = api.call("createCustomer", customer_data(ExternalCustomerReference="SSO-1"))
-    by_internal = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", "user_data", None, 60, None)
+    by_internal = api.call(
+        "getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", "user_data", None, 60, None
+    )
     assert by_internal.startswith(f"{app_server.base_url}/myaccount/user_data/?logintoken=")
     assert LINK_TOKEN.search(by_internal)
     by_external = api.call("getSingleSignOnByCustomer", "SSO-1", "ExternalCustomerReference", None, None, None, "")
     assert by_external.startswith(f"{app_server.base_url}/myaccount/?logintoken=")  # no page: the myAccount home
-    rebranded = api.call("getSingleSignOnByCustomer", str(reference), "2CheckoutCustomerReference", "faq", None, 60, None)
+    rebranded = api.call(
+        "getSingleSignOnByCustomer", str(reference), "2CheckoutCustomerReference", "faq", None, 60, None
+    )
     assert rebranded.startswith(f"{app_server.base_url}/support/?logintoken=")
 
     first = servers.get(by_internal, timeout=30)
@@ -274,7 +288,9 @@ def test_links_carry_their_language_on_6_0(api, app_server) -> None:
         assert "languageCode" not in [p.name for p in lookup(api.version, "getSingleSignOnByCustomer").params]
         return
     reference = api.call("createCustomer", customer_data(Language="en"))
-    link = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "DE")
+    link = api.call(
+        "getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "DE"
+    )
     assert '<html lang="de">' in servers.get(link, timeout=30).text
     bad = ("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "xx")
     assert code_of(api, *bad) == "INVALID_LANGUAGE"
@@ -314,7 +330,10 @@ def test_links_expire_after_their_validity_time(api, app_server) -> None:
         assert servers.get(account, timeout=30).status_code == 410
         assert "expired" in servers.get(cart, timeout=30).text
         if has(api, "getCustomerInformationBySSOToken"):
-            assert code_of(api, "getCustomerInformationBySSOToken", LINK_TOKEN.search(cart).group(1)) == "SSO_TOKEN_EXPIRED"
+            assert (
+                code_of(api, "getCustomerInformationBySSOToken", LINK_TOKEN.search(cart).group(1))
+                == "SSO_TOKEN_EXPIRED"
+            )
     finally:
         app_server.move_clock(reset=True)
 
@@ -327,12 +346,28 @@ def test_sso_by_token_is_for_5_0_and_later() -> None:
 
 
 SSO_FAULTS = [
-    ("getSingleSignOnByCustomer", ("123456789", "AvangateCustomerReference", None, None, None, None), "CUSTOMER_NOT_FOUND"),
-    ("getSingleSignOnByCustomer", ("NOBODY", "ExternalCustomerReference", None, None, None, None), "CUSTOMER_NOT_FOUND"),
-    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", "my_wallet", None, None, None), "INVALID_SSO_PAGE"),
+    (
+        "getSingleSignOnByCustomer",
+        ("123456789", "AvangateCustomerReference", None, None, None, None),
+        "CUSTOMER_NOT_FOUND",
+    ),
+    (
+        "getSingleSignOnByCustomer",
+        ("NOBODY", "ExternalCustomerReference", None, None, None, None),
+        "CUSTOMER_NOT_FOUND",
+    ),
+    (
+        "getSingleSignOnByCustomer",
+        ("{c}", "AvangateCustomerReference", "my_wallet", None, None, None),
+        "INVALID_SSO_PAGE",
+    ),
     ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, -5, None), "INVALID_FIELD_VALUE"),
     ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, 0, None), "INVALID_FIELD_VALUE"),
-    ("getSingleSignOnByCustomer", ("{c}", "AvangateCustomerReference", None, None, 10, "300.1.2.3"), "INVALID_FIELD_VALUE"),
+    (
+        "getSingleSignOnByCustomer",
+        ("{c}", "AvangateCustomerReference", None, None, 10, "300.1.2.3"),
+        "INVALID_FIELD_VALUE",
+    ),
     ("getSingleSignOnInCart", ("123456789", "AvangateCustomerReference", BUY_LINK, None, None), "CUSTOMER_NOT_FOUND"),
     ("getSingleSignOnInCart", ("{c}", "AvangateCustomerReference", BUY_LINK, None, "localhost"), "INVALID_FIELD_VALUE"),
     ("getSingleSignOn", ("0123456789", None, None, None, None), "SUBSCRIPTION_NOT_FOUND"),
@@ -363,9 +398,15 @@ def test_customer_type_is_checked(name, app_server, merchant) -> None:
     api = PROTOCOLS[name](app_server.base_url, merchant.code, merchant.secret)
     try:
         reference = api.call("createCustomer", customer_data())
-        assert code_of(api, "getSingleSignOnByCustomer", str(reference), "CustomerId", None, None, None, None) == "INVALID_CUSTOMER_TYPE"
+        assert (
+            code_of(api, "getSingleSignOnByCustomer", str(reference), "CustomerId", None, None, None, None)
+            == "INVALID_CUSTOMER_TYPE"
+        )
         assert code_of(api, "getSingleSignOnInCart", str(reference), "", None, None, None) == "INVALID_CUSTOMER_TYPE"
-        assert code_of(api, "getSingleSignOnInCart", "x1", "AvangateCustomerReference", None, None, None) == "CUSTOMER_NOT_FOUND"
+        assert (
+            code_of(api, "getSingleSignOnInCart", "x1", "AvangateCustomerReference", None, None, None)
+            == "CUSTOMER_NOT_FOUND"
+        )
         assert api.call("getSingleSignOnInCart", str(reference), "avangatecustomerreference", None, None, None)
     finally:
         api.close()
@@ -373,11 +414,16 @@ def test_customer_type_is_checked(name, app_server, merchant) -> None:
 
 def test_sso_tokens_belong_to_their_merchant(app_server, merchant_factory, api) -> None:
     other = merchant_factory()
-    theirs = type(api)(app_server.base_url, other.code, other.secret, *([api.version] if api.protocol != "rest" else []))
+    theirs = type(api)(
+        app_server.base_url, other.code, other.secret, *([api.version] if api.protocol != "rest" else [])
+    )
     try:
         customer = theirs.call("createCustomer", customer_data(ExternalCustomerReference="THEIRS"))
         link = theirs.call("getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None)
-        assert code_of(api, "getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None) == "CUSTOMER_NOT_FOUND"
+        assert (
+            code_of(api, "getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None)
+            == "CUSTOMER_NOT_FOUND"
+        )
         if has(api, "getCustomerInformationBySSOToken"):
             token = LINK_TOKEN.search(link).group(1)
             assert code_of(api, "getCustomerInformationBySSOToken", token) == "SSO_TOKEN_NOT_FOUND"
@@ -392,11 +438,7 @@ def test_sso_tokens_belong_to_their_merchant(app_server, merchant_factory, api) 
 def protocols(since: str = "3.0", until: str = "9.0", rest: bool = True) -> list[str]:
     """The PROTOCOLS entries whose version is in [since, until), REST included or not (stated here,
     not read from the registry, so that the registry is what is tested)."""
-    return [
-        name
-        for name in PROTOCOLS
-        if since <= name.split("-")[1] < until and (rest or not name.startswith("rest"))
-    ]
+    return [name for name in PROTOCOLS if since <= name.split("-")[1] < until and (rest or not name.startswith("rest"))]
 
 
 def test_every_version_is_served(app_server) -> None:
@@ -475,10 +517,14 @@ def test_wsdl_parameters_by_version(app_server) -> None:
         subscription_import = wsdl.xpath("//w:message[@name='addSubscriptionInput']/w:part/@name", namespaces=names)
         assert subscription_import == ["sessionID", "Subscription"] + (["Test"] if version >= "5.0" else [])
         operations = set(wsdl.xpath("//w:portType/w:operation/@name", namespaces=names))
-        assert ("searchSubscriptions" in operations, "updateSubscription" in operations, "searchCustomers" in operations) == (
-            version >= "4.0", version >= "5.0", version == "6.0"
-        ), version
-        pagination = wsdl.xpath("//xsd:complexType[@name='SubscriptionSearchOptions']//xsd:element/@name", namespaces=names)
+        assert (
+            "searchSubscriptions" in operations,
+            "updateSubscription" in operations,
+            "searchCustomers" in operations,
+        ) == (version >= "4.0", version >= "5.0", version == "6.0"), version
+        pagination = wsdl.xpath(
+            "//xsd:complexType[@name='SubscriptionSearchOptions']//xsd:element/@name", namespaces=names
+        )
         assert ("Pagination" in pagination) == (version >= "5.0") and (version == "3.0") == (not pagination)
 
 
@@ -599,7 +645,10 @@ def test_search_subscriptions_documented_sample(api) -> None:
 @pytest.mark.parametrize("api", protocols(since="4.0"), indirect=True)
 def test_search_subscriptions_pagination(api) -> None:
     owner = api.call("createCustomer", customer_data(ExternalCustomerReference="PAGES"))
-    made = [api.call("addSubscription", subscription_data(owner, f"P-{n:02}", StartDate=f"2026-01-{n + 1:02}")) for n in range(12)]
+    made = [
+        api.call("addSubscription", subscription_data(owner, f"P-{n:02}", StartDate=f"2026-01-{n + 1:02}"))
+        for n in range(12)
+    ]
     mine = {"ExternalCustomerReference": "PAGES"}
     if api.version == "4.0":  # no pagination before 5.0: every match, as a plain array
         assert _found(api, mine) == made
@@ -639,7 +688,11 @@ def test_update_subscription(api) -> None:
     changed["StartDate"] = "2020-01-01"  # not something updateSubscription changes: ignored
     assert api.call("updateSubscription", changed) is True
     after = api.call("getSubscription", reference)
-    assert (after["ExpirationDate"], after["SubscriptionEnabled"], after["RecurringEnabled"]) == ("2030-06-30", False, True)
+    assert (after["ExpirationDate"], after["SubscriptionEnabled"], after["RecurringEnabled"]) == (
+        "2030-06-30",
+        False,
+        True,
+    )
     assert after["EndUser"] == {**before["EndUser"], "Phone": "+40 21 000 0000"}
     assert after["StartDate"] == before["StartDate"] and after["AvangateCustomerReference"] == owner
 

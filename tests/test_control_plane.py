@@ -18,8 +18,8 @@ import pytest
 
 from tests.clients import Fault, SudsClient
 from tests.clients.api import PROTOCOLS, JsonRpcApi
-from tests.servers import Server, new_store_url, start_server, stop_server
 from tests.data import customer_data
+from tests.servers import Server, new_store_url, start_server, stop_server
 
 FIXTURE_FILE = Path(__file__).parent.parent / "examples" / "fixtures.yaml"
 
@@ -83,7 +83,13 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
     answer = sandbox.post("/_twoco/reset", json={"merchant": "RESETA"})
 
     assert answer.status_code == 200
-    assert answer.json()["deleted"] == {"subscriptions": 0, "customers": 3, "sessions": 1, "change_history": 3, "sso_tokens": 0}
+    assert answer.json()["deleted"] == {
+        "subscriptions": 0,
+        "customers": 3,
+        "sessions": 1,
+        "change_history": 3,
+        "sso_tokens": 0,
+    }
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
     assert refused.value.code == "INVALID_SESSION"  # its sessions went too
@@ -125,7 +131,9 @@ def test_reset_with_a_seed_repeats_the_references(sandbox: Server, connect) -> N
         ([], 400, "MALFORMED_REQUEST"),
     ],
 )
-def test_a_bad_reset_is_refused_and_deletes_nothing(sandbox: Server, connect, body: object, status: int, code: str) -> None:
+def test_a_bad_reset_is_refused_and_deletes_nothing(
+    sandbox: Server, connect, body: object, status: int, code: str
+) -> None:
     add_merchant(sandbox, "KEEPME", "keep-me-secret-key")
     api = connect("KEEPME", "keep-me-secret-key", "jsonrpc-6.0")
     reference = api.call("createCustomer", customer_data())
@@ -186,7 +194,11 @@ def test_a_json_fixture_with_a_new_merchant_answers_its_generated_key(sandbox: S
         ({"Email": "not-an-email"}, "merchants[0].customers[1]", "Email"),
         ({"Shoe": 42}, "merchants[0].customers[1]", "Shoe"),
         ({"AvangateCustomerReference": "abc"}, "merchants[0].customers[1]", "AvangateCustomerReference"),
-        ({"subscriptions": [{"ExternalSubscriptionReference": "X"}]}, "merchants[0].customers[1].subscriptions[0]", "StartDate"),
+        (
+            {"subscriptions": [{"ExternalSubscriptionReference": "X"}]},
+            "merchants[0].customers[1].subscriptions[0]",
+            "StartDate",
+        ),
         ({"ExternalCustomerReference": "DUP-1"}, "merchants[0].customers[1]", "taken"),
     ],
 )
@@ -330,7 +342,9 @@ def test_an_injected_error_changes_nothing_and_carries_its_message(sandbox: Serv
     sandbox.post("/_twoco/faults", json=rule).raise_for_status()
 
     with pytest.raises(Fault) as failed:
-        api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Email": "new@example.com"}, False)
+        api.call(
+            "updateCustomerInformation", {"AvangateCustomerReference": reference, "Email": "new@example.com"}, False
+        )
 
     assert (failed.value.code, failed.value.message) == ("CUSTOMER_NOT_FOUND", "Gone fishing.")
     assert api.call("getCustomerInformation", reference, None)["Email"] == "ada@example.com"
@@ -384,7 +398,9 @@ def test_a_bad_fault_rule_is_refused(sandbox: Server, rule: dict[str, object]) -
 
 
 def test_delete_clears_the_faults(sandbox: Server) -> None:
-    sandbox.post("/_twoco/faults", json={"operation": "login", "error": "INTERNAL_ERROR", "count": 5}).raise_for_status()
+    sandbox.post(
+        "/_twoco/faults", json={"operation": "login", "error": "INTERNAL_ERROR", "count": 5}
+    ).raise_for_status()
     assert httpx.delete(sandbox.base_url + "/_twoco/faults").json() == {"cleared": 1}
     assert sandbox.get("/_twoco/faults").json() == {"faults": []}
 

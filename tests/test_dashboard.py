@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.servers import start_server, stop_server
 from tests.data import customer_data, subscription_data
+from tests.servers import start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser
 XSS = "<script>alert(1)</script>"
@@ -69,7 +69,12 @@ def test_search_open_update_over_soap_and_see_the_history(server, merchant, soap
     # The seed script's way: PHP's SoapClient, a real login, an update.
     php = PhpClient(server.base_url)
     session = php.login(merchant.code, merchant.secret)
-    php.call("updateCustomerInformation", session, {"AvangateCustomerReference": reference, "Email": "ada@engine.example"}, False)
+    php.call(
+        "updateCustomerInformation",
+        session,
+        {"AvangateCustomerReference": reference, "Email": "ada@engine.example"},
+        False,
+    )
 
     page.reload()
     expect(page.locator("table.fields")).to_contain_text("ada@engine.example")

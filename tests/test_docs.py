@@ -129,7 +129,7 @@ def test_anchors_follow_githubs_rule(heading: str, anchor: str) -> None:
 def test_broken_links_are_found(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text(
-        "# Page A\n\n## Twice\n\n## Twice\n\n<a id=\"here\"></a>Text.\n\n```sh\n# not a heading\n```\n"
+        '# Page A\n\n## Twice\n\n## Twice\n\n<a id="here"></a>Text.\n\n```sh\n# not a heading\n```\n'
     )
     (tmp_path / "code.py").write_text("print()\n")
     readme = tmp_path / "README.md"

@@ -36,7 +36,9 @@ def test_the_example_changes_the_email(server, merchant, protocol, version) -> N
         customer = client.get_customer_information(reference)
     assert customer["Email"] == "newemailaddressupdated@email.com"
     assert (customer["ExternalCustomerReference"], customer["FirstName"], customer["City"]) == (
-        "Apitest123456", "Ada", "London"
+        "Apitest123456",
+        "Ada",
+        "London",
     )
 
 
@@ -56,9 +58,13 @@ def test_the_example_reports_failures_as_the_php_sample_does(server, merchant) -
     settings = {"TWOCO_HOST": server.base_url, "TWOCO_MERCHANT_CODE": merchant.code}
     wrong_key = run_example("1", TWOCO_SECRET_KEY="not-the-key", **settings)
     assert (wrong_key.returncode, wrong_key.stdout) == (
-        1, "Authentication: Authentication failed: unknown merchant code or wrong hash.\n"
+        1,
+        "Authentication: Authentication failed: unknown merchant code or wrong hash.\n",
     )
     unknown = run_example("123", TWOCO_SECRET_KEY=merchant.secret, **settings)
-    assert (unknown.returncode, unknown.stdout) == (1, "customerInfo: No customer matches AvangateCustomerReference 123.\n")
+    assert (unknown.returncode, unknown.stdout) == (
+        1,
+        "customerInfo: No customer matches AvangateCustomerReference 123.\n",
+    )
     missing = run_example(TWOCO_HOST=server.base_url)
     assert missing.returncode == 2 and "give customer reference" in missing.stderr

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.clients.api import JsonRpcApi
-from tests.servers import AppServer, Merchant, new_store_url, start_app_server, stop_app_server
 from tests.data import customer_data, subscription_data
+from tests.servers import AppServer, Merchant, new_store_url, start_app_server, stop_app_server
 from tests.wire import (
     PROTOCOLS,
     SOAP_ENV,
@@ -34,8 +34,8 @@ from tests.wire import (
     store_digest,
     valid_args,
 )
-from twoco.core.service import Settings
 from twoco.core.registry import Operation, operations_for
+from twoco.core.service import Settings
 from twoco.store import open_store
 
 pytestmark = pytest.mark.slow  # 10,000 fuzzed requests
@@ -231,7 +231,9 @@ def _hostile_xml(draw: Draw, body: bytes) -> bytes:
         depth = draw(st.integers(20, 300))
         return body.replace(b"</soapenv:Body>", b"<a>" * depth + b"</a>" * depth + b"</soapenv:Body>")
     if kind == "entity":
-        return (HOSTILE_PROLOGS[1] + text.replace("<merchantCode>", "<merchantCode>&xxe;")).encode("utf-8", "surrogatepass")
+        return (HOSTILE_PROLOGS[1] + text.replace("<merchantCode>", "<merchantCode>&xxe;")).encode(
+            "utf-8", "surrogatepass"
+        )
     include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
     return body.replace(b"</soapenv:Body>", include.encode() + b"</soapenv:Body>")
 
@@ -279,7 +281,9 @@ def _records(server, merchant) -> Records:
     customer = api.call("createCustomer", customer_data(ExternalCustomerReference=f"FUZZ-{merchant.code}"))
     subscription = api.call("addSubscription", subscription_data(customer, f"FUZZ-{merchant.code}-S"))
     api.close()
-    return Records(merchant.code, merchant.secret, customer, f"FUZZ-{merchant.code}", subscription, f"FUZZ-{merchant.code}-S")  # type: ignore[arg-type]
+    return Records(
+        merchant.code, merchant.secret, customer, f"FUZZ-{merchant.code}", subscription, f"FUZZ-{merchant.code}-S"
+    )  # type: ignore[arg-type]
 
 
 def fuzz_protocol(wire: Wire, records: Records, store) -> int:

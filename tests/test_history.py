@@ -46,8 +46,12 @@ def test_soap_create_and_update_record_only_what_changed(api, server, store, mer
     soap = api("soap", "4.0")
     reference = soap.call("createCustomer", customer_data(ExternalCustomerReference="H-1"))
 
-    created, = history(store, merchant, reference)
-    assert (created["merchant"], created["protocol"], created["operation"]) == (merchant.code, "soap/4.0", "createCustomer")
+    (created,) = history(store, merchant, reference)
+    assert (created["merchant"], created["protocol"], created["operation"]) == (
+        merchant.code,
+        "soap/4.0",
+        "createCustomer",
+    )
     assert created["customer"] == reference and created["subscription"] is None
     assert fields(created)["Email"] == (None, "ada@example.com")
     assert fields(created)["CountryCode"] == (None, "gb")  # as stored
@@ -56,7 +60,11 @@ def test_soap_create_and_update_record_only_what_changed(api, server, store, mer
     soap.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Email": "ada@example.com"}, False)
     assert len(history(store, merchant, reference)) == 1  # nothing changed, nothing recorded
 
-    soap.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Email": "ada@new.example", "Fax": "1"}, False)
+    soap.call(
+        "updateCustomerInformation",
+        {"AvangateCustomerReference": reference, "Email": "ada@new.example", "Fax": "1"},
+        False,
+    )
     updated = history(store, merchant, reference)[-1]
     assert (updated["protocol"], updated["operation"]) == ("soap/4.0", "updateCustomerInformation")
     assert fields(updated) == {"Email": ("ada@example.com", "ada@new.example"), "Fax": (None, "1")}
@@ -70,7 +78,11 @@ def test_subscription_end_users_and_moves_over_jsonrpc_and_rest(api, server, sto
     subscription = rpc.call("addSubscription", subscription_data(owner, "HS-1"))
 
     imported = history(store, merchant, owner)[-1]
-    assert (imported["protocol"], imported["operation"], imported["subscription"]) == ("jsonrpc/6.0", "addSubscription", subscription)
+    assert (imported["protocol"], imported["operation"], imported["subscription"]) == (
+        "jsonrpc/6.0",
+        "addSubscription",
+        subscription,
+    )
     assert fields(imported)["EndUser.Email"] == (None, "hs-1@example.com")
 
     rest.call("updateSubscriptionEndUser", subscription, {"City": "Cluj", "Email": "hs-1@example.com"})
@@ -98,7 +110,11 @@ def test_update_subscription_records_its_changes_and_its_move(api, server, store
               "SubscriptionEnabled": True, "EndUser": {"City": "Iasi"}}  # fmt: skip
     soap.call("updateSubscription", update)
     changed = history(store, merchant, owner)[-1]
-    assert (changed["protocol"], changed["operation"], changed["subscription"]) == ("soap/5.0", "updateSubscription", subscription)
+    assert (changed["protocol"], changed["operation"], changed["subscription"]) == (
+        "soap/5.0",
+        "updateSubscription",
+        subscription,
+    )
     # RecurringEnabled and SubscriptionEnabled already held those values: not listed.
     assert fields(changed) == {"ExpirationDate": ("2099-01-01", "2030-01-01"), "EndUser.City": ("Bucharest", "Iasi")}
 
@@ -145,10 +161,16 @@ def test_a_failed_call_records_nothing(api, server, store, merchant) -> None:
     second = rpc.call("createCustomer", customer_data())
     before = history(store, merchant, second)
     with pytest.raises(Fault) as invalid:
-        rpc.call("updateCustomerInformation", {"AvangateCustomerReference": second, "Phone": "1", "Email": "nope"}, True)
+        rpc.call(
+            "updateCustomerInformation", {"AvangateCustomerReference": second, "Phone": "1", "Email": "nope"}, True
+        )
     assert invalid.value.code == "INVALID_EMAIL"
     with pytest.raises(Fault) as duplicate:
-        rpc.call("updateCustomerInformation", {"AvangateCustomerReference": second, "ExternalCustomerReference": "TAKEN"}, False)
+        rpc.call(
+            "updateCustomerInformation",
+            {"AvangateCustomerReference": second, "ExternalCustomerReference": "TAKEN"},
+            False,
+        )
     assert duplicate.value.code in ("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", "CUSTOMER_REFERENCE_MISMATCH")
     assert history(store, merchant, second) == before
     assert len(history(store, merchant, reference)) == 1

@@ -13,8 +13,8 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.servers import start_server, stop_server
 from tests.data import customer_data
+from tests.servers import start_server, stop_server
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 
@@ -52,7 +52,11 @@ def test_rest_path_segments_are_decoded_once(server, merchant) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("Jo\\ud800e", "INVALID_PARAMETERS"), ("Jo\\uffffe", "INVALID_FIELD_VALUE"), ("Jo\\u0000e", "INVALID_FIELD_VALUE")],
+    [
+        ("Jo\\ud800e", "INVALID_PARAMETERS"),
+        ("Jo\\uffffe", "INVALID_FIELD_VALUE"),
+        ("Jo\\u0000e", "INVALID_FIELD_VALUE"),
+    ],
 )
 def test_text_xml_cannot_carry_is_refused(server, merchant, text, code) -> None:
     api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
@@ -75,7 +79,11 @@ def test_odd_json_rpc_ids_and_numbers(server) -> None:
 
 def test_sessions_belong_to_their_api_version(server, merchant) -> None:
     on_4 = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
-    answer = rpc(server, b'{"jsonrpc": "2.0", "id": 1, "method": "getSubscription", "params": ["%s", "X"]}' % on_4.session.encode(), "6.0")
+    answer = rpc(
+        server,
+        b'{"jsonrpc": "2.0", "id": 1, "method": "getSubscription", "params": ["%s", "X"]}' % on_4.session.encode(),
+        "6.0",
+    )
     assert answer["error"]["data"]["error_code"] == "INVALID_SESSION"
     on_4.close()
 
@@ -84,7 +92,11 @@ def test_credit_sub_fields_left_out_keep_their_values(server, merchant) -> None:
     api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
     reference = api.call("createCustomer", customer_data(Credit={"Limit": 5.0, "Remaining": 2.0, "Currency": "eur"}))
     api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Credit": {"Limit": 7.0}}, False)
-    assert api.call("getCustomerInformation", reference, None)["Credit"] == {"Limit": 7.0, "Remaining": 2.0, "Currency": "EUR"}
+    assert api.call("getCustomerInformation", reference, None)["Credit"] == {
+        "Limit": 7.0,
+        "Remaining": 2.0,
+        "Currency": "EUR",
+    }
     api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Credit": None}, False)
     assert api.call("getCustomerInformation", reference, None)["Credit"] is None
     api.close()
@@ -112,7 +124,9 @@ def test_the_control_plane_can_be_turned_off(tmp_path) -> None:
 
 def test_a_store_from_a_newer_twoco_is_left_alone(tmp_path) -> None:
     db = tmp_path / "newer.sqlite3"
-    done = subprocess.run([sys.executable, "-m", "twoco", "db", "upgrade", "--db", f"sqlite:///{db}"], capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "twoco", "db", "upgrade", "--db", f"sqlite:///{db}"], capture_output=True
+    )
     assert done.returncode == 0
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE schema_version SET version = 99")
@@ -182,7 +196,11 @@ def test_multiref_values_cannot_multiply(server, merchant) -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        (b'<?xml version="1.0" encoding="ISO-8859-1"?>' + envelope("<o:login><a>\xe9</a></o:login>").split(b"?>", 1)[1].decode().encode("latin-1"), "encoding 'ISO-8859-1'"),
+        (
+            b'<?xml version="1.0" encoding="ISO-8859-1"?>'
+            + envelope("<o:login><a>\xe9</a></o:login>").split(b"?>", 1)[1].decode().encode("latin-1"),
+            "encoding 'ISO-8859-1'",
+        ),
         ('<?xml version="1.0" encoding="UTF-16"?><x/>'.encode("utf-16"), "not UTF-8"),
         (envelope("<o:login><a>\xe9</a></o:login>").decode().encode("latin-1"), "not UTF-8"),
         (envelope("<o:login><a>x</a></o:login>")[:-20], "not well-formed"),
@@ -213,7 +231,9 @@ def test_soap_content_type_and_soap_action(server, merchant) -> None:
 
 
 def test_soap_1_2_is_a_version_mismatch(server) -> None:
-    body = envelope("<o:login/>").replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope")
+    body = envelope("<o:login/>").replace(
+        b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope"
+    )
     answer = server.post("/soap/4.0/", content=body, headers={"Content-Type": "application/soap+xml; charset=utf-8"})
     faultcode, message, code = read_fault(answer)
     assert (faultcode, code) == ("SOAP-ENV:VersionMismatch", "MALFORMED_REQUEST") and "SOAP 1.1" in message
@@ -254,7 +274,9 @@ def test_json_rpc_wrong_types_and_content_type(server, merchant) -> None:
         payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         answer = rpc(server, json.dumps(payload).encode())
         assert answer["error"]["data"]["error_code"] == "INVALID_PARAMETERS" and reason in answer["error"]["message"]
-    odd = server.post("/rpc/4.0/", content=b'{"jsonrpc": "2.0", "id": 1, "method": "login"}', headers={"Content-Type": "text/plain"})
+    odd = server.post(
+        "/rpc/4.0/", content=b'{"jsonrpc": "2.0", "id": 1, "method": "login"}', headers={"Content-Type": "text/plain"}
+    )
     assert odd.status_code == 200 and odd.json()["error"]["data"]["error_code"] == "UNSUPPORTED_MEDIA_TYPE"
     assert odd.json()["error"]["code"] == -32600
     api.close()
@@ -279,7 +301,9 @@ def test_rest_bodies_are_checked_like_json_rpc(server, merchant) -> None:
 def test_the_body_limit_is_configurable(tmp_path) -> None:
     server = start_server(tmp_path, f"sqlite:///{tmp_path}/limit.sqlite3", "--max-body", "2000")
     try:
-        small = server.post("/rpc/4.0/", content=b"[" + b" " * 1990 + b"]", headers={"Content-Type": "application/json"})
+        small = server.post(
+            "/rpc/4.0/", content=b"[" + b" " * 1990 + b"]", headers={"Content-Type": "application/json"}
+        )
         assert small.json()["error"]["data"]["error_code"] == "INVALID_REQUEST"  # read: an empty batch
 
         def chunks():
@@ -287,7 +311,9 @@ def test_the_body_limit_is_configurable(tmp_path) -> None:
             yield b" " * 1500 + b"]"
 
         for body in (b"[" + b" " * 2000 + b"]", chunks()):
-            large = httpx.post(server.base_url + "/rpc/4.0/", content=body, headers={"Content-Type": "application/json"})
+            large = httpx.post(
+                server.base_url + "/rpc/4.0/", content=body, headers={"Content-Type": "application/json"}
+            )
             assert (large.status_code, large.json()["error_code"]) == (413, "REQUEST_TOO_LARGE")
             assert "2000 bytes" in large.json()["message"]
         assert server.get("/_twoco/health").status_code == 200
@@ -320,13 +346,20 @@ def test_nul_in_a_lookup_names_nothing(server, merchant) -> None:
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "latin-1"])
 def test_json_bodies_that_are_not_utf8_are_refused_and_change_nothing(server, merchant, store, encoding) -> None:
     api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
-    request = {"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": [api.session, customer_data(City="Zürich")]}
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "createCustomer",
+        "params": [api.session, customer_data(City="Zürich")],
+    }
     before = store_rows(store)
     answer = rpc(server, json.dumps(request, ensure_ascii=False).encode(encoding), "6.0")
     assert answer["error"]["data"]["error_code"] == "MALFORMED_REQUEST" and "not UTF-8" in answer["error"]["message"]
     rest = RestApi(server.base_url, merchant.code, merchant.secret)
     body = json.dumps(customer_data(City="Zürich"), ensure_ascii=False).encode(encoding)
-    refused = rest.http.post("/customers/", content=body, headers={**rest.headers(), "Content-Type": "application/json"})
+    refused = rest.http.post(
+        "/customers/", content=body, headers={**rest.headers(), "Content-Type": "application/json"}
+    )
     assert (refused.status_code, refused.json()["error_code"]) == (400, "MALFORMED_REQUEST")
     assert store_rows(store) == before
     api.close()

@@ -51,7 +51,10 @@ def test_a_body_over_the_limit_is_refused_as_the_server_refuses_it() -> None:
             assert refused.headers["connection"] == "close"
         assert "Content-Length" not in streamed.request.headers
         at_the_limit = twoco.http.post("/rpc/6.0/", content=b"{" + b" " * 99)
-        assert (at_the_limit.status_code, at_the_limit.json()["error"]["data"]["error_code"]) == (200, "MALFORMED_REQUEST")
+        assert (at_the_limit.status_code, at_the_limit.json()["error"]["data"]["error_code"]) == (
+            200,
+            "MALFORMED_REQUEST",
+        )
 
 
 def test_the_request_is_the_one_the_asgi_wrapper_builds(tmp_path: Path) -> None:

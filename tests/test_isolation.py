@@ -18,8 +18,8 @@ import pytest
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data, subscription_data
 from tests.wire import PROTOCOLS, Answer, Records, Wire, store_digest, valid_args
-from twoco.core.schema import STRING, Array, Struct
 from twoco.core.registry import VERSIONS, Operation, lookup, operations_for
+from twoco.core.schema import STRING, Array, Struct
 
 CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
 REFERENCE_PARAMS = {
@@ -112,7 +112,9 @@ def merchants(app_server, store) -> tuple[Records, Records, Records]:
         subscriptions = {row[0] for row in cursor.execute("SELECT reference FROM subscriptions").fetchall()}
     missing_customer = next(n for n in range(100_000_000, 999_999_999, 7_919) if n not in taken)
     missing_subscription = next(s for s in (secrets.token_hex(5).upper() for _ in range(9)) if s not in subscriptions)
-    missing = replace(a, customer=missing_customer, external_customer=f"ISO-NONE{tag}-C", subscription=missing_subscription)
+    missing = replace(
+        a, customer=missing_customer, external_customer=f"ISO-NONE{tag}-C", subscription=missing_subscription
+    )
     return a, b, missing
 
 

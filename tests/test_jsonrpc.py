@@ -21,7 +21,9 @@ def login_params(merchant, algo: str = "md5") -> list[str]:
 
 def session_of(server, merchant, version: str = "4.0") -> str:
     algo = "sha256" if version == "6.0" else "md5"
-    answer = post(server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": login_params(merchant, algo)}, version=version)
+    answer = post(
+        server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": login_params(merchant, algo)}, version=version
+    )
     return answer.json()["result"]
 
 
@@ -43,14 +45,20 @@ def test_success_echoes_the_id(app_server, merchant) -> None:
     [
         ({"jsonrpc": "2.0", "id": 1, "method": "nope", "params": []}, (-32601, "UNKNOWN_OPERATION")),
         ({"jsonrpc": "2.0", "id": 1, "method": "Login", "params": []}, (-32601, "UNKNOWN_OPERATION")),
-        ({"jsonrpc": "2.0", "id": 1, "method": "login", "params": {"merchantCode": "X"}}, (-32602, "INVALID_PARAMETERS")),
+        (
+            {"jsonrpc": "2.0", "id": 1, "method": "login", "params": {"merchantCode": "X"}},
+            (-32602, "INVALID_PARAMETERS"),
+        ),
         ({"jsonrpc": "2.0", "id": 1, "method": "login", "params": ["A"]}, (-32602, "INVALID_PARAMETERS")),
         ({"jsonrpc": "2.0", "id": 1, "method": "login", "params": [{}, 2, 3]}, (-32602, "INVALID_PARAMETERS")),
         ({"jsonrpc": "1.0", "id": 1, "method": "login", "params": []}, (-32600, "INVALID_REQUEST")),
         ({"jsonrpc": "2.0", "id": 1, "method": 5, "params": []}, (-32600, "INVALID_REQUEST")),
         ({"jsonrpc": "2.0", "id": [1], "method": "login", "params": []}, (-32600, "INVALID_REQUEST")),
         ([], (-32600, "INVALID_REQUEST")),
-        ({"jsonrpc": "2.0", "id": 1, "method": "getCustomerInformation", "params": ["0" * 32, 1]}, (10001, "INVALID_SESSION")),
+        (
+            {"jsonrpc": "2.0", "id": 1, "method": "getCustomerInformation", "params": ["0" * 32, 1]},
+            (10001, "INVALID_SESSION"),
+        ),
     ],
 )
 def test_standard_errors(app_server, payload, expected) -> None:
@@ -66,7 +74,10 @@ def test_parse_error_has_a_null_id(app_server) -> None:
 def test_authentication_codes(app_server, merchant) -> None:
     wrong = login_params(merchant)
     wrong[2] = "0" * 32
-    assert error_of(post(app_server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": wrong})) == (10000, "AUTHENTICATION_FAILED")
+    assert error_of(post(app_server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": wrong})) == (
+        10000,
+        "AUTHENTICATION_FAILED",
+    )
     md5_on_6 = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": login_params(merchant, "md5")}
     assert error_of(post(app_server, md5_on_6, version="6.0")) == (10008, "MD5_RETIRED")
     session = session_of(app_server, merchant)
@@ -80,10 +91,22 @@ def test_authentication_codes(app_server, merchant) -> None:
 
 def test_batches_and_notifications(app_server, merchant) -> None:
     session = session_of(app_server, merchant)
-    customer = {"FirstName": "A", "LastName": "B", "Address1": "C", "City": "D", "Zip": "1", "CountryCode": "de", "Email": "a@b.de"}
+    customer = {
+        "FirstName": "A",
+        "LastName": "B",
+        "Address1": "C",
+        "City": "D",
+        "Zip": "1",
+        "CountryCode": "de",
+        "Email": "a@b.de",
+    }
     batch = [
         {"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": [session, customer]},
-        {"jsonrpc": "2.0", "method": "createCustomer", "params": [session, {**customer, "ExternalCustomerReference": "NOTIFIED"}]},
+        {
+            "jsonrpc": "2.0",
+            "method": "createCustomer",
+            "params": [session, {**customer, "ExternalCustomerReference": "NOTIFIED"}],
+        },
         {"jsonrpc": "2.0", "id": 2, "method": "getCustomerInformation", "params": [session, None, "NOTIFIED"]},
         {"jsonrpc": "2.0", "id": 3, "method": "nope"},
         "not a request",
@@ -119,4 +142,8 @@ def test_6_0_returns_credit(app_server, merchant) -> None:
 
 def test_only_post(app_server) -> None:
     answer = app_server.get("/rpc/4.0/")
-    assert (answer.status_code, answer.headers["allow"], answer.json()["error_code"]) == (405, "POST", "METHOD_NOT_ALLOWED")
+    assert (answer.status_code, answer.headers["allow"], answer.json()["error_code"]) == (
+        405,
+        "POST",
+        "METHOD_NOT_ALLOWED",
+    )

@@ -21,7 +21,15 @@ ALLOWED = {
     "client": ("twoco.client", "twoco.core"),
     "sandbox": ("twoco.sandbox", "twoco.core", "twoco.protocols", "twoco.store"),
     "server": ("twoco.server", "twoco.core", "twoco.protocols", "twoco.store", "twoco.sandbox"),
-    "testing": ("twoco.testing", "twoco.core", "twoco.protocols", "twoco.server", "twoco.store", "twoco.client", "twoco.sandbox"),
+    "testing": (
+        "twoco.testing",
+        "twoco.core",
+        "twoco.protocols",
+        "twoco.server",
+        "twoco.store",
+        "twoco.client",
+        "twoco.sandbox",
+    ),
 }
 
 
@@ -57,4 +65,6 @@ def test_a_module_imports_only_the_layers_below_it(path: Path) -> None:
 def test_every_module_is_in_a_layer() -> None:
     top = sorted(path.name for path in SOURCE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py"]
-    assert {path.relative_to(SOURCE).parts[0] for path in SOURCE.rglob("*.py") if len(path.relative_to(SOURCE).parts) > 1} == set(ALLOWED)
+    assert {
+        path.relative_to(SOURCE).parts[0] for path in SOURCE.rglob("*.py") if len(path.relative_to(SOURCE).parts) > 1
+    } == set(ALLOWED)

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.clients import Fault, PhpClient, now_utc
-from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
 
 _ids = itertools.count(1)
@@ -28,7 +28,9 @@ def rpc(server, version: str, method: str, *params: object) -> dict:
 def rpc_session(server, merchant, version: str = "6.0") -> str:
     date = now_utc()
     algo = "sha256" if version == "6.0" else "md5"
-    return rpc(server, version, "login", merchant.code, date, login_hash(merchant.secret, merchant.code, date, algo), algo)["result"]
+    return rpc(
+        server, version, "login", merchant.code, date, login_hash(merchant.secret, merchant.code, date, algo), algo
+    )["result"]
 
 
 def rest_headers(code: str, secret: str) -> dict[str, str]:
@@ -119,7 +121,9 @@ def test_the_python_sdks_subscription_import_works_over_rest(app_server, merchan
     assert got["DeliveryInfo"]["Codes"][0]["Code"] == "___TEST___CODE____"
     assert "Payment" not in got and "Test" not in got
     # It named no customer: one was made from its EndUser, as 2Checkout makes one.
-    customer = rpc(app_server, "6.0", "getCustomerInformation", rpc_session(app_server, merchant), got["AvangateCustomerReference"])
+    customer = rpc(
+        app_server, "6.0", "getCustomerInformation", rpc_session(app_server, merchant), got["AvangateCustomerReference"]
+    )
     assert (customer["result"]["FirstName"], customer["result"]["Email"]) == ("Customer", "customer@2Checkout.com")
 
 
@@ -132,7 +136,11 @@ def test_the_php_rest_samples_subscription_import_works(app_server, merchant) ->
         "Subscription.ActivationInfo", "Subscription.LicenseHistory", "Subscription.LicenseStatus",
     ]  # fmt: skip
     got = app_server.get(created.headers["location"], headers=rest_headers(merchant.code, merchant.secret)).json()
-    assert (got["StartDate"], got["RecurringEnabled"], got["ExternalSubscriptionReference"]) == ("2015-01-01", True, "512")
+    assert (got["StartDate"], got["RecurringEnabled"], got["ExternalSubscriptionReference"]) == (
+        "2015-01-01",
+        True,
+        "512",
+    )
     assert (got["SKU"], got["PartnerCode"]) == ("", "")  # as 2Checkout's recorded output shows them
 
 
@@ -140,12 +148,19 @@ def test_the_php_soap_samples_subscription_import_works_through_soapclient(serve
     """avangate/avangate-php-soap-code-samples Subscriptions/Create/add-subscription.php: no customer, ProductId only."""
     php = PhpClient(server.base_url)
     session = php.login(merchant.code, merchant.secret)
-    sample = {**PHP_REST_SUBSCRIPTION, "ExternalSubscriptionReference": 513, "EndUser": {**PHP_REST_SUBSCRIPTION["EndUser"], "CountryCode": "RO", "Language": "ro"}}
+    sample = {
+        **PHP_REST_SUBSCRIPTION,
+        "ExternalSubscriptionReference": 513,
+        "EndUser": {**PHP_REST_SUBSCRIPTION["EndUser"], "CountryCode": "RO", "Language": "ro"},
+    }
     reference = php.call("addSubscription", session, sample)
     assert isinstance(reference, str) and len(reference) == 10
     got = php.call("getSubscription", session, reference)
     assert got["EndUser"]["CountryCode"] == "ro" and isinstance(got["AvangateCustomerReference"], int)
-    assert got["DeliveryInfo"] == {"Description": "", "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}]}
+    assert got["DeliveryInfo"] == {
+        "Description": "",
+        "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}],
+    }
     assert (got["SKU"], got["PartnerCode"], got["ExternalCustomerReference"]) == ("", "", None)
 
 
@@ -181,9 +196,18 @@ def test_a_customer_reference_sent_as_text_names_the_customer(app_server, mercha
     """The 6.0 docs sample sends the reference as '1111'."""
     session = rpc_session(app_server, merchant)
     reference = rpc(app_server, "6.0", "createCustomer", session, customer_data())["result"]
-    assert rpc(app_server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"] == reference
-    assert rpc(app_server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"] == "CUSTOMER_NOT_FOUND"
-    assert rpc(app_server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"] == "INVALID_PARAMETERS"
+    assert (
+        rpc(app_server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"]
+        == reference
+    )
+    assert (
+        rpc(app_server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"]
+        == "CUSTOMER_NOT_FOUND"
+    )
+    assert (
+        rpc(app_server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"]
+        == "INVALID_PARAMETERS"
+    )
 
 
 def test_soap_ignores_elements_it_does_not_know_and_the_journal_lists_them(server, merchant) -> None:
@@ -217,5 +241,7 @@ def test_strict_fields_refuses_unknown_fields_on_every_protocol(strict_server) -
     assert (rest.status_code, rest.json()["error_code"]) == (400, "INVALID_PARAMETERS")
     php = PhpClient(strict_server.base_url)
     with pytest.raises(Fault) as caught:
-        php.call_raw("createCustomer", customer_envelope(php.login(Strict.code, Strict.secret), "<Nickname>Maria</Nickname>"))
+        php.call_raw(
+            "createCustomer", customer_envelope(php.login(Strict.code, Strict.secret), "<Nickname>Maria</Nickname>")
+        )
     assert caught.value.code == "INVALID_PARAMETERS" and "Nickname" in caught.value.message

@@ -13,7 +13,15 @@ from tests.data import subscription_data
 from tests.servers import start_server, stop_server
 from twoco.core.auth import login_hash
 
-CUSTOMER = {"FirstName": "Ada", "LastName": "L", "Address1": "1", "City": "London", "Zip": "N1", "CountryCode": "gb", "Email": "a@l.uk"}
+CUSTOMER = {
+    "FirstName": "Ada",
+    "LastName": "L",
+    "Address1": "1",
+    "City": "London",
+    "Zip": "N1",
+    "CountryCode": "gb",
+    "Email": "a@l.uk",
+}
 
 
 def signed(merchant, algo: str | None = "sha256", secret: str | None = None) -> dict[str, str]:
@@ -32,7 +40,11 @@ def rest(server, merchant):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X-Avangate-Authentication": "garbage"}, {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'}],
+    [
+        {},
+        {"X-Avangate-Authentication": "garbage"},
+        {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'},
+    ],
 )
 def test_missing_or_malformed_authentication_is_401(app_server, headers) -> None:
     answer = app_server.get("/rest/6.0/customers/1/", headers=headers)
@@ -91,7 +103,9 @@ def test_md5_is_accepted_when_allowed(tmp_path, merchant_factory) -> None:
 
 
 def test_customer_by_either_reference_in_the_path(rest) -> None:
-    reference = rest.request("POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "HotTalks1Customer123"})
+    reference = rest.request(
+        "POST", "/customers/", body={**CUSTOMER, "ExternalCustomerReference": "HotTalks1Customer123"}
+    )
     by_internal = rest.request("GET", f"/customers/{reference}/")
     assert rest.request("GET", "/customers/HotTalks1Customer123/") == by_internal
     assert rest.request("GET", f"/customers/{reference}", {"includePaymentData": True}) == by_internal
@@ -152,7 +166,10 @@ def test_the_legacy_rest_client_way(app_server, merchant) -> None:
         location = added.headers["location"]
         assert location == f"/3.0/subscriptions/{added.json()}/"
         # (Guzzle resolves the Location as RFC 3986 says: an absolute path replaces the base's)
-        assert legacy.get(urljoin(f"{app_server.base_url}/3.0/subscriptions/", location)).json()["StartDate"] == "2015-01-01"
+        assert (
+            legacy.get(urljoin(f"{app_server.base_url}/3.0/subscriptions/", location)).json()["StartDate"]
+            == "2015-01-01"
+        )
     for version in ("3.0", "4.0", "5.0"):  # the same at /rest/X.0/
         rest = app_server.post(f"/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None))
         assert rest.status_code == 201 and rest.headers["location"] == f"/rest/{version}/customers/{rest.json()}/"
@@ -197,7 +214,9 @@ def test_enable_is_no_creation_on_the_legacy_versions(app_server, merchant) -> N
     subscription creates nothing: 200, as on 6.0 (and the OpenAPI documents say so)."""
     for version in ("3.0", "4.0", "5.0"):
         with RestApi(app_server.base_url, merchant.code, merchant.secret, version) as legacy:
-            reference = legacy.call("addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}"))
+            reference = legacy.call(
+                "addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}")
+            )
             path = f"/rest/{version}/subscriptions/{reference}/"
             assert app_server.request("DELETE", path, headers=signed(merchant, algo=None)).json() is True
             enabled = app_server.post(path, headers=signed(merchant, algo=None))

@@ -13,8 +13,8 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.servers import Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from twoco.core.schema import END_USER_FIELDS
 
 pytestmark = pytest.mark.slow  # stores of many thousand records
@@ -75,7 +75,9 @@ def test_concurrent_updates_leave_one_whole_version(shared_store, tmp_path) -> N
             api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "4.0")
             start.wait()
             try:
-                return api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, **version(index)}, True)
+                return api.call(
+                    "updateCustomerInformation", {"AvangateCustomerReference": reference, **version(index)}, True
+                )
             finally:
                 api.close()
 
@@ -143,7 +145,10 @@ def test_acknowledged_updates_survive_kill_9(shared_store, tmp_path) -> None:
         try:
             while not stop.is_set():
                 counter += 1
-                if api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Zip": str(counter)}) is True:
+                if (
+                    api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "Zip": str(counter)})
+                    is True
+                ):
                     acknowledged[reference] = counter
         except (httpx.TransportError, Fault, AssertionError, ValueError):
             pass  # the server died mid-request: that update was never acknowledged

@@ -12,8 +12,8 @@ import pytest
 from tests.auth_calls import PROTOCOLS, credentials, fault_of, login
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, RestApi, SoapApi
-from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 
 CODE, SECRET = "QUIET", "quiet-secret-key-of-some-length"
 
@@ -43,11 +43,16 @@ def test_no_secret_session_id_or_hash_reaches_the_output(tmp_path, style) -> Non
         rest = RestApi(server.base_url, CODE, SECRET)
         headers = rest.headers()
         sent.append(headers["X-Avangate-Authentication"].split('hash="')[1].split('"')[0])
-        assert httpx.post(f"{server.base_url}/rest/6.0/customers/", headers=headers, json=customer_data()).status_code == 200
+        assert (
+            httpx.post(f"{server.base_url}/rest/6.0/customers/", headers=headers, json=customer_data()).status_code
+            == 200
+        )
         rest.close()
         unknown = "0123456789abcdef0123456789abcdef"  # a session ID nobody was given: not logged either
         sent.append(unknown)
-        server.post("/rpc/4.0/", json={"jsonrpc": "2.0", "id": 1, "method": "getCustomerInformation", "params": [unknown, 1]})
+        server.post(
+            "/rpc/4.0/", json={"jsonrpc": "2.0", "id": 1, "method": "getCustomerInformation", "params": [unknown, 1]}
+        )
         for protocol in PROTOCOLS:  # failed logins last: one per protocol, and the code is throttled from here
             wrong = credentials(protocol, CODE, "not the key")
             sent.append(wrong[2])

@@ -39,7 +39,9 @@ def test_seed_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
         assert len(subscriptions) == 2
         assert subscriptions[0]["EndUser"]["Email"] == customer["Email"]
         assert api.call("updateCustomerInformation", {**customer, "City": "Shelbyville"}, True) is True
-        assert api.call("getSubscription", subscriptions[0]["SubscriptionReference"])["EndUser"]["City"] == "Shelbyville"
+        assert (
+            api.call("getSubscription", subscriptions[0]["SubscriptionReference"])["EndUser"]["City"] == "Shelbyville"
+        )
         api.close()
     finally:
         stop_server(server)

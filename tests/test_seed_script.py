@@ -39,7 +39,9 @@ def test_a_new_stores_demo_merchant_runs_the_seed_unchanged_but_for_host_code_an
         script = tmp_path / "update-customer.php"
         script.write_text(edited_seed(host=server.base_url, code="DEMO", secret=secret))
         assert "$customerReference = 298084139;" in script.read_text()
-        done = subprocess.run(["php", "-d", "soap.wsdl_cache_enabled=0", str(script)], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            ["php", "-d", "soap.wsdl_cache_enabled=0", str(script)], capture_output=True, text=True, timeout=60
+        )
         assert (done.returncode, done.stdout) == (0, 'string(19) "updatedCustomerInfo"\nbool(true)\n'), done.stderr
         customer = PhpClient(server.base_url)
         session = customer.login("DEMO", secret)
@@ -79,7 +81,9 @@ def create_seed_customer(client, session: str) -> int:
 def test_seed_script_updates_the_email(server, client, merchant, session, tmp_path) -> None:
     reference = create_seed_customer(client, session)
     script = tmp_path / "update-customer.php"
-    script.write_text(edited_seed(host=server.base_url, code=merchant.code, secret=merchant.secret, reference=reference))
+    script.write_text(
+        edited_seed(host=server.base_url, code=merchant.code, secret=merchant.secret, reference=reference)
+    )
 
     done = subprocess.run(
         ["php", "-d", "soap.wsdl_cache_enabled=0", str(script)], capture_output=True, text=True, timeout=60

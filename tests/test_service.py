@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
+from tests.servers import new_store_url
 from twoco.core import auth
 from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator
-from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 from twoco.core.registry import Caller, check_arity, lookup
+from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 from twoco.core.service import Service, Settings
-from tests.servers import new_store_url
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -73,7 +73,9 @@ class Env:
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of the customer and subscription tables."""
-        return {table: self.rows(f"SELECT * FROM {table} ORDER BY reference") for table in ("customers", "subscriptions")}
+        return {
+            table: self.rows(f"SELECT * FROM {table} ORDER BY reference") for table in ("customers", "subscriptions")
+        }
 
 
 @pytest.fixture
@@ -672,8 +674,7 @@ def household(env: Env) -> Household:
         for n in range(3)
     ]
     neighbours = [
-        env.a("addSubscription", subscription(theirs, EndUser=end_user(FirstName=f"Neighbour{n}")))
-        for n in range(2)
+        env.a("addSubscription", subscription(theirs, EndUser=end_user(FirstName=f"Neighbour{n}"))) for n in range(2)
     ]
     return Household(mine, theirs, subscriptions, neighbours)
 
@@ -897,9 +898,17 @@ def test_add_subscription_by_product_id_takes_the_code_an_earlier_import_gave_it
     owner = new_customer(env.a)
     by_id = env.a("addSubscription", subscription(owner, Product={"ProductId": 4586004, "ProductCode": ""}))
     assert env.a("getSubscription", by_id)["Product"]["ProductCode"] is None
-    env.a("addSubscription", subscription(owner, ExternalSubscriptionReference="I-2",
-                                          Product={"ProductId": 4586004, "ProductCode": "prod_many_options"}))
-    later = env.a("addSubscription", subscription(owner, ExternalSubscriptionReference="I-3", Product={"ProductId": 4586004}))
+    env.a(
+        "addSubscription",
+        subscription(
+            owner,
+            ExternalSubscriptionReference="I-2",
+            Product={"ProductId": 4586004, "ProductCode": "prod_many_options"},
+        ),
+    )
+    later = env.a(
+        "addSubscription", subscription(owner, ExternalSubscriptionReference="I-3", Product={"ProductId": 4586004})
+    )
     assert env.a("getSubscription", later)["Product"]["ProductCode"] == "prod_many_options"
 
 
@@ -917,7 +926,10 @@ def test_add_subscription_keeps_the_documented_extra_fields(env: Env) -> None:
     got = env.a("getSubscription", env.a("addSubscription", subscription(owner, **extra)))
     assert {name: got[name] for name in extra} == {
         **extra,
-        "DeliveryInfo": {"Description": None, "Codes": [{"Code": "___TEST___CODE____", "File": None, "Description": None, "ExtraInfo": None}]},
+        "DeliveryInfo": {
+            "Description": None,
+            "Codes": [{"Code": "___TEST___CODE____", "File": None, "Description": None, "ExtraInfo": None}],
+        },
         "NextRenewalPriceCurrency": "USD",
     }
 
@@ -1223,7 +1235,10 @@ ISOLATION_CASES = {
     # The operations that take the subscription's reference alone.
     **{
         f"{operation} A's subscription": (
-            operation, lambda n: (n.subscription,), lambda n: (MISSING_SUBSCRIPTION,), "SUBSCRIPTION_NOT_FOUND"
+            operation,
+            lambda n: (n.subscription,),
+            lambda n: (MISSING_SUBSCRIPTION,),
+            "SUBSCRIPTION_NOT_FOUND",
         )
         for operation in ("getSubscription", "cancelSubscription", "enableSubscription")
     },

@@ -216,7 +216,9 @@ def test_subscription_faults(client, session) -> None:
     assert fault_of(client, "addSubscription", session, no_owner).code == "CUSTOMER_NOT_FOUND"
     bad_end_user = fault_of(client, "updateSubscriptionEndUser", session, "0000000000", {"City": "x"})
     assert bad_end_user.code == "SUBSCRIPTION_NOT_FOUND"
-    assert fault_of(client, "setSubscriptionCustomer", session, "0000000000", owner, None).code == "SUBSCRIPTION_NOT_FOUND"
+    assert (
+        fault_of(client, "setSubscriptionCustomer", session, "0000000000", owner, None).code == "SUBSCRIPTION_NOT_FOUND"
+    )
     assert len(client.call("getCustomerSubscriptions", session, owner, None)) == 1
 
 

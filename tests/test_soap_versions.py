@@ -53,8 +53,13 @@ def test_customers_and_subscriptions(client, merchant) -> None:
         assert [s["SubscriptionReference"] for s in listed] == [first]
     assert listed[-1]["EndUser"]["CountryCode"] == "ro"
     product = {"ProductCode": "P", "ProductId": 4586004}
-    by_id = client.call("getSubscription", session, client.call(
-        "addSubscription", session, subscription_data(reference, f"V-{client.version}-ID", Product=product)))
+    by_id = client.call(
+        "getSubscription",
+        session,
+        client.call(
+            "addSubscription", session, subscription_data(reference, f"V-{client.version}-ID", Product=product)
+        ),
+    )
     as_text = client.version == "3.0"  # as 2Checkout's recorded 3.0 getSubscription output: "ProductId": "4586004"
     assert by_id["Product"]["ProductId"] == ("4586004" if as_text else 4586004)
     assert by_id["AvangateCustomerReference"] == (str(reference) if as_text else reference)
@@ -68,7 +73,9 @@ def test_5_0_search_and_update(server, merchant) -> None:
         session = client.login(merchant.code, merchant.secret, "sha256")
         owner = client.call("createCustomer", session, customer_data(ExternalCustomerReference=f"S5-{client.name}"))
         target = client.call("createCustomer", session, customer_data())
-        made = [client.call("addSubscription", session, subscription_data(owner, f"S5-{client.name}-{n}")) for n in range(3)]
+        made = [
+            client.call("addSubscription", session, subscription_data(owner, f"S5-{client.name}-{n}")) for n in range(3)
+        ]
         search = {"ExternalCustomerReference": f"S5-{client.name}", "Pagination": {"Page": 2, "Limit": 2}}
         found = client.call("searchSubscriptions", session, search)
         assert found["Pagination"] == {"Page": 2, "Limit": 2, "Count": 3}

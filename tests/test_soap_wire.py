@@ -10,8 +10,8 @@ from lxml import etree
 
 from tests.clients import Fault, PhpClient, SudsClient, now_utc
 from twoco.core.auth import login_hash
-from twoco.core.schema import CUSTOMER, SUBSCRIPTION
 from twoco.core.registry import operations_for
+from twoco.core.schema import CUSTOMER, SUBSCRIPTION
 
 WSDL_NS = {
     "w": "http://schemas.xmlsoap.org/wsdl/",
@@ -49,10 +49,7 @@ def read_fault(response) -> tuple[str, str, str]:
 def raw_login(server, merchant) -> str:
     date = now_utc()
     digest = login_hash(merchant.secret, merchant.code, date)
-    body = (
-        f"<o:login><merchantCode>{merchant.code}</merchantCode><date>{date}</date>"
-        f"<hash>{digest}</hash></o:login>"
-    )
+    body = f"<o:login><merchantCode>{merchant.code}</merchantCode><date>{date}</date><hash>{digest}</hash></o:login>"
     return read_return(post_soap(server, envelope(body))).text
 
 
@@ -105,7 +102,10 @@ def test_wsdl_types_follow_the_documented_field_order(app_server) -> None:
 @pytest.mark.parametrize("version", ["3.0", "4.0", "5.0", "6.0"])
 def test_zeep_loads_the_wsdl_and_lists_every_operation(server, version) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "zeep", f"{server.base_url}/soap/{version}/?wsdl"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "zeep", f"{server.base_url}/soap/{version}/?wsdl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     for name in operations_for(version):
@@ -173,7 +173,11 @@ def test_multiref_href_values(app_server, merchant) -> None:
             "MALFORMED_REQUEST",
         ),
         (envelope("<o:noSuchOperation/>"), "SOAP-ENV:Client", "UNKNOWN_OPERATION"),
-        (envelope("<o:login><a>1</a><b>2</b><c>3</c><d>4</d><e>5</e></o:login>"), "SOAP-ENV:Client", "INVALID_PARAMETERS"),
+        (
+            envelope("<o:login><a>1</a><b>2</b><c>3</c><d>4</d><e>5</e></o:login>"),
+            "SOAP-ENV:Client",
+            "INVALID_PARAMETERS",
+        ),
         (envelope("<o:login><a>1</a></o:login>"), "SOAP-ENV:Client", "INVALID_PARAMETERS"),
         (envelope("<o:login><a><x/></a><b>2</b><c>3</c></o:login>"), "SOAP-ENV:Client", "INVALID_PARAMETERS"),
         (envelope("<o:getSubscription><a>0</a><b>x</b></o:getSubscription>"), "SOAP-ENV:Client", "INVALID_SESSION"),

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.servers import start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import start_server, stop_server, store_with_merchants
 from tests.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 
 BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=3"
@@ -28,7 +28,9 @@ def soap(server, merchant) -> SoapApi:
 
 def myaccount_link(api, reference: int, page: str | None = None, **options: object) -> str:
     request, validity, address = options.get("request"), options.get("validity", 60), options.get("ip")
-    return api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", page, request, validity, address)  # type: ignore[return-value]
+    return api.call(
+        "getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", page, request, validity, address
+    )  # type: ignore[return-value]
 
 
 def assert_no_markup_from(page: Page) -> None:
@@ -185,14 +187,20 @@ def test_php_soapclient_makes_and_reads_links_as_the_docs_sample_does(server, me
     """The docs' PHP samples: getSingleSignOnInCart, parse_str of the link, getCustomerInformationBySSOToken."""
     php = PhpClient(server.base_url, "6.0")
     session = php.login(merchant.code, merchant.secret, "sha256")
-    reference = php.call("createCustomer", session, customer_data(ExternalCustomerReference=f"PHP-{secrets.token_hex(3)}"))
+    reference = php.call(
+        "createCustomer", session, customer_data(ExternalCustomerReference=f"PHP-{secrets.token_hex(3)}")
+    )
     link = php.call("getSingleSignOnInCart", session, str(reference), "AvangateCustomerReference", BUY_LINK, 50, None)
     token = dict(pair.split("=", 1) for pair in link.split("?", 1)[1].split("&"))["logintoken"]  # parse_str
     customer = php.call("getCustomerInformationBySSOToken", session, token)
-    assert customer["AvangateCustomerReference"] in (reference, str(reference)) and customer["Email"] == "ada@example.com"
+    assert (
+        customer["AvangateCustomerReference"] in (reference, str(reference)) and customer["Email"] == "ada@example.com"
+    )
 
     old = PhpClient(server.base_url, "4.0")
     session = old.login(merchant.code, merchant.secret)
-    account = old.call("getSingleSignOnByCustomer", session, str(reference), "AvangateCustomerReference", "my_products", None, 50, None)
+    account = old.call(
+        "getSingleSignOnByCustomer", session, str(reference), "AvangateCustomerReference", "my_products", None, 50, None
+    )
     assert account.startswith(f"{server.base_url}/myaccount/my_products/?logintoken=")
     assert httpx.get(account, timeout=30).status_code == 200

@@ -24,9 +24,9 @@ import pytest
 
 from tests.clients import Fault, now_utc
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.servers import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
+from tests.servers import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.core.auth import login_hash
 
@@ -81,9 +81,10 @@ def served(tmp_path: Path, url: str, *options: str) -> Iterator[Served]:
     store_with_merchants(url, {MERCHANT.code: MERCHANT.secret})
     server = start_server(tmp_path, url, "--login-throttle", "off", *options)
     try:
-        with JsonRpcApi(server.base_url, MERCHANT.code, MERCHANT.secret, "6.0") as rpc, RestApi(
-            server.base_url, MERCHANT.code, MERCHANT.secret
-        ) as rest:
+        with (
+            JsonRpcApi(server.base_url, MERCHANT.code, MERCHANT.secret, "6.0") as rpc,
+            RestApi(server.base_url, MERCHANT.code, MERCHANT.secret) as rest,
+        ):
             reference = rpc.call("createCustomer", customer_data(City="Before"))
             yield Served(server, rpc, rest, raw_login(server, MERCHANT), reference)
     finally:
@@ -107,16 +108,26 @@ def health(server) -> dict:
 
 def assert_unavailable_everywhere(served: Served, state: str) -> None:
     server, rpc, rest, soap_session, reference = (
-        served.server, served.rpc, served.rest, served.soap_session, served.reference
+        served.server,
+        served.rpc,
+        served.rest,
+        served.soap_session,
+        served.reference,
     )
-    error = rpc_error(rpc, "getCustomerInformation", reference, None) if state in ("down", "slow") else rpc_error(
-        rpc, "updateCustomerInformation", {"AvangateCustomerReference": reference, "City": "No"}, False
+    error = (
+        rpc_error(rpc, "getCustomerInformation", reference, None)
+        if state in ("down", "slow")
+        else rpc_error(rpc, "updateCustomerInformation", {"AvangateCustomerReference": reference, "City": "No"}, False)
     )
     assert (error["code"], error["data"]["error_code"]) == (16001, "STORE_UNAVAILABLE"), error
     assert f"({state})" in error["message"]
     method, body = ("GET", None) if state in ("down", "slow") else ("PUT", {"City": "No"})
     answer = rest.http.request(method, f"/customers/{reference}/", headers=rest.headers(), json=body)
-    assert (answer.status_code, answer.json()["error_code"], answer.headers.get("retry-after")) == (503, "STORE_UNAVAILABLE", "5"), answer.text
+    assert (answer.status_code, answer.json()["error_code"], answer.headers.get("retry-after")) == (
+        503,
+        "STORE_UNAVAILABLE",
+        "5",
+    ), answer.text
     call = (
         f"<o:getCustomerInformation><s>{soap_session}</s><r>{reference}</r></o:getCustomerInformation>"
         if state in ("down", "slow")
@@ -170,8 +181,12 @@ def frozen_calls_end_and_health_answers(cluster: PrivatePostgres, it: Served) ->
     def reader() -> None:
         started = time.monotonic()
         date = now_utc()
-        login = {"jsonrpc": "2.0", "id": 1, "method": "login",
-                 "params": [MERCHANT.code, date, login_hash(MERCHANT.secret, MERCHANT.code, date, "sha256"), "sha256"]}
+        login = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "login",
+            "params": [MERCHANT.code, date, login_hash(MERCHANT.secret, MERCHANT.code, date, "sha256"), "sha256"],
+        }
         with httpx.Client(timeout=60) as http:  # a login reads the merchant from the store
             body = http.post(f"{server.base_url}/rpc/6.0/", json=login).json()
         answers.append((body["error"]["data"]["error_code"] if "error" in body else "ok", time.monotonic() - started))

@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 
 pytestmark = pytest.mark.slow  # lock waits, in real time
 
@@ -77,7 +77,14 @@ def test_calls_on_a_held_row_end_busy_while_everything_else_answers(store_kind, 
         assert timed(lambda: server.get("/_twoco/health").raise_for_status()) < 1
         assert timed(lambda: server.get("/soap/6.0/?wsdl").raise_for_status()) < 1
         for n in range(10):
-            assert timed(lambda: rpc.call("updateCustomerInformation", {"AvangateCustomerReference": free, "City": f"F{n}"}, False)) < 1.5
+            assert (
+                timed(
+                    lambda: rpc.call(
+                        "updateCustomerInformation", {"AvangateCustomerReference": free, "City": f"F{n}"}, False
+                    )
+                )
+                < 1.5
+            )
         assert rpc.call("getCustomerInformation", free, None)["City"] == "F9"
     finally:
         for thread in waiters:
@@ -97,8 +104,15 @@ def test_calls_on_a_held_row_end_busy_while_everything_else_answers(store_kind, 
     # JSON-RPC names the same error by its code.
     holder = hold_row(server.db_url, held)
     try:
-        answer = rpc.http.post("", json={"jsonrpc": "2.0", "id": 1, "method": "updateCustomerInformation",
-                                         "params": [rpc.session, {"AvangateCustomerReference": held, "City": "X"}, False]})
+        answer = rpc.http.post(
+            "",
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "updateCustomerInformation",
+                "params": [rpc.session, {"AvangateCustomerReference": held, "City": "X"}, False],
+            },
+        )
     finally:
         holder.rollback()
         holder.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import new_store_url
 from tests.data import customer_data
+from tests.servers import new_store_url
 from twoco.client import Client, TwoCheckoutError
 from twoco.testing import TwocoServer, run_twoco
 
@@ -26,7 +26,13 @@ def twoco_threads() -> list[threading.Thread]:
 def test_the_fixture_serves_every_protocol(twoco_server: TwocoServer) -> None:
     assert twoco_server.url.startswith("http://127.0.0.1:") and twoco_server.merchant_code == "TEST"
     assert httpx.get(f"{twoco_server.url}/_twoco/health").json()["status"] == "ok"
-    for protocol, version in [("soap", "4.0"), ("soap", "6.0"), ("jsonrpc", "4.0"), ("jsonrpc", "6.0"), ("rest", "6.0")]:
+    for protocol, version in [
+        ("soap", "4.0"),
+        ("soap", "6.0"),
+        ("jsonrpc", "4.0"),
+        ("jsonrpc", "6.0"),
+        ("rest", "6.0"),
+    ]:
         with twoco_server.client(protocol, version) as client:
             reference = client.create_customer(customer_data())
             assert client.get_customer_information(reference)["AvangateCustomerReference"] == reference
@@ -117,7 +123,7 @@ def test_a_merchant_with_another_key_is_refused(tmp_path: Path) -> None:
         pass
 
 
-USER_TESTS = '''
+USER_TESTS = """
 from twoco.client import TwoCheckoutError
 
 created = {}
@@ -139,7 +145,7 @@ def test_second_sees_a_reset_store(twoco_server):
         assert error.code == "CUSTOMER_NOT_FOUND"
     else:
         raise AssertionError("the customer survived the reset")
-'''
+"""
 
 
 def test_installed_twoco_gives_pytest_the_fixtures(pytester: pytest.Pytester, monkeypatch) -> None:

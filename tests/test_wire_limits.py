@@ -26,8 +26,11 @@ def connect(server) -> socket.socket:
 def health_request(padding: int, close: bool = True) -> bytes:
     """A GET of /_twoco/health whose request line and headers take ``padding`` bytes more than the bare request."""
     return (
-        b"GET /_twoco/health HTTP/1.1\r\nHost: twoco\r\nX-Padding: " + b"p" * padding + b"\r\n"
-        + (b"Connection: close\r\n" if close else b"") + b"\r\n"
+        b"GET /_twoco/health HTTP/1.1\r\nHost: twoco\r\nX-Padding: "
+        + b"p" * padding
+        + b"\r\n"
+        + (b"Connection: close\r\n" if close else b"")
+        + b"\r\n"
     )
 
 

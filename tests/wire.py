@@ -21,10 +21,12 @@ from tests.clients import now_utc
 from tests.data import customer_data, subscription_data
 from twoco.core.auth import login_hash
 from twoco.core.errors import CATALOGUE
-from twoco.core.schema import Struct
 from twoco.core.registry import Operation
+from twoco.core.schema import Struct
 
-PROTOCOLS = tuple(f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0"))
+PROTOCOLS = tuple(
+    f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")
+)
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
@@ -83,7 +85,9 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "ExternalCustomerReference": None,
         "IncludePaymentData": False,
         "UpdateEndUserSubscriptions": False,
-        "SubscriptionReference": [records.subscription] if operation.name == "getSubscriptions" else records.subscription,
+        "SubscriptionReference": [records.subscription]
+        if operation.name == "getSubscriptions"
+        else records.subscription,
         # Creating again with references already taken: refused, so the fuzz does not fill the store.
         "Customer": customer_data(ExternalCustomerReference=records.external_customer)
         if operation.name == "createCustomer"
@@ -98,7 +102,13 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         else {"AvangateCustomerReference": records.customer, "SubscriptionEnabled": True},
         "ChurnReasons": ["CHURN_REASON_OTHER"],
         "ChurnReasonOther": "moved to another tool",
-        "EndUser": {"FirstName": "End", "LastName": "User", "Email": "end@example.com", "City": "Iasi", "CountryCode": "RO"},
+        "EndUser": {
+            "FirstName": "End",
+            "LastName": "User",
+            "Email": "end@example.com",
+            "City": "Iasi",
+            "CountryCode": "RO",
+        },
         # Single sign-on (twoco.core.sso).
         "idCustomer": str(records.customer),
         "customerType": "AvangateCustomerReference",
@@ -207,7 +217,9 @@ class Wire:
             return RawRequest("POST", f"/soap/{self.version}/", headers, soap_envelope(operation.name, names, args))
         if self.protocol == "jsonrpc":
             payload = Pairs([("jsonrpc", "2.0"), ("id", 1), ("method", operation.name), ("params", list(args))])
-            return RawRequest("POST", f"/rpc/{self.version}/", {"Content-Type": "application/json"}, _json(payload).encode())
+            return RawRequest(
+                "POST", f"/rpc/{self.version}/", {"Content-Type": "application/json"}, _json(payload).encode()
+            )
         return self._rest(operation, args)
 
     def _rest(self, operation: Operation, args: list[object]) -> RawRequest:
@@ -305,7 +317,11 @@ def _read_http_error(response: httpx.Response) -> Answer:
         answer.problems.append(f"HTTP {response.status_code} without JSON: {response.text[:200]!r}")
         return answer
     # "reason" stands beside a message that is 2Checkout's fixed text (REST's 401).
-    if not isinstance(payload, dict) or not {"error_code", "message"} <= set(payload) <= {"error_code", "message", "reason"}:
+    if not isinstance(payload, dict) or not {"error_code", "message"} <= set(payload) <= {
+        "error_code",
+        "message",
+        "reason",
+    }:
         answer.problems.append(f"an error body not shaped {{error_code, message}}: {payload!r:.200}")
         return answer
     answer.error_code, answer.message = payload["error_code"], payload["message"]

@@ -12,20 +12,19 @@ from collections.abc import Sequence
 
 from twoco import __version__
 from twoco.core import history
-from twoco.server.access_log import FORMATS
 from twoco.core.errors import ApiError
-from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.core.ids import new_secret_key
 from twoco.core.registry import Caller
-from twoco.store.bulk import seed
-from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.core.service import Service, Settings
-from twoco.core.validation import MERCHANT_CODE
-from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
-from twoco.store.outage import ADVICE, StoreUnavailable
 from twoco.core.throttle import ThrottleLimits
+from twoco.core.validation import MERCHANT_CODE
+from twoco.server.access_log import FORMATS
+from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
+from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.server.wire import READ_TIMEOUT
-
+from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.store.bulk import seed
+from twoco.store.outage import ADVICE, StoreUnavailable
 
 EPILOG = """examples:
   twoco serve                                  serve on 127.0.0.1:8080 from ./twoco.sqlite3
@@ -256,8 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  twoco customer history 123456789 --merchant DEMO\n"
         "  twoco customer history CRM-42 --merchant DEMO --json --db sqlite:////tmp/sandbox.sqlite3",
     )
-    history_parser.add_argument("reference", metavar="REF", help="AvangateCustomerReference or ExternalCustomerReference")
-    history_parser.add_argument("--merchant", required=True, metavar="CODE", help="the merchant the customer belongs to")
+    history_parser.add_argument(
+        "reference", metavar="REF", help="AvangateCustomerReference or ExternalCustomerReference"
+    )
+    history_parser.add_argument(
+        "--merchant", required=True, metavar="CODE", help="the merchant the customer belongs to"
+    )
     history_parser.add_argument("--json", action="store_true", help="print the entries as one JSON array")
     _add_db_option(history_parser)
 
@@ -297,13 +300,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("twoco: --read-timeout must be more than 0 seconds", file=sys.stderr)
                 return 2
             if args.lock_wait < 0 or args.store_timeout <= 0:
-                print("twoco: --lock-wait cannot be negative, and --store-timeout must be more than 0 seconds", file=sys.stderr)
+                print(
+                    "twoco: --lock-wait cannot be negative, and --store-timeout must be more than 0 seconds",
+                    file=sys.stderr,
+                )
                 return 2
             if args.max_body < 1:
                 print("twoco: --max-body must be 1 or more", file=sys.stderr)
                 return 2
             if args.workers < 1 or (args.workers > 1 and args.seed is not None):
-                print("twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)", file=sys.stderr)
+                print(
+                    "twoco: --workers must be 1 or more, and 1 with --seed (each worker would repeat the references)",
+                    file=sys.stderr,
+                )
                 return 2
             options = ServeOptions(
                 db=args.db,

@@ -20,10 +20,9 @@ import suds.sudsobject
 import suds.transport
 
 from tests.servers import transport_for
-
 from twoco.core.auth import login_hash
-from twoco.core.schema import Array, Struct, WireType
 from twoco.core.registry import lookup
+from twoco.core.schema import Array, Struct, WireType
 
 PHP_CALL = Path(__file__).with_name("soap_call.php")
 

@@ -13,8 +13,8 @@ from urllib.parse import quote, urlencode
 from tests.clients import Fault, SudsClient, now_utc
 from tests.servers import http_client
 from twoco.core.auth import login_hash
-from twoco.core.schema import INT_AS_TEXT, Array, Scalar, WireType
 from twoco.core.registry import lookup
+from twoco.core.schema import INT_AS_TEXT, Array, Scalar, WireType
 
 
 def signing_algo(version: str) -> str | None:
@@ -195,7 +195,12 @@ class RestApi(Api):
         return self.request("GET", f"{customer}/account/{_segment(page or 'index')}/", query)
 
 
-_SSO_ROUTES = ("getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn", "getCustomerInformationBySSOToken")
+_SSO_ROUTES = (
+    "getSingleSignOnByCustomer",
+    "getSingleSignOnInCart",
+    "getSingleSignOn",
+    "getCustomerInformationBySSOToken",
+)
 
 
 def _segment(value: object) -> str:

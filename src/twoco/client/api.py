@@ -11,12 +11,12 @@ from typing import Any, Self
 import httpx
 
 from twoco import __version__
-from twoco.core.auth import ALGORITHMS, DATE_FORMAT, login_hash
 from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
+from twoco.core.auth import ALGORITHMS, DATE_FORMAT, login_hash
 from twoco.core.errors import ApiError
-from twoco.core.schema import version_key
 from twoco.core.registry import VERSIONS, Operation, lookup
+from twoco.core.schema import version_key
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 SHA256_SAMPLES_SINCE = "5.0"  # 3.0 and 4.0 samples sign with MD5, 5.0 and 6.0 samples with sha256
@@ -91,7 +91,9 @@ class Client:
         self._ids = itertools.count(1)
 
     def __repr__(self) -> str:
-        return f"Client({self.base_url!r}, {self.merchant_code!r}, protocol={self.protocol!r}, version={self.version!r})"
+        return (
+            f"Client({self.base_url!r}, {self.merchant_code!r}, protocol={self.protocol!r}, version={self.version!r})"
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -120,7 +122,11 @@ class Client:
         if self.protocol == "rest":
             raise ValueError("REST has no sessions: every request is signed with X-Avangate-Authentication")
         date = self._date()
-        args: list[object] = [self.merchant_code, date, login_hash(self._secret_key, self.merchant_code, date, self.algo)]
+        args: list[object] = [
+            self.merchant_code,
+            date,
+            login_hash(self._secret_key, self.merchant_code, date, self.algo),
+        ]
         algo_param = self._operation("login").params[3]
         if algo_param.required or self.algo != "md5":  # an MD5 login where algo is optional has three, as PHP sends it
             args.append(self.algo)
@@ -180,7 +186,10 @@ class Client:
         method, path, query, body = rest.route_request(op, args)
         date = self._date()
         digest = login_hash(self._secret_key, self.merchant_code, date, self.algo)
-        headers = {rest.AUTH_HEADER: rest.auth_header(self.merchant_code, date, digest, self.algo), "Accept": "application/json"}
+        headers = {
+            rest.AUTH_HEADER: rest.auth_header(self.merchant_code, date, digest, self.algo),
+            "Accept": "application/json",
+        }
         if body is not None:
             headers["Content-Type"] = "application/json"
         answer = self._send(method, self.endpoint + path, headers, rest.request_body(body), query)
@@ -300,7 +309,9 @@ class Client:
         external_customer_reference: str | None = None,
     ) -> bool:
         """setSubscriptionCustomer: move a subscription to the customer these references name; returns True."""
-        return self.call("setSubscriptionCustomer", subscription_reference, customer_reference, external_customer_reference)
+        return self.call(
+            "setSubscriptionCustomer", subscription_reference, customer_reference, external_customer_reference
+        )
 
     # --- single sign-on --------------------------------------------------------------------
 
@@ -319,7 +330,9 @@ class Client:
         ``validation_ip`` only if given. ``customer_type`` is ExternalCustomerReference for your
         own ID; REST tells the two apart itself. ``language_code`` exists on API 6.0 only."""
         args = [str(customer), customer_type, self._page(page), request, validity_time, validation_ip]
-        return self.call("getSingleSignOnByCustomer", *self._with_language("getSingleSignOnByCustomer", args, language_code))
+        return self.call(
+            "getSingleSignOnByCustomer", *self._with_language("getSingleSignOnByCustomer", args, language_code)
+        )
 
     def get_single_sign_on_in_cart(
         self,

@@ -23,7 +23,11 @@ def read_answer(status: int, body: bytes, request_id: int) -> object:
         answer = None
     # An error about a request the server could not read has id null; anything else echoes ours.
     expected_ids = (request_id, None) if isinstance(answer, dict) and "error" in answer else (request_id,)
-    if not isinstance(answer, dict) or answer.get("id") not in expected_ids or not ({"result", "error"} & answer.keys()):
+    if (
+        not isinstance(answer, dict)
+        or answer.get("id") not in expected_ids
+        or not ({"result", "error"} & answer.keys())
+    ):
         text = body[:200].decode("utf-8", "replace").strip()
         raise TransportError("UNEXPECTED_RESPONSE", f"HTTP {status}, not a JSON-RPC answer: {text!r}", status)
     error = answer.get("error")

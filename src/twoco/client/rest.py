@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.core.schema import Struct
 from twoco.core.registry import Operation
+from twoco.core.schema import Struct
 
 AUTH_HEADER = "X-Avangate-Authentication"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -35,7 +35,9 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
     param_of = {route.name_of(param.name): param.name for param in operation.params}
     in_path: set[str] = set()
     path = route.path
-    body_fields = next((v for p, v in zip(operation.params, args) if isinstance(p.type, Struct) and isinstance(v, dict)), {})
+    body_fields = next(
+        (v for p, v in zip(operation.params, args) if isinstance(p.type, Struct) and isinstance(v, dict)), {}
+    )
     for name in _PLACEHOLDER.findall(route.path):
         if name == "CReference":
             value, used = _customer_in_path(operation, values)

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from twoco.client.errors import TransportError, TwoCheckoutError
-from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, Scalar, Struct, WireType
 from twoco.core.registry import Operation
+from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, Scalar, Struct, WireType
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"

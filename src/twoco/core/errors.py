@@ -97,7 +97,9 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ),
     ErrorKind("INVALID_SSO_PAGE", "{field} {value!r} is not a myAccount page; use one of: {pages}.", 400, 15002),
     ErrorKind("SSO_TOKEN_NOT_FOUND", "No single sign-on cart token {token!r} of this merchant.", 404, 15003),
-    ErrorKind("SSO_TOKEN_EXPIRED", "The single sign-on token expired {ago} seconds ago (its validityTime).", 410, 15004),
+    ErrorKind(
+        "SSO_TOKEN_EXPIRED", "The single sign-on token expired {ago} seconds ago (its validityTime).", 410, 15004
+    ),
     # The control plane (/_twoco/, sandboxes only).
     ErrorKind("MERCHANT_NOT_FOUND", "No merchant has the code {merchant!r}.", 404, 14001),
     ErrorKind("INVALID_FIXTURE", "Invalid fixture at {location}: {reason}", 400, 14002),

@@ -57,7 +57,12 @@ def push_changes(end_user: Mapping[str, Any], previous: Mapping[str, Any], summa
     for name, (count, held_previous) in summary.items():
         if not count:
             continue
-        item: Change = {"field": f"EndUser.{name}", "old": previous.get(name), "new": end_user.get(name), "subscriptions": count}
+        item: Change = {
+            "field": f"EndUser.{name}",
+            "old": previous.get(name),
+            "new": end_user.get(name),
+            "subscriptions": count,
+        }
         if held_previous != count:
             item["old"], item["old_kept"] = None, False
         items.append(item)

@@ -148,7 +148,9 @@ REGISTRY: tuple[Operation, ...] = (
         "login",
         needs_session=False,
     ),
-    Operation("createCustomer", (Param("Customer", CUSTOMER_V6),), INT, "create_customer", route=Route("POST", "/customers/")),
+    Operation(
+        "createCustomer", (Param("Customer", CUSTOMER_V6),), INT, "create_customer", route=Route("POST", "/customers/")
+    ),
     Operation(
         "getCustomerInformation",
         (
@@ -282,7 +284,9 @@ SINGLE_SIGN_ON: tuple[Operation, ...] = (
         (*_SSO_CUSTOMER, Param("page", STRING, False), Param("request", STRING, False), *_SSO_VALIDITY, _SSO_LANGUAGE),
         STRING,
         "single_sign_on_by_customer",
-        route=_sso_by_path("/customers/{CReference}/account/{PageType}/", ("page", "PageType"), ("languageCode", "Lang")),
+        route=_sso_by_path(
+            "/customers/{CReference}/account/{PageType}/", ("page", "PageType"), ("languageCode", "Lang")
+        ),
     ),
     Operation(
         "getSingleSignOnInCart",

@@ -328,7 +328,9 @@ SUBSCRIPTION_SEARCH = Struct(
         Field("Pagination", PAGINATION, since=PAGINATED_SINCE),
     ),
 )  # fmt: skip
-SUBSCRIPTION_SEARCH_RESULT = _struct("SubscriptionSearchResult", ("Items", Array(SUBSCRIPTION)), ("Pagination", PAGINATION))
+SUBSCRIPTION_SEARCH_RESULT = _struct(
+    "SubscriptionSearchResult", ("Items", Array(SUBSCRIPTION)), ("Pagination", PAGINATION)
+)
 
 CUSTOMER_SEARCH = _struct(
     "CustomerSearchOptions",

@@ -21,12 +21,10 @@ from twoco.core import auth, history, search
 from twoco.core.clock import Clock, iso_timestamp
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator, new_session_id
-from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
 from twoco.core.registry import MD5_RETIRED_SINCE, Caller, Operation, check_arity
+from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
 from twoco.core.session_cache import SessionCache
 from twoco.core.sso import SingleSignOn
-from twoco.store.interface import STATUS, DuplicateKey, Store
-from twoco.store.outage import WRITES_ONLY, StoreUnavailable
 from twoco.core.throttle import LoginThrottle, ThrottleLimits
 from twoco.core.validation import (
     IMPORT_END_USER_REQUIRED,
@@ -41,6 +39,8 @@ from twoco.core.validation import (
     parse_date,
     require,
 )
+from twoco.store.interface import STATUS, DuplicateKey, Store
+from twoco.store.outage import WRITES_ONLY, StoreUnavailable
 
 # Fields a client may write; references are the system's or fixed at creation, and
 # Enabled/Trial are derived from subscriptions. ExistingCards (payment data) is not kept.
@@ -305,7 +305,11 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         assert page is not None  # searchCustomers exists on paginated versions only
         with self.store.transaction(write=False):
             found, count = self.store.find_customers(
-                caller.merchant_id, search.customer_filters(search_by), self._today(), page.limit, page.offset  # type: ignore[arg-type]
+                caller.merchant_id,
+                search.customer_filters(search_by),
+                self._today(),
+                page.limit,
+                page.offset,  # type: ignore[arg-type]
             )
             return page.answer([self._customer_view(caller.merchant_id, row) for row in found], count)  # type: ignore[arg-type]
 
@@ -412,7 +416,10 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
                         ) from None
                     continue
                 self._record(
-                    caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), record["SubscriptionReference"]
+                    caller,
+                    (owner,),
+                    history.changes({}, record["EndUser"], "EndUser."),
+                    record["SubscriptionReference"],
                 )
                 return record["SubscriptionReference"]
         raise ApiError("INTERNAL_ERROR")
@@ -531,7 +538,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
             if owner != before:
                 self.store.move_subscription(caller.merchant_id, reference, owner)
             old = {name: current[name] for name in changes}
-            changed = history.changes({**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner})
+            changed = history.changes(
+                {**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner}
+            )
             changed += history.changes(current["EndUser"], end_user, "EndUser.")
             self._record(caller, (before,) if owner == before else (before, owner), changed, reference)
         return True
@@ -591,7 +600,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         with self.store.transaction():
             self._find_subscription(caller.merchant_id, reference)  # SUBSCRIPTION_NOT_FOUND before CUSTOMER_NOT_FOUND
             owner = self._find_customer(caller.merchant_id, customer_reference, external)
-            moved = self._lock_subscription(caller.merchant_id, reference, lambda _: (owner["AvangateCustomerReference"],))
+            moved = self._lock_subscription(
+                caller.merchant_id, reference, lambda _: (owner["AvangateCustomerReference"],)
+            )
             self.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
             before, after = moved["AvangateCustomerReference"], owner["AvangateCustomerReference"]
             move = history.changes({"AvangateCustomerReference": before}, {"AvangateCustomerReference": after})
@@ -606,7 +617,9 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         if changes:
             when = iso_timestamp(self.clock.now())
             protocol = f"{caller.protocol}/{caller.version}"
-            self.store.add_history(caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes)  # type: ignore[arg-type]
+            self.store.add_history(
+                caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes
+            )  # type: ignore[arg-type]
 
     def _lock_subscription(
         self, merchant_id: int, reference: str, also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: ()

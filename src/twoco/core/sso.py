@@ -91,10 +91,13 @@ class SingleSignOn:
     clock: Clock
 
     if TYPE_CHECKING:  # provided by Service
+
         def _find_customer(self, merchant_id: int, reference: int | None, external: str | None) -> dict[str, Any]: ...
         def _find_subscription(self, merchant_id: int, reference: str) -> dict[str, Any]: ...
         def get_customer(self, caller: Caller, reference: int | None, external: str | None) -> dict[str, object]: ...
-        def get_customer_subscriptions(self, caller: Caller, reference: int | None, external: str | None) -> list[dict[str, object]]: ...
+        def get_customer_subscriptions(
+            self, caller: Caller, reference: int | None, external: str | None
+        ) -> list[dict[str, object]]: ...
         def merchant_code(self, merchant_id: int) -> str: ...
 
     # --- the API's methods ----------------------------------------------------------
@@ -128,7 +131,9 @@ class SingleSignOn:
         check_text("url", url, MAX_URL)
         with self.store.transaction():
             reference = self._sso_customer(caller, id_customer, customer_type)
-            return self._issue(caller, reference, CART, _cart_target(url or ""), None, validity_time, validation_ip, None)
+            return self._issue(
+                caller, reference, CART, _cart_target(url or ""), None, validity_time, validation_ip, None
+            )
 
     def single_sign_on_by_subscription(
         self,
@@ -216,7 +221,9 @@ class SingleSignOn:
     ) -> str:
         validity = DEFAULT_VALIDITY if validity_time is None else validity_time
         if validity < 1:
-            raise ApiError("INVALID_FIELD_VALUE", field="validityTime", reason="must be a number of seconds, at least 1")
+            raise ApiError(
+                "INVALID_FIELD_VALUE", field="validityTime", reason="must be a number of seconds, at least 1"
+            )
         token = secrets.token_hex(20)
         now = self.clock.now()
         record = {
@@ -244,7 +251,9 @@ def _cart_target(url: str) -> str:
     """The cart path and query of a buy link, moved onto twoco's host (any old logintoken dropped)."""
     parts = urlsplit(url.strip())
     path = parts.path if parts.path.startswith("/order/") else CART_PATH
-    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "logintoken"])
+    query = urlencode(
+        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "logintoken"]
+    )
     return path + (f"?{query}" if query else "")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from twoco.core.errors import ApiError
-from twoco.core.schema import DecodeError, UnknownFields
 from twoco.core.registry import check_count, lookup
-from twoco.protocols import Outcome, Response, new_outcome, json_codec
-from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
+from twoco.core.schema import DecodeError, UnknownFields
 from twoco.core.service import Service
+from twoco.protocols import Outcome, Response, json_codec, new_outcome
+from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
 log = logging.getLogger("twoco.jsonrpc")
 
@@ -60,9 +60,7 @@ class JsonRpcAdapter:
         try:
             operation = lookup(self.version, method)
             if isinstance(params, dict):
-                raise ApiError(
-                    "INVALID_PARAMETERS", operation=method, reason="parameters go by position, in an array"
-                )
+                raise ApiError("INVALID_PARAMETERS", operation=method, reason="parameters go by position, in an array")
             if not isinstance(params, list):
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
             check_count(operation, len(params))

@@ -41,7 +41,9 @@ def check_media_type(content_type: str, accepted: tuple[str, ...]) -> None:
     if not content_type.strip():
         return
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
-    charsets = [value.strip().strip('"') for name, _, value in (p.partition("=") for p in parameters) if name == "charset"]
+    charsets = [
+        value.strip().strip('"') for name, _, value in (p.partition("=") for p in parameters) if name == "charset"
+    ]
     if media_type in accepted and all(charset in ("utf-8", "utf8") for charset in charsets):
         return
     raise ApiError(

@@ -7,9 +7,10 @@ import re
 from functools import cache
 
 from twoco import __version__
-from twoco.core.errors import CATALOGUE
 from twoco.core import validation as rules
+from twoco.core.errors import CATALOGUE
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+from twoco.core.registry import operations_for
 from twoco.core.schema import (
     CUSTOMER,
     CUSTOMER_V6,
@@ -25,10 +26,9 @@ from twoco.core.schema import (
     declared_types,
     version_key,
 )
-from twoco.core.registry import operations_for
-from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
 from twoco.core.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
 from twoco.core.sso import ACCOUNT_PAGES
+from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
 
 _SCALARS = {
     "string": {"type": "string"},
@@ -63,7 +63,9 @@ INT32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
 
 
 def _any_case(codes: frozenset[str]) -> list[str]:
-    return sorted({variant for code in codes for variant in (code, code.upper(), code.title(), code[0] + code[1].upper())})
+    return sorted(
+        {variant for code in codes for variant in (code, code.upper(), code.title(), code[0] + code[1].upper())}
+    )
 
 
 def _text(name: str, required: bool = False) -> dict[str, object]:
@@ -72,7 +74,9 @@ def _text(name: str, required: bool = False) -> dict[str, object]:
         return {"enum": _any_case(COUNTRY_CODES) + ([] if required else [None])}
     if name == "Language":
         return {"enum": [*_any_case(LANGUAGE_CODES), "", None]}
-    limit = rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
+    limit = (
+        rules.MAX_EMAIL if name == "Email" else rules.MAX_REFERENCE if name.startswith("External") else rules.MAX_TEXT
+    )
     if name == "Email":
         # Python's \s also matches U+0085, which a JSON Schema (ECMA) \s does not: named here.
         pattern = {"pattern": "^" + rules.EMAIL_PATTERN.replace("\\s", "\\s\\x85" + _C) + "$"}
@@ -155,7 +159,14 @@ def _subscription_import() -> dict[str, object]:
         "CustomPriceBillingCyclesLeft": _nullable({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
         "Test": _nullable({"enum": [0, 1]}),
     }
-    for name in ("RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"):
+    for name in (
+        "RecurringEnabled",
+        "SubscriptionEnabled",
+        "ReceiveNotifications",
+        "Lifetime",
+        "TestSubscription",
+        "IsTrial",
+    ):
         properties[name] = flag
     assert set(properties) == set(SUBSCRIPTION.field_names)
     return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
@@ -206,7 +217,9 @@ def _query_fields(struct: Struct) -> list[dict[str, object]]:
         if isinstance(f.type, Struct):
             parameters += [p for p in _query_fields(f.type) if p["name"] != "Count"]
         elif isinstance(f.type, Array):
-            parameters.append({"name": f.name, "in": "query", "required": False, "schema": _query_schema(f.type, f.name)})
+            parameters.append(
+                {"name": f.name, "in": "query", "required": False, "schema": _query_schema(f.type, f.name)}
+            )
         else:
             parameters.append({"name": f.name, "in": "query", "required": False, "schema": _filter_schema(f)})
     return parameters

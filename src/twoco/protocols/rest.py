@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote
 
 from twoco.core.errors import ApiError
-from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.core.registry import Caller, Operation, operations_for
+from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
+from twoco.core.service import CURRENT_MERCHANT, Service
 from twoco.protocols import Response, error_response, json_codec, new_outcome
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
-from twoco.core.service import CURRENT_MERCHANT, Service
 
 log = logging.getLogger("twoco.rest")
 

@@ -26,17 +26,17 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from twoco import __version__
-from twoco.sandbox.dashboard import Dashboard
 from twoco.core.errors import CATALOGUE, ApiError
+from twoco.core.registry import OPERATION_NAMES
+from twoco.core.service import Service
+from twoco.core.validation import ascii_integer, clean_text
+from twoco.protocols import Response, json_codec
+from twoco.sandbox.dashboard import Dashboard
 from twoco.sandbox.faults import MAX_COUNT, MAX_DELAY, FaultInjectingService, FaultRule
 from twoco.sandbox.fixtures import load_fixtures, parse_fixtures
 from twoco.sandbox.journal import CAPACITY as JOURNAL_CAPACITY
 from twoco.sandbox.journal import RequestJournal
-from twoco.core.registry import OPERATION_NAMES
-from twoco.protocols import Response, json_codec
-from twoco.core.service import Service
 from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
-from twoco.core.validation import ascii_integer, clean_text
 
 
 def _json(status: int, payload: object) -> Response:
@@ -144,7 +144,7 @@ class ControlPlane:
         command = json_codec.parse(body or b"{}")
         if not isinstance(command, dict) or len(command) != 1:
             raise _bad('send one of {"advance": SECONDS}, {"set": "ISO-8601"}, {"reset": true}')
-        (verb, value), = command.items()
+        ((verb, value),) = command.items()
         clock = self.service.clock
         if verb == "advance" and isinstance(value, (int, float)) and not isinstance(value, bool):
             if abs(value) + abs(clock.offset) > MAX_CLOCK_SHIFT:

@@ -24,9 +24,9 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 from twoco.core import history
 from twoco.core.errors import ApiError
 from twoco.core.registry import Caller
-from twoco.protocols import Response
 from twoco.core.service import Service
 from twoco.core.validation import MERCHANT_CODE, ascii_integer
+from twoco.protocols import Response
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
@@ -154,7 +154,7 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], empty: str = "
     head = "".join(f"<th>{_e(name)}</th>" for name in headers)
     if not body:
         return f'<p class="muted">{_e(empty)}</p>'
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class Dashboard:
@@ -193,7 +193,7 @@ class Dashboard:
             + _table(("code", "created", "customers"), rows, "No merchant yet: twoco merchant add CODE")
             + "<h2>Find a customer</h2>"
             + self._search_form("", "", [code for code, _, _ in merchants])
-            + f'<p>{_link("/journal", "Watch the live request journal")}</p>'
+            + f"<p>{_link('/journal', 'Watch the live request journal')}</p>"
         )
         return _page("twoco dashboard", body)
 
@@ -233,7 +233,11 @@ class Dashboard:
             f"<h1>{_e(title)}</h1>"
             + self._search_form(text, code, codes)
             + notice
-            + _table(("merchant", "reference", "external reference", "name", "email", "country"), rows, "No customer matches.")
+            + _table(
+                ("merchant", "reference", "external reference", "name", "email", "country"),
+                rows,
+                "No customer matches.",
+            )
             + f'<div class="pages"><span class="muted">page {page}</span>{"".join(pages)}</div>'
         )
         return _page(title, body)
@@ -348,9 +352,9 @@ def _page(title: str, body: str, nonce: str = "", status: int = 200) -> Response
     document = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)} · twoco</title><style nonce=\"{style_nonce}\">{_CSS}</style></head><body>"
-        f'<header><strong>twoco</strong>{_link("/", "Merchants")}{_link("/customers", "Customers")}'
-        f'{_link("/journal", "Journal")}</header><main>{body}</main></body></html>'
+        f'<title>{_e(title)} · twoco</title><style nonce="{style_nonce}">{_CSS}</style></head><body>'
+        f"<header><strong>twoco</strong>{_link('/', 'Merchants')}{_link('/customers', 'Customers')}"
+        f"{_link('/journal', 'Journal')}</header><main>{body}</main></body></html>"
     )
     script = f"'nonce-{nonce}'" if nonce else "'none'"
     policy = (
@@ -367,4 +371,6 @@ def _page(title: str, body: str, nonce: str = "", status: int = 200) -> Response
 
 
 def _not_found(message: str) -> Response:
-    return _page("Not found", f"<h1>Not found</h1><p>{_e(message)}</p><p>{_link('/', 'Back to the merchants')}</p>", status=404)
+    return _page(
+        "Not found", f"<h1>Not found</h1><p>{_e(message)}</p><p>{_link('/', 'Back to the merchants')}</p>", status=404
+    )

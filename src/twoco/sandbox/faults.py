@@ -10,8 +10,8 @@ from __future__ import annotations
 import string
 import threading
 from collections import defaultdict
-from contextvars import ContextVar
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 

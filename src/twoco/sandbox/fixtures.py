@@ -40,16 +40,16 @@ from twoco.core.schema import (
     DecodeError,
     WireType,
 )
-from twoco.protocols import json_codec
-from twoco.protocols.limits import MAX_DEPTH
 from twoco.core.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
-from twoco.store import DuplicateKey
 from twoco.core.validation import (
     MAX_REFERENCE,
     MERCHANT_CODE,
     check_text,
     normalise_customer,
 )
+from twoco.protocols import json_codec
+from twoco.protocols.limits import MAX_DEPTH
+from twoco.store import DuplicateKey
 
 T = TypeVar("T")
 MAX_FIXTURE_BYTES = 64 * 1024 * 1024  # a file given to serve --fixtures; HTTP bodies have their own limit
@@ -64,7 +64,9 @@ def parse_fixtures(text: bytes) -> dict[str, Any]:
     try:
         document = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError as error:
-        raise ApiError("INVALID_FIXTURE", location="the document", reason=f"not YAML or JSON: {str(error)[:200]}") from None
+        raise ApiError(
+            "INVALID_FIXTURE", location="the document", reason=f"not YAML or JSON: {str(error)[:200]}"
+        ) from None
     except RecursionError:  # the YAML parser recurses once per level
         raise _too_deep() from None
     if not isinstance(document, dict) or not isinstance(document.get("merchants"), list):
@@ -179,8 +181,10 @@ def _load_customer(service: Service, merchant_id: int, customer: object, locatio
     try:
         service.store.insert_customer(merchant_id, {"AvangateCustomerReference": reference, **record})
     except DuplicateKey as duplicate:
-        what = f"ExternalCustomerReference {record['ExternalCustomerReference']!r}" if duplicate.external else (
-            f"AvangateCustomerReference {reference}"
+        what = (
+            f"ExternalCustomerReference {record['ExternalCustomerReference']!r}"
+            if duplicate.external
+            else (f"AvangateCustomerReference {reference}")
         )
         raise _Invalid(f"{what} is taken by another customer") from None
     end_user = {name: record[name] for name in END_USER_FIELDS}
@@ -224,7 +228,6 @@ def _only(record: Mapping[str, object], allowed: set[str]) -> None:
         raise _Invalid(f"{unknown[0][:60]!r} cannot be set by a fixture")
 
 
-
 def read_fixture_file(path: str) -> dict[str, Any]:
     """A fixture file for ``serve --fixtures``."""
     with open(path, "rb") as file:
@@ -232,4 +235,3 @@ def read_fixture_file(path: str) -> dict[str, Any]:
     if len(text) > MAX_FIXTURE_BYTES:
         raise ApiError("INVALID_FIXTURE", location=path, reason=f"larger than {MAX_FIXTURE_BYTES} bytes")
     return parse_fixtures(text)
-

@@ -51,7 +51,9 @@ class JournalEntry:
     request_size: int
     response_body: bytes
     response_size: int
-    fields: dict[str, object]  # the access log's (protocol, operation, merchant, outcome, status, duration_ms), ignored_fields
+    fields: dict[
+        str, object
+    ]  # the access log's (protocol, operation, merchant, outcome, status, duration_ms), ignored_fields
 
     def render(self) -> dict[str, object]:
         return {

@@ -22,22 +22,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from twoco.sandbox.control import ControlPlane
 from twoco.core.errors import ApiError
-from twoco.sandbox.faults import PENDING_DELAY
-from twoco.sandbox.journal import RequestJournal
-from twoco.server.sso_pages import SsoPages
 from twoco.core.registry import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
-from twoco.server.access_log import AccessLog
+from twoco.core.service import CURRENT_MERCHANT, Service
+from twoco.core.sso import BASE_URL
+from twoco.core.validation import ascii_integer
 from twoco.protocols import CURRENT_OUTCOME, Outcome, Response, error_response, new_outcome
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap.adapter import SoapAdapter
 from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
-from twoco.core.service import CURRENT_MERCHANT, Service
-from twoco.core.sso import BASE_URL
-from twoco.core.validation import ascii_integer
+from twoco.sandbox.control import ControlPlane
+from twoco.sandbox.faults import PENDING_DELAY
+from twoco.sandbox.journal import RequestJournal
+from twoco.server.access_log import AccessLog
+from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
 
 log = logging.getLogger("twoco.server.app")
@@ -74,7 +74,9 @@ class _Attempt:
     def busy(self) -> bool:
         """Whether it met a row held by another call: it changed nothing and may run again
         (not a batch, whose other calls went through)."""
-        return self.outcome is not None and self.outcome.error_code == "STORE_BUSY" and self.outcome.operation != "batch"
+        return (
+            self.outcome is not None and self.outcome.error_code == "STORE_BUSY" and self.outcome.operation != "batch"
+        )
 
 
 class TwocoApp:
@@ -220,7 +222,9 @@ class TwocoApp:
     def _soap(self, adapter: SoapAdapter, request: Request) -> Response:
         if request.method == "POST":
             headers = request.headers
-            return adapter.handle(request.body, request.client, headers.get("content-type", ""), headers.get("soapaction"))
+            return adapter.handle(
+                request.body, request.client, headers.get("content-type", ""), headers.get("soapaction")
+            )
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method in ("GET", "HEAD") and any(key.lower() == "wsdl" for key in query):
             return adapter.wsdl(request.base_url)

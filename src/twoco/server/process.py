@@ -17,22 +17,23 @@ import uvicorn
 import uvicorn.supervisors
 
 from twoco import __version__
-from twoco.server.access_log import AccessLog
 from twoco.core.clock import Clock
-from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
-from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
 from twoco.core.ids import ReferenceGenerator, new_secret_key
 from twoco.core.registry import VERSIONS
 from twoco.core.service import Service, Settings
 from twoco.sandbox.faults import FaultInjectingService
+from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
+from twoco.server.access_log import AccessLog
+from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
+from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 from twoco.store import STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
-from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 
 
 class SchemaOutOfDate(Exception):
     """The store's schema is not the one this twoco runs on, and upgrading was not asked for."""
+
 
 DEMO_MERCHANT = "DEMO"
 
@@ -211,7 +212,9 @@ def serve(
         config = uvicorn.Config(build_app(options), **common)
         config.read_timeout = options.read_timeout  # type: ignore[attr-defined]
         run = _Server(config).run
-    print(f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True)
+    print(
+        f"Serving on {base_url} with {workers} worker process{'es' if workers > 1 else ''} (Ctrl+C to stop)", flush=True
+    )
     try:
         run()
     finally:

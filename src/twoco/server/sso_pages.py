@@ -19,9 +19,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
-from twoco.protocols import Response, new_outcome
 from twoco.core.service import CURRENT_MERCHANT, Service
 from twoco.core.sso import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
+from twoco.protocols import Response, new_outcome
 
 _CSS = """
 body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: #1f2933; background: #f4f6f8; }
@@ -67,7 +67,9 @@ class SsoPages:
         outcome = new_outcome("sso")
         outcome.operation = "myAccount" if kind == ACCOUNT else "cart"  # one word: the access log splits on spaces
         if method not in ("GET", "HEAD"):
-            return _page("Method not allowed", "<p>Sign-on links are opened with GET.</p>", 405, [("allow", "GET, HEAD")])
+            return _page(
+                "Method not allowed", "<p>Sign-on links are opened with GET.</p>", 405, [("allow", "GET, HEAD")]
+            )
         token = next((value for key, value in parse_qsl(query) if key.lower() == "logintoken"), "")
         if method == "HEAD":  # a HEAD (a link checker) must not spend the token a shopper is about to use
             return _page("Single sign-on", "", 200)
@@ -103,12 +105,14 @@ def _account(visit: Visit) -> tuple[str, str]:
     body = (
         f"<h1>{_e(title)}</h1>"
         f'<p>Signed in as <strong id="customer-name">{_e(customer["FirstName"])} {_e(customer["LastName"])}</strong>'
-        f' ({_e(customer["Email"])}), a customer of merchant {_e(visit.merchant_code)}.</p>'
+        f" ({_e(customer['Email'])}), a customer of merchant {_e(visit.merchant_code)}.</p>"
         + (f'<p id="chosen">Subscription {_e(chosen)}.</p>' if chosen else "")
         + "<h2>Personal information</h2>"
         + _fields(customer)
         + f"<h2>Subscriptions ({len(rows)})</h2>"
-        + _table(("reference", "product", "start", "expiration", "enabled", "recurring"), rows, marks, "No subscription.")
+        + _table(
+            ("reference", "product", "start", "expiration", "enabled", "recurring"), rows, marks, "No subscription."
+        )
         + '<p class="note">A twoco sandbox page standing in for 2Checkout myAccount; nothing here can be changed.</p>'
     )
     return title, body
@@ -146,7 +150,9 @@ def _table(headers: Iterable[str], rows: list[tuple[str, ...]], marks: list[bool
         return f"<p>{_e(empty)}</p>"
     head = "".join(f"<th>{_e(name)}</th>" for name in headers)
     body = "".join(
-        f"<tr{' class=chosen' if index < len(marks) and marks[index] else ''}>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
+        f"<tr{' class=chosen' if index < len(marks) and marks[index] else ''}>"
+        + "".join(f"<td>{cell}</td>" for cell in row)
+        + "</tr>"
         for index, row in enumerate(rows)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -162,7 +168,9 @@ def _page(
         f'<title>{_e(title)} · twoco</title><style nonce="{nonce}">{_CSS}</style></head>'
         f"<body><header>twoco sandbox · single sign-on</header><main>{body}</main></body></html>"
     )
-    policy = f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    policy = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
     return Response(
         status,
         document.encode(),

@@ -30,7 +30,9 @@ from twoco.protocols import error_response
 READ_TIMEOUT = 20  # seconds for a request's headers, and again for its body
 MAX_HEADER_BYTES = 64 * 1024  # a request line and headers larger than this are answered 431
 KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open (uvicorn's default)
-GRACEFUL_SHUTDOWN = 30  # seconds in-flight requests get to finish after SIGTERM; longer than a request can take to arrive
+GRACEFUL_SHUTDOWN = (
+    30  # seconds in-flight requests get to finish after SIGTERM; longer than a request can take to arrive
+)
 LINGER_SECONDS = 5  # how long a connection closed mid-request goes on reading what the client still sends
 LINGER_BYTES = 32 * 1024 * 1024  # and how much of it
 

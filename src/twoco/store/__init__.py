@@ -11,7 +11,16 @@ from twoco.store.sql import DuplicateKey, Merchant, SchemaTooNew, SqlStore
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)
 
-__all__ = ["DEFAULT_URL", "STATEMENT_TIMEOUT", "DuplicateKey", "Merchant", "SchemaTooNew", "SqlStore", "StoreURLError", "open_store"]
+__all__ = [
+    "DEFAULT_URL",
+    "STATEMENT_TIMEOUT",
+    "DuplicateKey",
+    "Merchant",
+    "SchemaTooNew",
+    "SqlStore",
+    "StoreURLError",
+    "open_store",
+]
 
 
 class StoreURLError(ValueError):
@@ -30,7 +39,9 @@ def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT) -> SqlSto
         try:
             return SqlStore(SqliteDialect(url, path))
         except OSError as error:
-            raise StoreURLError(f"cannot create {path!r}: {error.strerror} (an absolute path takes four slashes: sqlite:////tmp/x.sqlite3)") from None
+            raise StoreURLError(
+                f"cannot create {path!r}: {error.strerror} (an absolute path takes four slashes: sqlite:////tmp/x.sqlite3)"
+            ) from None
     if url.startswith(("postgresql://", "postgres://")):
         from twoco.store.postgres import PostgresDialect
 

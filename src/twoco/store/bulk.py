@@ -61,7 +61,8 @@ def seed(
     references = sorted(_fresh(rng, range(100_000_000, 1_000_000_000), customers, _taken(store, "customers")))
     subscription_count = customers * subscriptions_per_customer
     subscription_references = iter(
-        f"{value:010X}" for value in sorted(_fresh(rng, range(16**10), subscription_count, _taken(store, "subscriptions")))
+        f"{value:010X}"
+        for value in sorted(_fresh(rng, range(16**10), subscription_count, _taken(store, "subscriptions")))
     )
     progress = Progress("customers", customers, out)
     for start in range(0, customers, BATCH):
@@ -134,7 +135,9 @@ def _customer_row(merchant_id: int, reference: int, rng: random.Random) -> tuple
     return (merchant_id, *(values[name] for name in CUSTOMER_COLUMNS))
 
 
-def _subscription_row(merchant_id: int, customer: tuple[object, ...], reference: str, rng: random.Random) -> tuple[object, ...]:
+def _subscription_row(
+    merchant_id: int, customer: tuple[object, ...], reference: str, rng: random.Random
+) -> tuple[object, ...]:
     person = dict(zip(CUSTOMER_COLUMNS, customer[1:]))
     start_year = rng.randint(2020, 2026)
     values = {

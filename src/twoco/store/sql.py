@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from twoco.core.schema import END_USER_FIELDS
+from twoco.core.validation import ascii_integer
 from twoco.store.interface import STATUS, DuplicateKey, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
-from twoco.core.validation import ascii_integer
-
 
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
 SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
@@ -92,7 +91,14 @@ SUBSCRIPTION_COLUMNS = _columns(
     "SubscriptionValueCurrency:subscription_value_currency CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
 _JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
-_BOOLEAN_FIELDS = {"RecurringEnabled", "SubscriptionEnabled", "ReceiveNotifications", "Lifetime", "TestSubscription", "IsTrial"}
+_BOOLEAN_FIELDS = {
+    "RecurringEnabled",
+    "SubscriptionEnabled",
+    "ReceiveNotifications",
+    "Lifetime",
+    "TestSubscription",
+    "IsTrial",
+}
 
 _CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
 # A customer's status (see customer_status) as two more columns of its SELECT: one query, not two.
@@ -206,7 +212,9 @@ class SqlStore:
                 return None
             if not end_sessions:
                 return 0
-            cursor.execute("DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,))
+            cursor.execute(
+                "DELETE FROM sessions WHERE merchant_id = (SELECT id FROM merchants WHERE code = ?)", (code,)
+            )
             return cursor.rowcount
 
     def merchant_code(self, merchant_id: int) -> str | None:
@@ -243,9 +251,7 @@ class SqlStore:
 
     def session(self, token_hash: str) -> tuple[int, str, float] | None:
         """(merchant id, API version, expiry time) of a session, or None."""
-        row = self._one(
-            "SELECT merchant_id, api_version, expires_at FROM sessions WHERE token_hash = ?", (token_hash,)
-        )
+        row = self._one("SELECT merchant_id, api_version, expires_at FROM sessions WHERE token_hash = ?", (token_hash,))
         return (row[0], row[1], row[2]) if row else None
 
     # --- single sign-on tokens (twoco.core.sso) ----------------------------------------------
@@ -272,7 +278,9 @@ class SqlStore:
         """Mark a token used; False when it already was. One UPDATE with the condition in it, so of
         two requests racing for one token exactly one sees its row change (SQLite and PostgreSQL alike)."""
         with self.transaction() as cursor:
-            cursor.execute("UPDATE sso_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (now, token_hash))
+            cursor.execute(
+                "UPDATE sso_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (now, token_hash)
+            )
             return cursor.rowcount == 1
 
     # --- customers ------------------------------------------------------------------
@@ -411,7 +419,7 @@ class SqlStore:
         ``where`` is ``reference=...`` for one subscription or ``customer_reference=...`` for all
         of a customer's.
         """
-        (column, value), = where.items()
+        ((column, value),) = where.items()
         assert column in ("reference", "customer_reference")
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
@@ -496,12 +504,16 @@ class SqlStore:
         if filters.get("Enabled") is not None:
             outer.append("active > 0" if filters["Enabled"] else "active = 0")
         if filters.get("Trial") is not None:
-            outer.append("(active > 0 AND trials = active)" if filters["Trial"] else "NOT (active > 0 AND trials = active)")
+            outer.append(
+                "(active > 0 AND trials = active)" if filters["Trial"] else "NOT (active > 0 AND trials = active)"
+            )
         where = (" WHERE " + " AND ".join(outer)) if outer else ""
         selected = f"FROM ({inner}) AS found{where}"
         all_params = (today, today, merchant_id, *params)
         count = self._one(f"SELECT COUNT(*) {selected}", all_params)
-        cursor = self._run(f"SELECT * {selected} ORDER BY reference LIMIT ? OFFSET ?", (*all_params, limit, offset), write=False)
+        cursor = self._run(
+            f"SELECT * {selected} ORDER BY reference LIMIT ? OFFSET ?", (*all_params, limit, offset), write=False
+        )
         records = []
         for row in cursor.fetchall():
             record = _customer_record(row[:-2])
@@ -543,7 +555,9 @@ class SqlStore:
             f" COALESCE(SUM(CASE WHEN {column} IS DISTINCT FROM ? AND {column} IS NOT DISTINCT FROM ? THEN 1 ELSE 0 END), 0)"
             for column in END_USER_COLUMNS.values()
         )
-        params = [value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))]
+        params = [
+            value for name in END_USER_COLUMNS for value in (end_user.get(name), end_user.get(name), previous.get(name))
+        ]
         row = self._one(
             f"SELECT {sums} FROM subscriptions WHERE merchant_id = ? AND customer_reference = ?",
             (*params, merchant_id, customer_reference),
@@ -551,7 +565,9 @@ class SqlStore:
         assert row is not None
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
-    def customer_history(self, merchant_id: int, customer_reference: int, latest: int | None = None) -> list[dict[str, Any]]:
+    def customer_history(
+        self, merchant_id: int, customer_reference: int, latest: int | None = None
+    ) -> list[dict[str, Any]]:
         """A customer's entries, oldest first, its subscriptions' EndUser changes included
         (only the ``latest`` ones, if given)."""
         cursor = self._run(
@@ -616,7 +632,9 @@ class SqlStore:
             first, _, last = lowered.partition(" ")
             if first and last.strip():  # walks the last-name prefix, filtering on the first name
                 condition, params = _prefix("c.last_name", last.strip())
-                searches.append((f"{condition} AND {self.dialect.planner_hint}lower(c.first_name) = ?", (*params, first)))
+                searches.append(
+                    (f"{condition} AND {self.dialect.planner_hint}lower(c.first_name) = ?", (*params, first))
+                )
         found: dict[tuple[str, int], dict[str, Any]] = {}
         names = ("merchant", "reference", "external", "first_name", "last_name", "email", "country_code")
         for condition, params in searches:

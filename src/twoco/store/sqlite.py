@@ -27,7 +27,13 @@ BUSY_TIMEOUT_MS = 10_000
 LOCK_SUFFIX = "-lock"  # the writers' lock file: the database's path with this added, like its -wal
 
 
-_OS_ERRORS = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY, errno.EPERM: READ_ONLY}
+_OS_ERRORS = {
+    errno.ENOSPC: FULL,
+    errno.EDQUOT: FULL,
+    errno.EROFS: READ_ONLY,
+    errno.EACCES: READ_ONLY,
+    errno.EPERM: READ_ONLY,
+}
 
 
 class _Connection(sqlite3.Connection):
@@ -169,4 +175,3 @@ class SqliteDialect(ThreadConnections):
         if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error):
             return "external_reference" in str(error)
         return None
-

@@ -27,9 +27,9 @@ import httpx
 import uvicorn
 
 from twoco.client import Client
+from twoco.core.service import Settings
 from twoco.server.app import TwocoApp
 from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store
-from twoco.core.service import Settings
 
 DEFAULT_MERCHANT = "TEST"
 START_TIMEOUT = 30.0  # seconds
@@ -101,7 +101,9 @@ def run_twoco(
         listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         port = listener.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-server-{port}", daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listener]}, name=f"twoco-server-{port}", daemon=True
+        )
         thread.start()
         try:
             _wait_until_started(server, thread)
@@ -137,7 +139,6 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> Non
         if time.monotonic() > deadline:
             raise RuntimeError(f"the twoco server did not start within {START_TIMEOUT:.0f} s")
         time.sleep(0.01)
-
 
 
 # Last: it builds on the names above.

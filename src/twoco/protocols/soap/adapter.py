@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from twoco.core.errors import ApiError
-from twoco.core.schema import DecodeError
 from twoco.core.registry import check_count, lookup
+from twoco.core.schema import DecodeError
+from twoco.core.service import Service
 from twoco.protocols import Outcome, Response, new_outcome
 from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
-from twoco.core.service import Service
 
 log = logging.getLogger("twoco.soap")
 

@@ -14,7 +14,17 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from twoco.core.schema import ENVELOPE_CLOSE, ENVELOPE_OPEN, SOAP_ENV, Array, DecodeError, Scalar, Struct, UnknownFields, WireType
+from twoco.core.schema import (
+    ENVELOPE_CLOSE,
+    ENVELOPE_OPEN,
+    SOAP_ENV,
+    Array,
+    DecodeError,
+    Scalar,
+    Struct,
+    UnknownFields,
+    WireType,
+)
 from twoco.protocols.limits import shape_problem
 from twoco.protocols.soap.wsdl import xml_type
 
@@ -145,9 +155,7 @@ def decode_value(element: etree._Element, wire_type: WireType, references: Refer
     return _decode_struct(children, wire_type, references)
 
 
-def _decode_struct(
-    children: list[etree._Element], struct: Struct, references: References
-) -> dict[str, object]:
+def _decode_struct(children: list[etree._Element], struct: Struct, references: References) -> dict[str, object]:
     record: dict[str, object] = {}
     for child in children:
         name = _local_name(child.tag)

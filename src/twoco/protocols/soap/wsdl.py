@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from xml.sax.saxutils import quoteattr
 
-from twoco.core.schema import Array, Scalar, Struct, WireType, declared_types
 from twoco.core.registry import operations_for
+from twoco.core.schema import Array, Scalar, Struct, WireType, declared_types
 
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
 SCHEMA_PATH = "/soap/soap-encoding.xsd"
@@ -40,8 +40,7 @@ def xml_type(wire_type: WireType) -> str:
 
 def _struct_type(struct: Struct) -> str:
     elements = "".join(
-        f'<xsd:element name="{f.name}" type="{xml_type(f.type)}" minOccurs="0" nillable="true"/>'
-        for f in struct.fields
+        f'<xsd:element name="{f.name}" type="{xml_type(f.type)}" minOccurs="0" nillable="true"/>' for f in struct.fields
     )
     return f'<xsd:complexType name="{struct.name}"><xsd:sequence>{elements}</xsd:sequence></xsd:complexType>'
 
