@@ -9,8 +9,8 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 
 
 @pytest.mark.parametrize("style", ["json", "text"])
@@ -21,8 +21,9 @@ def test_one_line_per_request_without_secrets(tmp_path, style) -> None:
     try:
         api = JsonRpcApi(server.base_url, "LOGGED", "log-secret-key", "4.0")
         reference = api.call("createCustomer", customer_data())
-        with pytest.raises(Fault):
+        with pytest.raises(Fault) as caught:
             api.call("getCustomerInformation", 123456789, None)
+        assert caught.value.code == "CUSTOMER_NOT_FOUND"
         server.get("/nowhere")
         api.close()
         time.sleep(0.2)

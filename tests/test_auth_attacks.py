@@ -18,7 +18,7 @@ from tests.auth_calls import (
     login,
 )
 from tests.clients.api import JsonRpcApi
-from tests.conftest import new_store_url, start_server, stop_server, store_with_merchants, twoco_command
+from tests.servers import new_store_url, start_server, stop_server, store_with_merchants, twoco_command
 from twoco.core.auth import login_hash
 
 OTHER_ADDRESS = "127.0.0.2"  # loopback too, but another client address as far as the server can tell

@@ -13,7 +13,7 @@ import stat
 import pytest
 
 from tests.clients import PhpClient
-from tests.conftest import new_store_url, start_server, stop_server, twoco_command
+from tests.servers import new_store_url, start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
 twoco = twoco_command

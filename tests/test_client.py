@@ -11,8 +11,8 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.data import customer_data, subscription_data
+from tests.servers import free_port
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
 from twoco.core.registry import VERSIONS, lookup, operations_for

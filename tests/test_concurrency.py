@@ -16,14 +16,16 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
-from tests.conftest import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
 from twoco.core.service import Service, Settings
 from twoco.store import open_store
 from twoco.store.outage import StoreBusy
+
+pytestmark = pytest.mark.slow  # many clients at once, in real time
 
 SECONDS = 20  # each client's loop stops then (and after at most CALLS calls)
 CALLS = 2000

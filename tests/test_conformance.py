@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from lxml import etree
 
+from tests import servers
 from tests.clients import Fault, PhpClient, now_utc
 from tests.clients.api import PROTOCOLS, Api, JsonRpcApi
 from tests.data import customer_data, subscription_data
@@ -22,16 +22,16 @@ from twoco.core.schema import CUSTOMER, END_USER_FIELDS
 
 
 @pytest.fixture(params=list(PROTOCOLS))
-def api(request: pytest.FixtureRequest, server, merchant) -> Iterator[Api]:
-    opened = PROTOCOLS[request.param](server.base_url, merchant.code, merchant.secret)
+def api(request: pytest.FixtureRequest, app_server, merchant) -> Iterator[Api]:
+    opened = PROTOCOLS[request.param](app_server.base_url, merchant.code, merchant.secret)
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def every_protocol(server, merchant) -> Iterator[dict[str, Api]]:
+def every_protocol(app_server, merchant) -> Iterator[dict[str, Api]]:
     """The same merchant, logged in over every protocol."""
-    opened = {name: make(server.base_url, merchant.code, merchant.secret) for name, make in PROTOCOLS.items()}
+    opened = {name: make(app_server.base_url, merchant.code, merchant.secret) for name, make in PROTOCOLS.items()}
     yield opened
     for each in opened.values():
         each.close()
@@ -225,9 +225,9 @@ def test_unknown_fields_are_ignored(api) -> None:
     assert "LicenseStatus" not in api.call("getSubscription", api.call("addSubscription", sent))
 
 
-def test_merchant_isolation(server, merchant_factory, api) -> None:
+def test_merchant_isolation(app_server, merchant_factory, api) -> None:
     other = merchant_factory()
-    theirs = type(api)(server.base_url, other.code, other.secret, api.version)
+    theirs = type(api)(app_server.base_url, other.code, other.secret, api.version)
     customer = theirs.call("createCustomer", customer_data(ExternalCustomerReference="THEIRS"))
     subscription = theirs.call("addSubscription", subscription_data(customer, "THEIRS-S"))
     before = (theirs.call("getCustomerInformation", customer, None), theirs.call("getSubscription", subscription))
@@ -259,31 +259,31 @@ def has(api: Api, operation: str) -> bool:
     return operation in operations_for(api.version)
 
 
-def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api, server) -> None:
+def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api, app_server) -> None:
     reference = api.call("createCustomer", customer_data(ExternalCustomerReference="SSO-1"))
     by_internal = api.call(
         "getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", "user_data", None, 60, None
     )
-    assert by_internal.startswith(f"{server.base_url}/myaccount/user_data/?logintoken=")
+    assert by_internal.startswith(f"{app_server.base_url}/myaccount/user_data/?logintoken=")
     assert LINK_TOKEN.search(by_internal)
     by_external = api.call("getSingleSignOnByCustomer", "SSO-1", "ExternalCustomerReference", None, None, None, "")
-    assert by_external.startswith(f"{server.base_url}/myaccount/?logintoken=")  # no page: the myAccount home
+    assert by_external.startswith(f"{app_server.base_url}/myaccount/?logintoken=")  # no page: the myAccount home
     rebranded = api.call(
         "getSingleSignOnByCustomer", str(reference), "2CheckoutCustomerReference", "faq", None, 60, None
     )
-    assert rebranded.startswith(f"{server.base_url}/support/?logintoken=")
+    assert rebranded.startswith(f"{app_server.base_url}/support/?logintoken=")
 
-    first = httpx.get(by_internal, timeout=30)
+    first = servers.get(by_internal, timeout=30)
     assert first.status_code == 200 and "Lovelace" in first.text and f"{reference}" in first.text
-    again = httpx.get(by_internal, timeout=30)
+    again = servers.get(by_internal, timeout=30)
     assert again.status_code == 410 and "already" in again.text and "Lovelace" not in again.text
-    assert httpx.get(by_external, timeout=30).status_code == 200  # each link its own token
+    assert servers.get(by_external, timeout=30).status_code == 200  # each link its own token
     if has(api, "getCustomerInformationBySSOToken"):  # it reads cart tokens, not myAccount ones
         token = LINK_TOKEN.search(by_internal).group(1)
         assert code_of(api, "getCustomerInformationBySSOToken", token) == "SSO_TOKEN_NOT_FOUND"
 
 
-def test_links_carry_their_language_on_6_0(api, server) -> None:
+def test_links_carry_their_language_on_6_0(api, app_server) -> None:
     if api.version != "6.0":
         assert "languageCode" not in [p.name for p in lookup(api.version, "getSingleSignOnByCustomer").params]
         return
@@ -291,51 +291,51 @@ def test_links_carry_their_language_on_6_0(api, server) -> None:
     link = api.call(
         "getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "DE"
     )
-    assert '<html lang="de">' in httpx.get(link, timeout=30).text
+    assert '<html lang="de">' in servers.get(link, timeout=30).text
     bad = ("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, 60, None, "xx")
     assert code_of(api, *bad) == "INVALID_LANGUAGE"
 
 
-def test_a_subscription_link_opens_on_its_subscription(api, server) -> None:
+def test_a_subscription_link_opens_on_its_subscription(api, app_server) -> None:
     owner = api.call("createCustomer", customer_data())
     subscription = api.call("addSubscription", subscription_data(owner, "SSO-S"))
     link = api.call("getSingleSignOn", subscription, None, 60, "my_license", "127.0.0.1")
-    assert link.startswith(f"{server.base_url}/myaccount/my_license/?logintoken=")
-    opened = httpx.get(link, timeout=30)
+    assert link.startswith(f"{app_server.base_url}/myaccount/my_license/?logintoken=")
+    opened = servers.get(link, timeout=30)
     assert opened.status_code == 200 and f"Subscription {subscription}." in opened.text
 
 
-def test_cart_links_keep_the_buy_link_and_name_their_customer(api, server) -> None:
+def test_cart_links_keep_the_buy_link_and_name_their_customer(api, app_server) -> None:
     reference = api.call("createCustomer", customer_data(ExternalCustomerReference="SSO-CART"))
     link = api.call("getSingleSignOnInCart", "SSO-CART", "ExternalCustomerReference", BUY_LINK, 60, None)
-    assert link.startswith(f"{server.base_url}/order/checkout.php?PRODS=4639321&QTY=1&CART=1&CARD=2&logintoken=")
+    assert link.startswith(f"{app_server.base_url}/order/checkout.php?PRODS=4639321&QTY=1&CART=1&CARD=2&logintoken=")
     token = LINK_TOKEN.search(link).group(1)
     if has(api, "getCustomerInformationBySSOToken"):
         customer = api.call("getCustomerInformationBySSOToken", token)
         assert customer == api.call("getCustomerInformation", reference, None)
-    opened = httpx.get(link, timeout=30)
+    opened = servers.get(link, timeout=30)
     assert opened.status_code == 200 and "Checkout" in opened.text and "ada@example.com" in opened.text
     if has(api, "getCustomerInformationBySSOToken"):  # following the link does not stop the lookup
         assert api.call("getCustomerInformationBySSOToken", token)["AvangateCustomerReference"] == reference
     no_url = api.call("getSingleSignOnInCart", str(reference), "AvangateCustomerReference", None, None, None)
-    assert no_url.startswith(f"{server.base_url}/order/checkout.php?logintoken=")
+    assert no_url.startswith(f"{app_server.base_url}/order/checkout.php?logintoken=")
 
 
-def test_links_expire_after_their_validity_time(api, server) -> None:
+def test_links_expire_after_their_validity_time(api, app_server) -> None:
     reference = api.call("createCustomer", customer_data())
     cart = api.call("getSingleSignOnInCart", str(reference), "AvangateCustomerReference", "", 5, None)
     account = api.call("getSingleSignOnByCustomer", str(reference), "AvangateCustomerReference", None, None, None, None)
-    server.move_clock(advance=11)  # past both: 5 seconds, and the default 10
+    app_server.move_clock(advance=11)  # past both: 5 seconds, and the default 10
     try:
-        assert httpx.get(account, timeout=30).status_code == 410
-        assert "expired" in httpx.get(cart, timeout=30).text
+        assert servers.get(account, timeout=30).status_code == 410
+        assert "expired" in servers.get(cart, timeout=30).text
         if has(api, "getCustomerInformationBySSOToken"):
             assert (
                 code_of(api, "getCustomerInformationBySSOToken", LINK_TOKEN.search(cart).group(1))
                 == "SSO_TOKEN_EXPIRED"
             )
     finally:
-        server.move_clock(reset=True)
+        app_server.move_clock(reset=True)
 
 
 def test_sso_by_token_is_for_5_0_and_later() -> None:
@@ -385,7 +385,7 @@ def test_sso_faults_are_the_same_everywhere(api, operation, template, expected) 
     if has(api, operation):
         assert code_of(api, operation, *args) == expected
     elif api.protocol == "soap":  # suds will not call what the WSDL lacks: see that it does
-        assert f'name="{operation}"' not in httpx.get(api.client.wsdl, timeout=30).text
+        assert f'name="{operation}"' not in servers.get(api.client.wsdl, timeout=30).text
     elif api.protocol == "rest":  # the route is another operation's (GET /customers/ beside POST), or none
         assert code_of(api, operation, *args) in ("METHOD_NOT_ALLOWED", "ENDPOINT_NOT_FOUND")
     else:
@@ -393,9 +393,9 @@ def test_sso_faults_are_the_same_everywhere(api, operation, template, expected) 
 
 
 @pytest.mark.parametrize("name", [name for name in PROTOCOLS if not name.startswith("rest")])
-def test_customer_type_is_checked(name, server, merchant) -> None:
+def test_customer_type_is_checked(name, app_server, merchant) -> None:
     """REST has no customerType: its path names the customer by either reference."""
-    api = PROTOCOLS[name](server.base_url, merchant.code, merchant.secret)
+    api = PROTOCOLS[name](app_server.base_url, merchant.code, merchant.secret)
     try:
         reference = api.call("createCustomer", customer_data())
         assert (
@@ -412,9 +412,11 @@ def test_customer_type_is_checked(name, server, merchant) -> None:
         api.close()
 
 
-def test_sso_tokens_belong_to_their_merchant(server, merchant_factory, api) -> None:
+def test_sso_tokens_belong_to_their_merchant(app_server, merchant_factory, api) -> None:
     other = merchant_factory()
-    theirs = type(api)(server.base_url, other.code, other.secret, *([api.version] if api.protocol != "rest" else []))
+    theirs = type(api)(
+        app_server.base_url, other.code, other.secret, *([api.version] if api.protocol != "rest" else [])
+    )
     try:
         customer = theirs.call("createCustomer", customer_data(ExternalCustomerReference="THEIRS"))
         link = theirs.call("getSingleSignOnInCart", str(customer), "AvangateCustomerReference", None, 60, None)
@@ -439,15 +441,15 @@ def protocols(since: str = "3.0", until: str = "9.0", rest: bool = True) -> list
     return [name for name in PROTOCOLS if since <= name.split("-")[1] < until and (rest or not name.startswith("rest"))]
 
 
-def test_every_version_is_served(server) -> None:
+def test_every_version_is_served(app_server) -> None:
     for version in ("3.0", "4.0", "5.0", "6.0"):
-        assert server.get(f"/soap/{version}/?wsdl").status_code == 200, version
+        assert app_server.get(f"/soap/{version}/?wsdl").status_code == 200, version
         call = {"jsonrpc": "2.0", "id": 1, "method": "getSubscription", "params": ["0" * 32, "X"]}
-        assert server.post(f"/rpc/{version}/", json=call).json()["error"]["data"]["error_code"] == "INVALID_SESSION"
-        assert server.get(f"/rest/{version}/openapi.json").json()["servers"] == [{"url": f"/rest/{version}"}]
-        assert server.get(f"/rest/{version}/customers/1/").json()["error_code"] == "AUTHENTICATION_ERROR"
+        assert app_server.post(f"/rpc/{version}/", json=call).json()["error"]["data"]["error_code"] == "INVALID_SESSION"
+        assert app_server.get(f"/rest/{version}/openapi.json").json()["servers"] == [{"url": f"/rest/{version}"}]
+        assert app_server.get(f"/rest/{version}/customers/1/").json()["error_code"] == "AUTHENTICATION_ERROR"
     for path in ("/soap/2.0/?wsdl", "/rpc/7.0/", "/rest/2.0/customers/1/", "/4.0/customers/1/"):
-        assert server.get(path).json()["error_code"] == "ENDPOINT_NOT_FOUND", path
+        assert app_server.get(path).json()["error_code"] == "ENDPOINT_NOT_FOUND", path
 
 
 @pytest.mark.parametrize(
@@ -467,10 +469,10 @@ def test_operations_are_unknown_before_their_version(server, merchant, operation
             assert unknown.value.code == "UNKNOWN_OPERATION", name
 
 
-def test_login_algo_by_version(server, merchant) -> None:
+def test_login_algo_by_version(app_server, merchant) -> None:
     """algo is optional (MD5 without it) on 3.0, 4.0 and 5.0; 6.0 requires it and refuses MD5."""
     for version in ("3.0", "4.0", "5.0", "6.0"):
-        with JsonRpcApi(server.base_url, merchant.code, merchant.secret, version) as api:
+        with JsonRpcApi(app_server.base_url, merchant.code, merchant.secret, version) as api:
             date = now_utc()
             md5 = login_hash(merchant.secret, merchant.code, date, "md5")
             sha = login_hash(merchant.secret, merchant.code, date, "sha256")
@@ -500,7 +502,7 @@ def test_get_customer_information_arity(api) -> None:
         assert "Credit" not in api.call("getCustomerInformation", reference, None)
 
 
-def test_wsdl_parameters_by_version(server) -> None:
+def test_wsdl_parameters_by_version(app_server) -> None:
     names = {"w": "http://schemas.xmlsoap.org/wsdl/", "xsd": "http://www.w3.org/2001/XMLSchema"}
     expected = {
         "3.0": ["sessionID", "AvangateCustomerReference", "ExternalCustomerReference"],
@@ -509,7 +511,7 @@ def test_wsdl_parameters_by_version(server) -> None:
         "6.0": ["sessionID", "CustomerReference", "ExternalCustomerReference", "IncludePaymentData"],
     }
     for version, parts in expected.items():
-        wsdl = etree.fromstring(server.get(f"/soap/{version}/?wsdl").content)
+        wsdl = etree.fromstring(app_server.get(f"/soap/{version}/?wsdl").content)
         found = wsdl.xpath("//w:message[@name='getCustomerInformationInput']/w:part/@name", namespaces=names)
         assert found == parts, version
         subscription_import = wsdl.xpath("//w:message[@name='addSubscriptionInput']/w:part/@name", namespaces=names)
@@ -730,7 +732,7 @@ def test_update_subscription(api) -> None:
 
 
 @pytest.mark.parametrize("api", protocols(since="6.0", rest=False), indirect=True)
-def test_search_customers(api, server, merchant_factory) -> None:
+def test_search_customers(api, app_server, merchant_factory) -> None:
     def found(search_by: dict | None) -> list[int]:
         answer = api.call("searchCustomers", search_by)
         return [c["AvangateCustomerReference"] for c in answer["Items"]]  # type: ignore[index]
@@ -759,7 +761,7 @@ def test_search_customers(api, server, merchant_factory) -> None:
     assert code_of(api, "searchCustomers", {"Pagination": {"Limit": 0}}) == "INVALID_FIELD_VALUE"
     # Another merchant's customers are never found.
     other = merchant_factory()
-    theirs = type(api)(server.base_url, other.code, other.secret, api.version)
+    theirs = type(api)(app_server.base_url, other.code, other.secret, api.version)
     theirs.call("createCustomer", customer_data(Email="search.me@example.com"))
     assert found({"Email": "search.me@example.com"}) == sorted([active, inactive])
     theirs.close()

@@ -82,8 +82,8 @@ def client(protocol: str, server, merchant):
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize("character", REFUSED, ids=lambda character: f"U+{ord(character):04X}")
-def test_c1_controls_and_del_are_refused_alike(server, merchant, protocol, character) -> None:
-    api = client(protocol, server, merchant)
+def test_c1_controls_and_del_are_refused_alike(app_server, merchant, protocol, character) -> None:
+    api = client(protocol, app_server, merchant)
     with pytest.raises(Fault) as refused:
         api.create(customer_data(FirstName=f"Jo{character}e"))
     api.close()
@@ -92,8 +92,8 @@ def test_c1_controls_and_del_are_refused_alike(server, merchant, protocol, chara
 
 
 @pytest.mark.parametrize(("writer", "reader"), list(itertools.product(PROTOCOLS, PROTOCOLS)))
-def test_tab_lf_and_cr_read_back_as_stored_on_every_protocol(server, merchant, writer, reader) -> None:
-    write, read = client(writer, server, merchant), client(reader, server, merchant)
+def test_tab_lf_and_cr_read_back_as_stored_on_every_protocol(app_server, merchant, writer, reader) -> None:
+    write, read = client(writer, app_server, merchant), client(reader, app_server, merchant)
     reference = write.create(customer_data(**KEPT))
     customer = read.read(reference)
     write.close()
@@ -104,17 +104,17 @@ def test_tab_lf_and_cr_read_back_as_stored_on_every_protocol(server, merchant, w
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize("character", ["\x01", "\x1b", "\x0b"], ids=lambda character: f"U+{ord(character):04X}")
-def test_c0_controls_are_refused_and_soap_cannot_even_carry_them(server, merchant, protocol, character) -> None:
+def test_c0_controls_are_refused_and_soap_cannot_even_carry_them(app_server, merchant, protocol, character) -> None:
     """XML 1.0 has no way to write a C0 control but TAB, LF and CR, not even &#1;: such a SOAP
     request is not well-formed, refused before any field is read."""
-    api = client(protocol, server, merchant)
+    api = client(protocol, app_server, merchant)
     if protocol == "soap":
         reference = f"&#{ord(character)};"
         customer = f"<Customer><FirstName>Jo{reference}e</FirstName></Customer>"
         body = f"<o:createCustomer><s>{api.session}</s>{customer}</o:createCustomer>"
-        assert read_fault(post_soap(server, envelope(body)))[2] == "MALFORMED_REQUEST"
+        assert read_fault(post_soap(app_server, envelope(body)))[2] == "MALFORMED_REQUEST"
         raw = envelope(body.replace(reference, character))
-        assert read_fault(post_soap(server, raw))[2] == "MALFORMED_REQUEST"
+        assert read_fault(post_soap(app_server, raw))[2] == "MALFORMED_REQUEST"
     else:
         with pytest.raises(Fault) as refused:
             api.create(customer_data(FirstName=f"Jo{character}e"))

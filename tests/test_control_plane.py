@@ -19,8 +19,8 @@ import pytest
 from tests.auth_calls import credentials, fault_of, login
 from tests.clients import Fault, SudsClient
 from tests.clients.api import PROTOCOLS, JsonRpcApi
-from tests.conftest import Server, new_store_url, start_server, stop_server
 from tests.data import customer_data
+from tests.servers import Server, new_store_url, start_server, stop_server
 
 FIXTURE_FILE = Path(__file__).parent.parent / "examples" / "fixtures.yaml"
 

@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.conftest import start_server, stop_server
 from tests.data import customer_data, subscription_data
+from tests.servers import start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser
 XSS = "<script>alert(1)</script>"
@@ -198,6 +198,7 @@ def test_no_control_plane_no_dashboard(tmp_path) -> None:
         stop_server(server)
 
 
+@pytest.mark.slow  # Chromium follows every link of every page
 def test_dashboard_links_lead_somewhere(server, merchant, soap) -> None:
     reference = soap.call("createCustomer", customer_data())
     pages = [f"/_twoco/customers/{merchant.code}/{reference}", "/_twoco/", "/_twoco/customers", "/_twoco/journal"]

@@ -2,7 +2,7 @@
 
 Valid requests for every registry operation (``tests.wire``) are mutated by hypothesis (byte flips,
 truncation, insertions, type swaps, dropped, repeated and unknown fields, huge values, deep nesting,
-wrong headers, hostile XML) and sent to a running server over one keep-alive connection. Every
+wrong headers, hostile XML) and sent to the app ``twoco serve`` builds, in process (tests.servers.AppServer). Every
 answer must be a success or an error from the catalogue, shaped as its protocol documents it;
 the server must stay healthy with no traceback in its log; and a digest of the store's customers
 and subscriptions must be unchanged by every rejected request. ``derandomize`` makes runs repeatable.
@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.clients.api import JsonRpcApi
-from tests.conftest import Merchant, Server, new_store_url, start_server, stop_server
 from tests.data import customer_data, subscription_data
+from tests.servers import AppServer, Merchant, new_store_url, start_app_server, stop_app_server
 from tests.wire import (
     PROTOCOLS,
     SOAP_ENV,
@@ -36,7 +35,10 @@ from tests.wire import (
     valid_args,
 )
 from twoco.core.registry import Operation, operations_for
+from twoco.core.service import Settings
 from twoco.store import open_store
+
+pytestmark = pytest.mark.slow  # 10,000 fuzzed requests
 
 # About 10,250 requests in all, shared between the protocol versions.
 EXAMPLES_PER_PROTOCOL = int(os.environ.get("TWOCO_FUZZ_EXAMPLES", str(-(-10_250 // len(PROTOCOLS)))))
@@ -311,23 +313,23 @@ def fuzz_protocol(wire: Wire, records: Records, store) -> int:
 
 
 @pytest.fixture
-def fuzz_server(store_kind: str, tmp_path: Path) -> Iterator[Server]:
+def fuzz_server(store_kind: str, tmp_path: Path) -> Iterator[AppServer]:
     """A server of its own, with the login throttle off: the fuzz's thousands of failed logins
     would otherwise refuse every later login from this address (tests/test_throttle.py and
     tests/test_auth_attacks.py cover the throttle)."""
-    running = start_server(tmp_path, new_store_url(store_kind, tmp_path), "--login-throttle", "off")
+    running = start_app_server(tmp_path, new_store_url(store_kind, tmp_path), settings=Settings(login_throttle="off"))
     yield running
-    stop_server(running)
+    stop_app_server(running)
 
 
-def test_mutated_requests_get_documented_answers_and_change_nothing(fuzz_server: Server) -> None:
+def test_mutated_requests_get_documented_answers_and_change_nothing(fuzz_server: AppServer) -> None:
     server = fuzz_server
     store = open_store(server.db_url)
     merchant = Merchant("FUZZ", secrets.token_urlsafe(24))
     store.add_merchant(merchant.code, merchant.secret, "2026-01-01T00:00:00+00:00")
     records = _records(server, merchant)
     sent = 0
-    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+    with server.http_client(timeout=60) as http:
         for protocol in PROTOCOLS:
             started = time.monotonic()
             sent += fuzz_protocol(Wire(http, protocol, records), records, store)

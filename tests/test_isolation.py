@@ -102,11 +102,11 @@ def _records(server, store, code: str) -> Records:
 
 
 @pytest.fixture(scope="module")
-def merchants(server, store) -> tuple[Records, Records, Records]:
+def merchants(app_server, store) -> tuple[Records, Records, Records]:
     """A's records, B's records, and references that name nothing (same shapes as A's)."""
     tag = secrets.token_hex(3).upper()
-    a = _records(server, store, f"ISOA{tag}")
-    b = _records(server, store, f"ISOB{tag}")
+    a = _records(app_server, store, f"ISOA{tag}")
+    b = _records(app_server, store, f"ISOB{tag}")
     with store.transaction(write=False) as cursor:
         taken = {row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()}
         subscriptions = {row[0] for row in cursor.execute("SELECT reference FROM subscriptions").fetchall()}
@@ -119,8 +119,8 @@ def merchants(server, store) -> tuple[Records, Records, Records]:
 
 
 @pytest.fixture(scope="module")
-def http(server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+def http(app_server) -> Iterator[httpx.Client]:
+    with app_server.http_client() as client:
         yield client
 
 
@@ -155,7 +155,7 @@ def _comparable(answer: Answer, reference: object) -> tuple[object, ...]:
 
 @pytest.mark.parametrize(("protocol", "name", "param", "inner", "kind"), CASES)
 def test_another_merchants_reference_is_a_missing_one(
-    server, store, http, merchants, protocol, name, param, inner, kind
+    app_server, store, http, merchants, protocol, name, param, inner, kind
 ) -> None:
     a, b, missing = merchants
     version = protocol.split("-")[1]

@@ -33,8 +33,8 @@ def error_of(answer) -> tuple[int, str]:
     return error["code"], error["data"]["error_code"]
 
 
-def test_success_echoes_the_id(server, merchant) -> None:
-    answer = post(server, {"jsonrpc": "2.0", "id": "call-7", "method": "login", "params": login_params(merchant)})
+def test_success_echoes_the_id(app_server, merchant) -> None:
+    answer = post(app_server, {"jsonrpc": "2.0", "id": "call-7", "method": "login", "params": login_params(merchant)})
     body = answer.json()
     assert (answer.status_code, body["jsonrpc"], body["id"]) == (200, "2.0", "call-7")
     assert len(body["result"]) == 32 and "error" not in body
@@ -61,36 +61,36 @@ def test_success_echoes_the_id(server, merchant) -> None:
         ),
     ],
 )
-def test_standard_errors(server, payload, expected) -> None:
-    assert error_of(post(server, payload)) == expected
+def test_standard_errors(app_server, payload, expected) -> None:
+    assert error_of(post(app_server, payload)) == expected
 
 
-def test_parse_error_has_a_null_id(server) -> None:
-    answer = post(server, content=b'{"jsonrpc": "2.0", "id": 1, "method": ')
+def test_parse_error_has_a_null_id(app_server) -> None:
+    answer = post(app_server, content=b'{"jsonrpc": "2.0", "id": 1, "method": ')
     assert error_of(answer) == (-32700, "MALFORMED_REQUEST")
     assert answer.json()["id"] is None
 
 
-def test_authentication_codes(server, merchant) -> None:
+def test_authentication_codes(app_server, merchant) -> None:
     wrong = login_params(merchant)
     wrong[2] = "0" * 32
-    assert error_of(post(server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": wrong})) == (
+    assert error_of(post(app_server, {"jsonrpc": "2.0", "id": 1, "method": "login", "params": wrong})) == (
         10000,
         "AUTHENTICATION_FAILED",
     )
     md5_on_6 = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": login_params(merchant, "md5")}
-    assert error_of(post(server, md5_on_6, version="6.0")) == (10008, "MD5_RETIRED")
-    session = session_of(server, merchant)
-    server.move_clock(advance=600)
+    assert error_of(post(app_server, md5_on_6, version="6.0")) == (10008, "MD5_RETIRED")
+    session = session_of(app_server, merchant)
+    app_server.move_clock(advance=600)
     try:
         expired = {"jsonrpc": "2.0", "id": 1, "method": "getCustomerInformation", "params": [session, 1]}
-        assert error_of(post(server, expired)) == (10000, "FORBIDDEN")
+        assert error_of(post(app_server, expired)) == (10000, "FORBIDDEN")
     finally:
-        server.move_clock(reset=True)
+        app_server.move_clock(reset=True)
 
 
-def test_batches_and_notifications(server, merchant) -> None:
-    session = session_of(server, merchant)
+def test_batches_and_notifications(app_server, merchant) -> None:
+    session = session_of(app_server, merchant)
     customer = {
         "FirstName": "A",
         "LastName": "B",
@@ -111,37 +111,37 @@ def test_batches_and_notifications(server, merchant) -> None:
         {"jsonrpc": "2.0", "id": 3, "method": "nope"},
         "not a request",
     ]
-    answers = post(server, batch).json()
+    answers = post(app_server, batch).json()
     assert [a.get("id") for a in answers] == [1, 2, 3, None]
     assert isinstance(answers[0]["result"], int)
     assert answers[1]["result"]["ExternalCustomerReference"] == "NOTIFIED"  # the notification ran first
     assert answers[2]["error"]["code"] == -32601
     assert answers[3]["error"]["code"] == -32600
 
-    only_notifications = post(server, [{"jsonrpc": "2.0", "method": "login", "params": []}])
+    only_notifications = post(app_server, [{"jsonrpc": "2.0", "method": "login", "params": []}])
     assert (only_notifications.status_code, only_notifications.content) == (204, b"")
-    single_notification = post(server, {"jsonrpc": "2.0", "method": "login", "params": login_params(merchant)})
+    single_notification = post(app_server, {"jsonrpc": "2.0", "method": "login", "params": login_params(merchant)})
     assert single_notification.status_code == 204
 
 
-def test_6_0_returns_credit(server, merchant) -> None:
-    session = session_of(server, merchant, "6.0")
+def test_6_0_returns_credit(app_server, merchant) -> None:
+    session = session_of(app_server, merchant, "6.0")
     customer = {
         "FirstName": "A", "LastName": "B", "Address1": "C", "City": "D", "Zip": "1", "CountryCode": "de",
         "Email": "a@b.de", "Credit": {"Limit": 51.0, "Remaining": 21, "Currency": "eur"},
     }  # fmt: skip
     call = {"jsonrpc": "2.0", "id": 1, "method": "createCustomer", "params": [session, customer]}
-    reference = post(server, call, version="6.0").json()["result"]
+    reference = post(app_server, call, version="6.0").json()["result"]
     read = {"jsonrpc": "2.0", "id": 2, "method": "getCustomerInformation", "params": [session, reference, None, True]}
-    result = post(server, read, version="6.0").json()["result"]
+    result = post(app_server, read, version="6.0").json()["result"]
     assert result["Credit"] == {"Limit": 51.0, "Remaining": 21.0, "Currency": "EUR"}
-    session_4 = session_of(server, merchant)
+    session_4 = session_of(app_server, merchant)
     read_4 = {"jsonrpc": "2.0", "id": 3, "method": "getCustomerInformation", "params": [session_4, reference]}
-    assert "Credit" not in post(server, read_4).json()["result"]
+    assert "Credit" not in post(app_server, read_4).json()["result"]
 
 
-def test_only_post(server) -> None:
-    answer = server.get("/rpc/4.0/")
+def test_only_post(app_server) -> None:
+    answer = app_server.get("/rpc/4.0/")
     assert (answer.status_code, answer.headers["allow"], answer.json()["error_code"]) == (
         405,
         "POST",

@@ -21,7 +21,15 @@ ALLOWED = {
     "client": ("twoco.client", "twoco.core"),
     "sandbox": ("twoco.sandbox", "twoco.core", "twoco.protocols", "twoco.store"),
     "server": ("twoco.server", "twoco.core", "twoco.protocols", "twoco.store", "twoco.sandbox"),
-    "testing": ("twoco.testing", "twoco.core", "twoco.server", "twoco.store", "twoco.client", "twoco.sandbox"),
+    "testing": (
+        "twoco.testing",
+        "twoco.core",
+        "twoco.protocols",
+        "twoco.server",
+        "twoco.store",
+        "twoco.client",
+        "twoco.sandbox",
+    ),
 }
 
 

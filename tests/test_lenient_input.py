@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.clients import Fault, PhpClient, now_utc
-from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
 
 _ids = itertools.count(1)
@@ -22,7 +22,7 @@ _ids = itertools.count(1)
 
 def rpc(server, version: str, method: str, *params: object) -> dict:
     body = {"jsonrpc": "2.0", "id": next(_ids), "method": method, "params": list(params)}
-    return httpx.post(f"{server.base_url}/rpc/{version}/", json=body, timeout=30).json()
+    return server.post(f"/rpc/{version}/", json=body).json()
 
 
 def rpc_session(server, merchant, version: str = "6.0") -> str:
@@ -106,16 +106,14 @@ PHP_REST_SUBSCRIPTION = {
 }  # fmt: skip
 
 
-def test_the_python_sdks_subscription_import_works_over_rest(server, merchant) -> None:
+def test_the_python_sdks_subscription_import_works_over_rest(app_server, merchant) -> None:
     headers = rest_headers(merchant.code, merchant.secret)
-    created = httpx.post(
-        f"{server.base_url}/rest/6.0/subscriptions/", json=PYTHON_SDK_SUBSCRIPTION, headers=headers, timeout=30
-    )
+    created = app_server.post("/rest/6.0/subscriptions/", json=PYTHON_SDK_SUBSCRIPTION, headers=headers)
     assert created.status_code == 200, created.text
-    assert last_journal_entry(server)["ignored_fields"] == ["Subscription.Payment"]
+    assert last_journal_entry(app_server)["ignored_fields"] == ["Subscription.Payment"]
     reference = created.json()
     path = f"/rest/6.0/subscriptions/{reference}/"
-    got = httpx.get(server.base_url + path, headers=rest_headers(merchant.code, merchant.secret), timeout=30).json()
+    got = app_server.get(path, headers=rest_headers(merchant.code, merchant.secret)).json()
     assert got["SubscriptionReference"] == reference and got["TestSubscription"] is True
     assert got["Product"]["ProductId"] == 24584760
     assert (got["NextRenewalPrice"], got["NextRenewalPriceCurrency"]) == (49.99, "USD")
@@ -124,24 +122,20 @@ def test_the_python_sdks_subscription_import_works_over_rest(server, merchant) -
     assert "Payment" not in got and "Test" not in got
     # It named no customer: one was made from its EndUser, as 2Checkout makes one.
     customer = rpc(
-        server, "6.0", "getCustomerInformation", rpc_session(server, merchant), got["AvangateCustomerReference"]
+        app_server, "6.0", "getCustomerInformation", rpc_session(app_server, merchant), got["AvangateCustomerReference"]
     )
     assert (customer["result"]["FirstName"], customer["result"]["Email"]) == ("Customer", "customer@2Checkout.com")
 
 
-def test_the_php_rest_samples_subscription_import_works(server, merchant) -> None:
+def test_the_php_rest_samples_subscription_import_works(app_server, merchant) -> None:
     """At the sample's own base (REST 3.0 at /3.0/): 201, and the new subscription at Location."""
     headers = rest_headers(merchant.code, merchant.secret)
-    created = httpx.post(
-        f"{server.base_url}/3.0/subscriptions/", json=PHP_REST_SUBSCRIPTION, headers=headers, timeout=30
-    )
+    created = app_server.post("/3.0/subscriptions/", json=PHP_REST_SUBSCRIPTION, headers=headers)
     assert created.status_code == 201, created.text
-    assert sorted(last_journal_entry(server)["ignored_fields"]) == [
+    assert sorted(last_journal_entry(app_server)["ignored_fields"]) == [
         "Subscription.ActivationInfo", "Subscription.LicenseHistory", "Subscription.LicenseStatus",
     ]  # fmt: skip
-    got = httpx.get(
-        server.base_url + created.headers["location"], headers=rest_headers(merchant.code, merchant.secret), timeout=30
-    ).json()
+    got = app_server.get(created.headers["location"], headers=rest_headers(merchant.code, merchant.secret)).json()
     assert (got["StartDate"], got["RecurringEnabled"], got["ExternalSubscriptionReference"]) == (
         "2015-01-01",
         True,
@@ -170,9 +164,9 @@ def test_the_php_soap_samples_subscription_import_works_through_soapclient(serve
     assert (got["SKU"], got["PartnerCode"], got["ExternalCustomerReference"]) == ("", "", None)
 
 
-def test_the_json_rpc_import_sample_works(server, merchant) -> None:
+def test_the_json_rpc_import_sample_works(app_server, merchant) -> None:
     """The JSON-RPC 4.0 docs' import sample: SubscriptionCode = NULL, ProductVersion 1.0, an empty EndUser Email."""
-    session = rpc_session(server, merchant, "4.0")
+    session = rpc_session(app_server, merchant, "4.0")
     sample = {
         "ExternalSubscriptionReference": "12345678912ImportedSubscription",
         "SubscriptionCode": None,
@@ -189,29 +183,29 @@ def test_the_json_rpc_import_sample_works(server, merchant) -> None:
         },
         "ExternalCustomerReference": "12354678ExtCustRef",
     }  # fmt: skip
-    answer = rpc(server, "4.0", "addSubscription", session, sample)
+    answer = rpc(app_server, "4.0", "addSubscription", session, sample)
     assert "result" in answer, answer
-    got = rpc(server, "4.0", "getSubscription", session, answer["result"])["result"]
+    got = rpc(app_server, "4.0", "getSubscription", session, answer["result"])["result"]
     assert (got["ExternalCustomerReference"], got["Product"]["ProductVersion"]) == ("12354678ExtCustRef", "1")
-    assert last_journal_entry(server)["ignored_fields"] == []
-    owner = rpc(server, "4.0", "getCustomerInformation", session, None, "12354678ExtCustRef")["result"]
+    assert last_journal_entry(app_server)["ignored_fields"] == []
+    owner = rpc(app_server, "4.0", "getCustomerInformation", session, None, "12354678ExtCustRef")["result"]
     assert owner["AvangateCustomerReference"] == got["AvangateCustomerReference"]
 
 
-def test_a_customer_reference_sent_as_text_names_the_customer(server, merchant) -> None:
+def test_a_customer_reference_sent_as_text_names_the_customer(app_server, merchant) -> None:
     """The 6.0 docs sample sends the reference as '1111'."""
-    session = rpc_session(server, merchant)
-    reference = rpc(server, "6.0", "createCustomer", session, customer_data())["result"]
+    session = rpc_session(app_server, merchant)
+    reference = rpc(app_server, "6.0", "createCustomer", session, customer_data())["result"]
     assert (
-        rpc(server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"]
+        rpc(app_server, "6.0", "getCustomerInformation", session, str(reference))["result"]["AvangateCustomerReference"]
         == reference
     )
     assert (
-        rpc(server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"]
+        rpc(app_server, "6.0", "getCustomerInformation", session, "1111")["error"]["data"]["error_code"]
         == "CUSTOMER_NOT_FOUND"
     )
     assert (
-        rpc(server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"]
+        rpc(app_server, "6.0", "getCustomerInformation", session, "eleven")["error"]["data"]["error_code"]
         == "INVALID_PARAMETERS"
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import new_store_url, start_server, stop_server, store_with_merchants
 from twoco.client import Client
 
 

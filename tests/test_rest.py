@@ -7,10 +7,10 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from tests.clients import now_utc
+from tests.clients import Fault, now_utc
 from tests.clients.api import RestApi
-from tests.conftest import start_server, stop_server
 from tests.data import subscription_data
+from tests.servers import start_server, stop_server
 from twoco.core.auth import login_hash
 
 CUSTOMER = {
@@ -46,8 +46,8 @@ def rest(server, merchant):
         {"X-Avangate-Authentication": 'code="X" date="2026-01-01 00:00:00"'},
     ],
 )
-def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
-    answer = server.get("/rest/6.0/customers/1/", headers=headers)
+def test_missing_or_malformed_authentication_is_401(app_server, headers) -> None:
+    answer = app_server.get("/rest/6.0/customers/1/", headers=headers)
     assert answer.status_code == 401
     # The message is exactly 2Checkout's (avangate/PHP-REST-API-Client's test compares it); the reason says why.
     assert answer.json()["error_code"] == "AUTHENTICATION_ERROR"
@@ -55,34 +55,32 @@ def test_missing_or_malformed_authentication_is_401(server, headers) -> None:
     assert "X-Avangate-Authentication" in answer.json()["reason"]
 
 
-def test_bad_credentials_are_401_whatever_the_path(server) -> None:
+def test_bad_credentials_are_401_whatever_the_path(app_server) -> None:
     """Authentication comes before routing, as 2Checkout's REST client's test expects (401 on any resource)."""
     for method, path in (("GET", "/rest/6.0/currencies/"), ("DELETE", "/rest/6.0/customers/1/")):
-        answer = httpx.request(
-            method, server.base_url + path, headers={"X-Avangate-Authentication": "garbage"}, timeout=30
-        )
+        answer = app_server.request(method, path, headers={"X-Avangate-Authentication": "garbage"})
         assert (answer.status_code, answer.json()["message"]) == (401, "Authentication needed for this resource")
 
 
 @pytest.mark.parametrize("quote", ["'", '"'])
 @pytest.mark.parametrize("separator", [" ", "", ", ", ";"])
-def test_the_header_is_read_with_either_quote_and_any_separator(server, merchant, quote, separator) -> None:
+def test_the_header_is_read_with_either_quote_and_any_separator(app_server, merchant, quote, separator) -> None:
     """2Checkout's Node SDK writes code='…' date='…' hash='…'algo='sha256' (lib/api-auth.js)."""
     date = now_utc()
     digest = login_hash(merchant.secret, merchant.code, date, "sha256")
     values = (("code", merchant.code), ("date", date), ("hash", digest))
     header = separator.join(f"{key}={quote}{value}{quote}" for key, value in values) + f"algo={quote}sha256{quote}"
-    answer = server.get("/rest/6.0/customers/1/", headers={"X-Avangate-Authentication": header})
+    answer = app_server.get("/rest/6.0/customers/1/", headers={"X-Avangate-Authentication": header})
     assert (answer.status_code, answer.json()["error_code"]) == (404, "CUSTOMER_NOT_FOUND")
 
 
-def test_bad_signatures_are_401_with_the_reason(server, merchant) -> None:
-    wrong_key = server.get("/rest/6.0/customers/1/", headers=signed(merchant, secret="wrong"))
+def test_bad_signatures_are_401_with_the_reason(app_server, merchant) -> None:
+    wrong_key = app_server.get("/rest/6.0/customers/1/", headers=signed(merchant, secret="wrong"))
     assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "AUTHENTICATION_ERROR")
     assert "wrong hash" in wrong_key.json()["reason"]
-    no_algo = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo=None))  # MD5, as old clients sign
+    no_algo = app_server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo=None))  # MD5, as old clients sign
     assert no_algo.status_code == 401 and "MD5" in no_algo.json()["reason"]
-    sha3 = server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo="sha3-256"))
+    sha3 = app_server.get("/rest/6.0/customers/1/", headers=signed(merchant, algo="sha3-256"))
     assert (sha3.status_code, sha3.json()["error_code"]) == (404, "CUSTOMER_NOT_FOUND")
 
 
@@ -120,7 +118,7 @@ def test_update_through_the_path(rest) -> None:
     assert rest.request("PUT", "/customers/UP-1/", {"UpdateEndUserSubscriptions": "false"}, {"City": "Leeds"}) is True
     assert rest.request("GET", f"/customers/{reference}/")["City"] == "Leeds"
     other = rest.request("POST", "/customers/", body=CUSTOMER)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(Fault) as caught:
         rest.request("PUT", "/customers/UP-1/", body={"AvangateCustomerReference": other, "City": "York"})
     assert caught.value.code == "CUSTOMER_REFERENCE_MISMATCH"
 
@@ -137,21 +135,21 @@ def test_update_through_the_path(rest) -> None:
         ("PUT", "/rest/6.0/customers/1/?UpdateEndUserSubscriptions=maybe", b"{}", 400, "INVALID_PARAMETERS"),
     ],
 )
-def test_error_statuses(server, merchant, method, path, body, status, code) -> None:
-    answer = httpx.request(method, server.base_url + path, content=body, headers=signed(merchant), timeout=30)
+def test_error_statuses(app_server, merchant, method, path, body, status, code) -> None:
+    answer = app_server.request(method, path, content=body, headers=signed(merchant))
     assert (answer.status_code, answer.json()["error_code"]) == (status, code)
     if status == 405:
         assert answer.headers["allow"] == "GET, PUT"
 
 
-def test_the_legacy_rest_client_way(server, merchant) -> None:
+def test_the_legacy_rest_client_way(app_server, merchant) -> None:
     """avangate/PHP-REST-API-Client and its samples: base https://api.avangate.com/3.0/, an MD5
     header without algo, POST customers/ answering the reference, POST subscriptions/ answering 201
     with the new subscription's Location, which the sample then GETs."""
     date = now_utc()
     digest = login_hash(merchant.secret, merchant.code, date, "md5")
     headers = {"X-Avangate-Authentication": f'code="{merchant.code}" date="{date}" hash="{digest}"'}
-    with httpx.Client(base_url=f"{server.base_url}/3.0/", headers=headers, timeout=30) as legacy:
+    with app_server.http_client("/3.0/", headers=headers) as legacy:
         created = legacy.post("customers/", json=CUSTOMER)
         reference = created.json()
         assert isinstance(reference, int) and created.status_code == 201
@@ -169,16 +167,15 @@ def test_the_legacy_rest_client_way(server, merchant) -> None:
         assert location == f"/3.0/subscriptions/{added.json()}/"
         # (Guzzle resolves the Location as RFC 3986 says: an absolute path replaces the base's)
         assert (
-            legacy.get(urljoin(f"{server.base_url}/3.0/subscriptions/", location)).json()["StartDate"] == "2015-01-01"
+            legacy.get(urljoin(f"{app_server.base_url}/3.0/subscriptions/", location)).json()["StartDate"]
+            == "2015-01-01"
         )
     for version in ("3.0", "4.0", "5.0"):  # the same at /rest/X.0/
-        rest = httpx.post(
-            f"{server.base_url}/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None)
-        )
+        rest = app_server.post(f"/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None))
         assert rest.status_code == 201 and rest.headers["location"] == f"/rest/{version}/customers/{rest.json()}/"
-    current = httpx.post(f"{server.base_url}/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
+    current = app_server.post("/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
     assert current.status_code == 200 and "location" not in current.headers
-    assert server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]["201"]
+    assert app_server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]["201"]
 
 
 def node_sdk_headers(merchant) -> dict[str, str]:
@@ -189,43 +186,41 @@ def node_sdk_headers(merchant) -> dict[str, str]:
     return {"Content-Type": "application/json", "Accept": "application/json", "X-Avangate-Authentication": signature}
 
 
-def test_disable_and_enable_the_node_sdk_way(server, merchant, rest) -> None:
+def test_disable_and_enable_the_node_sdk_way(app_server, merchant, rest) -> None:
     """examples/testSubscriptions.js: DELETE /rest/6.0/subscriptions/{ref}/ disables, POST to the
     same path enables; each answers the JSON true with 200."""
     owner = rest.call("createCustomer", CUSTOMER)
     reference = rest.call("addSubscription", subscription_data(owner, "NODE-1", RecurringEnabled=True))
-    url = f"{server.base_url}/rest/6.0/subscriptions/{reference}/"
+    url = f"/rest/6.0/subscriptions/{reference}/"
 
     def flags() -> tuple[bool, bool]:
         read = rest.request("GET", f"/subscriptions/{reference}/")
         return read["SubscriptionEnabled"], read["RecurringEnabled"]
 
-    disabled = httpx.delete(url, headers=node_sdk_headers(merchant), timeout=30)
+    disabled = app_server.request("DELETE", url, headers=node_sdk_headers(merchant))
     assert (disabled.status_code, disabled.json()) == (200, True)
     assert flags() == (False, False)
-    enabled = httpx.post(url, headers=node_sdk_headers(merchant), timeout=30)
+    enabled = app_server.post(url, headers=node_sdk_headers(merchant))
     assert (enabled.status_code, enabled.json()) == (200, True) and "location" not in enabled.headers
     assert flags() == (True, False)
-    unknown = httpx.delete(
-        f"{server.base_url}/rest/6.0/subscriptions/0123456789/", headers=node_sdk_headers(merchant), timeout=30
-    )
+    unknown = app_server.request("DELETE", "/rest/6.0/subscriptions/0123456789/", headers=node_sdk_headers(merchant))
     assert (unknown.status_code, unknown.json()["error_code"]) == (404, "SUBSCRIPTION_NOT_FOUND")
-    patched = httpx.patch(url, headers=node_sdk_headers(merchant), timeout=30)
+    patched = app_server.request("PATCH", url, headers=node_sdk_headers(merchant))
     assert (patched.status_code, patched.headers["allow"]) == (405, "DELETE, GET, POST, PUT")
 
 
-def test_enable_is_no_creation_on_the_legacy_versions(server, merchant) -> None:
+def test_enable_is_no_creation_on_the_legacy_versions(app_server, merchant) -> None:
     """Before 6.0 a POST to a collection answers 201 and a Location; a POST that enables a
     subscription creates nothing: 200, as on 6.0 (and the OpenAPI documents say so)."""
     for version in ("3.0", "4.0", "5.0"):
-        with RestApi(server.base_url, merchant.code, merchant.secret, version) as legacy:
+        with RestApi(app_server.base_url, merchant.code, merchant.secret, version) as legacy:
             reference = legacy.call(
                 "addSubscription", subscription_data(legacy.call("createCustomer", CUSTOMER), f"L-{version}")
             )
             path = f"/rest/{version}/subscriptions/{reference}/"
-            assert httpx.delete(server.base_url + path, headers=signed(merchant, algo=None), timeout=30).json() is True
-            enabled = httpx.post(server.base_url + path, headers=signed(merchant, algo=None), timeout=30)
+            assert app_server.request("DELETE", path, headers=signed(merchant, algo=None)).json() is True
+            enabled = app_server.post(path, headers=signed(merchant, algo=None))
             assert (enabled.status_code, enabled.json(), "location" in enabled.headers) == (200, True, False)
-        paths = server.get(f"/rest/{version}/openapi.json").json()["paths"]
+        paths = app_server.get(f"/rest/{version}/openapi.json").json()["paths"]
         enable = paths["/subscriptions/{SubscriptionReference}/"]["post"]["responses"]
         assert "200" in enable and "201" not in enable and "201" in paths["/subscriptions/"]["post"]["responses"]

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.clients import now_utc
-from tests.conftest import start_server, stop_server, store_with_merchants
+from tests.servers import start_server, stop_server, store_with_merchants
 from twoco.core.auth import login_hash
 from twoco.core.errors import CATALOGUE
 from twoco.core.registry import REST_VERSIONS
@@ -16,8 +18,8 @@ from twoco.core.registry import REST_VERSIONS
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
-def test_openapi_document_lists_every_rest_operation(server) -> None:
-    document = server.get("/rest/6.0/openapi.json").json()
+def test_openapi_document_lists_every_rest_operation(app_server) -> None:
+    document = app_server.get("/rest/6.0/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     operation_ids = {entry["operationId"] for path in document["paths"].values() for entry in path.values()}
     assert operation_ids == {
@@ -43,6 +45,7 @@ def test_every_operation_documents_every_error_status_of_the_catalogue(server) -
                 assert "STORE_BUSY" in entry["responses"]["503"]["description"]
 
 
+@pytest.mark.slow  # schemathesis's run
 def test_schemathesis_finds_nothing(tmp_path) -> None:
     db = f"sqlite:///{tmp_path}/st.sqlite3"
     store_with_merchants(db, {"STMERCHANT": "st-secret"})

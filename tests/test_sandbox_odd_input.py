@@ -15,7 +15,7 @@ from lxml import etree
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.conftest import Merchant, Server, new_store_url, start_server, stop_server
+from tests.servers import Merchant, Server, new_store_url, start_server, stop_server
 from tests.test_soap_wire import envelope, raw_login
 from twoco.server.process import DEMO_CUSTOMER, DEMO_MERCHANT
 

@@ -12,8 +12,8 @@ import pytest
 from tests.auth_calls import PROTOCOLS, credentials, fault_of, login
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, RestApi, SoapApi
-from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import start_server, stop_server, store_with_merchants
 
 CODE, SECRET = "QUIET", "quiet-secret-key-of-some-length"
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.clients.api import JsonRpcApi
-from tests.conftest import new_store_url, start_server, stop_server
+from tests.servers import new_store_url, start_server, stop_server
 from twoco.store import open_store
 
 

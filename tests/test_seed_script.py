@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clients import PhpClient
-from tests.conftest import start_server, stop_server
+from tests.servers import start_server, stop_server
 
 SEED_SCRIPT = Path(__file__).parent / "clients" / "update-customer.php"
 SHARED_SEED = Path(__file__).parents[2] / "shared" / "seed" / "update-customer.txt"

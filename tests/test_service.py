@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import new_store_url
+from tests.servers import new_store_url
 from twoco.core import auth
 from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError

@@ -13,8 +13,10 @@ import pytest
 
 from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi
-from tests.conftest import start_server, store_with_merchants
+from tests.servers import start_server, store_with_merchants
 from twoco.core.auth import login_hash
+
+pytestmark = pytest.mark.slow  # slow clients, timed out in real time
 
 CODE, SECRET = "PATIENT", "patient-secret-key"
 

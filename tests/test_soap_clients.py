@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +25,9 @@ def fault_of(client, operation: str, *args: object) -> Fault:
 @pytest.mark.parametrize("algo", [None, "md5", "sha256", "sha3-256"])
 def test_login_returns_a_session_id(client, merchant, algo) -> None:
     session = client.login(merchant.code, merchant.secret, algo)
-    assert len(session) == 32 and int(session, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", session), session
+    # It works: the call gets past the session to the lookup (INVALID_SESSION otherwise).
+    assert fault_of(client, "getCustomerInformation", session, 1, None).code == "CUSTOMER_NOT_FOUND"
 
 
 def test_login_faults(client, merchant) -> None:

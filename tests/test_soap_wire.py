@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import httpx
 import pytest
 from lxml import etree
 
@@ -58,8 +57,8 @@ def raw_login(server, merchant) -> str:
 
 
 @pytest.mark.parametrize("path", ["/soap/4.0/?wsdl", "/soap/4.0?wsdl", "/soap/4.0/?WSDL"])
-def test_wsdl_identity(server, path) -> None:
-    response = server.get(path)
+def test_wsdl_identity(app_server, path) -> None:
+    response = app_server.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
     wsdl = etree.fromstring(response.content)
@@ -72,14 +71,14 @@ def test_wsdl_identity(server, path) -> None:
     assert service.get("name") == "AvangateService"
     port = service.find("w:port", WSDL_NS)
     assert port.get("name") == "AvangateAPIPort"
-    assert port.find("soap:address", WSDL_NS).get("location") == f"{server.base_url}/soap/4.0/"
+    assert port.find("soap:address", WSDL_NS).get("location") == f"{app_server.base_url}/soap/4.0/"
     bodies = binding.findall(".//soap:body", WSDL_NS)
     assert len(bodies) == 2 * len(operations_for("4.0"))
     assert {(b.get("use"), b.get("encodingStyle")) for b in bodies} == {("encoded", SOAP_ENCODING)}
 
 
-def test_wsdl_types_follow_the_documented_field_order(server) -> None:
-    wsdl = etree.fromstring(server.get("/soap/4.0/?wsdl").content)
+def test_wsdl_types_follow_the_documented_field_order(app_server) -> None:
+    wsdl = etree.fromstring(app_server.get("/soap/4.0/?wsdl").content)
 
     def fields(name: str) -> list[str]:
         (complex_type,) = wsdl.xpath(f"//xsd:complexType[@name='{name}']", namespaces=WSDL_NS)
@@ -116,8 +115,8 @@ def test_zeep_loads_the_wsdl_and_lists_every_operation(server, version) -> None:
 # --- requests as various clients write them ---------------------------------------------
 
 
-def test_untyped_parameters_and_other_prefixes(server, merchant) -> None:
-    session = raw_login(server, merchant)
+def test_untyped_parameters_and_other_prefixes(app_server, merchant) -> None:
+    session = raw_login(app_server, merchant)
     body = (
         f"<o:createCustomer><sessionID>{session}</sessionID><Customer><FirstName>Grace</FirstName>"
         "<LastName>Hopper</LastName><Address1>1 Navy Way</Address1><City>Arlington</City><Zip>22201</Zip>"
@@ -125,7 +124,7 @@ def test_untyped_parameters_and_other_prefixes(server, merchant) -> None:
         'xsi:nil="true"/></Customer></o:createCustomer>'
     )
     response = post_soap(
-        server, envelope(body, prefix="S", extra_ns='xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"')
+        app_server, envelope(body, prefix="S", extra_ns='xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"')
     )
     returned = read_return(response)
     assert returned.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "xsd:int"
@@ -135,14 +134,14 @@ def test_untyped_parameters_and_other_prefixes(server, merchant) -> None:
         f'<q:getCustomerInformation xmlns:q="urn:order"><a>{session}</a><b>{reference}</b>'
         "<c/></q:getCustomerInformation>"
     )
-    customer = read_return(post_soap(server, envelope(read)))
+    customer = read_return(post_soap(app_server, envelope(read)))
     assert customer.findtext("FirstName") == "Grace"
     assert [child.tag for child in customer] == list(CUSTOMER.field_names)
 
 
-def test_multiref_href_values(server, merchant) -> None:
+def test_multiref_href_values(app_server, merchant) -> None:
     """Apache Axis style: the Customer travels as a multiRef element referenced by href."""
-    session = raw_login(server, merchant)
+    session = raw_login(app_server, merchant)
     body = (
         f'<o:createCustomer><sessionID href="#id0"/><Customer href="#id1"/></o:createCustomer>'
         f'<multiRef id="id0">{session}</multiRef>'
@@ -150,9 +149,9 @@ def test_multiref_href_values(server, merchant) -> None:
         "<City>Milton Keynes</City><Zip>MK3 6EB</Zip><CountryCode>GB</CountryCode>"
         '<Email href="#id2"/></multiRef><multiRef id="id2">alan@example.com</multiRef>'
     )
-    reference = int(read_return(post_soap(server, envelope(body))).text)
+    reference = int(read_return(post_soap(app_server, envelope(body))).text)
     read = f"<o:getCustomerInformation><s>{session}</s><r>{reference}</r></o:getCustomerInformation>"
-    assert read_return(post_soap(server, envelope(read))).findtext("Email") == "alan@example.com"
+    assert read_return(post_soap(app_server, envelope(read))).findtext("Email") == "alan@example.com"
 
 
 @pytest.mark.parametrize(
@@ -184,8 +183,8 @@ def test_multiref_href_values(server, merchant) -> None:
         (envelope("<o:getSubscription><a>0</a><b>x</b></o:getSubscription>"), "SOAP-ENV:Client", "INVALID_SESSION"),
     ],
 )
-def test_bad_requests_get_faults(server, body, faultcode, code) -> None:
-    faultcode_seen, message, code_seen = read_fault(post_soap(server, body))
+def test_bad_requests_get_faults(app_server, body, faultcode, code) -> None:
+    faultcode_seen, message, code_seen = read_fault(post_soap(app_server, body))
     assert (faultcode_seen, code_seen) == (faultcode, code)
     assert message and "Traceback" not in message
 
@@ -217,13 +216,13 @@ def test_request_faults_reach_real_clients(server, client_name, operation, body,
     assert caught.value.message
 
 
-def test_http_level_errors_are_json(server) -> None:
-    assert server.get("/_twoco/health").json()["status"] == "ok"
-    not_found = server.get("/nothing/here")
+def test_http_level_errors_are_json(app_server) -> None:
+    assert app_server.get("/_twoco/health").json()["status"] == "ok"
+    not_found = app_server.get("/nothing/here")
     assert (not_found.status_code, not_found.json()["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
-    get_endpoint = server.get("/soap/4.0/")
+    get_endpoint = app_server.get("/soap/4.0/")
     assert (get_endpoint.status_code, get_endpoint.json()["error_code"]) == (400, "MALFORMED_REQUEST")
-    put_endpoint = httpx.put(server.base_url + "/soap/4.0/")
+    put_endpoint = app_server.request("PUT", "/soap/4.0/")
     assert (put_endpoint.status_code, put_endpoint.headers["allow"]) == (405, "GET, HEAD, POST")
-    too_large = post_soap(server, b"x" * (1024 * 1024 + 1))
+    too_large = post_soap(app_server, b"x" * (1024 * 1024 + 1))
     assert (too_large.status_code, too_large.json()["error_code"]) == (413, "REQUEST_TOO_LARGE")

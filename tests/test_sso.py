@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
-from tests.conftest import start_server, stop_server, store_with_merchants
 from tests.data import customer_data, subscription_data
+from tests.servers import start_server, stop_server, store_with_merchants
 from tests.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 
 BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=3"
@@ -155,7 +155,7 @@ def test_tokens_are_stored_by_digest_and_masked_in_the_journal(server, merchant,
 
 
 def test_links_work_without_the_control_plane(tmp_path, store_kind) -> None:
-    from tests.conftest import new_store_url
+    from tests.servers import new_store_url
 
     url = store_with_merchants(new_store_url(store_kind, tmp_path), {"SSO": "sso-secret"})
     server = start_server(tmp_path, url, "--no-control-plane")

@@ -24,11 +24,13 @@ import pytest
 
 from tests.clients import Fault, now_utc
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.conftest import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
+from tests.servers import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.core.auth import login_hash
+
+pytestmark = pytest.mark.slow  # real outages of the store, waited out
 
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 MERCHANT = Merchant("OUTAGE", "outage-secret")

@@ -18,8 +18,10 @@ import psycopg
 import pytest
 
 from tests.clients.api import JsonRpcApi, RestApi
-from tests.conftest import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from tests.data import customer_data
+from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
+
+pytestmark = pytest.mark.slow  # lock waits, in real time
 
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 LOCK_WAIT = 3.0

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import new_store_url
 from tests.data import customer_data
+from tests.servers import new_store_url
 from tests.test_slow_clients import read_answer
 from twoco.client import Client, TwoCheckoutError
 from twoco.testing import TwocoServer, run_twoco

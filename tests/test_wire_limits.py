@@ -147,6 +147,7 @@ def test_suds_reads_the_413_of_a_call_too_large(server) -> None:
     assert refused.value.args == ((413, "Request Entity Too Large"),)
 
 
+@pytest.mark.slow  # waits out the lingering close
 def test_lingering_is_bounded_in_time_and_bytes(server) -> None:
     head = f"POST /rpc/6.0/ HTTP/1.1\r\nHost: twoco\r\nContent-Length: {FIVE_MIB}\r\n\r\n".encode()
     slow = connect(server)

@@ -7,15 +7,19 @@ and an absent key is not sent at all.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import suds
 import suds.client
 import suds.sudsobject
+import suds.transport
 
+from tests.servers import transport_for
 from twoco.core.auth import login_hash
 from twoco.core.registry import lookup
 from twoco.core.schema import Array, Struct, WireType
@@ -92,7 +96,9 @@ class SudsClient(SoapClient):
 
     def __init__(self, base_url: str, version: str = "4.0") -> None:
         super().__init__(base_url, version)
-        self.client = suds.client.Client(self.wsdl, cache=None)
+        transport = transport_for(base_url)
+        options = {} if transport is None else {"transport": _SudsInProcess(transport)}
+        self.client = suds.client.Client(self.wsdl, cache=None, **options)
 
     def call(self, operation: str, *args: object) -> object:
         params = lookup(self.version, operation).wire_params
@@ -125,6 +131,29 @@ class SudsClient(SoapClient):
         if isinstance(wire_type, Array):
             return [self._to_suds(item, wire_type.item) for item in value]  # type: ignore[attr-defined]
         return value
+
+
+class _SudsInProcess(suds.transport.Transport):
+    """suds's HTTP over an in-process app (tests.servers.AppServer), answering as its urllib
+    transport does: the body of a 2xx; a TransportError with the status and body otherwise."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        super().__init__()
+        self.http = httpx.Client(transport=transport)
+
+    def open(self, request):
+        answer = self.http.get(request.url, headers=request.headers)
+        if answer.status_code >= 300:
+            raise suds.transport.TransportError(answer.reason_phrase, answer.status_code, io.BytesIO(answer.content))
+        return io.BytesIO(answer.content)
+
+    def send(self, request):
+        answer = self.http.post(request.url, content=request.message, headers=request.headers)
+        if answer.status_code in (202, 204):
+            return None
+        if answer.status_code >= 300:
+            raise suds.transport.TransportError(answer.reason_phrase, answer.status_code, io.BytesIO(answer.content))
+        return suds.transport.Reply(200, dict(answer.headers), answer.content)
 
 
 def plain(value: object) -> object:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import itertools
 from urllib.parse import quote, urlencode
 
-import httpx
-
 from tests.clients import Fault, SudsClient, now_utc
+from tests.servers import http_client
 from twoco.core.auth import login_hash
 from twoco.core.registry import lookup
 from twoco.core.schema import INT_AS_TEXT, Array, Scalar, WireType
@@ -82,7 +81,7 @@ class JsonRpcApi(Api):
     def __init__(self, base_url: str, code: str, secret: str, version: str) -> None:
         super().__init__(base_url, code, secret)
         self.version = version
-        self.http = httpx.Client(base_url=f"{base_url}/rpc/{version}/", timeout=30)
+        self.http = http_client(f"{base_url}/rpc/{version}/", timeout=30)
         date = now_utc()
         algo = signing_algo(version) or "md5"
         self.session = self.rpc("login", code, date, login_hash(secret, code, date, algo), algo)
@@ -112,7 +111,7 @@ class RestApi(Api):
     def __init__(self, base_url: str, code: str, secret: str, version: str = "6.0") -> None:
         super().__init__(base_url, code, secret)
         self.version = version
-        self.http = httpx.Client(base_url=f"{base_url}/rest/{version}", timeout=30)
+        self.http = http_client(f"{base_url}/rest/{version}", timeout=30)
 
     def headers(self) -> dict[str, str]:
         date = now_utc()

@@ -144,3 +144,9 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> Non
         if time.monotonic() > deadline:
             raise RuntimeError(f"the twoco server did not start within {START_TIMEOUT:.0f} s")
         time.sleep(0.01)
+
+
+# Last: it builds on the names above.
+from twoco.testing.in_process import InProcessTransport, InProcessTwoco, in_process  # noqa: E402
+
+__all__ = ["DEFAULT_MERCHANT", "InProcessTransport", "InProcessTwoco", "TwocoServer", "in_process", "run_twoco"]
