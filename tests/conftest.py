@@ -59,7 +59,7 @@ def server(served_store: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def app_server(served_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The app ``twoco serve`` builds, over ``served_store``, answering in process: ``server``'s
     interface (``get``, ``post``, ``base_url``, ``log_path``) for tests of the wire formats."""
-    running = start_app_server(tmp_path_factory.mktemp("app"), served_store, settings=Settings(login_throttle="off"))
+    running = start_app_server(tmp_path_factory.mktemp("app"), served_store, settings=Settings(login_throttle=None))
     yield running
     stop_app_server(running)
 

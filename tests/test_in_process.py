@@ -29,7 +29,7 @@ def test_a_client_over_the_transport_speaks_every_protocol(protocol: str) -> Non
 
 
 def test_its_clients_follow_the_moved_clock_and_reset() -> None:
-    with in_process("SHOP", "s3cret", settings=Settings(login_throttle="off")) as twoco:
+    with in_process("SHOP", "s3cret", settings=Settings(login_throttle=None)) as twoco:
         client = twoco.client("jsonrpc")
         reference = client.create_customer(customer_data())
         session = client.session_id

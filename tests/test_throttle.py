@@ -58,3 +58,6 @@ def test_settings_hold_parsed_limits_which_reach_worker_processes(limits) -> Non
     assert Settings().login_throttle == ThrottleLimits.parse("10/20")
     options = ServeOptions(db="sqlite:///twoco.sqlite3", settings=Settings(login_throttle=limits))
     assert ServeOptions.from_json(options.to_json()) == options
+    # Given as the command line spells it, the setting is read as the command line reads it.
+    assert Settings(login_throttle="off").login_throttle is None
+    assert Settings(login_throttle="3/5").login_throttle == ThrottleLimits(3, 5)

@@ -92,6 +92,11 @@ class Settings:
     login_throttle: ThrottleLimits | None = ThrottleLimits()  # failed logins a minute; None: not throttled
     strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
 
+    def __post_init__(self) -> None:
+        # The command line's spelling ("10/20", "off") is read once, here, for whoever passes it.
+        if isinstance(self.login_throttle, str):
+            object.__setattr__(self, "login_throttle", ThrottleLimits.parse(self.login_throttle))
+
     def accepted_algorithms(self, version: str) -> tuple[str, ...]:
         if version_key(version) < version_key(MD5_RETIRED_SINCE) or self.allow_md5_on_v6:
             return ("md5", "sha256", "sha3-256")
