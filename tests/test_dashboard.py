@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from importlib.resources import files
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -223,3 +225,101 @@ def test_a_long_history_shows_its_latest_entries(server, merchant) -> None:
     page = server.get(f"/_twoco/customers/{merchant.code}/{reference}").text
     assert "History (206)" in page and "The latest 200 of 206 entries" in page
     assert "+1 204" in page and ">createCustomer<" not in page  # the oldest are left out
+
+
+# --- escaping on every page, and the static files ---------------------------------------
+
+IMG = "\"'><img src=x onerror=alert(1)>"  # out of a quoted attribute, then an element with a handler
+
+
+def test_hostile_customer_fields_are_text_on_every_page_that_shows_them(server, merchant, page) -> None:
+    """Both payloads in the fields each page shows: the search results (name, external reference),
+    the customer page (title, heading, fields, subscriptions, history), the journal's bodies,
+    and what pages echo (the search box, an unknown merchant, a customer not found)."""
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    page.goto(f"{server.base_url}/_twoco/journal")  # open first: the journal polls for what follows
+    try:
+        external, subscription = f"E-{secrets.token_hex(3)}{XSS}{IMG}", f"S-{secrets.token_hex(3)}{IMG}"
+        reference = api.call(
+            "createCustomer",
+            customer_data(FirstName=XSS, LastName=IMG, Company=XSS + IMG, ExternalCustomerReference=external),
+        )
+        api.call(
+            "addSubscription",
+            subscription_data(
+                reference,
+                subscription,
+                EndUser={
+                    "FirstName": XSS,
+                    "LastName": IMG,
+                    "Email": "end@example.com",
+                    "City": "Bucharest",
+                    "CountryCode": "RO",
+                },
+            ),
+        )
+        api.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "City": IMG}, False)
+    finally:
+        api.close()
+
+    call = page.locator("#journal tr.request", has_text="createCustomer").filter(has_text=merchant.code)
+    call.first.click(timeout=10_000)
+    expect(page.locator("#journal tr.bodies")).to_contain_text(IMG)  # the JSON-RPC body, as text
+    expect(page.locator("#journal tr.bodies")).to_contain_text(XSS)
+    assert page.locator("img, svg").count() == 0
+    assert page.locator("script").count() == 1 and page.locator("script").get_attribute("src").startswith(
+        "/_twoco/static/journal.js?v="
+    )
+
+    customer_page = f"/_twoco/customers/{merchant.code}/{reference}"
+    echoing = {
+        f"/_twoco/customers?{urlencode({'q': external, 'merchant': merchant.code})}": [external, XSS + " " + IMG],
+        f"/_twoco/customers?{urlencode({'q': XSS})}": [XSS + " " + IMG],
+        customer_page: [XSS + " " + IMG, external, XSS + IMG, subscription, f"{XSS} {IMG} <end@example.com>"],
+        f"/_twoco/customers?{urlencode({'merchant': IMG})}": [f"No merchant {IMG}."],
+        f"/_twoco/customers/{merchant.code}/{quote(IMG, safe='')}": [f"with customer {IMG!r}."],
+    }
+    for path, shown in echoing.items():
+        answer = server.get(path)
+        assert answer.status_code in (200, 404), path
+        assert "<img" not in answer.text and "<script>alert" not in answer.text, path
+        assert "&lt;img src=x onerror=alert(1)&gt;" in answer.text, path
+
+        page.goto(server.base_url + path)
+        for text in shown:
+            expect(page.locator("main")).to_contain_text(text)
+        assert page.locator("script, img, svg").count() == 0, path
+    page.goto(server.base_url + customer_page)
+    expect(page).to_have_title(f"{XSS} {IMG} · twoco")
+    expect(page.locator("#history")).to_contain_text(IMG)
+    page.goto(f"{server.base_url}/_twoco/customers?{urlencode({'q': IMG})}")
+    expect(page.get_by_label("search")).to_have_value(IMG)  # an attribute's value, not its end
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+
+
+def test_the_static_files_are_served_and_styled_under_the_policy(server, page) -> None:
+    home = server.get("/_twoco/")
+    policy = home.headers["content-security-policy"]
+    assert "'self'" not in policy.split("style-src")[1].split(";")[0] and "unsafe" not in policy
+    (stylesheet,) = re.findall(r'<link rel="stylesheet" href="([^"]+)"', home.text)
+    (script,) = re.findall(r'<script src="([^"]+)"', server.get("/_twoco/journal").text)
+    package = files("twoco.sandbox") / "static"
+    for url, name, content_type in [
+        (stylesheet, "dashboard.css", "text/css"),
+        (script, "journal.js", "text/javascript"),
+    ]:
+        assert url.startswith(f"/_twoco/static/{name}?v=")
+        answer = server.get(url)
+        assert answer.status_code == 200 and answer.content == (package / name).read_bytes()
+        assert answer.headers["content-type"] == f"{content_type}; charset=utf-8"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"  # the address names the version
+        assert server.get(f"/_twoco/static/{name}").headers["cache-control"] == "no-cache"  # an unversioned address
+        assert httpx.head(server.base_url + url, timeout=30).status_code == 200
+        assert server.post(url).status_code == 405
+    assert server.get("/_twoco/static/nothing.css").status_code == 404
+    assert server.get("/_twoco/static/../templates/base.html").status_code == 404
+    assert server.get("/_twoco/static/").status_code == 404
+
+    page.goto(f"{server.base_url}/_twoco/")  # the stylesheet applies: the policy lets it load by its nonce
+    expect(page.locator("header")).to_have_css("background-color", "rgb(23, 35, 59)")
