@@ -213,6 +213,7 @@ def test_throttling_can_be_turned_off(tmp_path) -> None:
         stop_server(server)
 
 
+@pytest.mark.slow  # a supervisor and two worker processes
 def test_throttle_limits_apply_in_every_worker_process(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/workers.sqlite3"
     store_with_merchants(url, {"WORKERS": "workers-key"})

@@ -17,6 +17,8 @@ from tests.clients.api import JsonRpcApi, SoapApi
 from tests.data import customer_data, subscription_data
 from tests.servers import start_server, stop_server
 
+pytestmark = pytest.mark.browser  # the dashboard, in headless Chromium: scripts/test --fast leaves it out
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser
 XSS = "<script>alert(1)</script>"
 

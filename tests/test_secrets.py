@@ -18,6 +18,7 @@ from tests.servers import start_server, stop_server, store_with_merchants
 CODE, SECRET = "QUIET", "quiet-secret-key-of-some-length"
 
 
+@pytest.mark.slow  # a server of its own per log style, every protocol, its whole output read
 @pytest.mark.parametrize("style", ["text", "json"])
 def test_no_secret_session_id_or_hash_reaches_the_output(tmp_path, style) -> None:
     url = f"sqlite:///{tmp_path}/quiet.sqlite3"

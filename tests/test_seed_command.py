@@ -6,11 +6,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.clients.api import JsonRpcApi
 from tests.servers import new_store_url, start_server, stop_server
 from twoco.store import open_store
 
 
+@pytest.mark.slow  # bulk data through the twoco seed command
 def test_seed_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
     url = new_store_url(store_kind, tmp_path)
     command = [sys.executable, "-m", "twoco", "seed", "--customers", "12000", "--subscriptions-per-customer", "2",

@@ -17,6 +17,9 @@ from tests.data import customer_data, subscription_data
 from tests.servers import start_server, stop_server, store_with_merchants
 from tests.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 
+# The sign-on pages, in headless Chromium (some beside it over plain HTTP): scripts/test --fast leaves them out.
+pytestmark = pytest.mark.browser
+
 BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=3"
 
 

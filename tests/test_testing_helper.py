@@ -150,6 +150,7 @@ def test_second_sees_a_reset_store(twoco_server):
 """
 
 
+@pytest.mark.slow  # a pytest run of its own, in a subprocess
 def test_installed_twoco_gives_pytest_the_fixtures(pytester: pytest.Pytester, monkeypatch) -> None:
     """The pytest11 entry point pyproject.toml declares, in an installed distribution's
     metadata as setuptools writes it: a user's suite gets twoco_server without any -p."""
