@@ -300,6 +300,8 @@ SUBSCRIPTION = _struct(
     # An import's flag (REST and JSON bodies carry it inside the object; SOAP 5.0/6.0 also as a parameter).
     Field("Test", INT, returned=False),
 )
+# Its yes/no fields, which the store keeps as booleans and the OpenAPI document describes alike.
+SUBSCRIPTION_FLAGS = tuple(f.name for f in SUBSCRIPTION.fields if f.type is BOOLEAN)
 
 
 # Search methods (searchSubscriptions from 4.0, searchCustomers on 6.0). "Starting with 2Checkout API

@@ -18,6 +18,7 @@ from twoco.core.schema import (
     INT,
     STRING,
     SUBSCRIPTION,
+    SUBSCRIPTION_FLAGS,
     Array,
     Field,
     Scalar,
@@ -162,14 +163,7 @@ def _subscription_import() -> dict[str, object]:
         "CustomPriceBillingCyclesLeft": _nullable({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
         "Test": _nullable({"enum": [0, 1]}),
     }
-    for name in (
-        "RecurringEnabled",
-        "SubscriptionEnabled",
-        "ReceiveNotifications",
-        "Lifetime",
-        "TestSubscription",
-        "IsTrial",
-    ):
+    for name in SUBSCRIPTION_FLAGS:
         properties[name] = flag
     if set(properties) != set(SUBSCRIPTION.field_names):  # a field added to the model needs its schema here
         differing = sorted(set(properties) ^ set(SUBSCRIPTION.field_names))

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from twoco.core.schema import END_USER_FIELDS
+from twoco.core.schema import END_USER_FIELDS, SUBSCRIPTION_FLAGS
 from twoco.core.validation import internal_reference
 from twoco.store.interface import STATUS, DuplicateKey, Merchant
 from twoco.store.migrations import MIGRATIONS
@@ -92,14 +92,6 @@ SUBSCRIPTION_COLUMNS = _columns(
     "CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
 _JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
-_BOOLEAN_FIELDS = {
-    "RecurringEnabled",
-    "SubscriptionEnabled",
-    "ReceiveNotifications",
-    "Lifetime",
-    "TestSubscription",
-    "IsTrial",
-}
 
 _CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
 # A customer's status (see customer_status) as two more columns of its SELECT: one query, not two.
@@ -744,7 +736,7 @@ def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:
     record: dict[str, object] = {}
     for name in SUBSCRIPTION_COLUMNS:
         value = next(values)
-        if name in _BOOLEAN_FIELDS:
+        if name in SUBSCRIPTION_FLAGS:
             value = bool(value)
         elif name in _JSON_FIELDS and value is not None:
             value = json.loads(value)
