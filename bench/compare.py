@@ -191,7 +191,7 @@ def _median(results: list[Result], field: str) -> float:
 
 def _row(kind: str, operation: str, runs: dict[str, list[Result]]) -> str:
     twoco, peer = (_median(runs[name], "requests_per_second") for name in ("twoco", "peer"))
-    bad = sum(result.bad for results in runs.values() for result in results)
+    bad = ", ".join(f"{name} {count}" for name, results in runs.items() if (count := sum(r.bad for r in results)))
     floor = ""
     if runs["floor"]:
         least = _median(runs["floor"], "requests_per_second")
@@ -199,7 +199,7 @@ def _row(kind: str, operation: str, runs: dict[str, list[Result]]) -> str:
     return (
         f"| {kind} | {operation} | {twoco:,.0f} | {peer:,.0f} | **{twoco / peer:.2f}x** | "
         f"{_median(runs['twoco'], 'p99_ms'):.1f} / {_median(runs['peer'], 'p99_ms'):.1f} | {floor} |"
-        + (f" {bad} bad answers |" if bad else "")
+        + (f" bad answers: {bad} |" if bad else "")
     )
 
 

@@ -73,7 +73,9 @@ async def app(scope, receive, send) -> None:
             break
     body = b"".join(chunks)
     if body:  # (bench/run.py's check that the server is up is a bodiless GET)
-        customer = etree.fromstring(body, _PARSER)[0][0].find("c")
+        operation = etree.fromstring(body, _PARSER)[-1][0]  # Envelope / Body (after any Header) / the call
+        # The parameter that holds the customer, whatever a client names it.
+        customer = next(part for part in operation if part.find("AvangateCustomerReference") is not None)
         if _table is not None:
             _table.update(
                 int(customer.findtext("AvangateCustomerReference")),

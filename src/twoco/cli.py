@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=LOCK_WAIT,
         metavar="SECONDS",
-        help="how long a call may wait for a record another call holds (PostgreSQL), before STORE_BUSY (HTTP 503, "
+        help="how long a call may wait for a record (PostgreSQL) or the database (SQLite) another call holds, before "
+        "STORE_BUSY (HTTP 503, "
         "retryable); waiting calls hold none of the threads other calls need",
     )
     serve_parser.add_argument(
@@ -148,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=STATEMENT_TIMEOUT,
         metavar="SECONDS",
-        help="how long one PostgreSQL statement may run (its statement_timeout); a server that does not answer at all "
-        "is given up a few seconds later, and the call answers STORE_UNAVAILABLE",
+        help="how long one PostgreSQL statement may run (its statement_timeout; a server that does not answer at all "
+        "is given up a few seconds later), and how long a SQLite commit may take to reach the disk; then the call "
+        "answers STORE_UNAVAILABLE",
     )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(

@@ -128,7 +128,8 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind(
         "UNSUPPORTED_MEDIA_TYPE", "Content-Type {content_type!r} is not accepted here; send {accepted}.", 415, -32600
     ),
-    # The store (twoco.store.outage): an outage, answered as one; both are worth retrying.
+    # The store (twoco.store.outage): an outage, answered as one; all are worth retrying, the
+    # third only after reading what the call was to change.
     ErrorKind(
         "STORE_UNAVAILABLE",
         "The store is unavailable ({state}); the request changed nothing. Try again in {retry_after} seconds.",
@@ -141,6 +142,14 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         "The record is held by another call; the request changed nothing. Try again in a second.",
         503,
         16002,
+        client_fault=False,
+    ),
+    ErrorKind(
+        "STORE_UNCONFIRMED",
+        "The store did not confirm the change in time ({state}); it may or may not have been made."
+        " Read before trying again, in {retry_after} seconds.",
+        503,
+        16003,
         client_fault=False,
     ),
     ErrorKind("INTERNAL_ERROR", "Internal error; the request changed nothing.", 500, -32603, client_fault=False),

@@ -85,6 +85,14 @@ class JsonRpcAdapter:
             return None
         return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}
 
+    def failed_afterwards(self, body: bytes, error: ApiError) -> Response:
+        """The answer to the requests of ``body`` (which parsed) when the store failed after
+        answering them: what they wrote was not made durable."""
+        payload = json_codec.parse(body)
+        requests = payload if isinstance(payload, list) else [payload]
+        answers = [self._error(item.get("id"), error) for item in requests if isinstance(item, dict) and "id" in item]
+        return self._answer(answers if isinstance(payload, list) else next(iter(answers), None))
+
     def _fail(self, request_id: object, error: ApiError, exchange: Exchange) -> dict[str, object]:
         exchange.error_code = error.code
         return self._error(request_id, error)

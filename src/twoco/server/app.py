@@ -4,11 +4,13 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 :class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
 (refusing oversized ones before reading them) and writes the answer.
 
-On a store reached over the network, calls run on threads. A call whose row lock did not come
-within the store's short lock timeout (``STORE_BUSY``) rolled back whole: it waits here, on the
-event loop, and runs again on a lane of its own, for up to ``lock_wait`` seconds. So calls waiting
-for a lock hold no thread that other customers' calls need, however many wait, and what needs no
-store (health, the WSDL, the OpenAPI document) answers on the loop even while every thread waits.
+Calls that use the store run on a few threads, never on the event loop. A call whose lock did not
+come within the store's short lock timeout (``STORE_BUSY``) rolled back whole: it waits here, on
+the event loop, and runs again on a lane of its own, for up to ``lock_wait`` seconds. So calls
+waiting for a lock hold no thread that other customers' calls need, however many wait, and what
+needs no store (health, the WSDL, the OpenAPI document) answers on the loop even while every
+thread waits. A write whose commit is not yet durable (SQLite's group commit) waits for its flush
+here too, on the loop, holding no thread: reads go on while the disk is slow.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import parse_qs
@@ -38,6 +41,8 @@ from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
 from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
+from twoco.store import STATEMENT_TIMEOUT
+from twoco.store.outage import SLOW, StoreUnavailable, StoreUnconfirmed
 from twoco.store.sql import SqlStore
 
 log = logging.getLogger("twoco.server.app")
@@ -45,6 +50,7 @@ log = logging.getLogger("twoco.server.app")
 DEFAULT_MAX_BODY = 1024 * 1024
 LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call holds, then STORE_BUSY
 WAITING_THREADS = 4  # threads for the retries of calls that found their row locked
+CALL_MARGIN = 3.0  # seconds past the store timeout that a call's thread is waited for
 
 
 @dataclass
@@ -68,6 +74,7 @@ class _Attempt:
 
     response: Response
     exchange: Exchange
+    unflushed: Future[None] | None = None  # done when its writes are durable
 
     @property
     def busy(self) -> bool:
@@ -86,18 +93,21 @@ class TwocoApp:
         access_log: AccessLog | None = None,
         read_timeout: float = READ_TIMEOUT,
         lock_wait: float = LOCK_WAIT,
+        store_timeout: float = STATEMENT_TIMEOUT,
     ) -> None:
         self.service = service
         self.store = cast(SqlStore, service.store)  # the one build_app opened: its dialect, its close
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.lock_wait = lock_wait
+        self.store_timeout = store_timeout  # seconds a commit may take to become durable
         self.access_log = access_log
-        # A store reached over the network (PostgreSQL) spends most of a call waiting: calls then
-        # run on a few threads, one connection each. SQLite answers in microseconds: calls run inline.
-        threads = self.store.dialect.call_threads
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
-        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
+        # Calls run on a few threads, one store connection each (see the module's doc).
+        self._executor = ThreadPoolExecutor(self.store.dialect.call_threads, thread_name_prefix="twoco-call")
+        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait")
+        if self.store.dialect.connect_ahead:
+            _connect_every_thread(self._executor, self.store.dialect.call_threads, self.store)
+            _connect_every_thread(self._waiting, WAITING_THREADS, self.store)
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
@@ -109,8 +119,7 @@ class TwocoApp:
     def close(self) -> None:
         """Finish the calls in flight and close the store."""
         for executor in (self._executor, self._waiting):
-            if executor is not None:
-                executor.shutdown(wait=True)
+            executor.shutdown(wait=True)
         self.store.close()
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
@@ -147,34 +156,77 @@ class TwocoApp:
             return error_response(ApiError("INTERNAL_ERROR"))
 
     def answer(self, request: Request) -> Response:
-        """``handle``, then the access-log line, the journal entry and any injected delay."""
+        """``handle`` once its writes are durable, then the access-log line, the journal entry and
+        any injected delay: the whole answer on the calling thread (the in-process transport's)."""
         started = time.perf_counter()
-        return self._finish(request, self._attempt(request), started)
+        attempt = self._attempt(request, Exchange(request.client, request.base_url))
+        if attempt.unflushed is not None:
+            try:
+                attempt.unflushed.result(self.store_timeout)
+            except (StoreUnavailable, TimeoutError) as error:
+                attempt = self._unconfirmed(request, attempt.exchange, error)
+        return self._finish(request, attempt, started)
 
-    def _attempt(self, request: Request) -> _Attempt:
-        exchange = Exchange(request.client, request.base_url)
-        response = self.handle(request, exchange)
+    def _attempt(self, request: Request, exchange: Exchange) -> _Attempt:
+        with self.store.deferred_durability() as durability:
+            response = self.handle(request, exchange)
         response.delay = exchange.delay
-        return _Attempt(response, exchange)
+        return _Attempt(response, exchange, durability.pending)
 
     async def _answer_on_threads(self, request: Request) -> Response:
-        """``answer`` on the call threads, retrying a call that found its row locked (see the module's doc)."""
-        assert self._executor is not None and self._waiting is not None  # for mypy: answer() calls inline without them
-        loop = asyncio.get_running_loop()
+        """``answer`` on the call threads, retrying a call that found its row locked, and waiting on
+        the loop for its writes to be durable (see the module's doc)."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.lock_wait
-        attempt = await loop.run_in_executor(self._executor, self._attempt, request)
+        attempt = await self._on_thread(self._executor, request)
+        assert attempt is not None  # for mypy: only a deadline makes None
         pause = 0.01
         while attempt.busy and time.monotonic() + pause < deadline:
             await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
             pause = min(pause * 2, 0.25)
-            again = await loop.run_in_executor(self._waiting, self._attempt_before, deadline, request)
-            attempt = again or attempt
+            attempt = await self._on_thread(self._waiting, request, deadline) or attempt
+        if attempt.unflushed is not None:
+            try:  # shielded: a timeout must not cancel the future the flusher completes
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(attempt.unflushed)), self.store_timeout)
+            except (StoreUnavailable, TimeoutError) as error:
+                attempt = self._unconfirmed(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
-    def _attempt_before(self, deadline: float, request: Request) -> _Attempt | None:
-        """Another attempt, unless the deadline passed while it queued for a waiting thread."""
-        return self._attempt(request) if time.monotonic() < deadline else None
+    async def _on_thread(
+        self, executor: ThreadPoolExecutor, request: Request, deadline: float | None = None
+    ) -> _Attempt | None:
+        """An attempt on ``executor``, given up (not stopped) when its thread is stuck in the store:
+        a frozen disk or server must not keep the client waiting for ever."""
+        exchange = Exchange(request.client, request.base_url)
+        running = asyncio.get_running_loop().run_in_executor(
+            executor, self._attempt_before, deadline, request, exchange
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), self.store_timeout + CALL_MARGIN)
+        except TimeoutError as error:
+            return self._unconfirmed(request, exchange, error)
+
+    def _attempt_before(self, deadline: float | None, request: Request, exchange: Exchange) -> _Attempt | None:
+        """An attempt, unless ``deadline`` passed while it queued for a thread."""
+        return self._attempt(request, exchange) if deadline is None or time.monotonic() < deadline else None
+
+    def _unconfirmed(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
+        """The answer to a call whose changes the store did not confirm (its flush failed, or the
+        call or its flush outlasted the store timeout): other calls may see them, but they may not
+        survive a crash, so they are not acknowledged."""
+        if not isinstance(error, StoreUnconfirmed):
+            detail = f"no answer from the store within {self.store_timeout:g} s"
+            error = StoreUnconfirmed(error.state if isinstance(error, StoreUnavailable) else SLOW, detail)
+            self.store.health.failed(error)
+        exchange.error_code = error.code
+        protocol, _, version = exchange.protocol.partition("/")
+        if protocol == "soap":
+            response = self.soap[version].fault(error, exchange)
+        elif protocol == "jsonrpc":
+            response = self.jsonrpc[version].failed_afterwards(request.body, error)
+        else:
+            response = error_response(error)
+        return _Attempt(response, exchange)
 
     def _finish(self, request: Request, attempt: _Attempt, started: float) -> Response:
         response = attempt.response
@@ -263,7 +315,7 @@ class TwocoApp:
                 client[0] if client else "",
                 scope.get("scheme", "http"),
             )
-            if self._executor is None or self._needs_no_store(request):
+            if self._needs_no_store(request):
                 response = self.answer(request)
             else:
                 response = await self._answer_on_threads(request)
@@ -311,6 +363,19 @@ class TwocoApp:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
+
+
+def _connect_every_thread(executor: ThreadPoolExecutor, threads: int, store: SqlStore) -> None:
+    """Open the store connection of each of the executor's threads (a barrier makes each of them
+    take one of the tasks)."""
+    barrier = threading.Barrier(threads)
+
+    def connect() -> None:
+        store.connect()
+        barrier.wait(10)
+
+    for connected in [executor.submit(connect) for _ in range(threads)]:
+        connected.result()
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

@@ -11,9 +11,14 @@ from twoco.store.sql import SchemaTooNew, SqlStore
 
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)
+LOCK_TIMEOUT = 10.0  # seconds a write waits for a lock another holds, then STORE_BUSY
+# A server's call waits briefly, then rolls back and is retried off its call threads (twoco.server.app).
+SERVER_LOCK_TIMEOUT = 0.2
 
 __all__ = [
     "DEFAULT_URL",
+    "LOCK_TIMEOUT",
+    "SERVER_LOCK_TIMEOUT",
     "STATEMENT_TIMEOUT",
     "DuplicateKey",
     "Merchant",
@@ -28,9 +33,9 @@ class StoreURLError(ValueError):
     pass
 
 
-def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT) -> SqlStore:
+def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT, lock_timeout: float = LOCK_TIMEOUT) -> SqlStore:
     """Open (without migrating) the store the URL names; ``statement_timeout`` (seconds) bounds
-    PostgreSQL's statements."""
+    PostgreSQL's statements, ``lock_timeout`` a write's wait for a lock another write holds."""
     if url.startswith("sqlite:///"):
         from twoco.store.sqlite import SqliteDialect
 
@@ -38,7 +43,7 @@ def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT) -> SqlSto
         if not path:
             raise StoreURLError("sqlite URL needs a path: sqlite:///twoco.sqlite3")
         try:
-            return SqlStore(SqliteDialect(url, path))
+            return SqlStore(SqliteDialect(url, path, lock_timeout))
         except OSError as error:
             raise StoreURLError(
                 f"cannot create {path!r}: {error.strerror} (an absolute path takes four slashes: sqlite:////tmp/x.sqlite3)"
@@ -47,7 +52,7 @@ def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT) -> SqlSto
         from twoco.store.postgres import PostgresDialect
 
         try:
-            return SqlStore(PostgresDialect(url, statement_timeout))
+            return SqlStore(PostgresDialect(url, statement_timeout, lock_timeout))
         except Exception as error:  # psycopg.OperationalError and friends: say why, briefly
             raise StoreURLError(f"cannot connect to PostgreSQL: {str(error).strip().splitlines()[0]}") from None
     raise StoreURLError(f"unsupported store URL {url[:60]!r}: use sqlite:///PATH or postgresql://…")

@@ -1,14 +1,25 @@
 """What both dialects share: one connection per thread, nested transactions that join the outer
-one, and driver errors of an outage turned into :mod:`twoco.store.outage` errors."""
+one, commits that may be made durable later (:meth:`ThreadConnections.deferred_durability`), and
+driver errors of an outage turned into :mod:`twoco.store.outage` errors."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from twoco.store.outage import StoreBusy, StoreHealth, StoreUnavailable
+
+
+@dataclass
+class Durability:
+    """What the writes inside :meth:`ThreadConnections.deferred_durability` still wait for to be
+    durable: None when nothing does."""
+
+    pending: Future[None] | None = None
 
 
 class ThreadConnections:
@@ -35,6 +46,10 @@ class ThreadConnections:
     def check_writable(self) -> None:
         """Raise StoreUnavailable when a write must not even start (SQLite: a replaced file)."""
 
+    def _unflushed(self) -> Future[None] | None:
+        """Done when the commit just made on this thread is durable: None if it already is."""
+        return None
+
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None or getattr(connection, "closed", False):
@@ -44,6 +59,10 @@ class ThreadConnections:
             with self._lock:
                 self._all.append(connection)
         return connection
+
+    def connect(self) -> None:
+        """Open this thread's connection now, if it has none."""
+        self._connection()
 
     def current_cursor(self) -> Any | None:
         """The open transaction's cursor on this thread, or None outside a transaction."""
@@ -94,6 +113,33 @@ class ThreadConnections:
                     yield cursor
             finally:
                 self._local.depth = 0
+            unflushed = self._unflushed() if write else None
+            if unflushed is not None:
+                self._wait_or_defer(unflushed)
+
+    def _wait_or_defer(self, unflushed: Future[None]) -> None:
+        deferred: Durability | None = getattr(self._local, "deferred", None)
+        if deferred is None:
+            unflushed.result()  # a failed flush raises StoreUnavailable here, inside guarded()
+            return
+        deferred.pending = unflushed  # the latest: its flush covers the thread's earlier commits
+        unflushed.add_done_callback(self._note_flush)
+
+    def _note_flush(self, flushed: Future[None]) -> None:
+        failure = flushed.exception()
+        if isinstance(failure, StoreUnavailable):
+            self._note(failure)
+
+    @contextmanager
+    def deferred_durability(self) -> Iterator[Durability]:
+        """Writes within return once committed; the :class:`Durability` yielded then holds what
+        makes them durable, for the caller to wait on (the server does so on its event loop)."""
+        durability = Durability()
+        self._local.deferred = durability
+        try:
+            yield durability
+        finally:
+            self._local.deferred = None
 
     def close(self) -> None:
         with self._lock:

@@ -38,10 +38,20 @@ class StoreUnavailable(ApiError):
     """The store is down, full, read-only, too slow or replaced: ``state`` says which, ``detail``
     (for the operator's log only) what the driver said."""
 
+    code_name = "STORE_UNAVAILABLE"
+
     def __init__(self, state: str, detail: str) -> None:
-        super().__init__("STORE_UNAVAILABLE", state=state, retry_after=UNAVAILABLE_RETRY_AFTER)
+        super().__init__(self.code_name, state=state, retry_after=UNAVAILABLE_RETRY_AFTER)
         self.state = state
         self.detail = detail
+
+
+class StoreUnconfirmed(StoreUnavailable):
+    """The store failed, or did not answer in time, after the call had begun to change it: its
+    changes may have been made (SQLite: committed but not flushed to disk), so the client must
+    read before it retries."""
+
+    code_name = "STORE_UNCONFIRMED"
 
 
 class StoreBusy(ApiError):

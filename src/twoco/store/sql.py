@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from twoco.core.schema import END_USER_FIELDS, SUBSCRIPTION_FLAGS
 from twoco.core.validation import internal_reference
+from twoco.store.connections import Durability
 from twoco.store.interface import STATUS, DuplicateKey, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
@@ -31,7 +32,8 @@ class Dialect(Protocol):
 
     url: str
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
-    call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
+    call_threads: int  # threads the server runs calls on
+    connect_ahead: bool  # whether the server opens each thread's connection before it is needed
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
     table_exists: str  # a query with a row if the table its one parameter names exists
@@ -44,6 +46,8 @@ class Dialect(Protocol):
 
     def current_cursor(self) -> Any | None:
         """The open transaction's cursor on this thread, or None outside a transaction."""
+
+    def connect(self) -> None: ...  # open this thread's connection now
 
     def autocommit_cursor(self) -> Any:
         """A cursor whose statements each commit on their own (for lone reads)."""
@@ -60,6 +64,8 @@ class Dialect(Protocol):
     def guarded(self, write: bool) -> Iterator[None]: ...  # driver errors of an outage become API errors
 
     def check_writable(self) -> None: ...  # StoreUnavailable when a write must not start (a replaced file)
+
+    def deferred_durability(self) -> AbstractContextManager[Durability]: ...
 
     health: StoreHealth
 
@@ -128,6 +134,15 @@ class SqlStore:
     def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
         """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
         return self.dialect.transaction(write)
+
+    def connect(self) -> None:
+        """Open this thread's connection now (it is opened on first use otherwise)."""
+        self.dialect.connect()
+
+    def deferred_durability(self) -> AbstractContextManager[Durability]:
+        """Writes within return once committed, not yet durable; what they wait for is in the
+        :class:`Durability` yielded (SQLite's group commit: see ``twoco.store.wal_sync``)."""
+        return self.dialect.deferred_durability()
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Part of the current transaction that an exception rolls back alone, row locks it took included."""

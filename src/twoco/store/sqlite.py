@@ -1,12 +1,12 @@
 """SQLite: the embedded default store.
 
-WAL mode lets readers run beside a writer; ``synchronous=FULL`` fsyncs every commit before
-it returns, so an update that answered ``true`` survives a crash of the process or of the
-machine. (A group commit, one fsync for several requests' commits, was tried and dropped: on a
-disk with sub-millisecond fsyncs it raised the latency at half the maximum rate five-fold for no
-gain in throughput.) Writes take the lock up front (``BEGIN IMMEDIATE``) so that several server
-processes on one file queue instead of failing half-way; they queue on an flock of a lock file
-beside the database first (:func:`_writer_turn`), which wakes each as soon as its turn comes.
+WAL mode lets readers run beside a writer. Commits are made durable in groups
+(:mod:`twoco.store.wal_sync`): each commit writes the WAL without flushing it, and one flush
+then covers every commit made meanwhile; an update answers ``true`` only once its commit is
+flushed, so it survives a crash of the process or of the machine. Writes take the lock up front
+(``BEGIN IMMEDIATE``) so that several server processes on one file queue instead of failing
+half-way; they queue on an flock of a lock file beside the database first (:func:`_writer_turn`),
+which wakes each as soon as its turn comes, and wait for it at most ``lock_timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from twoco.store.connections import ThreadConnections
 from twoco.store.outage import DOWN, FULL, READ_ONLY, REPLACED, StoreBusy, StoreUnavailable
+from twoco.store.wal_sync import WalSync
 
-BUSY_TIMEOUT_MS = 10_000
 LOCK_SUFFIX = "-lock"  # the writers' lock file: the database's path with this added, like its -wal
 
 
@@ -41,6 +42,7 @@ class _Connection(sqlite3.Connection):
     file, so each connection (one a thread) opens its own."""
 
     writer_lock: int | None = None
+    lock_timeout = 0.0  # seconds to wait for the turn: the dialect's
 
     def close(self) -> None:
         if self.writer_lock is not None:
@@ -55,19 +57,20 @@ def _writer_turn(connection: _Connection) -> Iterator[None]:
 
     SQLite alone makes a writer that finds another one writing sleep and retry, up to 100 ms
     between tries: with two server processes, a tail of hundreds of milliseconds. Here a waiting
-    writer tries again within a millisecond. After BUSY_TIMEOUT_MS it fails as SQLite would.
+    writer tries again within a millisecond. After the connection's lock_timeout it fails as
+    SQLite would.
     """
     if connection.writer_lock is None:  # :memory:, a database private to its connection
         yield
         return
-    deadline, pause = time.monotonic() + BUSY_TIMEOUT_MS / 1000, 0.00005
+    deadline, pause = time.monotonic() + connection.lock_timeout, 0.00005
     while True:
         try:
             fcntl.flock(connection.writer_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise StoreBusy(f"another writer held the database for {BUSY_TIMEOUT_MS / 1000:g} seconds") from None
+                raise StoreBusy(f"another writer held the database for {connection.lock_timeout:g} seconds") from None
             time.sleep(pause)
             pause = min(pause * 2, 0.001)
     try:
@@ -78,7 +81,10 @@ def _writer_turn(connection: _Connection) -> Iterator[None]:
 
 class SqliteDialect(ThreadConnections):
     lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
-    call_threads = 0  # calls run inline: SQLite answers in microseconds
+    call_threads = 4  # none of a call's store work runs on the event loop: a lock or a disk may stall
+    # Opening a connection touches the files, which a frozen disk would stall; a query on an open
+    # one reads what is cached.
+    connect_ahead = True
     autoincrement_key = "INTEGER PRIMARY KEY"
     # Without statistics SQLite seeks by an equality (the merchant, a first name) over walking an
     # ordered range (a name prefix), and reads every row that equality names: a unary plus hides
@@ -86,11 +92,13 @@ class SqliteDialect(ThreadConnections):
     planner_hint = "+"
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
-    def __init__(self, url: str, path: str) -> None:
+    def __init__(self, url: str, path: str, lock_timeout: float) -> None:
         super().__init__()
         self.url = url
         self.path = path
+        self.lock_timeout = lock_timeout
         self._identity: tuple[int, int] | None = None
+        self.wal_sync = WalSync(path + "-wal") if path != ":memory:" else None
         if path != ":memory:":
             if not os.path.exists(path):
                 # Created readable by its owner only: it holds merchants' secret keys.
@@ -100,10 +108,12 @@ class SqliteDialect(ThreadConnections):
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute(f"PRAGMA busy_timeout = {round(self.lock_timeout * 1000)}")
         connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")
+        # Not flushed at each commit: WalSync flushes groups of them (see the module's doc).
+        connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
+        connection.lock_timeout = self.lock_timeout
         if self.path != ":memory:":
             connection.writer_lock = os.open(self.path + LOCK_SUFFIX, os.O_CREAT | os.O_RDWR, 0o600)
         return connection
@@ -118,10 +128,22 @@ class SqliteDialect(ThreadConnections):
             try:
                 yield connection.cursor()
                 connection.commit()
+                if write and self.wal_sync is not None:
+                    self._local.unflushed = self.wal_sync.durable(self.wal_sync.ticket())
             except BaseException:
                 if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
                     connection.rollback()
                 raise
+
+    def _unflushed(self) -> Future[None] | None:
+        unflushed: Future[None] | None = getattr(self._local, "unflushed", None)
+        self._local.unflushed = None
+        return unflushed
+
+    def close(self) -> None:
+        if self.wal_sync is not None:
+            self.wal_sync.close()  # first: the last connection's close may checkpoint the WAL away
+        super().close()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -52,16 +52,16 @@ class SoapAdapter:
             result = self.service.call(operation, args, "soap", self.version, exchange)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:
-            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange, "VersionMismatch")
+            return self.fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange, "VersionMismatch")
         except codec.EnvelopeError as error:
-            return self._fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange)
+            return self.fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange)
         except ApiError as error:
-            return self._fault(error, exchange)
+            return self.fault(error, exchange)
         except Exception:
             log.exception("internal error in %s %s", self.protocol, exchange.operation)
-            return self._fault(ApiError("INTERNAL_ERROR"), exchange)
+            return self.fault(ApiError("INTERNAL_ERROR"), exchange)
 
-    def _fault(self, error: ApiError, exchange: Exchange, faultcode: str = "") -> Response:
+    def fault(self, error: ApiError, exchange: Exchange, faultcode: str = "") -> Response:
         exchange.error_code = error.code
         faultcode = faultcode or ("Client" if error.kind.client_fault else "Server")
         # SOAP 1.1 sends every fault with HTTP 500; clients read the Fault from the body.

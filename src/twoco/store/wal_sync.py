@@ -1,0 +1,100 @@
+"""Group commit for SQLite: one fdatasync of the write-ahead log makes many commits durable.
+
+The connections commit with ``synchronous=NORMAL``: a commit writes its pages to the WAL file and
+returns without flushing it. Each commit then takes a ticket, and :class:`WalSync`'s one flusher
+thread flushes the WAL (``fdatasync``) for every ticket issued before the flush began, so the
+commits that arrive while one flush runs share the next one (leader/follower, no fixed wait: a
+lone commit is flushed at once). An update answers only once its ticket is flushed. SQLite's
+checkpoints flush the WAL before copying it into the database, so a flushed commit survives a
+crash of the process or of the machine, as with ``synchronous=FULL``.
+
+Waiting for a ticket is a :class:`concurrent.futures.Future`: the server awaits it on its event
+loop, holding no call thread, so reads go on while the disk is slow; a plain caller blocks on it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future
+
+from twoco.store.outage import DOWN, StoreUnconfirmed
+
+
+class WalSync:
+    def __init__(self, wal_path: str) -> None:
+        self.wal_path = wal_path
+        self._cond = threading.Condition()
+        self._issued = 0  # tickets handed out, one per commit
+        self._flushed = 0  # every ticket up to this one is durable
+        self._waiting: list[tuple[int, Future[None]]] = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self.flushes = 0  # for the benchmarks and tests: how many commits shared each flush
+
+    def ticket(self) -> int:
+        """A ticket for the commit that just returned: durable once :meth:`durable` says so."""
+        with self._cond:
+            self._issued += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._flush_forever, name="twoco-wal-sync", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return self._issued
+
+    def durable(self, ticket: int) -> Future[None]:
+        """Done when the commit of ``ticket`` is on disk; its exception if the flush failed."""
+        done: Future[None] = Future()
+        with self._cond:
+            if ticket <= self._flushed:
+                done.set_result(None)
+            else:
+                self._waiting.append((ticket, done))
+        return done
+
+    def close(self) -> None:
+        """Flush what is pending, then stop the flusher."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _flush_forever(self) -> None:
+        while True:
+            with self._cond:
+                while self._issued == self._flushed and not self._closing:
+                    self._cond.wait()
+                if self._issued == self._flushed:
+                    self._thread = None
+                    return
+                covered = self._issued  # every commit that took a ticket has written its pages
+            failure = self._flush()
+            with self._cond:
+                self._flushed = covered  # a failed flush answers its tickets with the failure
+                self.flushes += 1
+                ready = [done for ticket, done in self._waiting if ticket <= covered]
+                self._waiting = [(ticket, done) for ticket, done in self._waiting if ticket > covered]
+            for done in ready:
+                if failure is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(failure)
+
+    def _flush(self) -> StoreUnconfirmed | None:
+        try:
+            descriptor = os.open(self.wal_path, os.O_RDONLY)  # by path: SQLite may have made it anew
+        except FileNotFoundError:
+            return None  # the last connection closed and checkpointed it: already in the database
+        except OSError as error:
+            return StoreUnconfirmed(DOWN, f"cannot open {self.wal_path} to flush it: {error.strerror}")
+        try:
+            os.fdatasync(descriptor)
+        except OSError as error:
+            return StoreUnconfirmed(
+                DOWN, f"flushing {self.wal_path} failed: {error.strerror}; recent commits may be lost"
+            )
+        finally:
+            os.close(descriptor)
+        return None
