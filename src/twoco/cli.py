@@ -34,7 +34,7 @@ EPILOG = """examples:
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
   twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
-  twoco seed --customers 100000 --subscriptions-per-customer 2
+  twoco populate --customers 100000 --subscriptions-per-customer 2
   twoco customer history 123456789 --merchant DEMO
 """
 
@@ -228,20 +228,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db_option(rotate)
 
-    seed_parser = commands.add_parser(
-        "seed",
-        help="fill a store with generated customers and subscriptions",
-        formatter_class=_Formatter,
-        description="Insert valid generated customers (each with its subscriptions) for one merchant, "
+    populate_texts: dict[str, Any] = {
+        "formatter_class": _Formatter,
+        "description": "Insert valid generated customers (each with its subscriptions) for one merchant, "
         "in batches, with a progress line. The merchant is created (and its secret key printed) if missing.",
-        epilog="example:\n  twoco seed --customers 1000000 --subscriptions-per-customer 2 --merchant DEMO",
+        "epilog": "example:\n  twoco populate --customers 1000000 --subscriptions-per-customer 2 --merchant DEMO",
+    }
+    populate = commands.add_parser(
+        "populate", help="fill a store with generated customers and subscriptions", **populate_texts
     )
-    seed_parser.add_argument("--customers", type=int, required=True, metavar="N", help="customers to add")
-    seed_parser.add_argument(
-        "--subscriptions-per-customer", type=int, default=0, metavar="M", help="subscriptions for each customer"
-    )
-    seed_parser.add_argument("--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to")
-    _add_db_option(seed_parser)
+    # "seed", its name until the word was left to a random seed (serve --seed) and the seed script:
+    # still accepted, with a line saying so, and left out of the help (a parser added without help=).
+    for parser_of_command in (populate, commands.add_parser("seed", **populate_texts)):
+        parser_of_command.add_argument("--customers", type=int, required=True, metavar="N", help="customers to add")
+        parser_of_command.add_argument(
+            "--subscriptions-per-customer", type=int, default=0, metavar="M", help="subscriptions for each customer"
+        )
+        parser_of_command.add_argument(
+            "--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to"
+        )
+        _add_db_option(parser_of_command)
 
     customer = _group(
         commands,
@@ -344,8 +350,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "merchant":
             return _merchant(args)
-        elif args.command == "seed":
-            return _seed(args)
+        elif args.command in ("populate", "seed"):
+            if args.command == "seed":
+                print('twoco: "seed" is now "populate"', file=sys.stderr)
+            return _populate(args)
         elif args.command == "customer":
             return _customer_history(args)
         elif args.command == "db":
@@ -363,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _seed(args: argparse.Namespace) -> int:
+def _populate(args: argparse.Namespace) -> int:
     if args.customers < 0 or args.subscriptions_per_customer < 0:
         print("twoco: --customers and --subscriptions-per-customer cannot be negative", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import cast
 from urllib.parse import quote
 
 from twoco.client.errors import TransportError, TwoCheckoutError
@@ -54,7 +55,7 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         if value is None or param.name in in_path:
             continue
         if isinstance(param.type, Struct) and route.method == "GET":  # a search: its filters in the query
-            query.update(_query_fields(value))  # type: ignore[arg-type]  # a Struct's value is a dict
+            query.update(_query_fields(cast(dict[str, object], value)))  # a Struct's value is a dict
         elif isinstance(param.type, Struct):
             body = value
         elif isinstance(value, list):  # cancelSubscription's ChurnReasons: comma-separated, as the server reads it

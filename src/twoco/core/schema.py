@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")  # no nested repeats: linear time
@@ -117,7 +118,7 @@ class Scalar:
         if self.name == "boolean":
             return "true" if value else "false"
         if self.name == "double":
-            return repr(float(value))  # type: ignore[arg-type]  # a double's value is a number
+            return repr(float(cast(float, value)))  # a double's value is a number
         return str(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import cast
 
 from twoco.core.errors import ApiError
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
@@ -108,7 +109,7 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
 
 def normalise_customer(record: dict[str, object]) -> None:
     normalise_person("", record, CUSTOMER_REQUIRED)
-    normalise_credit(record.get("Credit"))  # type: ignore[arg-type]  # a decoded Credit object or None
+    normalise_credit(cast("dict[str, object] | None", record.get("Credit")))  # a decoded Credit object or None
     fiscal_code = record.get("FiscalCode")
     company = record.get("Company")
     if fiscal_code and not (isinstance(company, str) and company.strip()):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import cast
 
 from twoco.core.errors import ApiError
 from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
@@ -105,8 +106,8 @@ def encode(value: object, wire_type: WireType) -> object:
     if value is None or isinstance(wire_type, Scalar):
         return value
     if isinstance(wire_type, Array):
-        # For the ignore below: an Array's value is a list
-        return [encode(item, wire_type.item) for item in value]  # type: ignore[attr-defined]
+        items = cast(Iterable[object], value)  # an Array's value is a list
+        return [encode(item, wire_type.item) for item in items]
     struct: Struct = wire_type
-    # For the ignore below: a Struct's value is a mapping
-    return {f.name: encode(value.get(f.name), f.type) for f in struct.fields if f.returned}  # type: ignore[attr-defined]
+    record = cast(Mapping[str, object], value)  # a Struct's value is a mapping
+    return {f.name: encode(record.get(f.name), f.type) for f in struct.fields if f.returned}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
+from typing import cast
 
 from twoco import __version__
 from twoco.core import validation as rules
@@ -93,7 +95,7 @@ def _nullable(wire_schema: dict[str, object]) -> dict[str, object]:
     return {"anyOf": [wire_schema, {"type": "null"}]}
 
 
-def _object(properties: dict[str, object], required: tuple[str, ...] = ()) -> dict[str, object]:
+def _object(properties: Mapping[str, object], required: tuple[str, ...] = ()) -> dict[str, object]:
     # Other fields are ignored, as 2Checkout ignores them (refused under serve --strict-fields).
     described: dict[str, object] = {"type": "object", "properties": properties, "additionalProperties": True}
     if required:
@@ -174,9 +176,9 @@ def _subscription_import() -> dict[str, object]:
 def _subscription_update() -> dict[str, object]:
     """updateSubscription's body: every Subscription field may be sent (a subscription read and sent
     back), those it changes are checked; the path names the subscription."""
-    date = {"type": ["string", "null"], "pattern": f"^{rules.DATE_PATTERN}$"}
+    date: dict[str, object] = {"type": ["string", "null"], "pattern": f"^{rules.DATE_PATTERN}$"}
     described = _subscription_import()
-    properties = dict(described["properties"])  # type: ignore[call-overload]  # _object's properties: a dict
+    properties = dict(cast(dict[str, dict[str, object]], described["properties"]))  # _object's: a field's schema each
     properties.update(
         StartDate=date,
         ExpirationDate=date,

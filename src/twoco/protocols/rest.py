@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import parse_qs, quote, unquote
 
 from twoco.core.auth import REST_AUTH_HEADER
@@ -158,8 +160,7 @@ class RestAdapter:
                 if param.name in fixed:
                     value = fixed[param.name]
                 elif name in path_values:
-                    # For the ignore below: path parameters are scalars
-                    value = param.type.from_text(path_values[name])  # type: ignore[union-attr]
+                    value = cast(Scalar, param.type).from_text(path_values[name])  # path parameters are scalars
                 elif isinstance(param.type, Struct) and route.method == "GET":
                     value = _struct_from_query(param.type, queried)
                 elif isinstance(param.type, Struct):
@@ -191,7 +192,7 @@ class RestAdapter:
         reference = self.service.customer_reference(caller, text)
         first = operation.params[0]
         if isinstance(first.type, Struct):  # an update: the Customer object names its customer
-            customer = dict(args[0])  # type: ignore[call-overload]  # a decoded Customer: a dict
+            customer = dict(cast(Mapping[str, object], args[0]))  # a decoded Customer: a dict
             if customer.get("AvangateCustomerReference") not in (None, 0, reference):
                 raise ApiError("CUSTOMER_REFERENCE_MISMATCH")
             customer["AvangateCustomerReference"] = reference
@@ -231,7 +232,7 @@ def _fill_from_path(struct: Struct, value: object, path_values: dict[str, str]) 
     named = {name: text for name, text in path_values.items() if name in struct.by_name}
     if not named or value is None:  # no body: refused as missing, not made up from the path
         return value
-    record = dict(value or {})  # type: ignore[call-overload]  # a decoded body object: a dict
+    record = dict(cast(Mapping[str, object], value))  # a decoded body object (not None, as above): a dict
     for name, text in named.items():
         field_type = struct.by_name[name].type
         given = field_type.from_text(text) if isinstance(field_type, Scalar) else text

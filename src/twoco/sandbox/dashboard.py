@@ -26,7 +26,7 @@ from importlib.resources import files
 from typing import Any, cast
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from twoco.core import history
 from twoco.core.errors import ApiError
@@ -73,7 +73,7 @@ def _text(value: object) -> object:
 
 
 _TEMPLATES = Environment(
-    loader=PackageLoader("twoco.sandbox"),
+    loader=ChoiceLoader([PackageLoader("twoco.sandbox"), PackageLoader("twoco")]),  # twoco/templates: document.html
     autoescape=True,
     undefined=StrictUndefined,
     finalize=_text,

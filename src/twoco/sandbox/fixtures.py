@@ -226,7 +226,7 @@ def _load_subscription(
 
 def _decoded(value: dict[str, Any], wire_type: WireType) -> dict[str, Any]:
     try:
-        return json_codec.decode(value, wire_type)  # type: ignore[return-value]  # a Struct decodes to a dict
+        return cast(dict[str, Any], json_codec.decode(value, wire_type))  # a Struct decodes to a dict
     except DecodeError as error:
         raise _Invalid(str(error)) from None
 

@@ -1,4 +1,5 @@
-"""twoco seed: bulk customers and subscriptions that the API then serves like any others."""
+"""twoco populate: bulk customers and subscriptions that the API then serves like any others; twoco seed,
+its former name, still works and says so."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import sys
 import pytest
 
 from tests.clients.api import JsonRpcApi
-from tests.servers import new_store_url, start_server, stop_server
+from tests.servers import new_store_url, start_server, stop_server, twoco_command
 from twoco.store import open_store
 
 
-@pytest.mark.slow  # bulk data through the twoco seed command
-def test_seed_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
+@pytest.mark.slow  # bulk data through the twoco populate command
+def test_populate_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
     url = new_store_url(store_kind, tmp_path)
-    command = [sys.executable, "-m", "twoco", "seed", "--customers", "12000", "--subscriptions-per-customer", "2",
+    command = [sys.executable, "-m", "twoco", "populate", "--customers", "12000", "--subscriptions-per-customer", "2",
                "--merchant", "BULK", "--db", url]  # fmt: skip
     first = subprocess.run(command, capture_output=True, text=True, timeout=600, env=os.environ)
     assert first.returncode == 0, first.stderr
@@ -48,3 +49,17 @@ def test_seed_fills_the_store_with_valid_data(store_kind, tmp_path) -> None:
         api.close()
     finally:
         stop_server(server)
+
+
+def test_seed_is_a_deprecated_alias_of_populate(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/alias.sqlite3"
+    done = twoco_command(
+        "seed", "--customers", "3", "--subscriptions-per-customer", "1", "--merchant", "OLD", "--db", db
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == 'twoco: "seed" is now "populate"'
+    assert "added 3 customers and 3 subscriptions" in done.stdout  # and then it did the work
+    assert "seed" not in twoco_command("--help").stdout.split("examples:")[0]  # not offered in the help
+    populated = twoco_command("populate", "--customers", "2", "--merchant", "OLD", "--db", db)
+    assert populated.returncode == 0 and '"seed"' not in populated.stderr
+    assert "added 2 customers and 0 subscriptions" in populated.stdout
