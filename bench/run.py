@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from twoco.core.auth import login_hash  # noqa: E402
 from twoco.store import open_store  # noqa: E402
-from twoco.store.bulk import seed  # noqa: E402
+from twoco.store.bulk import populate  # noqa: E402
 
 CODE, SECRET = "BENCH", "bench-secret-key"
 ENVELOPE = (
@@ -249,7 +249,7 @@ def prepare_store(kind: str, tmp: Path) -> tuple[str, list[int]]:
     store = open_store(url)
     store.migrate()
     store.add_merchant(CODE, SECRET, "2026-01-01T00:00:00+00:00")
-    seed(store, store.merchant(CODE).id, 1000, 1, random.Random(1), out=open("/dev/null", "w"))
+    populate(store, store.merchant(CODE).id, 1000, 1, random.Random(1), out=open("/dev/null", "w"))
     with store.transaction(write=False) as cursor:
         references = [row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()]
     store.close()

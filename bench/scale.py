@@ -34,7 +34,7 @@ from run import CODE, SECRET, free_port, wait_until_up  # noqa: E402
 
 from twoco.core.auth import login_hash  # noqa: E402
 from twoco.store import open_store  # noqa: E402
-from twoco.store.bulk import seed  # noqa: E402
+from twoco.store.bulk import populate  # noqa: E402
 
 CALLS = 2000
 
@@ -56,7 +56,7 @@ def filled(url: str, customers: int, subscriptions: int = 1) -> list[int]:
     if store.merchant(CODE) is None:
         store.add_merchant(CODE, SECRET, "2026-01-01T00:00:00+00:00")
     started = time.monotonic()
-    seed(store, store.merchant(CODE).id, customers, subscriptions, random.Random(customers))
+    populate(store, store.merchant(CODE).id, customers, subscriptions, random.Random(customers))
     print(f"  seeded {customers:,} customers x {subscriptions} in {time.monotonic() - started:.0f} s", flush=True)
     with store.transaction(write=False) as cursor:
         sample = [

@@ -24,7 +24,7 @@ from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.server.wire import READ_TIMEOUT
 from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
-from twoco.store.bulk import seed
+from twoco.store.bulk import populate
 from twoco.store.outage import ADVICE, StoreUnavailable
 
 EPILOG = """examples:
@@ -234,12 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
         "in batches, with a progress line. The merchant is created (and its secret key printed) if missing.",
         "epilog": "example:\n  twoco populate --customers 1000000 --subscriptions-per-customer 2 --merchant DEMO",
     }
-    populate = commands.add_parser(
+    populate_parser = commands.add_parser(
         "populate", help="fill a store with generated customers and subscriptions", **populate_texts
     )
     # "seed", its name until the word was left to a random seed (serve --seed) and the seed script:
     # still accepted, with a line saying so, and left out of the help (a parser added without help=).
-    for parser_of_command in (populate, commands.add_parser("seed", **populate_texts)):
+    for parser_of_command in (populate_parser, commands.add_parser("seed", **populate_texts)):
         parser_of_command.add_argument("--customers", type=int, required=True, metavar="N", help="customers to add")
         parser_of_command.add_argument(
             "--subscriptions-per-customer", type=int, default=0, metavar="M", help="subscriptions for each customer"
@@ -383,7 +383,7 @@ def _populate(args: argparse.Namespace) -> int:
         merchant = store.merchant(args.merchant)
         assert merchant is not None  # just added
     started = time.monotonic()
-    customers, subscriptions = seed(store, merchant.id, args.customers, args.subscriptions_per_customer)
+    customers, subscriptions = populate(store, merchant.id, args.customers, args.subscriptions_per_customer)
     print(f"added {customers:,} customers and {subscriptions:,} subscriptions in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -1,4 +1,4 @@
-"""Bulk data: ``twoco seed`` fills a store with valid customers and subscriptions, fast.
+"""Bulk data: ``twoco populate`` fills a store with valid customers and subscriptions, fast.
 
 Rows are made in batches and written with one multi-row statement per batch (SQLite) or
 COPY (PostgreSQL), each batch its own transaction, so a million customers take minutes.
@@ -47,7 +47,7 @@ class Progress:
         self.out.flush()
 
 
-def seed(
+def populate(
     store: SqlStore,
     merchant_id: int,
     customers: int,
