@@ -86,12 +86,17 @@ class JsonRpcAdapter:
         return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}
 
     def failed_afterwards(self, body: bytes, error: ApiError) -> Response:
-        """The answer to the requests of ``body`` (which parsed) when the store failed after
-        answering them: what they wrote was not made durable."""
-        payload = json_codec.parse(body)
+        """``error`` as the answer to each request of ``body``: the store failed the call after, or
+        instead of, its handling (what it wrote was not made durable, or it never began)."""
+        try:
+            payload = json_codec.parse(body)
+        except ApiError:
+            payload = None
         requests = payload if isinstance(payload, list) else [payload]
         answers = [self._error(item.get("id"), error) for item in requests if isinstance(item, dict) and "id" in item]
-        return self._answer(answers if isinstance(payload, list) else next(iter(answers), None))
+        if isinstance(payload, list):
+            return self._answer(answers or None)
+        return self._answer(answers[0] if answers else self._error(None, error))
 
     def _fail(self, request_id: object, error: ApiError, exchange: Exchange) -> dict[str, object]:
         exchange.error_code = error.code

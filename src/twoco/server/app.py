@@ -50,7 +50,9 @@ log = logging.getLogger("twoco.server.app")
 DEFAULT_MAX_BODY = 1024 * 1024
 LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call holds, then STORE_BUSY
 WAITING_THREADS = 4  # threads for the retries of calls that found their row locked
-CALL_MARGIN = 3.0  # seconds past the store timeout that a call's thread is waited for
+# Seconds past the store timeout that a call's thread is waited for: more than PostgreSQL's own
+# margin (twoco.store.postgres), whose answer says more.
+CALL_MARGIN = 5.0
 
 
 @dataclass
@@ -81,6 +83,28 @@ class _Attempt:
         """Whether it met a row held by another call: it changed nothing and may run again
         (not a batch, whose other calls went through)."""
         return self.exchange.error_code == "STORE_BUSY" and self.exchange.operation != "batch"
+
+
+class _Slot:
+    """A call queued for a thread: either the thread begins it, or the loop gives up on it first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._given_up = False
+        self.begun_at: float | None = None  # time.monotonic() when a thread began it
+
+    def begin(self) -> bool:
+        """Whether the call may begin: the loop has not given up on it."""
+        with self._lock:
+            if not self._given_up:
+                self.begun_at = time.monotonic()
+            return not self._given_up
+
+    def give_up(self) -> bool:
+        """Give up on the call; whether it had begun."""
+        with self._lock:
+            self._given_up = True
+            return self.begun_at is not None
 
 
 class TwocoApp:
@@ -163,8 +187,8 @@ class TwocoApp:
         if attempt.unflushed is not None:
             try:
                 attempt.unflushed.result(self.store_timeout)
-            except (StoreUnavailable, TimeoutError) as error:
-                attempt = self._unconfirmed(request, attempt.exchange, error)
+            except (StoreUnconfirmed, TimeoutError) as error:
+                attempt = self._unflushed(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
     def _attempt(self, request: Request, exchange: Exchange) -> _Attempt:
@@ -188,41 +212,60 @@ class TwocoApp:
         if attempt.unflushed is not None:
             try:  # shielded: a timeout must not cancel the future the flusher completes
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(attempt.unflushed)), self.store_timeout)
-            except (StoreUnavailable, TimeoutError) as error:
-                attempt = self._unconfirmed(request, attempt.exchange, error)
+            except (StoreUnconfirmed, TimeoutError) as error:
+                attempt = self._unflushed(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
     async def _on_thread(
         self, executor: ThreadPoolExecutor, request: Request, deadline: float | None = None
     ) -> _Attempt | None:
-        """An attempt on ``executor``, given up (not stopped) when its thread is stuck in the store:
-        a frozen disk or server must not keep the client waiting for ever."""
-        exchange = Exchange(request.client, request.base_url)
+        """An attempt on ``executor``, given up (not stopped) when the store holds its thread, or
+        every thread: a frozen disk or server must not keep the client waiting for ever. None if
+        ``deadline`` passed before a thread took it."""
+        exchange, slot = Exchange(request.client, request.base_url), _Slot()
         running = asyncio.get_running_loop().run_in_executor(
-            executor, self._attempt_before, deadline, request, exchange
+            executor, self._attempt_in, slot, deadline, request, exchange
         )
-        try:
-            return await asyncio.wait_for(asyncio.shield(running), self.store_timeout + CALL_MARGIN)
-        except TimeoutError as error:
-            return self._unconfirmed(request, exchange, error)
+        limit = self.store_timeout + CALL_MARGIN  # for the thread to come free, then for the call
+        until = time.monotonic() + limit
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(running), until - time.monotonic())
+            except TimeoutError:
+                begun_at = slot.begun_at
+                if begun_at is None or begun_at + limit <= time.monotonic():
+                    break
+                until = begun_at + limit  # it began late, after a wait for a thread: its own time
+        if slot.give_up():  # it began: what it changed, if anything, is unknown
+            error: StoreUnavailable = StoreUnconfirmed(SLOW, f"a call did not finish within {limit:g} s")
+        else:
+            error = StoreUnavailable(SLOW, f"no call thread came free within {limit:g} s")
+        self.store.health.failed(error)
+        return self._refused(request, exchange, error)
 
-    def _attempt_before(self, deadline: float | None, request: Request, exchange: Exchange) -> _Attempt | None:
-        """An attempt, unless ``deadline`` passed while it queued for a thread."""
-        return self._attempt(request, exchange) if deadline is None or time.monotonic() < deadline else None
+    def _attempt_in(self, slot: _Slot, deadline: float | None, request: Request, exchange: Exchange) -> _Attempt | None:
+        """The attempt of a slot not given up, unless ``deadline`` passed while it queued for a thread."""
+        if (deadline is not None and time.monotonic() >= deadline) or not slot.begin():
+            return None
+        return self._attempt(request, exchange)
 
-    def _unconfirmed(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
-        """The answer to a call whose changes the store did not confirm (its flush failed, or the
-        call or its flush outlasted the store timeout): other calls may see them, but they may not
-        survive a crash, so they are not acknowledged."""
+    def _unflushed(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
+        """The answer to a call whose changes the disk did not confirm (their flush failed, or took
+        longer than the store timeout): other calls may see them, but they may not survive a
+        crash, so they are not acknowledged."""
         if not isinstance(error, StoreUnconfirmed):
-            detail = f"no answer from the store within {self.store_timeout:g} s"
-            error = StoreUnconfirmed(error.state if isinstance(error, StoreUnavailable) else SLOW, detail)
-            self.store.health.failed(error)
+            error = StoreUnconfirmed(SLOW, f"the disk did not confirm a commit within {self.store_timeout:g} s")
+            self.store.health.failed(error)  # (a failed flush was noted by the store)
+        return self._refused(request, exchange, error)
+
+    def _refused(self, request: Request, exchange: Exchange, error: ApiError) -> _Attempt:
+        """``error`` as the call's protocol answers it, for a call the store failed outside ``handle``."""
         exchange.error_code = error.code
-        protocol, _, version = exchange.protocol.partition("/")
-        if protocol == "soap":
+        protocol, _, rest = request.path[1:].partition("/")
+        version = rest.partition("/")[0]
+        if protocol == "soap" and version in self.soap:
             response = self.soap[version].fault(error, exchange)
-        elif protocol == "jsonrpc":
+        elif protocol == "rpc" and version in self.jsonrpc:
             response = self.jsonrpc[version].failed_afterwards(request.body, error)
         else:
             response = error_response(error)

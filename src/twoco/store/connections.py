@@ -101,7 +101,8 @@ class ThreadConnections:
             finally:
                 self._local.depth -= 1
             return
-        with self.guarded(write):
+        deferred: Durability | None = getattr(self._local, "deferred", None)
+        with self.guarded(write=False):  # a write's success is noted below, once it is durable
             if write:
                 self.check_writable()
             connection = self._connection()
@@ -114,20 +115,20 @@ class ThreadConnections:
             finally:
                 self._local.depth = 0
             unflushed = self._unflushed() if write else None
+            if unflushed is not None and deferred is not None:
+                deferred.pending = unflushed  # the latest: its flush covers the thread's earlier commits
+                unflushed.add_done_callback(self._note_flush)
+                return
             if unflushed is not None:
-                self._wait_or_defer(unflushed)
-
-    def _wait_or_defer(self, unflushed: Future[None]) -> None:
-        deferred: Durability | None = getattr(self._local, "deferred", None)
-        if deferred is None:
-            unflushed.result()  # a failed flush raises StoreUnavailable here, inside guarded()
-            return
-        deferred.pending = unflushed  # the latest: its flush covers the thread's earlier commits
-        unflushed.add_done_callback(self._note_flush)
+                unflushed.result()  # a failed flush raises StoreUnconfirmed here, inside guarded()
+            if write:
+                self.health.succeeded(write=True)
 
     def _note_flush(self, flushed: Future[None]) -> None:
         failure = flushed.exception()
-        if isinstance(failure, StoreUnavailable):
+        if failure is None:
+            self.health.succeeded(write=True)
+        elif isinstance(failure, StoreUnavailable):
             self._note(failure)
 
     @contextmanager

@@ -21,9 +21,11 @@ log = logging.getLogger("twoco.store")
 UNAVAILABLE_RETRY_AFTER = 5  # seconds a client is told to wait while the store is out
 BUSY_RETRY_AFTER = 1  # seconds, after a row lock that did not come in time
 
-# The states an outage can be in. "full", "read-only" and "replaced" refuse writes only: reads go on.
+# The states an outage can be in. "full", "read-only", "replaced" and "unflushed" refuse writes
+# only: reads go on.
 DOWN, SLOW, FULL, READ_ONLY, REPLACED = "down", "slow", "full", "read-only", "replaced"
-WRITES_ONLY = frozenset({FULL, READ_ONLY, REPLACED})
+UNFLUSHED = "unflushed"
+WRITES_ONLY = frozenset({FULL, READ_ONLY, REPLACED, UNFLUSHED})
 ADVICE = {
     DOWN: "cannot reach the database; calls are refused until it answers again",
     SLOW: "the database did not answer in time; calls are refused until it does",
@@ -31,6 +33,8 @@ ADVICE = {
     READ_ONLY: "the database refuses writes (read-only); writes are refused, reads go on",
     REPLACED: "the store file was deleted or replaced while serving; writes are refused,"
     " restart twoco to serve the file now at that path",
+    UNFLUSHED: "the disk did not confirm committed changes; those writes answered STORE_UNCONFIRMED, each new"
+    " write tries again, reads go on",
 }
 
 

@@ -129,7 +129,10 @@ class SqliteDialect(ThreadConnections):
                 yield connection.cursor()
                 connection.commit()
                 if write and self.wal_sync is not None:
-                    self._local.unflushed = self.wal_sync.durable(self.wal_sync.ticket())
+                    self._local.unflushed = self.wal_sync.committed()
+                    # A read marks the WAL's new end in its index, where the next readers find it
+                    # without writing to the index's shared memory, which a frozen disk would stall.
+                    connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             except BaseException:
                 if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
                     connection.rollback()

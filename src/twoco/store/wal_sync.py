@@ -4,7 +4,7 @@ The connections commit with ``synchronous=NORMAL``: a commit writes its pages to
 returns without flushing it. Each commit then takes a ticket, and :class:`WalSync`'s one flusher
 thread flushes the WAL (``fdatasync``) for every ticket issued before the flush began, so the
 commits that arrive while one flush runs share the next one (leader/follower, no fixed wait: a
-lone commit is flushed at once). An update answers only once its ticket is flushed. SQLite's
+lone commit is flushed at once). An update answers only once its commit is flushed. SQLite's
 checkpoints flush the WAL before copying it into the database, so a flushed commit survives a
 crash of the process or of the machine, as with ``synchronous=FULL``.
 
@@ -18,7 +18,7 @@ import os
 import threading
 from concurrent.futures import Future
 
-from twoco.store.outage import DOWN, StoreUnconfirmed
+from twoco.store.outage import UNFLUSHED, StoreUnconfirmed
 
 
 class WalSync:
@@ -26,30 +26,22 @@ class WalSync:
         self.wal_path = wal_path
         self._cond = threading.Condition()
         self._issued = 0  # tickets handed out, one per commit
-        self._flushed = 0  # every ticket up to this one is durable
+        self._flushed = 0  # every ticket up to this one was flushed (or its flush failed)
         self._waiting: list[tuple[int, Future[None]]] = []
         self._closing = False
         self._thread: threading.Thread | None = None
         self.flushes = 0  # for the benchmarks and tests: how many commits shared each flush
 
-    def ticket(self) -> int:
-        """A ticket for the commit that just returned: durable once :meth:`durable` says so."""
+    def committed(self) -> Future[None]:
+        """For a commit that just returned: done once it is on disk, or with the flush's failure."""
+        done: Future[None] = Future()
         with self._cond:
             self._issued += 1
+            self._waiting.append((self._issued, done))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._flush_forever, name="twoco-wal-sync", daemon=True)
                 self._thread.start()
             self._cond.notify()
-            return self._issued
-
-    def durable(self, ticket: int) -> Future[None]:
-        """Done when the commit of ``ticket`` is on disk; its exception if the flush failed."""
-        done: Future[None] = Future()
-        with self._cond:
-            if ticket <= self._flushed:
-                done.set_result(None)
-            else:
-                self._waiting.append((ticket, done))
         return done
 
     def close(self) -> None:
@@ -88,12 +80,12 @@ class WalSync:
         except FileNotFoundError:
             return None  # the last connection closed and checkpointed it: already in the database
         except OSError as error:
-            return StoreUnconfirmed(DOWN, f"cannot open {self.wal_path} to flush it: {error.strerror}")
+            return StoreUnconfirmed(UNFLUSHED, f"cannot open {self.wal_path} to flush it: {error.strerror}")
         try:
             os.fdatasync(descriptor)
         except OSError as error:
             return StoreUnconfirmed(
-                DOWN, f"flushing {self.wal_path} failed: {error.strerror}; recent commits may be lost"
+                UNFLUSHED, f"flushing {self.wal_path} failed: {error.strerror}; recent commits may be lost"
             )
         finally:
             os.close(descriptor)
