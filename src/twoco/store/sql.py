@@ -101,14 +101,18 @@ _JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
 
 _CUSTOMER_SELECT = "SELECT " + ", ".join([*CUSTOMER_COLUMNS.values(), *CREDIT_COLUMNS.values()]) + " FROM customers"
 # A customer's status (see customer_status) as two more columns of its SELECT: one query, not two.
+# The customer's own subscriptions, found by their customer_reference index: the hint keeps
+# SQLite's planner (no statistics) from walking every subscription of the merchant instead.
 _ACTIVE_SUBSCRIPTIONS = (
-    "FROM subscriptions s WHERE s.merchant_id = customers.merchant_id AND s.customer_reference = customers.reference"
+    "FROM subscriptions s WHERE {hint}s.merchant_id = customers.merchant_id"
+    " AND s.customer_reference = customers.reference"
     " AND s.subscription_enabled AND (s.lifetime OR s.expiration_date >= ?)"
 )
 _STATUS_COLUMNS = (  # named, for the customer search that filters on them
     f", (SELECT COUNT(*) {_ACTIVE_SUBSCRIPTIONS}) AS active,"
     f" (SELECT COALESCE(SUM(CASE WHEN s.is_trial THEN 1 ELSE 0 END), 0) {_ACTIVE_SUBSCRIPTIONS}) AS trials"
 )
+
 SSO_TOKEN_FIELDS = ("customer_reference", "kind", "target", "request", "language", "validation_ip", "expires_at")
 _SUBSCRIPTION_SELECT = (
     "SELECT "
@@ -123,6 +127,9 @@ _SUBSCRIPTION_SELECT = (
 class SqlStore:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
+        self._customer_with_status = _CUSTOMER_SELECT.replace(
+            " FROM customers", _STATUS_COLUMNS.replace("{hint}", dialect.planner_hint) + " FROM customers"
+        )
 
     @property
     def url(self) -> str:
@@ -331,7 +338,7 @@ class SqlStore:
         if status_on is None:
             sql, params = _CUSTOMER_SELECT, (merchant_id, value)
         else:
-            sql = _CUSTOMER_SELECT.replace(" FROM customers", _STATUS_COLUMNS + " FROM customers")
+            sql = self._customer_with_status
             params = (status_on, status_on, merchant_id, value)
         row = self._one(f"{sql} WHERE merchant_id = ? AND {column} = ?{self._lock(lock)}", params)
         if row is None:
@@ -519,7 +526,7 @@ class SqlStore:
         if filters.get("Email") is not None:
             conditions.append("lower(email) = lower(?)")
             params.append(filters["Email"])
-        inner = _CUSTOMER_SELECT.replace(" FROM customers", _STATUS_COLUMNS + " FROM customers")
+        inner = self._customer_with_status
         inner += " WHERE merchant_id = ?" + "".join(f" AND {condition}" for condition in conditions)
         outer = []
         if filters.get("Enabled") is not None:

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -52,31 +53,39 @@ class _Connection(sqlite3.Connection):
 
 
 @contextmanager
-def _writer_turn(connection: _Connection) -> Iterator[None]:
+def _writer_turn(connection: _Connection, in_process: threading.Lock) -> Iterator[None]:
     """Hold the writers' lock for one write transaction.
 
-    SQLite alone makes a writer that finds another one writing sleep and retry, up to 100 ms
-    between tries: with two server processes, a tail of hundreds of milliseconds. Here a waiting
-    writer tries again within a millisecond. After the connection's lock_timeout it fails as
-    SQLite would.
+    The threads of one process queue on ``in_process`` first, woken in turn; then the process's
+    one writer takes the lock file, which other processes' writers hold too. SQLite alone makes a
+    writer that finds another one writing sleep and retry, up to 100 ms between tries: with two
+    server processes, a tail of hundreds of milliseconds. Here a waiting writer tries again
+    within a millisecond. After the connection's lock_timeout it fails as SQLite would.
     """
     if connection.writer_lock is None:  # :memory:, a database private to its connection
         yield
         return
     deadline, pause = time.monotonic() + connection.lock_timeout, 0.00005
-    while True:
-        try:
-            fcntl.flock(connection.writer_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise StoreBusy(f"another writer held the database for {connection.lock_timeout:g} seconds") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.001)
+    if not in_process.acquire(timeout=connection.lock_timeout):
+        raise StoreBusy(f"another writer held the database for {connection.lock_timeout:g} seconds")
     try:
-        yield
+        while True:
+            try:
+                fcntl.flock(connection.writer_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreBusy(
+                        f"another writer held the database for {connection.lock_timeout:g} seconds"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
+        try:
+            yield
+        finally:
+            fcntl.flock(connection.writer_lock, fcntl.LOCK_UN)
     finally:
-        fcntl.flock(connection.writer_lock, fcntl.LOCK_UN)
+        in_process.release()
 
 
 class SqliteDialect(ThreadConnections):
@@ -97,6 +106,7 @@ class SqliteDialect(ThreadConnections):
         self.url = url
         self.path = path
         self.lock_timeout = lock_timeout
+        self._writers = threading.Lock()  # this process's writers, one at a time (see _writer_turn)
         self._identity: tuple[int, int] | None = None
         self.wal_sync = WalSync(path + "-wal") if path != ":memory:" else None
         if path != ":memory:":
@@ -123,7 +133,7 @@ class SqliteDialect(ThreadConnections):
 
     @contextmanager
     def _outermost(self, connection: _Connection, write: bool) -> Iterator[Any]:
-        with _writer_turn(connection) if write else nullcontext():
+        with _writer_turn(connection, self._writers) if write else nullcontext():
             connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield connection.cursor()
