@@ -4,13 +4,15 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 :class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
 (refusing oversized ones before reading them) and writes the answer.
 
-Calls that use the store run on a few threads, never on the event loop. A call whose lock did not
-come within the store's short lock timeout (``STORE_BUSY``) rolled back whole: it waits here, on
-the event loop, and runs again on a lane of its own, for up to ``lock_wait`` seconds. So calls
-waiting for a lock hold no thread that other customers' calls need, however many wait, and what
-needs no store (health, the WSDL, the OpenAPI document) answers on the loop even while every
-thread waits. A write whose commit is not yet durable (SQLite's group commit) waits for its flush
-here too, on the loop, holding no thread: reads go on while the disk is slow.
+On a store reached over the network (PostgreSQL), calls run on threads. SQLite answers in
+microseconds, and a thread hop costs more than that: its calls run inline, and wait for a lock only
+a few milliseconds. A call whose lock did not come within the store's short lock timeout
+(``STORE_BUSY``) rolled back whole: it waits here, on the event loop, and runs again (on
+PostgreSQL on a lane of threads of its own) for up to ``lock_wait`` seconds. So calls waiting for
+a lock hold no thread and no loop time that other customers' calls need, however many wait, and
+what needs no store (health, the WSDL, the OpenAPI document) answers at once. A write whose commit
+is not yet durable (SQLite's group commit) waits for its flush here too, on the loop: other calls
+go on meanwhile, and share the next flush.
 """
 
 from __future__ import annotations
@@ -127,11 +129,9 @@ class TwocoApp:
         self.store_timeout = store_timeout  # seconds a commit may take to become durable
         self.access_log = access_log
         # Calls run on a few threads, one store connection each (see the module's doc).
-        self._executor = ThreadPoolExecutor(self.store.dialect.call_threads, thread_name_prefix="twoco-call")
-        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait")
-        if self.store.dialect.connect_ahead:
-            _connect_every_thread(self._executor, self.store.dialect.call_threads, self.store)
-            _connect_every_thread(self._waiting, WAITING_THREADS, self.store)
+        threads = self.store.dialect.call_threads
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
+        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
@@ -143,7 +143,8 @@ class TwocoApp:
     def close(self) -> None:
         """Finish the calls in flight and close the store."""
         for executor in (self._executor, self._waiting):
-            executor.shutdown(wait=True)
+            if executor is not None:
+                executor.shutdown(wait=True)
         self.store.close()
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
@@ -197,18 +198,18 @@ class TwocoApp:
         response.delay = exchange.delay
         return _Attempt(response, exchange, durability.pending)
 
-    async def _answer_on_threads(self, request: Request) -> Response:
-        """``answer`` on the call threads, retrying a call that found its row locked, and waiting on
-        the loop for its writes to be durable (see the module's doc)."""
+    async def _answer_awaiting(self, request: Request) -> Response:
+        """``answer``, on the call threads or inline, retrying a call that found its record locked,
+        and awaiting the flush that makes its writes durable (see the module's doc)."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.lock_wait
-        attempt = await self._on_thread(self._executor, request)
+        attempt = await self._run_attempt(self._executor, request)
         assert attempt is not None  # for mypy: only a deadline makes None
         pause = 0.01
         while attempt.busy and time.monotonic() + pause < deadline:
             await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
             pause = min(pause * 2, 0.25)
-            attempt = await self._on_thread(self._waiting, request, deadline) or attempt
+            attempt = await self._run_attempt(self._waiting, request, deadline) or attempt
         if attempt.unflushed is not None:
             try:  # shielded: a timeout must not cancel the future the flusher completes
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(attempt.unflushed)), self.store_timeout)
@@ -216,13 +217,15 @@ class TwocoApp:
                 attempt = self._unflushed(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
-    async def _on_thread(
-        self, executor: ThreadPoolExecutor, request: Request, deadline: float | None = None
+    async def _run_attempt(
+        self, executor: ThreadPoolExecutor | None, request: Request, deadline: float | None = None
     ) -> _Attempt | None:
-        """An attempt on ``executor``, given up (not stopped) when the store holds its thread, or
-        every thread: a frozen disk or server must not keep the client waiting for ever. None if
-        ``deadline`` passed before a thread took it."""
+        """An attempt on ``executor`` (inline without one), given up (not stopped) when the store
+        holds its thread, or every thread: a frozen server must not keep the client waiting for
+        ever. None if ``deadline`` passed before a thread took it."""
         exchange, slot = Exchange(request.client, request.base_url), _Slot()
+        if executor is None:  # SQLite: inline, its lock waits short (see the module's doc)
+            return self._attempt_in(slot, deadline, request, exchange)
         running = asyncio.get_running_loop().run_in_executor(
             executor, self._attempt_in, slot, deadline, request, exchange
         )
@@ -361,7 +364,7 @@ class TwocoApp:
             if self._needs_no_store(request):
                 response = self.answer(request)
             else:
-                response = await self._answer_on_threads(request)
+                response = await self._answer_awaiting(request)
             if response.delay:
                 await asyncio.sleep(response.delay)
         raw_headers = [
@@ -406,19 +409,6 @@ class TwocoApp:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
-
-
-def _connect_every_thread(executor: ThreadPoolExecutor, threads: int, store: SqlStore) -> None:
-    """Open the store connection of each of the executor's threads (a barrier makes each of them
-    take one of the tasks)."""
-    barrier = threading.Barrier(threads)
-
-    def connect() -> None:
-        store.connect()
-        barrier.wait(10)
-
-    for connected in [executor.submit(connect) for _ in range(threads)]:
-        connected.result()
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

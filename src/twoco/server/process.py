@@ -133,7 +133,8 @@ class ServeOptions:
 def build_app(options: ServeOptions) -> TwocoApp:
     # Operator messages (an outage, a recovery, an internal error's traceback), one line each, dated.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
-    store = open_store(options.db, options.store_timeout, SERVER_LOCK_TIMEOUT)
+    lock_timeout = SERVER_LOCK_TIMEOUT["sqlite" if options.db.startswith("sqlite:") else "postgresql"]
+    store = open_store(options.db, options.store_timeout, lock_timeout)
     # Faults are injected through the control plane: without it, the plain service.
     kind = FaultInjectingService if options.control_plane else Service
     service = kind(store, Clock(), ReferenceGenerator(options.seed), options.settings)

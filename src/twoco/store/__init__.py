@@ -12,8 +12,9 @@ from twoco.store.sql import SchemaTooNew, SqlStore
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)
 LOCK_TIMEOUT = 10.0  # seconds a write waits for a lock another holds, then STORE_BUSY
-# A server's call waits briefly, then rolls back and is retried off its call threads (twoco.server.app).
-SERVER_LOCK_TIMEOUT = 0.2
+# A server's call waits briefly for a lock, then rolls back and is retried later (twoco.server.app):
+# on PostgreSQL on a thread; on SQLite, whose calls run on the event loop, for a few milliseconds.
+SERVER_LOCK_TIMEOUT = {"sqlite": 0.002, "postgresql": 0.2}
 
 __all__ = [
     "DEFAULT_URL",

@@ -60,10 +60,6 @@ class ThreadConnections:
                 self._all.append(connection)
         return connection
 
-    def connect(self) -> None:
-        """Open this thread's connection now, if it has none."""
-        self._connection()
-
     def current_cursor(self) -> Any | None:
         """The open transaction's cursor on this thread, or None outside a transaction."""
         return self._local.cursor if getattr(self._local, "depth", 0) else None

@@ -32,8 +32,7 @@ class Dialect(Protocol):
 
     url: str
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
-    call_threads: int  # threads the server runs calls on
-    connect_ahead: bool  # whether the server opens each thread's connection before it is needed
+    call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
     table_exists: str  # a query with a row if the table its one parameter names exists
@@ -46,8 +45,6 @@ class Dialect(Protocol):
 
     def current_cursor(self) -> Any | None:
         """The open transaction's cursor on this thread, or None outside a transaction."""
-
-    def connect(self) -> None: ...  # open this thread's connection now
 
     def autocommit_cursor(self) -> Any:
         """A cursor whose statements each commit on their own (for lone reads)."""
@@ -141,10 +138,6 @@ class SqlStore:
     def transaction(self, write: bool = True) -> AbstractContextManager[Any]:
         """One transaction, yielding a cursor; nested calls join the outer one. Rolled back on any exception."""
         return self.dialect.transaction(write)
-
-    def connect(self) -> None:
-        """Open this thread's connection now (it is opened on first use otherwise)."""
-        self.dialect.connect()
 
     def deferred_durability(self) -> AbstractContextManager[Durability]:
         """Writes within return once committed, not yet durable; what they wait for is in the

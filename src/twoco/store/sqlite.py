@@ -90,10 +90,7 @@ def _writer_turn(connection: _Connection, in_process: threading.Lock) -> Iterato
 
 class SqliteDialect(ThreadConnections):
     lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
-    call_threads = 4  # none of a call's store work runs on the event loop: a lock or a disk may stall
-    # Opening a connection touches the files, which a frozen disk would stall; a query on an open
-    # one reads what is cached.
-    connect_ahead = True
+    call_threads = 0  # calls run inline: a thread hop costs more than the call (docs/performance.md)
     autoincrement_key = "INTEGER PRIMARY KEY"
     # Without statistics SQLite seeks by an equality (the merchant, a first name) over walking an
     # ordered range (a name prefix), and reads every row that equality names: a unary plus hides
