@@ -176,6 +176,17 @@ def compare(kind: str, args: argparse.Namespace, tmp: Path) -> list[str]:
                     runs["floor"].append(run_wrk(f"http://127.0.0.1:{floor_port}/", script, args, tmp))
             rows.append(_row(kind, operation, runs))
             print(rows[-1], flush=True)
+        rows.append(
+            _paced(
+                kind,
+                args,
+                tmp,
+                base=targets["twoco"],
+                most=_median(runs["twoco"], "requests_per_second"),
+                requests=requests_for(OPERATIONS[-1], bodies, sessions["twoco"], references, "/soap/4.0/"),
+            )
+        )
+        print(rows[-1], flush=True)
         return rows
     finally:
         for process in processes:
@@ -183,6 +194,17 @@ def compare(kind: str, args: argparse.Namespace, tmp: Path) -> list[str]:
             process.wait(15)
         if kind == "postgresql":
             subprocess.run([str(ROOT / "scripts" / "postgres-cluster"), "stop", str(tmp / "pg")], check=False)
+
+
+def _paced(kind: str, args: argparse.Namespace, tmp: Path, base: str, most: float, requests: list) -> str:
+    """twoco's SOAP update at half its maximum rate, Poisson arrivals: the latency a service sees
+    when it is not saturated (each connection pauses an exponential time after each answer)."""
+    delay_ms = args.connections / (most / 2) * 1000
+    paced = run_wrk(base, lua_script(requests, delay_ms), args, tmp)
+    return (
+        f"| {kind} | updateCustomerInformation, twoco paced at half its maximum ({paced.requests_per_second:,.0f}/s)"
+        f" | p50 {paced.p50_ms:.1f} ms | p99 {paced.p99_ms:.1f} ms | | | |"
+    )
 
 
 def _median(results: list[Result], field: str) -> float:

@@ -211,8 +211,9 @@ class TwocoApp:
             pause = min(pause * 2, 0.25)
             attempt = await self._run_attempt(self._waiting, request, deadline) or attempt
         if attempt.unflushed is not None:
-            try:  # shielded: a timeout must not cancel the future the flusher completes
-                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(attempt.unflushed)), self.store_timeout)
+            try:
+                async with asyncio.timeout(self.store_timeout):
+                    await _on_loop(attempt.unflushed)
             except (StoreUnconfirmed, TimeoutError) as error:
                 attempt = self._unflushed(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
@@ -223,9 +224,10 @@ class TwocoApp:
         """An attempt on ``executor`` (inline without one), given up (not stopped) when the store
         holds its thread, or every thread: a frozen server must not keep the client waiting for
         ever. None if ``deadline`` passed before a thread took it."""
-        exchange, slot = Exchange(request.client, request.base_url), _Slot()
+        exchange = Exchange(request.client, request.base_url)
         if executor is None:  # SQLite: inline, its lock waits short (see the module's doc)
-            return self._attempt_in(slot, deadline, request, exchange)
+            return self._attempt(request, exchange)
+        slot = _Slot()
         running = asyncio.get_running_loop().run_in_executor(
             executor, self._attempt_in, slot, deadline, request, exchange
         )
@@ -409,6 +411,25 @@ class TwocoApp:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
+
+
+def _on_loop(done: Future[None]) -> asyncio.Future[None]:
+    """A future of the running loop with the outcome of ``done`` (completed on another thread);
+    cancelling it leaves ``done`` alone (asyncio.wrap_future would cancel it too)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def copy(outcome: Future[None]) -> None:
+        if waiter.done():  # given up on
+            return
+        failure = outcome.exception()
+        if failure is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(failure)
+
+    done.add_done_callback(lambda outcome: loop.call_soon_threadsafe(copy, outcome))
+    return waiter
 
 
 async def _lifespan(receive: Any, send: Any) -> None:
