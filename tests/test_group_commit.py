@@ -21,8 +21,9 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data
 from twoco.client import TwoCheckoutError
+from twoco.store import open_store
 from twoco.store.outage import UNFLUSHED, StoreUnconfirmed
-from twoco.store.wal_sync import WalSync
+from twoco.store.wal_sync import CHECKPOINT_EVERY, WalSync
 from twoco.testing import TwocoServer, run_twoco
 
 SECRET = "group-commit-secret"
@@ -84,7 +85,7 @@ def update_city(api: JsonRpcApi, reference: int, city: str) -> object:
 def test_a_lone_commit_is_flushed_without_waiting_for_others(tmp_path) -> None:
     wal = tmp_path / "store.sqlite3-wal"
     wal.write_bytes(b"frames")
-    wal_sync = WalSync(str(wal))
+    wal_sync = WalSync(str(wal), checkpoint=lambda: None)
     try:
         wal_sync.committed().result(timeout=10)  # no second commit comes to start it
         assert wal_sync.flushes == 1
@@ -95,7 +96,7 @@ def test_a_lone_commit_is_flushed_without_waiting_for_others(tmp_path) -> None:
 def test_commits_made_during_a_flush_share_the_next_one(tmp_path, monkeypatch) -> None:
     wal = tmp_path / "store.sqlite3-wal"
     wal.write_bytes(b"frames")
-    wal_sync = WalSync(str(wal))
+    wal_sync = WalSync(str(wal), checkpoint=lambda: None)
     held = HeldFlushes(wal_sync, monkeypatch)
     try:
         first = wal_sync.committed()
@@ -116,7 +117,7 @@ def test_commits_made_during_a_flush_share_the_next_one(tmp_path, monkeypatch) -
 def test_a_failed_flush_fails_the_commits_it_covered_and_not_later_ones(tmp_path, monkeypatch) -> None:
     wal = tmp_path / "store.sqlite3-wal"
     wal.write_bytes(b"frames")
-    wal_sync = WalSync(str(wal))
+    wal_sync = WalSync(str(wal), checkpoint=lambda: None)
     outcomes = iter([StoreUnconfirmed(UNFLUSHED, "flushing failed: Input/output error"), None])
     monkeypatch.setattr(wal_sync, "_flush", lambda: next(outcomes))
     try:
@@ -205,3 +206,29 @@ def test_a_failing_request_among_those_sharing_a_flush_changes_nothing_of_them(t
     for index, reference in enumerate(references[:-1]):
         assert customer_city(api, reference) == f"City {index}"
     assert customer_city(api, references[-1]) == "London"  # as created
+
+
+def test_checkpoints_run_on_their_own_thread_not_in_a_commit(tmp_path, monkeypatch) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/checkpoints.sqlite3")
+    store.migrate()
+    dialect = store.dialect
+    ran_on: list[str] = []
+    real_checkpoint = dialect._checkpoint  # type: ignore[attr-defined]
+
+    def recorded_checkpoint() -> None:
+        ran_on.append(threading.current_thread().name)
+        real_checkpoint()
+
+    monkeypatch.setattr(dialect.wal_sync, "_checkpoint", recorded_checkpoint)  # type: ignore[attr-defined]
+    try:
+        for number in range(CHECKPOINT_EVERY * 2):
+            store.add_merchant(f"M{number}", "key", "2026-01-01T00:00:00+00:00")
+        deadline = time.monotonic() + 10
+        while len(ran_on) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ran_on == ["twoco-checkpoint", "twoco-checkpoint"]
+        with store.transaction(write=False) as cursor:  # the commits' own connections never checkpoint
+            assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        assert len(store.merchants()) == CHECKPOINT_EVERY * 2
+    finally:
+        store.close()

@@ -105,7 +105,7 @@ class SqliteDialect(ThreadConnections):
         self.lock_timeout = lock_timeout
         self._writers = threading.Lock()  # this process's writers, one at a time (see _writer_turn)
         self._identity: tuple[int, int] | None = None
-        self.wal_sync = WalSync(path + "-wal") if path != ":memory:" else None
+        self.wal_sync = WalSync(path + "-wal", self._checkpoint) if path != ":memory:" else None
         if path != ":memory:":
             if not os.path.exists(path):
                 # Created readable by its owner only: it holds merchants' secret keys.
@@ -117,8 +117,10 @@ class SqliteDialect(ThreadConnections):
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
         connection.execute(f"PRAGMA busy_timeout = {round(self.lock_timeout * 1000)}")
         connection.execute("PRAGMA journal_mode = WAL")
-        # Not flushed at each commit: WalSync flushes groups of them (see the module's doc).
+        # Not flushed at each commit: WalSync flushes groups of them (see the module's doc), and
+        # checkpoints on a thread of its own.
         connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA wal_autocheckpoint = 0")
         connection.execute("PRAGMA foreign_keys = ON")
         connection.lock_timeout = self.lock_timeout
         if self.path != ":memory:":
@@ -144,6 +146,14 @@ class SqliteDialect(ThreadConnections):
                 if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
                     connection.rollback()
                 raise
+
+    def _checkpoint(self) -> None:
+        """Copy what the WAL holds into the database, without waiting for readers or writers. A
+        failure (a full disk, say) only leaves the WAL longer: the next one tries again."""
+        try:
+            self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass
 
     def _unflushed(self) -> Future[None] | None:
         unflushed: Future[None] | None = getattr(self._local, "unflushed", None)

@@ -9,21 +9,30 @@ checkpoints flush the WAL before copying it into the database, so a flushed comm
 crash of the process or of the machine, as with ``synchronous=FULL``.
 
 Waiting for a ticket is a :class:`concurrent.futures.Future`: the server awaits it on its event
-loop, holding no call thread, so reads go on while the disk is slow; a plain caller blocks on it.
+loop, so other calls go on meanwhile; a plain caller blocks on it.
+
+Checkpoints (copying the WAL into the database, and flushing both) run on a thread of their own
+too, every :data:`CHECKPOINT_EVERY` commits, instead of inside whichever commit crossed SQLite's
+threshold: a commit on the event loop would hold every other call for the milliseconds they take.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from twoco.store.outage import UNFLUSHED, StoreUnconfirmed
 
+CHECKPOINT_EVERY = 256  # commits; about SQLite's own threshold of 1,000 pages for twoco's writes
+
 
 class WalSync:
-    def __init__(self, wal_path: str) -> None:
+    def __init__(self, wal_path: str, checkpoint: Callable[[], None]) -> None:
         self.wal_path = wal_path
+        self._checkpoint = checkpoint  # run on the checkpointer thread
+        self._checkpoint_due = threading.Event()
         self._cond = threading.Condition()
         self._issued = 0  # tickets handed out, one per commit
         self._flushed = 0  # every ticket up to this one was flushed (or its flush failed)
@@ -41,7 +50,10 @@ class WalSync:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._flush_forever, name="twoco-wal-sync", daemon=True)
                 self._thread.start()
+                threading.Thread(target=self._checkpoint_forever, name="twoco-checkpoint", daemon=True).start()
             self._cond.notify()
+            if self._issued % CHECKPOINT_EVERY == 0:
+                self._checkpoint_due.set()
         return done
 
     def close(self) -> None:
@@ -50,8 +62,17 @@ class WalSync:
             self._closing = True
             self._cond.notify()
             thread = self._thread
+        self._checkpoint_due.set()
         if thread is not None:
             thread.join()
+
+    def _checkpoint_forever(self) -> None:
+        while True:
+            self._checkpoint_due.wait()
+            self._checkpoint_due.clear()
+            if self._closing:
+                return
+            self._checkpoint()
 
     def _flush_forever(self) -> None:
         while True:
