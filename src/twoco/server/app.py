@@ -189,7 +189,7 @@ class TwocoApp:
             try:
                 attempt.unflushed.result(self.store_timeout)
             except (StoreUnconfirmed, TimeoutError) as error:
-                attempt = self._unflushed(request, attempt.exchange, error)
+                attempt = self._not_durable(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
     def _attempt(self, request: Request, exchange: Exchange) -> _Attempt:
@@ -215,7 +215,7 @@ class TwocoApp:
                 async with asyncio.timeout(self.store_timeout):
                     await _on_loop(attempt.unflushed)
             except (StoreUnconfirmed, TimeoutError) as error:
-                attempt = self._unflushed(request, attempt.exchange, error)
+                attempt = self._not_durable(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
     async def _run_attempt(
@@ -254,7 +254,7 @@ class TwocoApp:
             return None
         return self._attempt(request, exchange)
 
-    def _unflushed(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
+    def _not_durable(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
         """The answer to a call whose changes the disk did not confirm (their flush failed, or took
         longer than the store timeout): other calls may see them, but they may not survive a
         crash, so they are not acknowledged."""

@@ -38,7 +38,7 @@ class WalSync:
         self._flushed = 0  # every ticket up to this one was flushed (or its flush failed)
         self._waiting: list[tuple[int, Future[None]]] = []
         self._closing = False
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []  # the flusher and the checkpointer, once started
         self.flushes = 0  # for the benchmarks and tests: how many commits shared each flush
 
     def committed(self) -> Future[None]:
@@ -47,23 +47,27 @@ class WalSync:
         with self._cond:
             self._issued += 1
             self._waiting.append((self._issued, done))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._flush_forever, name="twoco-wal-sync", daemon=True)
-                self._thread.start()
-                threading.Thread(target=self._checkpoint_forever, name="twoco-checkpoint", daemon=True).start()
+            if not self._threads:  # the first commit, or the first since close()
+                self._closing = False
+                self._threads = [
+                    threading.Thread(target=self._flush_forever, name="twoco-wal-sync", daemon=True),
+                    threading.Thread(target=self._checkpoint_forever, name="twoco-checkpoint", daemon=True),
+                ]
+                for thread in self._threads:
+                    thread.start()
             self._cond.notify()
             if self._issued % CHECKPOINT_EVERY == 0:
                 self._checkpoint_due.set()
         return done
 
     def close(self) -> None:
-        """Flush what is pending, then stop the flusher."""
+        """Flush what is pending, then stop the flusher and the checkpointer."""
         with self._cond:
             self._closing = True
             self._cond.notify()
-            thread = self._thread
+            threads, self._threads = self._threads, []
         self._checkpoint_due.set()
-        if thread is not None:
+        for thread in threads:
             thread.join()
 
     def _checkpoint_forever(self) -> None:
@@ -80,7 +84,6 @@ class WalSync:
                 while self._issued == self._flushed and not self._closing:
                     self._cond.wait()
                 if self._issued == self._flushed:
-                    self._thread = None
                     return
                 covered = self._issued  # every commit that took a ticket has written its pages
             failure = self._flush()
