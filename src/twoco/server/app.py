@@ -128,7 +128,7 @@ class TwocoApp:
         self.lock_wait = lock_wait
         self.store_timeout = store_timeout  # seconds a commit may take to become durable
         self.access_log = access_log
-        # Calls run on a few threads, one store connection each (see the module's doc).
+        # PostgreSQL's calls run on a few threads, one store connection each; SQLite's inline (see the module's doc).
         threads = self.store.dialect.call_threads
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
         self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
