@@ -43,7 +43,6 @@ class _Connection(sqlite3.Connection):
     file, so each connection (one a thread) opens its own."""
 
     writer_lock: int | None = None
-    lock_timeout = 0.0  # seconds to wait for the turn: the dialect's
 
     def close(self) -> None:
         if self.writer_lock is not None:
@@ -53,21 +52,21 @@ class _Connection(sqlite3.Connection):
 
 
 @contextmanager
-def _writer_turn(connection: _Connection, in_process: threading.Lock) -> Iterator[None]:
-    """Hold the writers' lock for one write transaction.
+def _writer_turn(connection: _Connection, in_process: threading.Lock, timeout: float) -> Iterator[None]:
+    """Hold the writers' lock for one write transaction, waiting at most ``timeout`` seconds.
 
     The threads of one process queue on ``in_process`` first, woken in turn; then the process's
     one writer takes the lock file, which other processes' writers hold too. SQLite alone makes a
     writer that finds another one writing sleep and retry, up to 100 ms between tries: with two
     server processes, a tail of hundreds of milliseconds. Here a waiting writer tries again
-    within a millisecond. After the connection's lock_timeout it fails as SQLite would.
+    within a millisecond. After ``timeout`` it fails as SQLite would.
     """
     if connection.writer_lock is None:  # :memory:, a database private to its connection
         yield
         return
-    deadline, pause = time.monotonic() + connection.lock_timeout, 0.00005
-    if not in_process.acquire(timeout=connection.lock_timeout):
-        raise StoreBusy(f"another writer held the database for {connection.lock_timeout:g} seconds")
+    deadline, pause = time.monotonic() + timeout, 0.00005
+    if not in_process.acquire(timeout=timeout):
+        raise _held_for(timeout)
     try:
         while True:
             try:
@@ -75,9 +74,7 @@ def _writer_turn(connection: _Connection, in_process: threading.Lock) -> Iterato
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise StoreBusy(
-                        f"another writer held the database for {connection.lock_timeout:g} seconds"
-                    ) from None
+                    raise _held_for(timeout) from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.001)
         try:
@@ -86,6 +83,10 @@ def _writer_turn(connection: _Connection, in_process: threading.Lock) -> Iterato
             fcntl.flock(connection.writer_lock, fcntl.LOCK_UN)
     finally:
         in_process.release()
+
+
+def _held_for(timeout: float) -> StoreBusy:
+    return StoreBusy(f"another writer held the database for {timeout:g} seconds")
 
 
 class SqliteDialect(ThreadConnections):
@@ -122,7 +123,6 @@ class SqliteDialect(ThreadConnections):
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA wal_autocheckpoint = 0")
         connection.execute("PRAGMA foreign_keys = ON")
-        connection.lock_timeout = self.lock_timeout
         if self.path != ":memory:":
             connection.writer_lock = os.open(self.path + LOCK_SUFFIX, os.O_CREAT | os.O_RDWR, 0o600)
         return connection
@@ -132,7 +132,7 @@ class SqliteDialect(ThreadConnections):
 
     @contextmanager
     def _outermost(self, connection: _Connection, write: bool) -> Iterator[Any]:
-        with _writer_turn(connection, self._writers) if write else nullcontext():
+        with _writer_turn(connection, self._writers, self.lock_timeout) if write else nullcontext():
             connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield connection.cursor()
