@@ -12,7 +12,8 @@ import functools
 import random
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -39,7 +40,7 @@ from twoco.core.validation import (
     parse_date,
     require,
 )
-from twoco.store.interface import STATUS, DuplicateKey, Store
+from twoco.store.interface import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry, Store
 from twoco.store.outage import WRITES_ONLY, StoreUnavailable
 
 # Fields a client may write; references are the system's or fixed at creation, and
@@ -82,6 +83,34 @@ def _retried_on_conflict(method: Callable[Concatenate[Service, _P], _R]) -> Call
             attempt += 1
 
     return retried
+
+
+def _customer_changes(
+    current: Mapping[str, Any], customer: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], list[history.Change]]:
+    """What an update with ``customer`` makes of the stored ``current``: the merged record, the
+    changed fields' new values (Credit merged, an external reference only where there was none),
+    and the history's changes."""
+    changes = {name: customer[name] for name in CUSTOMER_DATA_FIELDS if name in customer}
+    external = changes.pop("ExternalCustomerReference", None)
+    if external and current["ExternalCustomerReference"] is None:
+        changes["ExternalCustomerReference"] = external
+    if changes.get("Credit") and current["Credit"]:
+        changes["Credit"] = {**current["Credit"], **changes["Credit"]}
+    merged = {**current, **changes}
+    normalise_customer(merged)
+    changed = {name: merged[name] for name in changes}
+    data = {name: merged[name] for name in CUSTOMER_DATA_FIELDS}
+    return merged, changed, history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
+
+
+@contextmanager
+def _external_reference_taken(external: object) -> Iterator[None]:
+    """A change that would give a customer another's external reference is refused by its name."""
+    try:
+        yield
+    except DuplicateKey:
+        raise ApiError("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=external) from None
 
 
 @dataclass(frozen=True)
@@ -286,34 +315,31 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
     def update_customer(self, caller: Caller, customer: Mapping[str, Any], push_to_end_users: bool | None) -> bool:
         reference = customer.get("AvangateCustomerReference")
         external = customer.get("ExternalCustomerReference")
-        changes = {name: customer[name] for name in CUSTOMER_DATA_FIELDS if name in customer}
-        changes.pop("ExternalCustomerReference", None)
+        merchant_id = caller.merchant_id
+        if self.store.row_versions and not push_to_end_users and not self.store.in_transaction():
+            # PostgreSQL: a read, then a change made only if no other call changed the row in
+            # between: two round trips, where a transaction holding the row's lock takes five. A
+            # call that lost that race takes the lock below, to wait its turn rather than retry.
+            current = self._find_customer(merchant_id, reference, external, may_assign_external=True, versioned=True)
+            _, changed, changed_fields = _customer_changes(current, customer)
+            entry = self._history_entry(caller, changed_fields)
+            with _external_reference_taken(external):
+                found = current["AvangateCustomerReference"]
+                if self.store.update_customer_unless_changed(merchant_id, found, current[ROW_VERSION], changed, entry):
+                    return True
         with self.store.transaction():
-            current = self._find_customer(caller.merchant_id, reference, external, lock=True, may_assign_external=True)
-            if external and current["ExternalCustomerReference"] is None:
-                changes["ExternalCustomerReference"] = external
-            if changes.get("Credit") and current["Credit"]:
-                changes["Credit"] = {**current["Credit"], **changes["Credit"]}
-            merged = {**current, **changes}
-            normalise_customer(merged)
-            changed = {name: merged[name] for name in changes}
-            try:
-                self.store.update_customer(caller.merchant_id, current["AvangateCustomerReference"], changed)
-            except DuplicateKey:
-                raise ApiError("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=external) from None
-            data = {name: merged[name] for name in CUSTOMER_DATA_FIELDS}
-            changed_fields = history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
+            current = self._find_customer(merchant_id, reference, external, lock=True, may_assign_external=True)
+            found = current["AvangateCustomerReference"]
+            merged, changed, changed_fields = _customer_changes(current, customer)
+            with _external_reference_taken(external):
+                self.store.update_customer(merchant_id, found, changed)
             if push_to_end_users:
                 end_user = {name: merged[name] for name in END_USER_FIELDS}
                 previous = {name: current[name] for name in END_USER_FIELDS}
-                pushed = self.store.end_user_push_summary(
-                    caller.merchant_id, current["AvangateCustomerReference"], end_user, previous
-                )
-                self.store.set_end_user(
-                    caller.merchant_id, end_user, customer_reference=current["AvangateCustomerReference"]
-                )
+                pushed = self.store.end_user_push_summary(merchant_id, found, end_user, previous)
+                self.store.set_end_user(merchant_id, end_user, customer_reference=found)
                 changed_fields += history.push_changes(end_user, previous, pushed)
-            self._record(caller, (current["AvangateCustomerReference"],), changed_fields)
+            self._record(caller, (found,), changed_fields)
         return True
 
     def search_customers(self, caller: Caller, search_by: Mapping[str, Any] | None) -> dict[str, object]:
@@ -349,13 +375,15 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         lock: bool = False,
         may_assign_external: bool = False,
         status_on: str | None = None,
+        versioned: bool = False,
     ) -> dict[str, Any]:
         """The customer both references name (0, '' and nil count as absent).
 
         When both are given they must name the same customer. On update, an external
         reference that names no customer may be given to a customer that has none. ``lock``
         holds the customer's row until the transaction ends, for a change that follows.
-        ``status_on`` reads the customer's status on that date along (see ``_customer_view``).
+        ``status_on`` reads the customer's status on that date along (see ``_customer_view``),
+        ``versioned`` its row's version (``Store.update_customer_unless_changed``).
         """
         reference = reference or None
         external = external or None
@@ -365,11 +393,11 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
             check_text("ExternalCustomerReference", external, MAX_REFERENCE)
         if reference is None:
             assert external is not None  # one of the two is given
-            found = self.store.customer_by_external(merchant_id, external, lock, status_on)
+            found = self.store.customer_by_external(merchant_id, external, lock, status_on, versioned)
             if found is None:
                 raise ApiError("CUSTOMER_NOT_FOUND", reference=f"ExternalCustomerReference {external!r}")
             return found
-        found = self.store.customer(merchant_id, reference, lock, status_on)
+        found = self.store.customer(merchant_id, reference, lock, status_on, versioned)
         if found is None:
             raise ApiError("CUSTOMER_NOT_FOUND", reference=f"AvangateCustomerReference {reference}")
         if external is not None and found["ExternalCustomerReference"] != external:
@@ -624,12 +652,18 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
     ) -> None:
         """Note a call's changes in the history of ``customers``, in the call's transaction
         (so a call that fails records nothing); nothing when nothing changed."""
-        if changes:
-            when = iso_timestamp(self.clock.now())
-            protocol = f"{caller.protocol}/{caller.version}"
-            self.store.add_history(
-                caller.merchant_id, customers, subscription, when, protocol, caller.operation, changes
-            )
+        entry = self._history_entry(caller, changes, subscription)
+        if entry is not None:
+            self.store.add_history(caller.merchant_id, customers, entry)
+
+    def _history_entry(
+        self, caller: Caller, changes: list[history.Change], subscription: str | None = None
+    ) -> HistoryEntry | None:
+        """The history's entry for a call's changes; None when nothing changed."""
+        if not changes:
+            return None
+        when = iso_timestamp(self.clock.now())
+        return HistoryEntry(when, f"{caller.protocol}/{caller.version}", caller.operation, changes, subscription)
 
     def _lock_subscription(
         self, merchant_id: int, reference: str, also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: ()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
+ROW_VERSION = "row_version"  # the key of the row's version in a customer record read ``versioned``
 
 
 class DuplicateKey(Exception):
@@ -18,6 +19,17 @@ class DuplicateKey(Exception):
     def __init__(self, external: bool) -> None:
         super().__init__("duplicate external reference" if external else "duplicate key")
         self.external = external
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One call's changes, for the change history of the customers it touched (``twoco.core.history``)."""
+
+    when: str
+    protocol: str  # "<protocol>/<version>"
+    operation: str
+    changes: list[dict[str, Any]]
+    subscription_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,21 +66,33 @@ class Store(Protocol):
     def insert_customer(self, merchant_id: int, customer: Mapping[str, Any]) -> None: ...
 
     def customer(
-        self, merchant_id: int, reference: int, lock: bool = False, status_on: str | None = None
+        self,
+        merchant_id: int,
+        reference: int,
+        lock: bool = False,
+        status_on: str | None = None,
+        versioned: bool = False,
     ) -> dict[str, Any] | None: ...
 
     def customer_by_external(
-        self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None
+        self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None, versioned: bool = False
     ) -> dict[str, Any] | None: ...
 
     @property
     def row_locks(self) -> bool: ...
+
+    @property
+    def row_versions(self) -> bool: ...
 
     def in_transaction(self) -> bool: ...
 
     def is_conflict(self, error: Exception) -> bool: ...
 
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None: ...
+
+    def update_customer_unless_changed(
+        self, merchant_id: int, reference: int, version: str, changes: Mapping[str, Any], entry: HistoryEntry | None
+    ) -> bool: ...
 
     def customer_status(self, merchant_id: int, reference: int, today: str) -> tuple[int, int]: ...
 
@@ -98,16 +122,7 @@ class Store(Protocol):
         self, merchant_id: int, filters: Mapping[str, Any], today: str, limit: int, offset: int = 0
     ) -> tuple[list[dict[str, object]], int]: ...
 
-    def add_history(
-        self,
-        merchant_id: int,
-        customer_references: tuple[int, ...],
-        subscription_reference: str | None,
-        when: str,
-        protocol: str,
-        operation: str,
-        changes: list[dict[str, Any]],
-    ) -> None: ...
+    def add_history(self, merchant_id: int, customer_references: tuple[int, ...], entry: HistoryEntry) -> None: ...
 
     def end_user_push_summary(
         self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object], previous: Mapping[str, object]

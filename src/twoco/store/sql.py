@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from twoco.core.schema import END_USER_FIELDS, SUBSCRIPTION_FLAGS
 from twoco.core.validation import internal_reference
 from twoco.store.connections import Durability
-from twoco.store.interface import STATUS, DuplicateKey, Merchant
+from twoco.store.interface import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
 
@@ -35,6 +35,7 @@ class Dialect(Protocol):
     call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
+    row_version: str | None  # an expression of a row's version, changed by every UPDATE of it; None if none
     table_exists: str  # a query with a row if the table its one parameter names exists
 
     @contextmanager
@@ -127,6 +128,9 @@ class SqlStore:
         self._customer_with_status = _CUSTOMER_SELECT.replace(
             " FROM customers", _STATUS_COLUMNS.replace("{hint}", dialect.planner_hint) + " FROM customers"
         )
+        self._customer_with_version = _CUSTOMER_SELECT.replace(
+            " FROM customers", f", {dialect.row_version} FROM customers"
+        )
 
     @property
     def url(self) -> str:
@@ -166,6 +170,13 @@ class SqlStore:
             return row
         with self.dialect.guarded(write=False):
             row = self.dialect.autocommit_cursor().execute(sql, params).fetchone()
+            return row
+
+    def _write_alone(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """One statement that commits on its own, in one round trip: no BEGIN, no COMMIT. Its row, if any."""
+        with self.dialect.guarded(write=True):
+            self.dialect.check_writable()
+            row: tuple[Any, ...] | None = self.dialect.autocommit_cursor().execute(sql, params).fetchone()
             return row
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
@@ -311,35 +322,46 @@ class SqlStore:
         )
 
     def customer(
-        self, merchant_id: int, reference: int, lock: bool = False, status_on: str | None = None
+        self,
+        merchant_id: int,
+        reference: int,
+        lock: bool = False,
+        status_on: str | None = None,
+        versioned: bool = False,
     ) -> dict[str, Any] | None:
         """A customer by internal reference; ``lock`` holds its row until the transaction ends.
 
-        With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``.
+        With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``;
+        ``versioned``, the row's version under ``ROW_VERSION`` (for :meth:`update_customer_unless_changed`).
         """
-        return self._customer("reference", reference, merchant_id, lock, status_on)
+        return self._customer("reference", reference, merchant_id, lock, status_on, versioned)
 
     def customer_by_external(
-        self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None
+        self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None, versioned: bool = False
     ) -> dict[str, Any] | None:
-        return self._customer("external_reference", external, merchant_id, lock, status_on)
+        return self._customer("external_reference", external, merchant_id, lock, status_on, versioned)
 
     def _customer(
-        self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None
+        self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None, versioned: bool
     ) -> dict[str, object] | None:
-        params: tuple[object, ...]
-        if status_on is None:
-            sql, params = _CUSTOMER_SELECT, (merchant_id, value)
+        params: tuple[object, ...] = (merchant_id, value)
+        if status_on is not None:
+            sql, params = self._customer_with_status, (status_on, status_on, *params)
+        elif versioned:
+            sql = self._customer_with_version
         else:
-            sql = self._customer_with_status
-            params = (status_on, status_on, merchant_id, value)
+            sql = _CUSTOMER_SELECT
         row = self._one(f"{sql} WHERE merchant_id = ? AND {column} = ?{self._lock(lock)}", params)
         if row is None:
             return None
-        if status_on is None:
-            return _customer_record(row)
-        record = _customer_record(row[:-2])
-        record[STATUS] = (int(row[-2]), int(row[-1]))
+        if status_on is not None:
+            record = _customer_record(row[:-2])
+            record[STATUS] = (int(row[-2]), int(row[-1]))
+        elif versioned:
+            record = _customer_record(row[:-1])
+            record[ROW_VERSION] = row[-1]
+        else:
+            record = _customer_record(row)
         return record
 
     def _lock(self, lock: bool) -> str:
@@ -349,6 +371,13 @@ class SqlStore:
     def row_locks(self) -> bool:
         """Whether writers lock rows (PostgreSQL); without, one writer holds the whole store (SQLite)."""
         return bool(self.dialect.lock_clause)
+
+    @property
+    def row_versions(self) -> bool:
+        """Whether rows carry a version (PostgreSQL's xmin) that a change can be made conditional
+        on: a customer is then read and changed in two round trips, with no transaction holding
+        its row's lock across them (see :meth:`update_customer_unless_changed`)."""
+        return self.dialect.row_version is not None
 
     def in_transaction(self) -> bool:
         return self.dialect.current_cursor() is not None
@@ -374,11 +403,39 @@ class SqlStore:
         if not columns:
             return
         assignments = ", ".join(f"{column} = ?" for column in columns)
-        try:
+        with self._duplicate_external():
             self._run(
                 f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?",
                 (*columns.values(), merchant_id, reference),
             )
+
+    def update_customer_unless_changed(
+        self, merchant_id: int, reference: int, version: str, changes: Mapping[str, Any], entry: HistoryEntry | None
+    ) -> bool:
+        """Change a customer read ``versioned``, and note ``entry`` in its history, in one statement
+        that commits on its own; unless the row has changed since its ``version`` was read: then
+        nothing is written and the answer is False. (PostgreSQL only: SQLite has no row versions.)"""
+        columns = _customer_columns(changes)
+        if not columns:
+            return True
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        sql = (
+            f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?"
+            f" AND {self.dialect.row_version} = ? RETURNING reference"
+        )
+        params: tuple[Any, ...] = (*columns.values(), merchant_id, reference, version)
+        if entry is not None:  # the history row goes in with the change, in the same statement
+            sql = f"WITH changed AS ({sql}) {_HISTORY_INSERT} SELECT ?, reference, ?, ?, ?, ?, ? FROM changed"
+            sql += " RETURNING customer_reference"
+            params += _history_values(merchant_id, entry)
+        with self._duplicate_external():
+            return self._write_alone(sql, params) is not None
+
+    @contextmanager
+    def _duplicate_external(self) -> Iterator[None]:
+        """A change of customers that breaks the external references' uniqueness raises DuplicateKey."""
+        try:
+            yield
         except Exception as error:
             if self.dialect.is_unique_violation(error) is None:
                 raise
@@ -544,22 +601,12 @@ class SqlStore:
 
     # --- change history (see twoco.core.history) ------------------------------------------
 
-    def add_history(
-        self,
-        merchant_id: int,
-        customer_references: tuple[int, ...],
-        subscription_reference: str | None,
-        when: str,
-        protocol: str,
-        operation: str,
-        changes: list[dict[str, Any]],
-    ) -> None:
+    def add_history(self, merchant_id: int, customer_references: tuple[int, ...], entry: HistoryEntry) -> None:
         """One entry in the history of each customer named (a subscription's move: old and new owner)."""
-        row = (merchant_id, subscription_reference, when, protocol, operation, json.dumps(changes))
+        row = _history_values(merchant_id, entry)
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(customer_references))
         self._run(
-            "INSERT INTO change_history (merchant_id, customer_reference, subscription_reference, changed_at,"
-            f" protocol, operation, changes) VALUES {values}",
+            f"{_HISTORY_INSERT} VALUES {values}",
             tuple(value for reference in customer_references for value in (row[0], reference, *row[1:])),
         )
 
@@ -728,6 +775,24 @@ def _prefix(column: str, lowered: str) -> tuple[str, tuple[Any, ...]]:
     if ord(lowered[-1]) >= 0x10FFFF:
         return f"lower({column}) >= ? AND substr(lower({column}), 1, ?) = ?", (lowered, len(lowered), lowered)
     return f"lower({column}) >= ? AND lower({column}) < ?", (lowered, lowered[:-1] + chr(ord(lowered[-1]) + 1))
+
+
+_HISTORY_INSERT = (
+    "INSERT INTO change_history (merchant_id, customer_reference, subscription_reference, changed_at,"
+    " protocol, operation, changes)"
+)
+
+
+def _history_values(merchant_id: int, entry: HistoryEntry) -> tuple[Any, ...]:
+    """A history row's values but its customer_reference, in ``_HISTORY_INSERT``'s order."""
+    return (
+        merchant_id,
+        entry.subscription_reference,
+        entry.when,
+        entry.protocol,
+        entry.operation,
+        json.dumps(entry.changes),
+    )
 
 
 def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:

@@ -97,6 +97,7 @@ class SqliteDialect(ThreadConnections):
     # ordered range (a name prefix), and reads every row that equality names: a unary plus hides
     # the expression from the index.
     planner_hint = "+"
+    row_version: str | None = None  # one writer at a time holds the whole store: a change reads and writes in one turn
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
     def __init__(self, url: str, path: str, lock_timeout: float) -> None:
