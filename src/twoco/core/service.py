@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import random
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +78,7 @@ def _retried_on_conflict(method: Callable[Concatenate[Service, _P], _R]) -> Call
             except Exception as error:
                 if not outermost or attempt == _CONFLICT_ATTEMPTS or not self.store.is_conflict(error):
                     raise
-            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jittered: the two sides retry apart
+            self.store.pause(random.uniform(0, 0.005 * 2**attempt))  # jittered: the two sides retry apart
             attempt += 1
 
     return retried

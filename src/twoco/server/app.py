@@ -4,13 +4,14 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 :class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
 (refusing oversized ones before reading them) and writes the answer.
 
-On a store reached over the network (PostgreSQL), calls run on threads. SQLite answers in
-microseconds, and a thread hop costs more than that: its calls run inline, and wait for a lock only
-a few milliseconds. A call whose lock did not come within the store's short lock timeout
-(``STORE_BUSY``) rolled back whole: it waits here, on the event loop, and runs again (on
-PostgreSQL on a lane of threads of its own) for up to ``lock_wait`` seconds. So calls waiting for
-a lock hold no thread and no loop time that other customers' calls need, however many wait, and
-what needs no store (health, the WSDL, the OpenAPI document) answers at once. A write whose commit
+Every call runs on the event loop, as its store runs it (``Dialect.run_on_loop``). SQLite answers
+in microseconds, and a thread hop costs more than that: its calls run inline, and wait for a lock
+only a few milliseconds. On PostgreSQL a call runs in a greenlet of its own, and each of its waits
+on the server goes to the loop, which serves other calls meanwhile (``twoco.store.green``). A call
+whose lock did not come within the store's short lock timeout (``STORE_BUSY``) rolled back whole:
+it waits here, on the event loop, and runs again for up to ``lock_wait`` seconds. So calls waiting
+for a lock hold nothing that other customers' calls need, however many wait, and what needs no
+store (health, the WSDL, the OpenAPI document) answers at once. A write whose commit
 is not yet durable (SQLite's group commit) waits for its flush here too, on the loop: other calls
 go on meanwhile, and share the next flush.
 """
@@ -20,9 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import parse_qs
@@ -51,9 +51,8 @@ log = logging.getLogger("twoco.server.app")
 
 DEFAULT_MAX_BODY = 1024 * 1024
 LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call holds, then STORE_BUSY
-WAITING_THREADS = 4  # threads for the retries of calls that found their row locked
-# Seconds past the store timeout that a call's thread is waited for: more than PostgreSQL's own
-# margin (twoco.store.postgres), whose answer says more.
+# Seconds past the store timeout that a call is waited for: more than PostgreSQL's own margin
+# for one round trip (twoco.store.postgres), whose answer says more.
 CALL_MARGIN = 5.0
 
 
@@ -87,28 +86,6 @@ class _Attempt:
         return self.exchange.error_code == "STORE_BUSY" and self.exchange.operation != "batch"
 
 
-class _Slot:
-    """A call queued for a thread: either the thread begins it, or the loop gives up on it first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._given_up = False
-        self.begun_at: float | None = None  # time.monotonic() when a thread began it
-
-    def begin(self) -> bool:
-        """Whether the call may begin: the loop has not given up on it."""
-        with self._lock:
-            if not self._given_up:
-                self.begun_at = time.monotonic()
-            return not self._given_up
-
-    def give_up(self) -> bool:
-        """Give up on the call; whether it had begun."""
-        with self._lock:
-            self._given_up = True
-            return self.begun_at is not None
-
-
 class TwocoApp:
     def __init__(
         self,
@@ -128,10 +105,6 @@ class TwocoApp:
         self.lock_wait = lock_wait
         self.store_timeout = store_timeout  # seconds a commit may take to become durable
         self.access_log = access_log
-        # PostgreSQL's calls run on a few threads, one store connection each; SQLite's inline (see the module's doc).
-        threads = self.store.dialect.call_threads
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="twoco-call") if threads else None
-        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="twoco-wait") if threads else None
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
         self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
@@ -141,10 +114,6 @@ class TwocoApp:
         self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on
 
     def close(self) -> None:
-        """Finish the calls in flight and close the store."""
-        for executor in (self._executor, self._waiting):
-            if executor is not None:
-                executor.shutdown(wait=True)
         self.store.close()
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
@@ -199,17 +168,16 @@ class TwocoApp:
         return _Attempt(response, exchange, durability.pending)
 
     async def _answer_awaiting(self, request: Request) -> Response:
-        """``answer``, on the call threads or inline, retrying a call that found its record locked,
+        """``answer``, run by the store on the loop, retrying a call that found its record locked,
         and awaiting the flush that makes its writes durable (see the module's doc)."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.lock_wait
-        attempt = await self._run_attempt(self._executor, request)
-        assert attempt is not None  # for mypy: only a deadline makes None
+        attempt = await self._run_attempt(request)
         pause = 0.01
         while attempt.busy and time.monotonic() + pause < deadline:
             await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
             pause = min(pause * 2, 0.25)
-            attempt = await self._run_attempt(self._waiting, request, deadline) or attempt
+            attempt = await self._run_attempt(request)
         if attempt.unflushed is not None:
             try:
                 async with asyncio.timeout(self.store_timeout):
@@ -218,41 +186,17 @@ class TwocoApp:
                 attempt = self._not_durable(request, attempt.exchange, error)
         return self._finish(request, attempt, started)
 
-    async def _run_attempt(
-        self, executor: ThreadPoolExecutor | None, request: Request, deadline: float | None = None
-    ) -> _Attempt | None:
-        """An attempt on ``executor`` (inline without one), given up (not stopped) when the store
-        holds its thread, or every thread: a frozen server must not keep the client waiting for
-        ever. None if ``deadline`` passed before a thread took it."""
+    async def _run_attempt(self, request: Request) -> _Attempt:
+        """An attempt, run by the store on the loop (see the module's doc): given up, not
+        stopped, after the store timeout and CALL_MARGIN, since a frozen server must not keep the
+        client waiting for ever."""
         exchange = Exchange(request.client, request.base_url)
-        if executor is None:  # SQLite: inline, its lock waits short (see the module's doc)
-            return self._attempt(request, exchange)
-        slot = _Slot()
-        running = asyncio.get_running_loop().run_in_executor(
-            executor, self._attempt_in, slot, deadline, request, exchange
-        )
-        limit = self.store_timeout + CALL_MARGIN  # for the thread to come free, then for the call
-        until = time.monotonic() + limit
-        while True:
-            try:
-                return await asyncio.wait_for(asyncio.shield(running), until - time.monotonic())
-            except TimeoutError:
-                begun_at = slot.begun_at
-                if begun_at is None or begun_at + limit <= time.monotonic():
-                    break
-                until = begun_at + limit  # it began late, after a wait for a thread: its own time
-        if slot.give_up():  # it began: what it changed, if anything, is unknown
-            error: StoreUnavailable = StoreUnconfirmed(SLOW, f"a call did not finish within {limit:g} s")
-        else:
-            error = StoreUnavailable(SLOW, f"no call thread came free within {limit:g} s")
-        self.store.health.failed(error)
-        return self._refused(request, exchange, error)
-
-    def _attempt_in(self, slot: _Slot, deadline: float | None, request: Request, exchange: Exchange) -> _Attempt | None:
-        """The attempt of a slot not given up, unless ``deadline`` passed while it queued for a thread."""
-        if (deadline is not None and time.monotonic() >= deadline) or not slot.begin():
-            return None
-        return self._attempt(request, exchange)
+        try:
+            return await self.store.dialect.run_on_loop(
+                self._attempt, request, exchange, limit=self.store_timeout + CALL_MARGIN
+            )
+        except StoreUnavailable as error:  # given up: noted in the store's health already
+            return self._refused(request, exchange, error)
 
     def _not_durable(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
         """The answer to a call whose changes the disk did not confirm (their flush failed, or took

@@ -5,13 +5,16 @@ driver errors of an outage turned into :mod:`twoco.store.outage` errors."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from twoco.store.green import current_call
 from twoco.store.outage import StoreBusy, StoreHealth, StoreUnavailable
+
+_R = TypeVar("_R")
 
 
 @dataclass
@@ -27,13 +30,26 @@ class ThreadConnections:
     and which of its driver's errors mean an outage (``outage_of``)."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._thread_local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
         self.health = StoreHealth()
 
+    @property
+    def _local(self) -> Any:
+        """Where the asking call's connection and open transaction are kept: on the call itself
+        when it runs on the event loop (``twoco.store.green``), else on its thread."""
+        call = current_call()
+        return call if call is not None else self._thread_local
+
     def _connect(self) -> Any:
         raise NotImplementedError
+
+    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
+        """``function(*args)``, a call the server runs on its event loop: here inline, for a store
+        that answers in microseconds and waits only briefly (SQLite). ``limit`` is for a store
+        that waits on the network: it gives up on a call after that many seconds."""
+        return function(*args)
 
     def _outermost(self, connection: Any, write: bool) -> AbstractContextManager[Any]:
         """BEGIN … COMMIT (ROLLBACK on any exception), yielding a cursor."""
@@ -143,4 +159,4 @@ class ThreadConnections:
             for connection in self._all:
                 connection.close()
             self._all.clear()
-        self._local = threading.local()
+        self._thread_local = threading.local()

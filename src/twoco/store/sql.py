@@ -8,17 +8,19 @@ transactions and the few places where the two databases differ.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from twoco.core.schema import END_USER_FIELDS, SUBSCRIPTION_FLAGS
 from twoco.core.validation import internal_reference
+from twoco.store import green
 from twoco.store.connections import Durability
 from twoco.store.interface import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry, Merchant
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.outage import StoreBusy, StoreHealth
 
+_R = TypeVar("_R")
 _IN_CHUNK = 500  # references per IN (...) list, well under every database's parameter limit
 SESSION_MEMORY = 86400  # seconds an expired session is still told apart from an unknown one
 
@@ -32,7 +34,6 @@ class Dialect(Protocol):
 
     url: str
     lock_clause: str  # appended to a SELECT of rows the transaction is about to change
-    call_threads: int  # threads the server runs calls on (0: inline, on the event loop)
     autoincrement_key: str  # an auto-numbered INTEGER PRIMARY KEY
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
     row_version: str | None  # an expression of a row's version, changed by every UPDATE of it; None if none
@@ -64,6 +65,9 @@ class Dialect(Protocol):
     def check_writable(self) -> None: ...  # StoreUnavailable when a write must not start (a replaced file)
 
     def deferred_durability(self) -> AbstractContextManager[Durability]: ...
+
+    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
+        """``function(*args)``, a call the server runs on its event loop; given up after ``limit`` seconds."""
 
     health: StoreHealth
 
@@ -378,6 +382,10 @@ class SqlStore:
         on: a customer is then read and changed in two round trips, with no transaction holding
         its row's lock across them (see :meth:`update_customer_unless_changed`)."""
         return self.dialect.row_version is not None
+
+    def pause(self, seconds: float) -> None:
+        """Wait before a call runs again, holding up no other call (on the loop: see ``twoco.store.green``)."""
+        green.sleep(seconds)
 
     def in_transaction(self) -> bool:
         return self.dialect.current_cursor() is not None

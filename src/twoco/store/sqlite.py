@@ -91,7 +91,6 @@ def _held_for(timeout: float) -> StoreBusy:
 
 class SqliteDialect(ThreadConnections):
     lock_clause = ""  # BEGIN IMMEDIATE already gives a writer the whole database
-    call_threads = 0  # calls run inline: a thread hop costs more than the call (docs/performance.md)
     autoincrement_key = "INTEGER PRIMARY KEY"
     # Without statistics SQLite seeks by an equality (the merchant, a first name) over walking an
     # ordered range (a name prefix), and reads every row that equality names: a unary plus hides
