@@ -5,6 +5,7 @@ race makes its change again under the row's lock, on the row as the other call l
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,13 +14,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.clients import now_utc
 from tests.data import customer_data
 from tests.servers import STORE_KINDS, new_store_url
+from twoco.core.auth import login_hash
 from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
+from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
 from twoco.core.service import Service, Settings
+from twoco.protocols.rest import RestAdapter
 from twoco.store import open_store
 from twoco.store.sql import SqlStore
 
@@ -104,6 +109,26 @@ def test_an_update_takes_two_round_trips(store: SqlStore, tmp_path: Path) -> Non
         assert service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Rome"}, True)
 
     assert _round_trips(store, tmp_path, push) > 2
+    assert store.customer(caller.merchant_id, reference)["City"] == "Rome"
+
+
+def test_a_rest_update_takes_three_round_trips(store: SqlStore, tmp_path: Path) -> None:
+    """REST authenticates each request: the merchant, remembered for a second, costs no round
+    trip after the first; then the path's customer is resolved, read and changed."""
+    service, caller = _service(store)
+    reference = service.create_customer(caller, customer_data())
+    rest = RestAdapter(service, "6.0")
+
+    def put(city: str) -> None:
+        date = now_utc()
+        header = f'code="ROWS" date="{date}" hash="{login_hash("rows-secret", "ROWS", date, "sha256")}" algo="sha256"'
+        body = json.dumps({"City": city}).encode()
+        headers = {"x-avangate-authentication": header, "content-type": "application/json"}
+        answer = rest.handle("PUT", f"customers/{reference}/", "", headers, body, Exchange())
+        assert answer.status == 200, answer.body
+
+    assert _round_trips(store, tmp_path, lambda: put("Oslo")) == 4  # the merchant read, then three
+    assert _round_trips(store, tmp_path, lambda: put("Rome")) == 3
     assert store.customer(caller.merchant_id, reference)["City"] == "Rome"
 
 

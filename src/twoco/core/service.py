@@ -22,6 +22,7 @@ from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator, new_session_id
 from twoco.core.registry import MD5_RETIRED_SINCE, Caller, LoginCaller, Operation, check_arity
+from twoco.core.remembered import Remembered
 from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
 from twoco.core.session_cache import SessionCache
 from twoco.core.sso import SingleSignOn
@@ -39,7 +40,7 @@ from twoco.core.validation import (
     parse_date,
     require,
 )
-from twoco.store.interface import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry, Store
+from twoco.store.interface import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry, Merchant, Store
 from twoco.store.outage import WRITES_ONLY, StoreUnavailable
 
 # Fields a client may write; references are the system's or fixed at creation, and
@@ -103,6 +104,11 @@ def _customer_changes(
     return merged, changed, history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
 
 
+def _login_hash(merchant: Merchant | None, code: str, date: str, algorithm: str) -> str:
+    """The hash of a login ``date`` signed with ``merchant``'s secret key (with none for an unknown one)."""
+    return auth.login_hash(merchant.secret_key if merchant else "", code, date, algorithm)
+
+
 @contextmanager
 def _external_reference_taken(external: object) -> Iterator[None]:
     """A change that would give a customer another's external reference is refused by its name."""
@@ -146,6 +152,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         self._merchant_codes: dict[int, str] = {}
         self.throttle = LoginThrottle(self.clock, self.settings.login_throttle)
         self._sessions = SessionCache()
+        self._merchants: Remembered[str, Merchant] = Remembered()
 
     def call(
         self,
@@ -198,6 +205,7 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         """Clear what a reset clears outside the store: remembered sessions and failed-login counts
         (of one merchant code, or all). Only once the store's part is done."""
         self._sessions.clear()  # other processes may honour a deleted session for up to a second
+        self._merchants.clear()  # a fixture may have rotated a key
         self.throttle.forget(merchant_code)
 
     # --- authentication -------------------------------------------------------------
@@ -239,13 +247,14 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
         when = auth.parse_login_date(date)
         if when is None:
             raise ApiError("INVALID_LOGIN_DATE")
-        # A code with NUL names no merchant (and PostgreSQL text cannot hold NUL: asking would fail).
-        merchant = self.store.merchant(merchant_code) if "\x00" not in merchant_code else None
-        # The HMAC is computed even for an unknown merchant, so timing tells nothing.
-        expected = auth.login_hash(merchant.secret_key if merchant else "", merchant_code, date, algorithm)
-        if not auth.hashes_equal(expected, hash) or merchant is None:
-            self.throttle.failed(merchant_code, client)
-            raise ApiError("AUTHENTICATION_FAILED")
+        merchant = self._merchants.get(merchant_code)
+        if merchant is None or not auth.hashes_equal(_login_hash(merchant, merchant_code, date, algorithm), hash):
+            # Not remembered, or its key was rotated since: the store says. The HMAC is computed
+            # even for an unknown merchant, and a wrong hash always costs a read, so timing tells nothing.
+            merchant = self._stored_merchant(merchant_code)
+            if not auth.hashes_equal(_login_hash(merchant, merchant_code, date, algorithm), hash) or merchant is None:
+                self.throttle.failed(merchant_code, client)
+                raise ApiError("AUTHENTICATION_FAILED")
         if abs(when.timestamp() - self.clock.now()) > self.settings.login_window:
             raise ApiError(
                 "LOGIN_DATE_OUT_OF_RANGE",
@@ -253,6 +262,15 @@ class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)
                 now=self.clock.now_datetime().strftime(auth.DATE_FORMAT),
             )
         return merchant.id
+
+    def _stored_merchant(self, code: str) -> Merchant | None:
+        """The merchant ``code`` names, from the store, remembered for a second (the REST
+        requests of one merchant each authenticate). A NUL names none: PostgreSQL text cannot
+        hold it, so asking would fail."""
+        merchant = self.store.merchant(code) if "\x00" not in code else None
+        if merchant is not None:
+            self._merchants.put(code, merchant)
+        return merchant
 
     def merchant_for_session(self, session_id: object, version: str) -> int:
         """The merchant a live session belongs to; the session TTL is fixed from login, not sliding.
