@@ -117,9 +117,9 @@ class ThreadConnections:
         with self.guarded(write=False):  # a write's success is noted below, once it is durable
             if write:
                 self.check_writable()
+            self._local.write = write
             connection = self._connection()
             self._local.depth = 1
-            self._local.write = write
             try:
                 with self._outermost(connection, write) as cursor:
                     self._local.cursor = cursor

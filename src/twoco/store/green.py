@@ -3,30 +3,67 @@
 The service and the store are plain, blocking code. On PostgreSQL a call waits on the network
 several times; on threads, each of those waits costs a thread switch and a turn at the GIL
 against the loop. Instead the server runs the call in a :class:`LoopCall` greenlet on the loop's
-thread, and the store's driver, at each wait, hands an awaitable to the loop with
-:func:`wait_for` and sleeps until it is done, while the loop serves other calls. (SQLAlchemy's
-asyncio extension runs its blocking core over async drivers the same way.)
+thread, and the store, at each wait, hands an awaitable to the loop with :func:`wait_for` and
+sleeps until it is done, while the loop serves other calls. (SQLAlchemy's asyncio extension runs
+its blocking core over async drivers the same way.)
+
+The greenlets are kept and reused: a new one costs its first frames a fresh Python data stack
+(measured: 25 µs more for a SOAP read on SQLite, a third of the call).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import greenlet
 
 _R = TypeVar("_R")
+_KEPT = 64  # idle greenlets kept for the next calls
+
+
+@dataclass
+class _Ended:
+    """What a LoopCall hands its parent when its call is over: the result, or the error raised."""
+
+    result: Any = None
+    error: BaseException | None = None
 
 
 class LoopCall(greenlet.greenlet):
-    """A call running on the event loop. A store keeps the call's connection and transaction
-    on it, as it keeps a thread's on a ``threading.local``."""
+    """A greenlet that runs calls on the event loop, one at a time. A store keeps the running
+    call's connection and transaction on it, as it keeps a thread's on a ``threading.local``;
+    they are cleared before each call."""
 
-    def __init__(self, function: Callable[..., Any]) -> None:
-        super().__init__(function)
+    def __init__(self) -> None:
+        super().__init__(self._serve)
         self.connection: Any = None
+
+    def _serve(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        while True:
+            self.__dict__.clear()
+            self.connection = None
+            try:
+                ended = _Ended(result=function(*args))
+            except BaseException as error:  # handed to the parent, which raises it
+                ended = _Ended(error=error)
+            del function, args  # nothing of a call outlives it here
+            assert self.parent is not None  # for mypy: a running greenlet has a parent
+            function, args = self.parent.switch(ended)
+
+
+class _Idle(threading.local):
+    """The idle LoopCalls of a thread (a greenlet runs on the thread that made it only)."""
+
+    def __init__(self) -> None:
+        self.calls: list[LoopCall] = []
+
+
+_idle = _Idle()
 
 
 def current_call() -> LoopCall | None:
@@ -53,15 +90,17 @@ def sleep(seconds: float) -> None:
 
 
 async def run(function: Callable[..., _R], *args: Any, ended: Callable[[LoopCall], None] | None = None) -> _R:
-    """``function(*args)`` as a :class:`LoopCall`, awaiting on its behalf what it waits for;
-    ``ended`` hears of the call once it has ended, however it did.
+    """``function(*args)`` on a :class:`LoopCall`, awaiting on its behalf what it waits for;
+    ``ended`` hears of the call once it is over, however it ended.
 
     A cancellation (a timeout) is raised inside the call where it waits, so that it unwinds
     as from any error of its store."""
-    call = LoopCall(function)
+    idle = _idle.calls
+    call = idle.pop() if idle else LoopCall()
+    step: Any = None
     try:
-        step = call.switch(*args)
-        while not call.dead:
+        step = call.switch(function, args)
+        while not isinstance(step, _Ended):
             try:
                 value = await step
             except BaseException as error:  # handed to the call, which raises it on
@@ -71,5 +110,9 @@ async def run(function: Callable[..., _R], *args: Any, ended: Callable[[LoopCall
     finally:
         if ended is not None:
             ended(call)
-    result: _R = step
+        if isinstance(step, _Ended) and len(idle) < _KEPT:  # a call given up midway is not reused
+            idle.append(call)
+    if step.error is not None:
+        raise step.error
+    result: _R = step.result
     return result
