@@ -2,8 +2,9 @@
 
 Another program holding SQLite's write lock (``BEGIN IMMEDIATE``): health, the WSDL and reads keep
 answering, the waiting write ends STORE_BUSY after ``--lock-wait``. A frozen disk (``fsfreeze``
-of an ext4 file system on a loop device, which needs root, as CI has): reads keep answering until
-a write reaches the disk; that write completes after the thaw. Once a stall ends, writes go
+of an ext4 file system on a loop device, which needs root, as CI has): a write that reaches the
+disk waits for it, and the next write ends STORE_BUSY, while health, the WSDL and reads keep
+answering; the held write completes after the thaw. Once a stall ends, writes go
 through again with no restart.
 """
 
@@ -125,16 +126,23 @@ def freezable_disk(tmp_path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], check=False)
 
 
-def test_a_frozen_disk_holds_no_read_and_a_held_write_completes_after_the_thaw(tmp_path, freezable_disk) -> None:
+def test_a_frozen_disk_holds_only_the_write_that_reaches_it_which_completes_after_the_thaw(
+    tmp_path, freezable_disk
+) -> None:
     with serving(freezable_disk, tmp_path) as (server, rpc, rest, reference):
         subprocess.run(["fsfreeze", "--freeze", str(freezable_disk)], check=True)
         with ThreadPoolExecutor(1) as pool:
             try:
                 assert_everything_but_writes_answers(server, rpc, reference, "Before")
-                # A write reaches the disk and waits for it (docs/store.md: with it, the process).
+                # A write reaches the disk and waits for it: its commit, on a thread, not the loop.
                 write = pool.submit(rest_update, rest, reference, "During")
                 time.sleep(1)
                 assert not write.done()
+                assert_everything_but_writes_answers(server, rpc, reference, "Before")
+                # It holds the process's turn to write: the next write ends busy.
+                with pytest.raises(Fault) as busy:
+                    rpc.call("updateCustomerInformation", {"AvangateCustomerReference": reference, "City": "X"})
+                assert busy.value.code == "STORE_BUSY"
             finally:
                 subprocess.run(["fsfreeze", "--unfreeze", str(freezable_disk)], check=True)
             assert write.result(timeout=30).status_code == 200  # answered once it is on disk

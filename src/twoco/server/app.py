@@ -4,16 +4,15 @@ Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` take
 :class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
 (refusing oversized ones before reading them) and writes the answer.
 
-Every call runs on the event loop, as its store runs it (``Dialect.run_on_loop``). SQLite answers
-in microseconds, and a thread hop costs more than that: its calls run inline, and wait for a lock
-only a few milliseconds. On PostgreSQL a call runs in a greenlet of its own, and each of its waits
-on the server goes to the loop, which serves other calls meanwhile (``twoco.store.green``). A call
-whose lock did not come within the store's short lock timeout (``STORE_BUSY``) rolled back whole:
-it waits here, on the event loop, and runs again for up to ``lock_wait`` seconds. So calls waiting
-for a lock hold nothing that other customers' calls need, however many wait, and what needs no
-store (health, the WSDL, the OpenAPI document) answers at once. A write whose commit
-is not yet durable (SQLite's group commit) waits for its flush here too, on the loop: other calls
-go on meanwhile, and share the next flush.
+Every call runs on the event loop, as its store runs it (``Dialect.run_on_loop``): in a greenlet
+of its own, whose waits go to the loop, which serves other calls meanwhile (``twoco.store.green``):
+PostgreSQL's round trips, SQLite's commit on its thread (a thread hop for the whole call would cost
+more than the call). A PostgreSQL call whose row lock did not come within the store's short lock
+timeout (``STORE_BUSY``) rolled back whole: it waits here, on the event loop, and runs again for up
+to ``lock_wait`` seconds. So calls waiting for a lock hold nothing that other customers' calls
+need, however many wait, and what needs no store (health, the WSDL, the OpenAPI document) answers
+at once. A write whose commit is not yet durable (SQLite's group commit) waits for its flush here
+too, on the loop: other calls go on meanwhile, and share the next flush.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
 from twoco.server.access_log import AccessLog
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
 from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
-from twoco.store import SERVER_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store
+from twoco.store import SERVER_ROW_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
 
@@ -133,7 +133,7 @@ class ServeOptions:
 def build_app(options: ServeOptions) -> TwocoApp:
     # Operator messages (an outage, a recovery, an internal error's traceback), one line each, dated.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
-    lock_timeout = SERVER_LOCK_TIMEOUT["sqlite" if options.db.startswith("sqlite:") else "postgresql"]
+    lock_timeout = options.lock_wait if options.db.startswith("sqlite:") else SERVER_ROW_LOCK_TIMEOUT
     store = open_store(options.db, options.store_timeout, lock_timeout)
     # Faults are injected through the control plane: without it, the plain service.
     kind = FaultInjectingService if options.control_plane else Service

@@ -12,14 +12,15 @@ from twoco.store.sql import SchemaTooNew, SqlStore
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
 STATEMENT_TIMEOUT = 15.0  # seconds a PostgreSQL statement may run (serve --store-timeout)
 LOCK_TIMEOUT = 10.0  # seconds a write waits for a lock another holds, then STORE_BUSY
-# A server's call waits briefly for a lock, then rolls back and is retried later (twoco.server.app):
-# on PostgreSQL on a thread; on SQLite, whose calls run on the event loop, for a few milliseconds.
-SERVER_LOCK_TIMEOUT = {"sqlite": 0.002, "postgresql": 0.2}
+# A server's PostgreSQL call waits briefly for a row lock, since it holds a connection meanwhile,
+# then rolls back and is retried later (twoco.server.app). (A SQLite call waits for its turn on
+# the event loop, holding nothing: for the whole of serve --lock-wait.)
+SERVER_ROW_LOCK_TIMEOUT = 0.2
 
 __all__ = [
     "DEFAULT_URL",
     "LOCK_TIMEOUT",
-    "SERVER_LOCK_TIMEOUT",
+    "SERVER_ROW_LOCK_TIMEOUT",
     "STATEMENT_TIMEOUT",
     "DuplicateKey",
     "Merchant",

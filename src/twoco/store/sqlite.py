@@ -7,26 +7,38 @@ flushed, so it survives a crash of the process or of the machine. Writes take th
 (``BEGIN IMMEDIATE``) so that several server processes on one file queue instead of failing
 half-way; they queue on an flock of a lock file beside the database first (:func:`_writer_turn`),
 which wakes each as soon as its turn comes, and wait for it at most ``lock_timeout`` seconds.
+
+The server runs its calls on the event loop (:meth:`SqliteDialect.run_on_loop`), their statements
+inline, since SQLite answers in microseconds: reads on a connection of the loop's, writes in a
+transaction that the calls writing meanwhile share, each in a savepoint, on another
+(:mod:`twoco.store.sqlite_loop`). Its commit, the one step that writes the disk, runs on a thread
+of its own: a disk that hangs (``fsfreeze``) holds the writes, not the loop, so reads and health go on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import fcntl
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
+from twoco.store import green
 from twoco.store.connections import ThreadConnections
 from twoco.store.outage import DOWN, FULL, READ_ONLY, REPLACED, StoreBusy, StoreUnavailable
+from twoco.store.sqlite_loop import SharedWrites
 from twoco.store.wal_sync import WalSync
 
 LOCK_SUFFIX = "-lock"  # the writers' lock file: the database's path with this added, like its -wal
+
+_R = TypeVar("_R")
 
 
 _OS_ERRORS = {
@@ -51,38 +63,71 @@ class _Connection(sqlite3.Connection):
         super().close()
 
 
+class _ProcessTurn:
+    """This process's writers, one at a time, then the lock file that other processes' writers
+    hold too. Threads queue on a lock, woken in turn; the calls on an event loop share their
+    write transactions (``twoco.store.sqlite_loop``), whose opener takes the turn without
+    blocking the loop."""
+
+    def __init__(self) -> None:
+        self._threads = threading.Lock()
+
+    def take(self, connection: _Connection, deadline: float, timeout: float) -> None:
+        if green.current_call() is None:
+            if not self._threads.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise _held_for(timeout)
+        else:
+            _until(lambda: self._threads.acquire(blocking=False), deadline, timeout)
+        lock_file = connection.writer_lock
+        assert lock_file is not None  # a file's store (:memory: has no other writer)
+        try:
+            _until(lambda: _locked(lock_file), deadline, timeout)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def let_go(self, connection: _Connection) -> None:
+        assert connection.writer_lock is not None  # as taken
+        fcntl.flock(connection.writer_lock, fcntl.LOCK_UN)
+        self._threads.release()
+
+
 @contextmanager
-def _writer_turn(connection: _Connection, in_process: threading.Lock, timeout: float) -> Iterator[None]:
+def _writer_turn(connection: _Connection, turn: _ProcessTurn, timeout: float) -> Iterator[None]:
     """Hold the writers' lock for one write transaction, waiting at most ``timeout`` seconds.
 
-    The threads of one process queue on ``in_process`` first, woken in turn; then the process's
-    one writer takes the lock file, which other processes' writers hold too. SQLite alone makes a
-    writer that finds another one writing sleep and retry, up to 100 ms between tries: with two
-    server processes, a tail of hundreds of milliseconds. Here a waiting writer tries again
-    within a millisecond. After ``timeout`` it fails as SQLite would.
+    SQLite alone makes a writer that finds another one writing sleep and retry, up to 100 ms
+    between tries: with two server processes, a tail of hundreds of milliseconds. Here a waiting
+    writer tries again within a millisecond (:class:`_ProcessTurn`). After ``timeout`` it fails
+    as SQLite would.
     """
     if connection.writer_lock is None:  # :memory:, a database private to its connection
         yield
         return
-    deadline, pause = time.monotonic() + timeout, 0.00005
-    if not in_process.acquire(timeout=timeout):
-        raise _held_for(timeout)
+    turn.take(connection, time.monotonic() + timeout, timeout)
     try:
-        while True:
-            try:
-                fcntl.flock(connection.writer_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise _held_for(timeout) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.001)
-        try:
-            yield
-        finally:
-            fcntl.flock(connection.writer_lock, fcntl.LOCK_UN)
+        yield
     finally:
-        in_process.release()
+        turn.let_go(connection)
+
+
+def _until(taken: Callable[[], bool], deadline: float, timeout: float) -> None:
+    """Try ``taken`` until it succeeds, within a millisecond of each chance; StoreBusy past
+    ``deadline`` (a call on the loop lets other calls run in between: ``green.sleep``)."""
+    pause = 0.00005
+    while not taken():
+        if time.monotonic() > deadline:
+            raise _held_for(timeout)
+        green.sleep(pause)
+        pause = min(pause * 2, 0.001)
+
+
+def _locked(lock_file: int) -> bool:
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _held_for(timeout: float) -> StoreBusy:
@@ -104,7 +149,10 @@ class SqliteDialect(ThreadConnections):
         self.url = url
         self.path = path
         self.lock_timeout = lock_timeout
-        self._writers = threading.Lock()  # this process's writers, one at a time (see _writer_turn)
+        self._writers = _ProcessTurn()
+        self._loop_reader: _Connection | None = None  # the reads of the calls on the loop
+        self._loop_writes: WeakKeyDictionary[asyncio.AbstractEventLoop, SharedWrites] = WeakKeyDictionary()
+        self._committer: ThreadPoolExecutor | None = None  # where the loop's shared writes commit
         self._identity: tuple[int, int] | None = None
         self.wal_sync = WalSync(path + "-wal", self._checkpoint) if path != ":memory:" else None
         if path != ":memory:":
@@ -114,7 +162,7 @@ class SqliteDialect(ThreadConnections):
             found = os.stat(path)
             self._identity = (found.st_dev, found.st_ino)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> _Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
         connection.execute(f"PRAGMA busy_timeout = {round(self.lock_timeout * 1000)}")
         connection.execute("PRAGMA journal_mode = WAL")
@@ -127,25 +175,91 @@ class SqliteDialect(ThreadConnections):
             connection.writer_lock = os.open(self.path + LOCK_SUFFIX, os.O_CREAT | os.O_RDWR, 0o600)
         return connection
 
+    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
+        """``function(*args)`` as a call on the loop (``twoco.store.green``; see the module's doc).
+        It is not given up: a write held by a frozen disk completes after the thaw, and its
+        flush is awaited within the store timeout."""
+        return await green.run(function, *args)
+
+    def _connection(self) -> Any:
+        call = green.current_call()
+        if call is None or self.path == ":memory:":  # a thread's (the CLI's, a test's), or one database
+            return super()._connection()
+        if getattr(call, "write", False):  # a write transaction beginning, or open
+            return self._shared_writes().connection
+        if self._loop_reader is None:
+            self._loop_reader = self._connect()
+            with self._lock:
+                self._all.append(self._loop_reader)
+        return self._loop_reader
+
     def autocommit_cursor(self) -> Any:
         return self._connection().cursor()  # isolation_level=None: a lone statement commits itself
 
     @contextmanager
     def _outermost(self, connection: _Connection, write: bool) -> Iterator[Any]:
-        with _writer_turn(connection, self._writers, self.lock_timeout) if write else nullcontext():
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield connection.cursor()
-                connection.commit()
-                if write and self.wal_sync is not None:
-                    self._local.unflushed = self.wal_sync.committed()
-                    # A read marks the WAL's new end in its index, where the next readers find it
-                    # without writing to the index's shared memory, which a frozen disk would stall.
-                    connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-            except BaseException:
-                if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
-                    connection.rollback()
-                raise
+        try:
+            if write and green.current_call() is not None and connection.writer_lock is not None:
+                with self._shared_writes().joined(self.lock_timeout) as joined:
+                    yield joined.cursor
+                self._local.unflushed = joined.unflushed
+                return
+            with _writer_turn(connection, self._writers, self.lock_timeout) if write else nullcontext():
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield connection.cursor()
+                    connection.commit()
+                    if write and self.wal_sync is not None:
+                        self._local.unflushed = self._marked_committed(connection)
+                except BaseException:
+                    if connection.in_transaction:  # also when COMMIT itself failed (disk full, I/O error)
+                        connection.rollback()
+                    raise
+        finally:
+            if write:
+                self._local.write = False  # the call's next statements read on the loop's reader
+
+    def _shared_writes(self) -> SharedWrites:
+        """The write transactions the calls on the running loop share (``twoco.store.sqlite_loop``)."""
+        loop = asyncio.get_running_loop()
+        shared = self._loop_writes.get(loop)
+        if shared is None:
+            connection = self._connect()
+            with self._lock:
+                self._all.append(connection)
+            if self._committer is None:
+                self._committer = ThreadPoolExecutor(1, thread_name_prefix="twoco-commit")
+            shared = self._loop_writes[loop] = SharedWrites(
+                connection,
+                self._committer,
+                begin=lambda deadline: self._begin_shared(connection, deadline),
+                commit=lambda: self._commit_shared(connection),
+                end=lambda: self._writers.let_go(connection),
+                busy=lambda: _held_for(self.lock_timeout),
+            )
+        return shared
+
+    def _begin_shared(self, connection: _Connection, deadline: float) -> None:
+        self._writers.take(connection, deadline, self.lock_timeout)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._writers.let_go(connection)
+            raise
+
+    def _commit_shared(self, connection: _Connection) -> Future[None] | None:
+        """On the commit thread: the shared transaction's commit, and what makes it durable."""
+        connection.commit()
+        return self._marked_committed(connection) if self.wal_sync is not None else None
+
+    def _marked_committed(self, connection: _Connection) -> Future[None]:
+        """The flush ticket of a commit just made; then a read marks the WAL's new end in its
+        index, where the next readers find it without writing to the index's shared memory,
+        which a frozen disk would stall."""
+        assert self.wal_sync is not None  # a file's store
+        unflushed = self.wal_sync.committed()
+        connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return unflushed
 
     def _checkpoint(self) -> None:
         """Copy what the WAL holds into the database, without waiting for readers or writers. A
@@ -161,9 +275,14 @@ class SqliteDialect(ThreadConnections):
         return unflushed
 
     def close(self) -> None:
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
+            self._committer = None
         if self.wal_sync is not None:
             self.wal_sync.close()  # first: the last connection's close may checkpoint the WAL away
         super().close()
+        self._loop_reader = None
+        self._loop_writes.clear()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

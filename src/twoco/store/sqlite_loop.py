@@ -1,0 +1,150 @@
+"""SQLite's writes for the calls on an event loop: one transaction shared by the calls that write
+meanwhile, committed on a thread.
+
+The commit is the one step of a write that waits for the disk; on the loop, a disk that hangs
+(``fsfreeze``) would hold every call of the process. So the commit runs on a thread, and while it
+runs the loop serves other calls. The write connection is busy meanwhile: the calls that write
+queue, and once the commit is done they all go into the next transaction, each inside a
+savepoint of its own (a call that fails rolls back its own changes only), and share its commit.
+A call's statements run inline: SQLite answers in microseconds, and no call yields between its
+first statement and its last, so the calls' changes never interleave.
+
+    idle ── a call writes: the locks, BEGIN IMMEDIATE ──▶ open ── the calls of this loop turn
+      ▲                                                     │     join, each in a savepoint
+      └──────────── COMMIT done on the commit thread ◀── committing (calls that come now wait)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from twoco.store import green
+
+IDLE, OPENING, OPEN, COMMITTING = "idle", "opening", "open", "committing"
+
+
+@dataclass
+class Joined:
+    """One call's part of a shared transaction: its cursor, then what makes the commit durable."""
+
+    cursor: Any
+    unflushed: Future[None] | None = None
+
+
+class SharedWrites:
+    """The shared write transactions of one event loop's calls, on one connection.
+
+    ``begin(deadline)`` takes the writers' locks and begins the transaction (StoreBusy past the
+    deadline); ``commit()`` commits it, on ``committer``'s thread, and returns what makes it
+    durable; ``end()`` lets the locks go, after a commit or a failed one; ``busy()`` is the error
+    of a call that could not join within its timeout."""
+
+    def __init__(
+        self,
+        connection: Any,
+        committer: Executor,
+        begin: Callable[[float], None],
+        commit: Callable[[], Future[None] | None],
+        end: Callable[[], None],
+        busy: Callable[[], BaseException],
+    ) -> None:
+        self.connection = connection
+        self._committer = committer
+        self._begin, self._commit, self._end, self._busy = begin, commit, end, busy
+        self._state = IDLE
+        self._changed: asyncio.Future[None] | None = None  # done at the next change of state
+        self._committed: asyncio.Future[Future[None] | None] | None = None  # the open transaction's
+        self._lost: BaseException | None = None  # what ended the open transaction under its calls
+        self._inside = 0  # calls between their first statement and their last (none may yield there)
+        self._committing: asyncio.Task[None] | None = None  # kept: the loop holds its tasks weakly
+
+    @contextmanager
+    def joined(self, timeout: float) -> Iterator[Joined]:
+        """One call's writes, in the open transaction. On leaving, the call waits for the commit
+        (the loop serving other calls meanwhile); a call that failed leaves at once, its own
+        changes rolled back."""
+        deadline = time.monotonic() + timeout
+        self._wait_to_join(deadline)
+        committed = self._committed
+        assert committed is not None  # open: a transaction to join
+        connection = self.connection
+        connection.execute("SAVEPOINT twoco_call")
+        joined = Joined(connection.cursor())
+        self._inside += 1
+        try:
+            yield joined
+        except BaseException as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK TO twoco_call")
+                connection.execute("RELEASE twoco_call")
+            else:  # SQLite ended the whole transaction over it (a full disk, an I/O error)
+                self._lost = error
+            raise
+        finally:
+            self._inside -= 1
+        connection.execute("RELEASE twoco_call")
+        joined.unflushed = committed.result() if committed.done() else green.wait_for(committed)
+
+    def _wait_to_join(self, deadline: float) -> None:
+        while self._state != OPEN:
+            if self._state == IDLE:
+                self._open(deadline)
+                continue
+            if self._changed is None:
+                self._changed = asyncio.get_running_loop().create_future()
+            try:
+                green.wait_for(_within(asyncio.shield(self._changed), deadline))
+            except TimeoutError:
+                raise self._busy() from None
+
+    def _open(self, deadline: float) -> None:
+        self._state = OPENING
+        try:
+            self._begin(deadline)
+        except BaseException:
+            self._become(IDLE)
+            raise
+        loop = asyncio.get_running_loop()
+        self._committed, self._lost = loop.create_future(), None
+        self._become(OPEN)
+        # The task's first step comes after the calls already woken this turn of the loop: they join first.
+        self._committing = loop.create_task(self._commit_shared())
+
+    async def _commit_shared(self) -> None:
+        committed = self._committed
+        assert committed is not None  # opened, not yet committed
+        while self._inside:  # a call that waits midway (none should): the commit waits for it
+            await asyncio.sleep(0)
+        self._state = COMMITTING
+        try:
+            if self._lost is not None:
+                raise self._lost
+            unflushed = await asyncio.get_running_loop().run_in_executor(self._committer, self._commit)
+        except BaseException as error:
+            if self.connection.in_transaction:
+                self.connection.rollback()
+            committed.set_exception(error)
+            committed.exception()  # retrieved, even when no call waits for it (they all failed)
+        else:
+            committed.set_result(unflushed)
+        finally:
+            self._committed = None
+            self._end()
+            self._become(IDLE)
+
+    def _become(self, state: str) -> None:
+        self._state = state
+        changed, self._changed = self._changed, None
+        if changed is not None:
+            changed.set_result(None)
+
+
+async def _within(awaitable: Any, deadline: float) -> None:
+    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+        await awaitable
