@@ -96,7 +96,13 @@ def test_another_programs_write_lock_stalls_no_read_and_ends_the_write_busy(tmp_
         other_program.execute("BEGIN IMMEDIATE")  # SQLite's write lock, held as long as it likes
         try:
             assert_everything_but_writes_answers(server, rpc, reference, "Before")
-            answer, waited = refused_update(rest, reference, "STORE_BUSY")
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(refused_update, rest, reference, "STORE_BUSY")
+                time.sleep(0.2)
+                assert not waiting.done()
+                # While it waits: all of it well within one busy wait of SQLite's own (--lock-wait).
+                assert timed(lambda: assert_everything_but_writes_answers(server, rpc, reference, "Before")) < 0.5
+                answer, waited = waiting.result(timeout=30)
             assert answer.headers["retry-after"] == "1"
             assert LOCK_WAIT - 0.3 < waited < LOCK_WAIT + 2, waited
             with pytest.raises(Fault) as busy:

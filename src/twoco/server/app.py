@@ -186,9 +186,10 @@ class TwocoApp:
         return self._finish(request, attempt, started)
 
     async def _run_attempt(self, request: Request) -> _Attempt:
-        """An attempt, run by the store on the loop (see the module's doc): given up, not
-        stopped, after the store timeout and CALL_MARGIN, since a frozen server must not keep the
-        client waiting for ever."""
+        """An attempt, run by the store on the loop (see the module's doc). PostgreSQL gives a
+        call up after the store timeout and CALL_MARGIN, since a frozen server must not keep the
+        client waiting for ever. SQLite's are not given up: they wait for their turn to write
+        (``lock_wait``), their commit (a disk that hangs holds it) and their flush (below)."""
         exchange = Exchange(request.client, request.base_url)
         try:
             return await self.store.dialect.run_on_loop(

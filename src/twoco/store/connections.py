@@ -5,16 +5,14 @@ driver errors of an outage turned into :mod:`twoco.store.outage` errors."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from twoco.store.green import current_call
 from twoco.store.outage import StoreBusy, StoreHealth, StoreUnavailable
-
-_R = TypeVar("_R")
 
 
 @dataclass
@@ -44,12 +42,6 @@ class ThreadConnections:
 
     def _connect(self) -> Any:
         raise NotImplementedError
-
-    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
-        """``function(*args)``, a call the server runs on its event loop: here inline, for a store
-        that answers in microseconds and waits only briefly (SQLite). ``limit`` is for a store
-        that waits on the network: it gives up on a call after that many seconds."""
-        return function(*args)
 
     def _outermost(self, connection: Any, write: bool) -> AbstractContextManager[Any]:
         """BEGIN … COMMIT (ROLLBACK on any exception), yielding a cursor."""

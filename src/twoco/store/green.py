@@ -112,7 +112,10 @@ async def run(function: Callable[..., _R], *args: Any, ended: Callable[[LoopCall
             ended(call)
         if isinstance(step, _Ended) and len(idle) < _KEPT:  # a call given up midway is not reused
             idle.append(call)
-    if step.error is not None:
-        raise step.error
-    result: _R = step.result
-    return result
+    # The idle greenlet's frame still holds this outcome: emptied, it keeps nothing of the call alive.
+    failure, result = step.error, step.result
+    step.error = step.result = None
+    if failure is not None:
+        raise failure
+    returned: _R = result
+    return returned

@@ -7,8 +7,8 @@ Rows that a write is about to change are locked (``SELECT … FOR UPDATE``) so c
 one customer queue instead of interleaving.
 
 Every wait is bounded (:data:`SESSION_DEFAULTS`, each overridable in the store URL): connecting,
-a statement, a row lock (briefly: the server retries a call whose lock did not come, off its
-call threads, see ``twoco.server.app``), and each round trip on the client side, so that a frozen
+a statement, a row lock (briefly: the server retries a call whose lock did not come, on its
+event loop, see ``twoco.server.app``), and each round trip on the client side, so that a frozen
 server or a lost network cannot hold a call for ever. Keepalives notice a dead peer.
 """
 
@@ -117,7 +117,8 @@ class PostgresDialect(ThreadConnections):
         """``function(*args)`` on the event loop (``twoco.store.green``), its statements on a
         connection of the loop's, taken at the first and given back when it ends; given up after
         ``limit`` seconds, with StoreUnconfirmed when it had begun (what it changed, if anything,
-        is unknown), else StoreUnavailable."""
+        is unknown), else StoreUnavailable. (A statement under way is first cancelled on the
+        server, which psycopg waits for up to 5 s more.)"""
         began = False
 
         def ended(call: green.LoopCall) -> None:
@@ -142,6 +143,9 @@ class PostgresDialect(ThreadConnections):
         call = green.current_call()
         if call is None:  # a thread's: the CLI's, a test's, the server's start
             return super()._connection()
+        if call.connection is not None and call.connection.closed:  # broken under it (abandoned, lost)
+            self._loop_connections.give_back(call.connection)
+            call.connection = None
         if call.connection is None:
             call.connection = self._loop_connections.take()
         return call.connection

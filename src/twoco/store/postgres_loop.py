@@ -111,6 +111,8 @@ class LoopConnections:
             free = wait_for(self._free.get())
         if free is not None and not free.closed:
             return free
+        if free is not None:
+            self._open.discard(free)
         try:
             connection = LoopConnection(wait_for(_BoundedAsyncConnection.connect(autocommit=True, **self._parameters)))
         except BaseException:

@@ -132,8 +132,10 @@ class SqlStore:
         self._customer_with_status = _CUSTOMER_SELECT.replace(
             " FROM customers", _STATUS_COLUMNS.replace("{hint}", dialect.planner_hint) + " FROM customers"
         )
-        self._customer_with_version = _CUSTOMER_SELECT.replace(
-            " FROM customers", f", {dialect.row_version} FROM customers"
+        # Read only where rows have versions (PostgreSQL's xmin): see update_customer_unless_changed.
+        version = dialect.row_version
+        self._customer_with_version = (
+            _CUSTOMER_SELECT.replace(" FROM customers", f", {version} FROM customers") if version else ""
         )
 
     @property

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -71,9 +72,11 @@ class _ProcessTurn:
 
     def __init__(self) -> None:
         self._threads = threading.Lock()
+        self._waiter: ThreadPoolExecutor | None = None  # where a call on the loop waits for another process
 
     def take(self, connection: _Connection, deadline: float, timeout: float) -> None:
-        if green.current_call() is None:
+        on_loop = green.current_call() is not None
+        if not on_loop:
             if not self._threads.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 raise _held_for(timeout)
         else:
@@ -81,10 +84,25 @@ class _ProcessTurn:
         lock_file = connection.writer_lock
         assert lock_file is not None  # a file's store (:memory: has no other writer)
         try:
-            _until(lambda: _locked(lock_file), deadline, timeout)
+            if _locked(lock_file):
+                return
+            if on_loop:  # another process writes: wait on a thread, whose pauses are finer than the loop's timers
+                if self._waiter is None:
+                    self._waiter = ThreadPoolExecutor(1, thread_name_prefix="twoco-lock-wait")
+                waiting = asyncio.get_running_loop().run_in_executor(
+                    self._waiter, _until, partial(_locked, lock_file), deadline, timeout
+                )
+                green.wait_for(waiting)
+            else:
+                _until(partial(_locked, lock_file), deadline, timeout)
         except BaseException:
             self._threads.release()
             raise
+
+    def close(self) -> None:
+        if self._waiter is not None:
+            self._waiter.shutdown(wait=True)
+            self._waiter = None
 
     def let_go(self, connection: _Connection) -> None:
         assert connection.writer_lock is not None  # as taken
@@ -130,6 +148,17 @@ def _locked(lock_file: int) -> bool:
     return True
 
 
+def _began(connection: _Connection) -> bool:
+    """BEGIN IMMEDIATE on a connection that waits for no lock: whether it got SQLite's."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            return False
+        raise
+    return True
+
+
 def _held_for(timeout: float) -> StoreBusy:
     return StoreBusy(f"another writer held the database for {timeout:g} seconds")
 
@@ -162,9 +191,12 @@ class SqliteDialect(ThreadConnections):
             found = os.stat(path)
             self._identity = (found.st_dev, found.st_ino)
 
-    def _connect(self) -> _Connection:
+    def _connect(self, busy_timeout: float | None = None) -> _Connection:
+        """A connection whose statements wait ``busy_timeout`` seconds (the lock timeout if None)
+        for another program's lock; the loop's wait not at all, holding the loop (see _begin_shared)."""
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
-        connection.execute(f"PRAGMA busy_timeout = {round(self.lock_timeout * 1000)}")
+        waited = self.lock_timeout if busy_timeout is None else busy_timeout
+        connection.execute(f"PRAGMA busy_timeout = {round(waited * 1000)}")
         connection.execute("PRAGMA journal_mode = WAL")
         # Not flushed at each commit: WalSync flushes groups of them (see the module's doc), and
         # checkpoints on a thread of its own.
@@ -183,12 +215,12 @@ class SqliteDialect(ThreadConnections):
 
     def _connection(self) -> Any:
         call = green.current_call()
-        if call is None or self.path == ":memory:":  # a thread's (the CLI's, a test's), or one database
+        if call is None:  # a thread's: the CLI's, a test's, the in-process transport's
             return super()._connection()
-        if getattr(call, "write", False):  # a write transaction beginning, or open
+        if getattr(call, "write", False) and self.path != ":memory:":  # a write transaction beginning, or open
             return self._shared_writes().connection
-        if self._loop_reader is None:
-            self._loop_reader = self._connect()
+        if self._loop_reader is None:  # (a :memory: database is its one connection's: it writes there too)
+            self._loop_reader = self._connect(busy_timeout=0)
             with self._lock:
                 self._all.append(self._loop_reader)
         return self._loop_reader
@@ -224,7 +256,7 @@ class SqliteDialect(ThreadConnections):
         loop = asyncio.get_running_loop()
         shared = self._loop_writes.get(loop)
         if shared is None:
-            connection = self._connect()
+            connection = self._connect(busy_timeout=0)
             with self._lock:
                 self._all.append(connection)
             if self._committer is None:
@@ -240,9 +272,11 @@ class SqliteDialect(ThreadConnections):
         return shared
 
     def _begin_shared(self, connection: _Connection, deadline: float) -> None:
+        """The locks, then BEGIN IMMEDIATE: tried again within a millisecond while another program
+        (an operator's sqlite3 shell) holds SQLite's own lock, the loop serving other calls between."""
         self._writers.take(connection, deadline, self.lock_timeout)
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            _until(lambda: _began(connection), deadline, self.lock_timeout)
         except BaseException:
             self._writers.let_go(connection)
             raise
@@ -278,6 +312,7 @@ class SqliteDialect(ThreadConnections):
         if self._committer is not None:
             self._committer.shutdown(wait=True)
             self._committer = None
+        self._writers.close()
         if self.wal_sync is not None:
             self.wal_sync.close()  # first: the last connection's close may checkpoint the WAL away
         super().close()

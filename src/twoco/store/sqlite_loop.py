@@ -61,7 +61,7 @@ class SharedWrites:
         self._changed: asyncio.Future[None] | None = None  # done at the next change of state
         self._committed: asyncio.Future[Future[None] | None] | None = None  # the open transaction's
         self._lost: BaseException | None = None  # what ended the open transaction under its calls
-        self._inside = 0  # calls between their first statement and their last (none may yield there)
+        self._inside = False  # a call between its first statement and its last (none may yield there)
         self._committing: asyncio.Task[None] | None = None  # kept: the loop holds its tasks weakly
 
     @contextmanager
@@ -74,9 +74,12 @@ class SharedWrites:
         committed = self._committed
         assert committed is not None  # open: a transaction to join
         connection = self.connection
+        if self._lost is not None:  # ended under an earlier call: this one changes nothing
+            raise self._lost
         connection.execute("SAVEPOINT twoco_call")
         joined = Joined(connection.cursor())
-        self._inside += 1
+        assert not self._inside, "a call yielded inside its writes"
+        self._inside = True
         try:
             yield joined
         except BaseException as error:
@@ -87,9 +90,10 @@ class SharedWrites:
                 self._lost = error
             raise
         finally:
-            self._inside -= 1
+            self._inside = False
         connection.execute("RELEASE twoco_call")
-        joined.unflushed = committed.result() if committed.done() else green.wait_for(committed)
+        # Shielded: a call cancelled while it waits must not cancel the commit the others wait for.
+        joined.unflushed = committed.result() if committed.done() else green.wait_for(asyncio.shield(committed))
 
     def _wait_to_join(self, deadline: float) -> None:
         while self._state != OPEN:
@@ -113,27 +117,30 @@ class SharedWrites:
         loop = asyncio.get_running_loop()
         self._committed, self._lost = loop.create_future(), None
         self._become(OPEN)
-        # The task's first step comes after the calls already woken this turn of the loop: they join first.
+        # The task's first step comes after what the loop has already scheduled: the calls about
+        # to write join first.
         self._committing = loop.create_task(self._commit_shared())
 
     async def _commit_shared(self) -> None:
         committed = self._committed
-        assert committed is not None  # opened, not yet committed
-        while self._inside:  # a call that waits midway (none should): the commit waits for it
-            await asyncio.sleep(0)
+        assert committed is not None and not self._inside  # opened, not yet committed; no call midway
         self._state = COMMITTING
+        outcome: BaseException | Future[None] | None = None
         try:
             if self._lost is not None:
                 raise self._lost
-            unflushed = await asyncio.get_running_loop().run_in_executor(self._committer, self._commit)
+            outcome = await asyncio.get_running_loop().run_in_executor(self._committer, self._commit)
         except BaseException as error:
+            outcome = error
             if self.connection.in_transaction:
                 self.connection.rollback()
-            committed.set_exception(error)
-            committed.exception()  # retrieved, even when no call waits for it (they all failed)
-        else:
-            committed.set_result(unflushed)
         finally:
+            # Whatever happened, the calls that wait hear of it.
+            if isinstance(outcome, BaseException):
+                committed.set_exception(outcome)
+                committed.exception()  # retrieved, even when no call waits for it (they all failed)
+            else:
+                committed.set_result(outcome)
             self._committed = None
             self._end()
             self._become(IDLE)
