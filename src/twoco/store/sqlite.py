@@ -180,6 +180,7 @@ class SqliteDialect(ThreadConnections):
         self.lock_timeout = lock_timeout
         self._writers = _ProcessTurn()
         self._loop_reader: _Connection | None = None  # the reads of the calls on the loop
+        self._shared_turn_held = False  # the writers' locks, taken for the loop's shared transaction
         self._loop_writes: WeakKeyDictionary[asyncio.AbstractEventLoop, SharedWrites] = WeakKeyDictionary()
         self._committer: ThreadPoolExecutor | None = None  # where the loop's shared writes commit
         self._identity: tuple[int, int] | None = None
@@ -266,7 +267,7 @@ class SqliteDialect(ThreadConnections):
                 self._committer,
                 begin=lambda deadline: self._begin_shared(connection, deadline),
                 commit=lambda: self._commit_shared(connection),
-                end=lambda: self._writers.let_go(connection),
+                end=lambda: self._let_go_shared(connection),
                 busy=lambda: _held_for(self.lock_timeout),
             )
         return shared
@@ -275,15 +276,24 @@ class SqliteDialect(ThreadConnections):
         """The locks, then BEGIN IMMEDIATE: tried again within a millisecond while another program
         (an operator's sqlite3 shell) holds SQLite's own lock, the loop serving other calls between."""
         self._writers.take(connection, deadline, self.lock_timeout)
+        self._shared_turn_held = True
         try:
             _until(lambda: _began(connection), deadline, self.lock_timeout)
         except BaseException:
-            self._writers.let_go(connection)
+            self._let_go_shared(connection)
             raise
 
+    def _let_go_shared(self, connection: _Connection) -> None:
+        """The writers' locks of the shared transaction, let go once: at its commit, or after a failure."""
+        if self._shared_turn_held:
+            self._shared_turn_held = False
+            self._writers.let_go(connection)
+
     def _commit_shared(self, connection: _Connection) -> Future[None] | None:
-        """On the commit thread: the shared transaction's commit, and what makes it durable."""
+        """On the commit thread: the shared transaction's commit, and what makes it durable. The
+        locks go with the commit: another process's writer need not wait for this loop's next turn."""
         connection.commit()
+        self._let_go_shared(connection)
         return self._marked_committed(connection) if self.wal_sync is not None else None
 
     def _marked_committed(self, connection: _Connection) -> Future[None]:
