@@ -3,7 +3,13 @@ planner can pick an index that walks every row of the merchant: the plans are ch
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
+from tests.servers import STORE_KINDS, new_store_url
 from twoco.store import open_store
+from twoco.store.bulk import populate
 
 
 def test_a_customers_status_reads_only_its_own_subscriptions(tmp_path) -> None:
@@ -19,5 +25,23 @@ def test_a_customers_status_reads_only_its_own_subscriptions(tmp_path) -> None:
         assert len(subscription_steps) == 2, plan  # the active count and the trial count
         for step in subscription_steps:
             assert step == "SEARCH s USING INDEX subscriptions_by_customer (customer_reference=?)", plan
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("store_kind", [kind for kind in STORE_KINDS if kind == "postgresql"])
+def test_a_bulk_load_leaves_postgresql_statistics_of_its_rows(store_kind, tmp_path) -> None:
+    """Without them, right after `twoco populate` of a million customers, the planner read each
+    customer's status through the merchant's index: 34 ms a getCustomerInformation, not 0.2 ms."""
+    store = open_store(new_store_url(store_kind, tmp_path))
+    store.migrate()
+    store.add_merchant("PLAN", "plan-secret", "2026-01-01T00:00:00+00:00")
+    try:
+        populate(store, store.merchant("PLAN").id, 500, 1, random.Random(1))
+        with store.transaction(write=False) as cursor:
+            analyzed = cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL ORDER BY relname"
+            ).fetchall()
+        assert {"customers", "subscriptions"} <= {name for (name,) in analyzed}
     finally:
         store.close()

@@ -78,6 +78,7 @@ def populate(
             if subscription_rows:
                 store.dialect.bulk_insert("subscriptions", _SUBSCRIPTION_INSERT, subscription_rows)
         progress.advance(len(batch))
+    store.dialect.refresh_statistics(("customers", "subscriptions"))
     return customers, customers * subscriptions_per_customer
 
 

@@ -183,6 +183,12 @@ class PostgresDialect(ThreadConnections):
             for row in rows:
                 copy.write_row(row)
 
+    def refresh_statistics(self, tables: tuple[str, ...]) -> None:
+        """After a bulk load: without statistics of the new rows, the planner reads a customer's
+        status through the merchant's index, every subscription of it (34 ms a read at 1,000,000
+        customers against 0.2 ms) until autovacuum gets to them."""
+        self.autocommit_cursor().execute(f"ANALYZE {', '.join(tables)}")
+
     def lock_migrations(self, cursor: Any) -> None:
         # A migration of a big store may take long, and waits for any instance still on the old
         # schema: no timeout of a call's applies to it.

@@ -53,6 +53,9 @@ class Dialect(Protocol):
 
     def lock_migrations(self, cursor: Any) -> None: ...
 
+    def refresh_statistics(self, tables: tuple[str, ...]) -> None:
+        """Let the planner know the tables' rows anew, after a bulk load."""
+
     def bulk_insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
         """Insert many rows at once, inside the current transaction."""
 

@@ -345,6 +345,9 @@ class SqliteDialect(ThreadConnections):
         placeholders = ", ".join("?" * len(columns))
         self._connection().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
+    def refresh_statistics(self, tables: tuple[str, ...]) -> None:
+        pass  # twoco's SQLite keeps no statistics: its queries' plans are fixed by hints (tests/test_query_plans.py)
+
     def lock_migrations(self, cursor: Any) -> None:
         pass  # BEGIN IMMEDIATE serialises them already
 

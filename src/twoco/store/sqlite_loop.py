@@ -42,8 +42,8 @@ class SharedWrites:
 
     ``begin(deadline)`` takes the writers' locks and begins the transaction (StoreBusy past the
     deadline); ``commit()`` commits it, on ``committer``'s thread, and returns what makes it
-    durable; ``end()`` lets the locks go, after a commit or a failed one; ``busy()`` is the error
-    of a call that could not join within its timeout."""
+    durable (letting the locks go); ``end()`` lets them go if that did not (a failure); ``busy()``
+    is the error of a call that could not join within its timeout."""
 
     def __init__(
         self,
