@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # lock waits, in real time
 
 POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 LOCK_WAIT = 3.0
-WAITERS = 24  # more than the server's call threads (8) and waiting threads (2) together
+WAITERS = 24  # more than the server's PostgreSQL connections (16) a process
 
 
 @pytest.fixture
