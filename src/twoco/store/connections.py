@@ -95,29 +95,30 @@ class ThreadConnections:
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]:
-        if getattr(self._local, "depth", 0):  # nested: join the transaction already open
-            if write and not self._local.write:
+        local = self._local  # the same call's throughout: its greenlet, or its thread
+        if getattr(local, "depth", 0):  # nested: join the transaction already open
+            if write and not local.write:
                 # A read may run without a transaction (PostgreSQL): a write inside it would not be atomic.
                 raise RuntimeError("a write transaction cannot join a read-only one")
-            self._local.depth += 1
+            local.depth += 1
             try:
-                yield self._local.cursor
+                yield local.cursor
             finally:
-                self._local.depth -= 1
+                local.depth -= 1
             return
-        deferred: Durability | None = getattr(self._local, "deferred", None)
+        deferred: Durability | None = getattr(local, "deferred", None)
         with self.guarded(write=False):  # a write's success is noted below, once it is durable
             if write:
                 self.check_writable()
-            self._local.write = write
+            local.write = write
             connection = self._connection()
-            self._local.depth = 1
+            local.depth = 1
             try:
                 with self._outermost(connection, write) as cursor:
-                    self._local.cursor = cursor
+                    local.cursor = cursor
                     yield cursor
             finally:
-                self._local.depth = 0
+                local.depth = 0
             unflushed = self._unflushed() if write else None
             if unflushed is not None and deferred is not None:
                 deferred.pending = unflushed  # the latest: its flush covers the thread's earlier commits

@@ -124,9 +124,7 @@ class PostgresDialect(ThreadConnections):
         def ended(call: green.LoopCall) -> None:
             nonlocal began
             began = call.connection is not None
-            if call.connection is not None:
-                self._loop_connections.give_back(call.connection)
-                call.connection = None
+            self._give_back(call)
 
         try:
             async with asyncio.timeout(limit):
@@ -144,11 +142,15 @@ class PostgresDialect(ThreadConnections):
         if call is None:  # a thread's: the CLI's, a test's, the server's start
             return super()._connection()
         if call.connection is not None and call.connection.closed:  # broken under it (abandoned, lost)
-            self._loop_connections.give_back(call.connection)
-            call.connection = None
+            self._give_back(call)
         if call.connection is None:
             call.connection = self._loop_connections.take()
         return call.connection
+
+    def _give_back(self, call: green.LoopCall) -> None:
+        if call.connection is not None:
+            self._loop_connections.give_back(call.connection)
+            call.connection = None
 
     def _connect(self) -> psycopg.Connection:
         return _BoundedConnection.connect(autocommit=True, **self._parameters)

@@ -126,7 +126,7 @@ class LoopConnections:
         was cancelled, or lost the server) is closed: the next call connects anew."""
         if not connection.closed and connection.pgconn.transaction_status != TransactionStatus.IDLE:
             connection.pgconn.finish()
-        if connection.closed or connection.pgconn.status != psycopg.pq.ConnStatus.OK:
+        if connection.closed:
             self._open.discard(connection)
             self._free.put_nowait(None)
         else:

@@ -412,15 +412,10 @@ class SqlStore:
             self.dialect.autocommit_cursor().execute("SELECT 1").fetchone()
 
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None:
-        columns = _customer_columns(changes)
-        if not columns:
-            return
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        with self._duplicate_external():
-            self._run(
-                f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?",
-                (*columns.values(), merchant_id, reference),
-            )
+        update = _customer_update(merchant_id, reference, changes)
+        if update is not None:
+            with self._duplicate_external():
+                self._run(*update)
 
     def update_customer_unless_changed(
         self, merchant_id: int, reference: int, version: str, changes: Mapping[str, Any], entry: HistoryEntry | None
@@ -428,15 +423,11 @@ class SqlStore:
         """Change a customer read ``versioned``, and note ``entry`` in its history, in one statement
         that commits on its own; unless the row has changed since its ``version`` was read: then
         nothing is written and the answer is False. (PostgreSQL only: SQLite has no row versions.)"""
-        columns = _customer_columns(changes)
-        if not columns:
+        update = _customer_update(merchant_id, reference, changes)
+        if update is None:
             return True
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        sql = (
-            f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?"
-            f" AND {self.dialect.row_version} = ? RETURNING reference"
-        )
-        params: tuple[Any, ...] = (*columns.values(), merchant_id, reference, version)
+        sql = f"{update[0]} AND {self.dialect.row_version} = ? RETURNING reference"
+        params = (*update[1], version)
         if entry is not None:  # the history row goes in with the change, in the same statement
             sql = f"WITH changed AS ({sql}) {_HISTORY_INSERT} SELECT ?, reference, ?, ?, ?, ?, ? FROM changed"
             sql += " RETURNING customer_reference"
@@ -805,6 +796,20 @@ def _history_values(merchant_id: int, entry: HistoryEntry) -> tuple[Any, ...]:
         entry.protocol,
         entry.operation,
         json.dumps(entry.changes),
+    )
+
+
+def _customer_update(
+    merchant_id: int, reference: int, changes: Mapping[str, Any]
+) -> tuple[str, tuple[Any, ...]] | None:
+    """The UPDATE of a customer's changed fields and its parameters; None when nothing changes."""
+    columns = _customer_columns(changes)
+    if not columns:
+        return None
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    return (
+        f"UPDATE customers SET {assignments} WHERE merchant_id = ? AND reference = ?",
+        (*columns.values(), merchant_id, reference),
     )
 
 
