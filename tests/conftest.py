@@ -22,7 +22,7 @@ from tests.servers import (
     stop_server,
     store_with_merchants,
 )
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.store import SqlStore, open_store
 
 # pytester runs inner pytest sessions; twoco's own plugin is named too, as the pytest11 entry point

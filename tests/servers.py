@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.store import open_store
 from twoco.testing import InProcessTransport, InProcessTwoco, in_process
 

@@ -21,7 +21,8 @@ from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, st
 from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
-from twoco.core.service import Service, Settings
+from twoco.core.service import Service
+from twoco.core.settings import Settings
 from twoco.store import open_store
 from twoco.store.outage import StoreBusy
 

@@ -35,7 +35,7 @@ from tests.wire import (
     valid_args,
 )
 from twoco.core.registry import Operation, operations_for
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.store import open_store
 
 pytestmark = pytest.mark.slow  # 10,000 fuzzed requests

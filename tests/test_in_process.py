@@ -12,7 +12,7 @@ import pytest
 from tests.data import customer_data
 from tests.servers import new_store_url
 from twoco.client import Client, TwoCheckoutError
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.store import open_store
 from twoco.testing import InProcessTransport, in_process
 

@@ -16,7 +16,7 @@ from tests.clients import now_utc
 from twoco.core.auth import login_hash
 from twoco.core.errors import CATALOGUE
 from twoco.core.registry import REST_VERSIONS
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.testing import in_process
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

@@ -23,7 +23,8 @@ from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
-from twoco.core.service import Service, Settings
+from twoco.core.service import Service
+from twoco.core.settings import Settings
 from twoco.protocols.rest import RestAdapter
 from twoco.store import open_store
 from twoco.store.sql import SqlStore

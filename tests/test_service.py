@@ -24,7 +24,8 @@ from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller, LoginCaller, check_arity, lookup
 from twoco.core.schema import CUSTOMER, END_USER_FIELDS
-from twoco.core.service import Service, Settings
+from twoco.core.service import Service
+from twoco.core.settings import Settings
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twoco.core.clock import FixedClock
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.core.throttle import LoginThrottle, ThrottleLimits
 from twoco.server.process import ServeOptions
 

@@ -11,12 +11,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from twoco import __version__
 from twoco.core import history
 from twoco.core.errors import ApiError
 from twoco.core.ids import new_secret_key
 from twoco.core.registry import Caller
-from twoco.core.service import Service, Settings
+from twoco.core.service import Service
+from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
 from twoco.core.validation import MERCHANT_CODE
 from twoco.server.access_log import FORMATS
@@ -26,6 +26,7 @@ from twoco.server.wire import READ_TIMEOUT
 from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.store.bulk import populate
 from twoco.store.outage import ADVICE, StoreUnavailable
+from twoco.version import __version__
 
 EPILOG = """examples:
   twoco serve                                  serve on 127.0.0.1:8080 from ./twoco.sqlite3

@@ -6,17 +6,18 @@ import itertools
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import httpx
-
-from twoco import __version__
 from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.core.auth import ALGORITHMS, DATE_FORMAT, REST_AUTH_HEADER, login_hash
 from twoco.core.errors import ApiError
 from twoco.core.registry import VERSIONS, Operation, lookup
 from twoco.core.schema import version_key
+from twoco.version import __version__
+
+if TYPE_CHECKING:  # loaded when a client is made: importing httpx costs more than the rest of the client
+    import httpx
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 SHA256_SAMPLES_SINCE = "5.0"  # 3.0 and 4.0 samples sign with MD5, 5.0 and 6.0 samples with sha256
@@ -84,6 +85,9 @@ class Client:
         }[protocol]
         self._secret_key = secret_key
         self._clock = clock or (lambda: datetime.now(UTC))
+        if http is None:
+            import httpx
+
         self._http = http or httpx.Client(timeout=timeout, headers={"User-Agent": f"twoco-client/{__version__}"})
         self._owns_http = http is None
         self._session: str | None = None
@@ -198,6 +202,8 @@ class Client:
     def _send(
         self, method: str, url: str, headers: dict[str, str], content: bytes | None, query: dict[str, str] | None = None
     ) -> httpx.Response:
+        import httpx
+
         try:
             return self._http.request(method, url, headers=headers, content=content, params=query)
         except httpx.TransportError as error:

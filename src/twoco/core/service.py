@@ -13,7 +13,6 @@ import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from twoco.core import auth, history, search
@@ -21,12 +20,13 @@ from twoco.core.clock import Clock, iso_timestamp
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator, new_session_id
-from twoco.core.registry import MD5_RETIRED_SINCE, Caller, LoginCaller, Operation, check_arity
+from twoco.core.registry import Caller, LoginCaller, Operation, check_arity
 from twoco.core.remembered import Remembered
-from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT, version_key
+from twoco.core.schema import CUSTOMER_V6, END_USER_FIELDS, PRODUCT
 from twoco.core.session_cache import SessionCache
+from twoco.core.settings import Settings
 from twoco.core.sso import SingleSignOn
-from twoco.core.throttle import LoginThrottle, ThrottleLimits
+from twoco.core.throttle import LoginThrottle
 from twoco.core.validation import (
     IMPORT_END_USER_REQUIRED,
     MAX_REFERENCE,
@@ -116,25 +116,6 @@ def _external_reference_taken(external: object) -> Iterator[None]:
         yield
     except DuplicateKey:
         raise ApiError("DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE", reference=external) from None
-
-
-@dataclass(frozen=True)
-class Settings:
-    login_window: int = 300  # seconds a login date may differ from the server clock
-    session_ttl: int = 600  # 2Checkout: "The sessionID expires in 10 minutes"
-    allow_md5_on_v6: bool = False  # 2Checkout retired MD5 for API 6.0
-    login_throttle: ThrottleLimits | None = ThrottleLimits()  # failed logins a minute; None: not throttled
-    strict_fields: bool = False  # refuse fields the API does not know, instead of ignoring them as 2Checkout does
-
-    def __post_init__(self) -> None:
-        # The command line's spelling ("10/20", "off") is read once, here, for whoever passes it.
-        if isinstance(self.login_throttle, str):
-            object.__setattr__(self, "login_throttle", ThrottleLimits.parse(self.login_throttle))
-
-    def accepted_algorithms(self, version: str) -> tuple[str, ...]:
-        if version_key(version) < version_key(MD5_RETIRED_SINCE) or self.allow_md5_on_v6:
-            return ("md5", "sha256", "sha3-256")
-        return ("sha256", "sha3-256")
 
 
 class Service(SingleSignOn):  # SingleSignOn: the SSO methods (twoco.core.sso)

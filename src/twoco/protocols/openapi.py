@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from functools import cache
 from typing import cast
 
-from twoco import __version__
 from twoco.core import validation as rules
 from twoco.core.errors import CATALOGUE
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
@@ -32,6 +31,7 @@ from twoco.core.schema import (
 from twoco.core.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
 from twoco.core.sso import ACCOUNT_PAGES
 from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
+from twoco.version import __version__
 
 _SCALARS = {
     "string": {"type": "string"},

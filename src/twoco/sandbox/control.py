@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import cast
 from urllib.parse import parse_qs
 
-from twoco import __version__
 from twoco.core.errors import CATALOGUE, ApiError
 from twoco.core.registry import OPERATION_NAMES
 from twoco.core.service import Service
@@ -39,6 +38,7 @@ from twoco.sandbox.journal import CAPACITY as JOURNAL_CAPACITY
 from twoco.sandbox.journal import RequestJournal
 from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
 from twoco.store.sql import SqlStore
+from twoco.version import __version__
 
 
 def _json(status: int, payload: object) -> Response:

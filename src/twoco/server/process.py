@@ -17,11 +17,11 @@ from typing import Any
 import uvicorn
 import uvicorn.supervisors
 
-from twoco import __version__
 from twoco.core.clock import Clock
 from twoco.core.ids import ReferenceGenerator, new_secret_key
 from twoco.core.registry import VERSIONS
-from twoco.core.service import Service, Settings
+from twoco.core.service import Service
+from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
 from twoco.sandbox.faults import FaultInjectingService
 from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
@@ -31,6 +31,7 @@ from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 from twoco.store import SERVER_ROW_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store
 from twoco.store.migrations import MIGRATIONS
 from twoco.store.sql import CUSTOMER_COLUMNS
+from twoco.version import __version__
 
 
 class SchemaOutOfDate(Exception):

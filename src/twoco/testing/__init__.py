@@ -27,7 +27,7 @@ import httpx
 import uvicorn
 
 from twoco.client import Client
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.server.app import TwocoApp
 from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store, uvicorn_config
 from twoco.server.wire import READ_TIMEOUT

@@ -31,7 +31,7 @@ import httpx
 
 from twoco.client import Client
 from twoco.core.errors import ApiError
-from twoco.core.service import Settings
+from twoco.core.settings import Settings
 from twoco.core.validation import ascii_integer
 from twoco.protocols import Response, error_response
 from twoco.server.app import DEFAULT_MAX_BODY, Request, TwocoApp
