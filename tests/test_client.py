@@ -15,8 +15,10 @@ from tests.data import customer_data, subscription_data
 from tests.servers import free_port
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
-from twoco.core.registry import VERSIONS, lookup, operations_for
-from twoco.core.schema import CUSTOMER, CUSTOMER_V6, SUBSCRIPTION
+from twoco.core.registry import VERSIONS
+from twoco.domains import REGISTRY
+from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6
+from twoco.domains.subscriptions.schema import SUBSCRIPTION
 
 COMBINATIONS = [f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")]
 # The HTTP status each protocol carries a fault with (REST: the catalogue's, here CUSTOMER_NOT_FOUND's).
@@ -54,7 +56,7 @@ def server_clock(server):
 
 def test_every_registry_operation_has_a_method() -> None:
     for version in VERSIONS:
-        for name in operations_for(version):
+        for name in REGISTRY.operations_for(version):
             method = re.sub(
                 r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name
             ).lower()  # BySSOToken: by_sso_token
@@ -77,7 +79,7 @@ def test_every_operation(client) -> None:
     subscription_reference = client.add_subscription(subscription_data(reference, "CL-SUB-1"))
     assert re.fullmatch(r"[0-9A-F]{10}", subscription_reference)
     subscription = client.get_subscription(subscription_reference)
-    assert list(subscription) == list(SUBSCRIPTION.answer_field_names)
+    assert list(subscription) == list([f.name for f in SUBSCRIPTION.fields if f.returned])
     assert subscription["Product"]["ProductQuantity"] == 2 and subscription["Product"]["PriceOptionCodes"] == ["EU"]
     assert subscription["SubscriptionEnabled"] is True and subscription["AvangateCustomerReference"] == reference
     assert client.get_customer_subscriptions(reference) == [subscription]
@@ -143,7 +145,7 @@ def test_single_sign_on_methods(client, server) -> None:
 
 def test_every_operation_added_in_later_versions(client) -> None:
     """getSubscriptions, searchSubscriptions (4.0 on), updateSubscription and Test (5.0 on), searchCustomers (6.0)."""
-    operations = operations_for(client.version)
+    operations = REGISTRY.operations_for(client.version)
     owner = client.create_customer(customer_data(ExternalCustomerReference="CL-LATER", Email="later@example.com"))
     first = client.add_subscription(subscription_data(owner, "CL-LATER-1"))
     if client.protocol != "rest":  # no documented REST route
@@ -430,7 +432,7 @@ def test_soap_answers_are_read_leniently() -> None:
  </item>
  <item href="#ref1"/>
 </return></ns1:getCustomerSubscriptionsResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"""
-    result = read_answer(lookup("4.0", "getCustomerSubscriptions"), 200, answer)
+    result = read_answer(REGISTRY.lookup("4.0", "getCustomerSubscriptions"), 200, answer)
     expected = {
         "SubscriptionReference": "ABC",
         "AvangateCustomerReference": 141589723,
@@ -448,7 +450,7 @@ def test_a_soap_fault_without_detail_takes_its_faultcode() -> None:
 <SOAP-ENV:Fault><faultcode>SOAP-ENV:FORBIDDEN</faultcode><faultstring>Invalid hash provided or session expired</faultstring>
 </SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"""
     with pytest.raises(TwoCheckoutError) as caught:
-        read_answer(lookup("6.0", "getSubscription"), 500, fault)
+        read_answer(REGISTRY.lookup("6.0", "getSubscription"), 500, fault)
     assert (caught.value.code, caught.value.message, caught.value.status) == (
         "FORBIDDEN",
         "Invalid hash provided or session expired",

@@ -20,11 +20,12 @@ from tests.data import customer_data, subscription_data
 from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator
+from twoco.core.outage import StoreBusy
 from twoco.core.registry import Caller
 from twoco.core.service import Service
 from twoco.core.settings import Settings
+from twoco.domains.customers import operations as customers
 from twoco.store import open_store
-from twoco.store.outage import StoreBusy
 
 pytestmark = pytest.mark.slow  # many clients at once, in real time
 
@@ -200,7 +201,7 @@ def test_a_call_the_database_ends_over_a_deadlock_runs_again(store_kind, tmp_pat
     store.add_merchant("RETRY", "retry-secret", "2026-01-01T00:00:00+00:00")
     service = Service(store, FixedClock(time.time()), ReferenceGenerator(seed=1), Settings())
     caller = Caller("6.0", "test", store.merchant("RETRY").id)
-    reference = service.create_customer(caller, customer_data())
+    reference = customers.create_customer(service.context, caller, customer_data())
     real_update, failures = store.update_customer, []
 
     def update_after_deadlocks(*args: object) -> None:
@@ -212,11 +213,15 @@ def test_a_call_the_database_ends_over_a_deadlock_runs_again(store_kind, tmp_pat
     monkeypatch.setattr(store, "update_customer", update_after_deadlocks)
     deadlocks = 4  # the 5th run succeeds
     # With the end-user push: an update that locks rows (one without takes none: it cannot deadlock).
-    assert service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Oslo"}, True)
+    assert customers.update_customer(
+        service.context, caller, {"AvangateCustomerReference": reference, "City": "Oslo"}, True
+    )
     assert store.customer(caller.merchant_id, reference)["City"] == "Oslo"
     failures.clear()
     deadlocks = 5  # no 6th run: the caller hears the store was busy, retryable
     with pytest.raises(StoreBusy):
-        service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Rome"}, True)
+        customers.update_customer(
+            service.context, caller, {"AvangateCustomerReference": reference, "City": "Rome"}, True
+        )
     assert store.customer(caller.merchant_id, reference)["City"] == "Oslo"
     store.close()

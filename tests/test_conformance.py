@@ -17,8 +17,8 @@ from tests.clients import Fault, PhpClient, now_utc
 from tests.clients.api import PROTOCOLS, Api, JsonRpcApi
 from tests.data import customer_data, subscription_data
 from twoco.core.auth import login_hash
-from twoco.core.registry import lookup, operations_for
-from twoco.core.schema import CUSTOMER, END_USER_FIELDS
+from twoco.domains import REGISTRY
+from twoco.domains.customers.schema import CUSTOMER, END_USER_FIELDS
 
 
 @pytest.fixture(params=list(PROTOCOLS))
@@ -256,7 +256,7 @@ BUY_LINK = "https://store.avancart.com/order/checkout.php?PRODS=4639321&QTY=1&CA
 
 
 def has(api: Api, operation: str) -> bool:
-    return operation in operations_for(api.version)
+    return operation in REGISTRY.operations_for(api.version)
 
 
 def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api, app_server) -> None:
@@ -285,7 +285,7 @@ def test_myaccount_links_name_the_customer_by_either_reference_and_open_once(api
 
 def test_links_carry_their_language_on_6_0(api, app_server) -> None:
     if api.version != "6.0":
-        assert "languageCode" not in [p.name for p in lookup(api.version, "getSingleSignOnByCustomer").params]
+        assert "languageCode" not in [p.name for p in REGISTRY.lookup(api.version, "getSingleSignOnByCustomer").params]
         return
     reference = api.call("createCustomer", customer_data(Language="en"))
     link = api.call(
@@ -339,10 +339,12 @@ def test_links_expire_after_their_validity_time(api, app_server) -> None:
 
 
 def test_sso_by_token_is_for_5_0_and_later() -> None:
-    assert "getCustomerInformationBySSOToken" not in operations_for("4.0")
-    assert {"getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn"} <= set(operations_for("4.0"))
-    assert "languageCode" in [p.name for p in lookup("6.0", "getSingleSignOnByCustomer").params]
-    assert "languageCode" not in [p.name for p in lookup("4.0", "getSingleSignOnByCustomer").params]
+    assert "getCustomerInformationBySSOToken" not in REGISTRY.operations_for("4.0")
+    assert {"getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn"} <= set(
+        REGISTRY.operations_for("4.0")
+    )
+    assert "languageCode" in [p.name for p in REGISTRY.lookup("6.0", "getSingleSignOnByCustomer").params]
+    assert "languageCode" not in [p.name for p in REGISTRY.lookup("4.0", "getSingleSignOnByCustomer").params]
 
 
 SSO_FAULTS = [

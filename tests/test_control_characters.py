@@ -12,7 +12,7 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault, read_return
-from twoco.core.schema import CUSTOMER
+from twoco.domains.customers.schema import CUSTOMER
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")
 # Multi-line text as clients send it: CR LF, a lone CR, a lone LF, and TABs.

@@ -34,8 +34,9 @@ from tests.wire import (
     store_digest,
     valid_args,
 )
-from twoco.core.registry import Operation, operations_for
+from twoco.core.registry import Operation
 from twoco.core.settings import Settings
+from twoco.domains import REGISTRY
 from twoco.store import open_store
 
 pytestmark = pytest.mark.slow  # 10,000 fuzzed requests
@@ -198,7 +199,7 @@ def mutate_request(draw: Draw, wire: Wire, operation: Operation, request: RawReq
         headers["Content-Type"] = draw(st.sampled_from(CONTENT_TYPES))
         return RawRequest(request.method, request.path, headers, request.body)
     if kind == "soap-action":
-        others = sorted(operations_for(wire.version))
+        others = sorted(REGISTRY.operations_for(wire.version))
         action = draw(st.sampled_from([*(f'"urn:order#{name}"' for name in others), '""', "x#", "garbage"]))
         headers["SOAPAction"] = action
         return RawRequest(request.method, request.path, headers, request.body)
@@ -262,7 +263,9 @@ def _odd_json_rpc(draw: Draw, body: bytes) -> bytes:
 @st.composite
 def mutated_requests(draw: Draw, wire: Wire, records: Records) -> RawRequest:
     """A valid request for a registry operation, its arguments or its bytes and headers mutated (or not)."""
-    operations = {name: op for name, op in operations_for(wire.version).items() if wire.protocol != "rest" or op.route}
+    operations = {
+        name: op for name, op in REGISTRY.operations_for(wire.version).items() if wire.protocol != "rest" or op.route
+    }
     operation = operations[draw(st.sampled_from(sorted(operations)))]  # type: ignore[index]
     args = wire.args(operation, valid_args(operation, records, wire.version))
     if draw(st.booleans()):

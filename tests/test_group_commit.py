@@ -21,8 +21,8 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data
 from twoco.client import TwoCheckoutError
+from twoco.core.outage import UNFLUSHED, StoreUnconfirmed
 from twoco.store import open_store
-from twoco.store.outage import UNFLUSHED, StoreUnconfirmed
 from twoco.store.wal_sync import CHECKPOINT_EVERY, WalSync
 from twoco.testing import TwocoServer, run_twoco
 

@@ -18,8 +18,9 @@ import pytest
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data, subscription_data
 from tests.wire import PROTOCOLS, Answer, Records, Wire, store_digest, valid_args
-from twoco.core.registry import VERSIONS, Operation, lookup, operations_for
+from twoco.core.registry import VERSIONS, Operation
 from twoco.core.schema import STRING, Array, Struct
+from twoco.domains import REGISTRY
 
 CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
 REFERENCE_PARAMS = {
@@ -69,7 +70,7 @@ CREATES_WHEN_MISSING = {("addSubscription", "ExternalCustomerReference")}
 CASES = [
     pytest.param(protocol, name, param, inner, kind, id=f"{protocol}-{name}-{param}{'.' + inner if inner else ''}")
     for protocol in PROTOCOLS
-    for name, operation in operations_for(protocol.split("-")[1]).items()
+    for name, operation in REGISTRY.operations_for(protocol.split("-")[1]).items()
     if name not in NO_LOOKUP and (not protocol.startswith("rest") or operation.route is not None)
     for param, inner, kind in reference_slots(operation)
     if (name, inner) not in CREATES_WHEN_MISSING
@@ -79,7 +80,7 @@ CASES = [
 def test_every_operation_is_covered() -> None:
     """An operation must either take a reference (and be in CASES) or say in NO_LOOKUP why not."""
     for version in VERSIONS:
-        for name, operation in operations_for(version).items():
+        for name, operation in REGISTRY.operations_for(version).items():
             if name in NO_LOOKUP:
                 continue
             assert reference_slots(operation), f"{name} takes no reference the isolation test knows: teach it"
@@ -159,7 +160,7 @@ def test_another_merchants_reference_is_a_missing_one(
 ) -> None:
     a, b, missing = merchants
     version = protocol.split("-")[1]
-    operation = lookup(version, name)
+    operation = REGISTRY.lookup(version, name)
     wire = Wire(http, protocol, b)
     attribute = {CUSTOMER: "customer", EXTERNAL: "external_customer", SUBSCRIPTION: "subscription"}[kind]
     foreign, absent = getattr(a, attribute), getattr(missing, attribute)

@@ -15,7 +15,7 @@ from schemathesis.engine.run import PhaseName
 from tests.clients import now_utc
 from twoco.core.auth import login_hash
 from twoco.core.errors import CATALOGUE
-from twoco.core.registry import REST_VERSIONS
+from twoco.core.registry import VERSIONS
 from twoco.core.settings import Settings
 from twoco.testing import in_process
 
@@ -40,7 +40,7 @@ def test_every_operation_documents_every_error_status_of_the_catalogue(server) -
     """500 and 503 (the store), 413 and 431 (HTTP level) included: any call may meet them."""
     statuses = {str(kind.http_status) for kind in CATALOGUE.values()}
     assert {"500", "503", "431", "413"} <= statuses
-    for version in REST_VERSIONS:
+    for version in VERSIONS:
         document = server.get(f"/rest/{version}/openapi.json").json()
         for path, entries in document["paths"].items():
             for method, entry in entries.items():

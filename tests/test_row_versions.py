@@ -25,6 +25,7 @@ from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
 from twoco.core.service import Service
 from twoco.core.settings import Settings
+from twoco.domains.customers import operations as customers
 from twoco.protocols.rest import RestAdapter
 from twoco.store import open_store
 from twoco.store.sql import SqlStore
@@ -92,11 +93,13 @@ def _wait_for_lock_wait(url: str) -> None:
 
 def test_an_update_takes_two_round_trips(store: SqlStore, tmp_path: Path) -> None:
     service, caller = _service(store)
-    reference = service.create_customer(caller, customer_data())
+    reference = customers.create_customer(service.context, caller, customer_data())
     before = len(store.customer_history(caller.merchant_id, reference))
 
     def update() -> None:
-        assert service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Oslo"}, False)
+        assert customers.update_customer(
+            service.context, caller, {"AvangateCustomerReference": reference, "City": "Oslo"}, False
+        )
 
     assert _round_trips(store, tmp_path, update) == 2
     assert store.customer(caller.merchant_id, reference)["City"] == "Oslo"
@@ -107,7 +110,9 @@ def test_an_update_takes_two_round_trips(store: SqlStore, tmp_path: Path) -> Non
 
     # The push locks the customer, then its subscriptions: it keeps the transaction.
     def push() -> None:
-        assert service.update_customer(caller, {"AvangateCustomerReference": reference, "City": "Rome"}, True)
+        assert customers.update_customer(
+            service.context, caller, {"AvangateCustomerReference": reference, "City": "Rome"}, True
+        )
 
     assert _round_trips(store, tmp_path, push) > 2
     assert store.customer(caller.merchant_id, reference)["City"] == "Rome"
@@ -117,7 +122,7 @@ def test_a_rest_update_takes_three_round_trips(store: SqlStore, tmp_path: Path) 
     """REST authenticates each request: the merchant, remembered for a second, costs no round
     trip after the first; then the path's customer is resolved, read and changed."""
     service, caller = _service(store)
-    reference = service.create_customer(caller, customer_data())
+    reference = customers.create_customer(service.context, caller, customer_data())
     rest = RestAdapter(service, "6.0")
 
     def put(city: str) -> None:
@@ -136,13 +141,15 @@ def test_a_rest_update_takes_three_round_trips(store: SqlStore, tmp_path: Path) 
 def test_an_update_that_lost_the_race_is_made_on_the_row_as_the_other_left_it(store: SqlStore, tmp_path: Path) -> None:
     service, caller = _service(store)
     credit = {"Limit": 100.0, "Remaining": 100.0, "Currency": "EUR"}
-    reference = service.create_customer(caller, customer_data(Credit=credit))
+    reference = customers.create_customer(service.context, caller, customer_data(Credit=credit))
     results: list[object] = []
 
     def update_remaining() -> None:
         # Its Credit is merged with the stored one: made on a stale read, it would undo the new Limit.
         change = {"AvangateCustomerReference": reference, "Credit": {"Remaining": 5.0}}
-        results.append(_round_trips(store, tmp_path, lambda: service.update_customer(caller, change, False)))
+        results.append(
+            _round_trips(store, tmp_path, lambda: customers.update_customer(service.context, caller, change, False))
+        )
 
     _race(store, caller.merchant_id, reference, update_remaining, "UPDATE customers SET credit_limit = 200", reference)
 
@@ -158,15 +165,15 @@ def test_an_update_that_lost_the_race_is_made_on_the_row_as_the_other_left_it(st
 
 def test_an_external_reference_taken_meanwhile_is_refused_and_changes_nothing(store: SqlStore) -> None:
     service, caller = _service(store)
-    target = service.create_customer(caller, customer_data(FirstName="Target"))
-    rival = service.create_customer(caller, customer_data(FirstName="Rival"))
+    target = customers.create_customer(service.context, caller, customer_data(FirstName="Target"))
+    rival = customers.create_customer(service.context, caller, customer_data(FirstName="Rival"))
     history_before = len(store.customer_history(caller.merchant_id, target))
     failures: list[ApiError] = []
 
     def claim() -> None:
         change = {"AvangateCustomerReference": target, "ExternalCustomerReference": "EXT-RACE", "City": "Oslo"}
         try:
-            service.update_customer(caller, change, False)
+            customers.update_customer(service.context, caller, change, False)
         except ApiError as error:
             failures.append(error)
 

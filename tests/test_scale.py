@@ -15,7 +15,7 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data, subscription_data
 from tests.servers import Merchant, new_store_url, start_server, stop_server, store_with_merchants
-from twoco.core.schema import END_USER_FIELDS
+from twoco.domains.customers.schema import END_USER_FIELDS
 
 pytestmark = pytest.mark.slow  # stores of many thousand records
 

@@ -22,10 +22,12 @@ from twoco.core import auth
 from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator
-from twoco.core.registry import Caller, LoginCaller, check_arity, lookup
-from twoco.core.schema import CUSTOMER, END_USER_FIELDS
+from twoco.core.registry import Caller, LoginCaller, check_arity
 from twoco.core.service import Service
 from twoco.core.settings import Settings
+from twoco.domains import REGISTRY
+from twoco.domains.customers import operations as customers
+from twoco.domains.customers.schema import CUSTOMER, END_USER_FIELDS
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -48,7 +50,7 @@ class Session:
         self.merchant_id = merchant_id
 
     def __call__(self, operation: str, *args: object) -> Any:
-        return self.service.call(lookup("4.0", operation), [self.id, *args], "test", "4.0")
+        return self.service.call(REGISTRY.lookup("4.0", operation), [self.id, *args], "test", "4.0")
 
     @property
     def caller(self) -> Caller:
@@ -65,7 +67,7 @@ class Env:
 
     def login(self, code: str, secret: str, date: str = LOGIN_DATE, algo: str | None = None) -> str:
         digest = auth.login_hash(secret, code, date, algo or "md5")
-        return self.service.login(LoginCaller("4.0", "test"), code, date, digest, algo)
+        return self.service.sessions.login(LoginCaller("4.0", "test"), code, date, digest, algo)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a raw query, straight from the database."""
@@ -194,7 +196,7 @@ def test_login_with_utf8_merchant_code_signs_byte_lengths(env: Env) -> None:
     env.store.add_merchant("CAFÉ", "utf8-secret", "2026-01-01T00:00:00+00:00")
     by_bytes = hmac.new(b"utf8-secret", f"5CAFÉ19{LOGIN_DATE}".encode(), hashlib.md5).hexdigest()
     by_chars = hmac.new(b"utf8-secret", f"4CAFÉ19{LOGIN_DATE}".encode(), hashlib.md5).hexdigest()
-    login = env.service.login
+    login = env.service.sessions.login
     assert re.fullmatch(r"[0-9a-f]{32}", login(LoginCaller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_bytes, None))
     assert (
         error_of(login, LoginCaller("4.0", "test"), "CAFÉ", LOGIN_DATE, by_chars, None).code == "AUTHENTICATION_FAILED"
@@ -208,37 +210,37 @@ def test_login_with_utf8_merchant_code_signs_byte_lengths(env: Env) -> None:
 def test_login_accepts_md5_by_default_sha256_and_sha3_256(env: Env, algo: str | None, digest) -> None:
     expected = hmac.new(SECRET_A.encode(), auth.source_string(CODE_A, LOGIN_DATE), digest).hexdigest()
     assert auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, algo or "md5") == expected
-    session_id = env.service.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, expected, algo)
-    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
+    session_id = env.service.sessions.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, expected, algo)
+    assert env.service.sessions.merchant_for_session(session_id, "4.0")[0] == env.a.merchant_id
 
 
 def test_login_through_call_with_three_arguments(env: Env) -> None:
     digest = auth.login_hash(SECRET_B, CODE_B, LOGIN_DATE)
-    session_id = env.service.call(lookup("4.0", "login"), [CODE_B, LOGIN_DATE, digest], "test", "4.0")
-    assert env.service.merchant_for_session(session_id, "4.0") == env.b.merchant_id
+    session_id = env.service.call(REGISTRY.lookup("4.0", "login"), [CODE_B, LOGIN_DATE, digest], "test", "4.0")
+    assert env.service.sessions.merchant_for_session(session_id, "4.0")[0] == env.b.merchant_id
 
 
 def test_login_accepts_upper_case_hex(env: Env) -> None:
     digest = auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, "sha256").upper()
-    session_id = env.service.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, "sha256")
-    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
+    session_id = env.service.sessions.login(LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, "sha256")
+    assert env.service.sessions.merchant_for_session(session_id, "4.0")[0] == env.a.merchant_id
 
 
 def test_login_with_wrong_hash_fails(env: Env) -> None:
     wrong = auth.login_hash("not-the-secret", CODE_A, LOGIN_DATE)
-    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, wrong, None)
+    error = error_of(env.service.sessions.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, wrong, None)
     assert error.code == "AUTHENTICATION_FAILED"
 
 
 def test_login_with_hash_of_another_algorithm_fails(env: Env) -> None:
     sha256 = auth.login_hash(SECRET_A, CODE_A, LOGIN_DATE, "sha256")
-    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, sha256, "md5")
+    error = error_of(env.service.sessions.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, sha256, "md5")
     assert error.code == "AUTHENTICATION_FAILED"
 
 
 def test_login_for_unknown_merchant_fails(env: Env) -> None:
     digest = auth.login_hash("", "NOSUCH", LOGIN_DATE)  # even a hash keyed with an empty secret
-    error = error_of(env.service.login, LoginCaller("4.0", "test"), "NOSUCH", LOGIN_DATE, digest, None)
+    error = error_of(env.service.sessions.login, LoginCaller("4.0", "test"), "NOSUCH", LOGIN_DATE, digest, None)
     assert error.code == "AUTHENTICATION_FAILED"
 
 
@@ -259,13 +261,13 @@ def test_login_date_301_seconds_away_is_out_of_range(env: Env, date: str) -> Non
 @pytest.mark.parametrize("date", ["2026-06-01 12:04:59", "2026-06-01 11:55:01", "2026-06-01 12:05:00"])
 def test_login_date_within_300_seconds_is_accepted(env: Env, date: str) -> None:
     session_id = env.login(CODE_A, SECRET_A, date)
-    assert env.service.merchant_for_session(session_id, "4.0") == env.a.merchant_id
+    assert env.service.sessions.merchant_for_session(session_id, "4.0")[0] == env.a.merchant_id
 
 
 @pytest.mark.parametrize("algo", ["sha1", "sha512", "hmac"])
 def test_login_with_unsupported_algorithm_fails(env: Env, algo: str) -> None:
     digest = hmac.new(SECRET_A.encode(), auth.source_string(CODE_A, LOGIN_DATE), hashlib.sha1).hexdigest()
-    error = error_of(env.service.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, algo)
+    error = error_of(env.service.sessions.login, LoginCaller("4.0", "test"), CODE_A, LOGIN_DATE, digest, algo)
     assert error.code == "UNSUPPORTED_HASH_ALGORITHM"
 
 
@@ -295,7 +297,9 @@ def test_session_id_is_random_lower_hex_and_only_its_sha256_is_stored(env: Env) 
     ["", "garbage", "0" * 32, "g" * 32, "0" * 31, "0" * 33, 12345, ["0" * 32]],
 )
 def test_garbage_or_unknown_session_is_invalid(env: Env, session_id: object) -> None:
-    error = error_of(env.service.call, lookup("4.0", "createCustomer"), [session_id, customer()], "test", "4.0")
+    error = error_of(
+        env.service.call, REGISTRY.lookup("4.0", "createCustomer"), [session_id, customer()], "test", "4.0"
+    )
     assert error.code == "INVALID_SESSION"
     assert env.dump()["customers"] == []
 
@@ -328,8 +332,8 @@ def test_session_ttl_is_fixed_not_sliding(env: Env) -> None:
 
 
 def test_session_belongs_to_its_merchant(env: Env) -> None:
-    assert env.service.merchant_for_session(env.a.id, "4.0") == env.a.merchant_id
-    assert env.service.merchant_for_session(env.b.id, "4.0") == env.b.merchant_id
+    assert env.service.sessions.merchant_for_session(env.a.id, "4.0")[0] == env.a.merchant_id
+    assert env.service.sessions.merchant_for_session(env.b.id, "4.0")[0] == env.b.merchant_id
     assert env.a.merchant_id != env.b.merchant_id
 
 
@@ -498,9 +502,12 @@ def test_enabled_trial_and_reference_given_on_create_are_ignored(env: Env) -> No
 
 
 def test_create_customer_directly_with_a_caller(env: Env) -> None:
-    reference = env.service.create_customer(env.a.caller, customer(FirstName="Direct"))
-    assert env.service.get_customer(env.a.caller, reference, None)["FirstName"] == "Direct"
-    assert error_of(env.service.get_customer, env.b.caller, reference, None).code == "CUSTOMER_NOT_FOUND"
+    reference = customers.create_customer(env.service.context, env.a.caller, customer(FirstName="Direct"))
+    assert customers.get_customer(env.service.context, env.a.caller, reference, None)["FirstName"] == "Direct"
+    assert (
+        error_of(customers.get_customer, env.service.context, env.b.caller, reference, None).code
+        == "CUSTOMER_NOT_FOUND"
+    )
 
 
 # --- getCustomerInformation -----------------------------------------------------------
@@ -747,13 +754,13 @@ def test_update_with_push_is_atomic_when_the_push_fails(
 ) -> None:
     """A failure after the customer row is written rolls that write back too."""
     before = env.dump()
-    real_set_end_user = env.store.set_end_user
+    real_push_end_user = env.store.push_end_user
 
-    def set_end_user_then_fail(*args: object, **kwargs: object) -> int:
-        real_set_end_user(*args, **kwargs)
+    def push_end_user_then_fail(*args: object, **kwargs: object) -> int:
+        real_push_end_user(*args, **kwargs)
         raise ApiError("INTERNAL_ERROR")
 
-    monkeypatch.setattr(env.store, "set_end_user", set_end_user_then_fail)
+    monkeypatch.setattr(env.store, "push_end_user", push_end_user_then_fail)
     error = error_of(update, env.a, household.customer, True, FirstName="Augusta")
     assert error.code == "INTERNAL_ERROR"
     assert env.dump() == before
@@ -1134,9 +1141,9 @@ def test_enabled_follows_the_clock(env: Env) -> None:
     owner = new_customer(env.a)
     env.a("addSubscription", subscription(owner, **EXPIRES_TODAY))
     caller = env.a.caller
-    assert env.service.get_customer(caller, owner, None)["Enabled"] is True
+    assert customers.get_customer(env.service.context, caller, owner, None)["Enabled"] is True
     env.clock.advance(86400)  # 2026-06-02: the subscription has expired (the session too, hence the direct Caller)
-    assert env.service.get_customer(caller, owner, None)["Enabled"] is False
+    assert customers.get_customer(env.service.context, caller, owner, None)["Enabled"] is False
 
 
 def test_enabled_follows_a_moved_subscription(env: Env) -> None:
@@ -1317,8 +1324,13 @@ def test_push_to_end_users_stays_within_the_merchant(env: Env, neighbours: Neigh
 
 
 def test_check_arity_pads_optional_parameters() -> None:
-    assert check_arity(lookup("4.0", "getCustomerInformation"), ["sid", 5]) == ["sid", 5, None]
-    assert check_arity(lookup("4.0", "login"), ["CODE", LOGIN_DATE, "hash"]) == ["CODE", LOGIN_DATE, "hash", None]
+    assert check_arity(REGISTRY.lookup("4.0", "getCustomerInformation"), ["sid", 5]) == ["sid", 5, None]
+    assert check_arity(REGISTRY.lookup("4.0", "login"), ["CODE", LOGIN_DATE, "hash"]) == [
+        "CODE",
+        LOGIN_DATE,
+        "hash",
+        None,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1331,7 +1343,7 @@ def test_check_arity_pads_optional_parameters() -> None:
     ],
 )
 def test_check_arity_rejects_too_many_arguments(operation: str, args: list[object]) -> None:
-    error = error_of(check_arity, lookup("4.0", operation), args)
+    error = error_of(check_arity, REGISTRY.lookup("4.0", operation), args)
     assert error.code == "INVALID_PARAMETERS"
     assert error.details["operation"] == operation
 
@@ -1351,13 +1363,13 @@ def test_check_arity_rejects_too_many_arguments(operation: str, args: list[objec
     ],
 )
 def test_check_arity_rejects_missing_required_arguments(operation: str, args: list[object]) -> None:
-    error = error_of(check_arity, lookup("4.0", operation), args)
+    error = error_of(check_arity, REGISTRY.lookup("4.0", operation), args)
     assert error.code == "INVALID_PARAMETERS"
     assert error.details["operation"] == operation
 
 
 def test_call_checks_arity_before_anything_else(env: Env) -> None:
-    create = lookup("4.0", "createCustomer")
+    create = REGISTRY.lookup("4.0", "createCustomer")
     assert error_of(env.service.call, create, [env.a.id, customer(), True], "test", "4.0").code == "INVALID_PARAMETERS"
     assert error_of(env.service.call, create, [env.a.id], "test", "4.0").code == "INVALID_PARAMETERS"
     # even with a bad session, the arity is what is wrong
@@ -1366,6 +1378,6 @@ def test_call_checks_arity_before_anything_else(env: Env) -> None:
 
 
 def test_unknown_operation_name_is_case_sensitive() -> None:
-    assert lookup("4.0", "createCustomer").handler == "create_customer"
-    assert error_of(lookup, "4.0", "CreateCustomer").code == "UNKNOWN_OPERATION"
-    assert error_of(lookup, "2.0", "createCustomer").code == "UNKNOWN_OPERATION"  # no such version
+    assert REGISTRY.lookup("4.0", "createCustomer").handler is customers.create_customer
+    assert error_of(REGISTRY.lookup, "4.0", "CreateCustomer").code == "UNKNOWN_OPERATION"
+    assert error_of(REGISTRY.lookup, "2.0", "createCustomer").code == "UNKNOWN_OPERATION"  # no such version

@@ -10,7 +10,7 @@ import pytest
 from tests.clients import Fault, PhpClient, now_utc
 from tests.data import customer_data, subscription_data
 from twoco.core.auth import login_hash
-from twoco.core.schema import END_USER_FIELDS
+from twoco.domains.customers.schema import END_USER_FIELDS
 
 
 def fault_of(client, operation: str, *args: object) -> Fault:

@@ -10,8 +10,9 @@ from lxml import etree
 
 from tests.clients import Fault, PhpClient, SudsClient, now_utc
 from twoco.core.auth import login_hash
-from twoco.core.registry import operations_for
-from twoco.core.schema import CUSTOMER, SUBSCRIPTION
+from twoco.domains import REGISTRY
+from twoco.domains.customers.schema import CUSTOMER
+from twoco.domains.subscriptions.schema import SUBSCRIPTION
 
 WSDL_NS = {
     "w": "http://schemas.xmlsoap.org/wsdl/",
@@ -73,7 +74,7 @@ def test_wsdl_identity(app_server, path) -> None:
     assert port.get("name") == "AvangateAPIPort"
     assert port.find("soap:address", WSDL_NS).get("location") == f"{app_server.base_url}/soap/4.0/"
     bodies = binding.findall(".//soap:body", WSDL_NS)
-    assert len(bodies) == 2 * len(operations_for("4.0"))
+    assert len(bodies) == 2 * len(REGISTRY.operations_for("4.0"))
     assert {(b.get("use"), b.get("encodingStyle")) for b in bodies} == {("encoded", SOAP_ENCODING)}
 
 
@@ -108,7 +109,7 @@ def test_zeep_loads_the_wsdl_and_lists_every_operation(server, version) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    for name in operations_for(version):
+    for name in REGISTRY.operations_for(version):
         assert f"\n            {name}(" in done.stdout, name
 
 

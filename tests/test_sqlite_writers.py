@@ -13,9 +13,9 @@ import threading
 
 import pytest
 
+from twoco.core.outage import StoreBusy
 from twoco.store import open_store
 from twoco.store import sqlite as sqlite_store
-from twoco.store.outage import StoreBusy
 
 
 def _store(tmp_path, lock_timeout: float = 10.0):

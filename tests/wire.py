@@ -197,9 +197,9 @@ class Wire:
         self.protocol, self.version = name.split("-")
         self.session = ""
         if self.protocol != "rest":
-            from twoco.core.registry import lookup
+            from twoco.domains import REGISTRY
 
-            login = lookup(self.version, "login")
+            login = REGISTRY.lookup(self.version, "login")
             answer = self.call(login, valid_args(login, records, self.version))
             assert not answer.failed and not answer.problems, answer
             self.session = str(answer.result)

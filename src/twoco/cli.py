@@ -14,18 +14,19 @@ from typing import Any
 from twoco.core import history
 from twoco.core.errors import ApiError
 from twoco.core.ids import new_secret_key
+from twoco.core.outage import ADVICE, StoreUnavailable
 from twoco.core.registry import Caller
 from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
 from twoco.core.validation import MERCHANT_CODE
+from twoco.domains.customers.operations import customer_reference
 from twoco.server.access_log import FORMATS
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.server.wire import READ_TIMEOUT
 from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
 from twoco.store.bulk import populate
-from twoco.store.outage import ADVICE, StoreUnavailable
 from twoco.version import __version__
 
 EPILOG = """examples:
@@ -396,7 +397,7 @@ def _customer_history(args: argparse.Namespace) -> int:
         print(f"twoco: no merchant {args.merchant!r}", file=sys.stderr)
         return 1
     try:
-        reference = Service(store).customer_reference(Caller("6.0", "cli", merchant.id), args.reference)
+        reference = customer_reference(Service(store).context, Caller("6.0", "cli", merchant.id), args.reference)
     except ApiError as error:
         print(f"twoco: {error.message}", file=sys.stderr)
         return 1

@@ -21,8 +21,8 @@ import suds.transport
 
 from tests.servers import transport_for
 from twoco.core.auth import login_hash
-from twoco.core.registry import lookup
 from twoco.core.schema import Array, Struct, WireType
+from twoco.domains import REGISTRY
 
 PHP_CALL = Path(__file__).with_name("soap_call.php")
 
@@ -101,7 +101,7 @@ class SudsClient(SoapClient):
         self.client = suds.client.Client(self.wsdl, cache=None, **options)
 
     def call(self, operation: str, *args: object) -> object:
-        params = lookup(self.version, operation).wire_params
+        params = REGISTRY.lookup(self.version, operation).wire_params
         values = [self._to_suds(value, param.type) for param, value in zip(params, args)]
         try:
             result = getattr(self.client.service, operation)(*values)

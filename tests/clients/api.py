@@ -13,8 +13,8 @@ from urllib.parse import quote, urlencode
 from tests.clients import Fault, SudsClient, now_utc
 from tests.servers import http_client
 from twoco.core.auth import login_hash
-from twoco.core.registry import lookup
 from twoco.core.schema import INT_AS_TEXT, Array, Scalar, WireType
+from twoco.domains import REGISTRY
 
 
 def signing_algo(version: str) -> str | None:
@@ -61,7 +61,7 @@ class SoapApi(Api):
         result = self.client.call(operation, self.session, *args)
         # SOAP 3.0 writes references and product ids as text, as 2Checkout's 3.0 did (tests/test_soap_versions.py):
         # read back as the integers they are, so every protocol's answers compare alike.
-        return integers_of(result, lookup(self.version, operation).result)
+        return integers_of(result, REGISTRY.lookup(self.version, operation).result)
 
 
 def integers_of(value: object, wire_type: WireType) -> object:

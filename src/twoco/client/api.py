@@ -12,8 +12,9 @@ from twoco.client import jsonrpc, rest, soap
 from twoco.client.errors import TransportError, TwoCheckoutError
 from twoco.core.auth import ALGORITHMS, DATE_FORMAT, REST_AUTH_HEADER, login_hash
 from twoco.core.errors import ApiError
-from twoco.core.registry import VERSIONS, Operation, lookup
+from twoco.core.registry import VERSIONS, Operation
 from twoco.core.schema import version_key
+from twoco.domains import REGISTRY
 from twoco.version import __version__
 
 if TYPE_CHECKING:  # loaded when a client is made: importing httpx costs more than the rest of the client
@@ -169,7 +170,7 @@ class Client:
 
     def _operation(self, name: str) -> Operation:
         try:
-            return lookup(self.version, name)
+            return REGISTRY.lookup(self.version, name)
         except ApiError:
             raise ValueError(f"API {self.version} has no operation {name!r}") from None
 

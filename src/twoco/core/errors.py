@@ -88,7 +88,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         409,
         13002,
     ),
-    # Single sign-on (twoco.core.sso).
+    # Single sign-on (twoco.domains.sso).
     ErrorKind(
         "INVALID_CUSTOMER_TYPE",
         "customerType must be AvangateCustomerReference or ExternalCustomerReference, not {value!r}.",
@@ -128,7 +128,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind(
         "UNSUPPORTED_MEDIA_TYPE", "Content-Type {content_type!r} is not accepted here; send {accepted}.", 415, -32600
     ),
-    # The store (twoco.store.outage): an outage, answered as one; all are worth retrying, the
+    # The store (twoco.core.outage): an outage, answered as one; all are worth retrying, the
     # third only after reading what the call was to change.
     ErrorKind(
         "STORE_UNAVAILABLE",

@@ -14,6 +14,10 @@ import secrets
 
 class ReferenceGenerator:
     def __init__(self, seed: int | None = None) -> None:
+        self.restart(seed)
+
+    def restart(self, seed: int | None) -> None:
+        """Start over: from ``seed`` the references repeat; without one they are unpredictable."""
         self._random: random.Random = secrets.SystemRandom() if seed is None else random.Random(seed)
 
     def customer_reference(self) -> int:

@@ -1,10 +1,12 @@
-"""The API's data types: scalars, the documented objects, and arrays of them.
+"""The API's wire schema: scalars, objects (``Struct``) and arrays, how versions change them,
+and what every domain's objects share (pagination, the SOAP envelope).
 
-These definitions are the single source for every wire format: the SOAP adapter decodes
-and encodes with them and builds its WSDL from them; the JSON adapters check against them.
-Field order is the order 2Checkout returns fields in (see the reference, sections 3 and 4).
-Values travel as plain Python: ``int``, ``str``, ``bool``, ``float``, ``None``, ``dict``
-keyed by the documented field names, and ``list``.
+Each domain defines its documented objects with these in its ``schema`` module
+(``twoco.domains.customers.schema`` …). Those definitions are the single source for every wire
+format: the SOAP adapter decodes and encodes with them and builds its WSDL from them; the JSON
+adapters check against them. Field order is the order 2Checkout returns fields in. Values travel
+as plain Python: ``int``, ``str``, ``bool``, ``float``, ``None``, ``dict`` keyed by the
+documented field names, and ``list``.
 """
 
 from __future__ import annotations
@@ -177,11 +179,6 @@ class Struct:
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
-    def answer_field_names(self) -> tuple[str, ...]:
-        """The fields an answer holds: all but the request-only ones."""
-        return tuple(f.name for f in self.fields if f.returned)
-
 
 @dataclass(frozen=True)
 class Array:
@@ -222,123 +219,22 @@ def type_name(wire_type: WireType) -> str:
     return wire_type.name[0].upper() + wire_type.name[1:] if isinstance(wire_type, Scalar) else wire_type.name
 
 
-def _struct(name: str, *fields: tuple[str, WireType] | Field) -> Struct:
+def struct(name: str, *fields: tuple[str, WireType] | Field) -> Struct:
+    """A Struct from (name, type) pairs and Fields."""
     return Struct(name, tuple(f if isinstance(f, Field) else Field(*f) for f in fields))
 
 
-def _strings(*names: str) -> list[tuple[str, WireType]]:
+def strings(*names: str) -> list[tuple[str, WireType]]:
+    """(name, STRING) pairs, for a Struct's text fields."""
     return [(n, STRING) for n in names]
 
 
-# The 13 fields an EndUser has; updateCustomerInformation pushes exactly these.
-END_USER_FIELDS = (
-    "FirstName", "LastName", "Email", "Company", "Phone", "Fax",
-    "Address1", "Address2", "Zip", "City", "State", "CountryCode", "Language",
-)  # fmt: skip
-
-TRANSIENT_TOKEN = _struct("TransientToken", ("Token", STRING))
-EXISTING_CARD = _struct("ExistingCard", ("TransientToken", TRANSIENT_TOKEN))
-
-CUSTOMER = _struct(
-    "Customer",
-    Field("AvangateCustomerReference", INT, text_before="4.0"),
-    *_strings(
-        "ExternalCustomerReference", "FirstName", "LastName", "Company", "FiscalCode", "Address1",
-        "Address2", "City", "State", "Zip", "CountryCode", "Phone", "Fax", "Email",
-    ),
-    ("ExistingCards", Array(EXISTING_CARD)),
-    ("Enabled", BOOLEAN),
-    ("Trial", BOOLEAN),
-    ("Language", STRING),
-)  # fmt: skip
-
-# API 6.0 appends Credit to the Customer.
-CREDIT = _struct("Credit", ("Limit", DOUBLE), ("Remaining", DOUBLE), ("Currency", STRING))
-CUSTOMER_V6 = Struct("Customer", (*CUSTOMER.fields, Field("Credit", CREDIT, since="6.0")))
-
-END_USER = _struct("EndUser", *_strings(*END_USER_FIELDS))
-
-PRODUCT = _struct(
-    "Product",
-    ("ProductCode", STRING),
-    Field("ProductId", INT, text_before="4.0"),
-    ("ProductName", STRING),
-    ("ProductVersion", STRING),
-    ("ProductQuantity", INT),
-    ("PriceOptionCodes", Array(STRING)),
-)
-
-# What was delivered to the customer (activation codes, files), as getSubscription returns it.
-DELIVERY_CODE = _struct("DeliveryCode", *_strings("Code", "File", "Description", "ExtraInfo"))
-DELIVERY_INFO = _struct("DeliveryInfo", ("Description", STRING), ("Codes", Array(DELIVERY_CODE)))
-
-# Fields in the order 2Checkout returns them (the recorded 3.0 output, then 6.0's additions).
-SUBSCRIPTION = _struct(
-    "Subscription",
-    ("SubscriptionReference", STRING),
-    ("StartDate", STRING),
-    ("ActivationDate", STRING),
-    ("ExpirationDate", STRING),
-    ("RecurringEnabled", BOOLEAN),
-    ("SubscriptionEnabled", BOOLEAN),
-    ("Product", PRODUCT),
-    ("EndUser", END_USER),
-    ("SKU", STRING),
-    ("DeliveryInfo", DELIVERY_INFO),
-    ("ReceiveNotifications", BOOLEAN),
-    ("Lifetime", BOOLEAN),
-    ("PartnerCode", STRING),
-    Field("AvangateCustomerReference", INT, text_before="4.0"),
-    ("ExternalCustomerReference", STRING),
-    ("TestSubscription", BOOLEAN),
-    ("IsTrial", BOOLEAN),
-    ("ExternalSubscriptionReference", STRING),
-    ("NextRenewalPrice", DOUBLE),
-    ("NextRenewalPriceCurrency", STRING),
-    ("SubscriptionValue", DOUBLE),
-    ("SubscriptionValueCurrency", STRING),
-    ("CustomPriceBillingCyclesLeft", INT),
-    # An import's flag (REST and JSON bodies carry it inside the object; SOAP 5.0/6.0 also as a parameter).
-    Field("Test", INT, returned=False),
-)
-# Its yes/no fields, which the store keeps as booleans and the OpenAPI document describes alike.
-SUBSCRIPTION_FLAGS = tuple(f.name for f in SUBSCRIPTION.fields if f.type is BOOLEAN)
-
-
-# Search methods (searchSubscriptions from 4.0, searchCustomers on 6.0). "Starting with 2Checkout API
+# Search methods (searchSubscriptions from 4.0, searchCustomers on 6.0…). "Starting with 2Checkout API
 # 5.0, search methods are including the option of pagination": Pagination{Page, Limit} in the
 # filters, and the answer carries Pagination{Page, Limit, Count} beside the Items found. One type
 # for both (a Count sent in the filters is ignored), as one WSDL type.
 PAGINATED_SINCE = "5.0"
-PAGINATION = _struct("Pagination", ("Page", INT), ("Limit", INT), ("Count", INT))
-
-# The filters 2Checkout documents for searchSubscriptions, in its order (twoco evaluates those on
-# data it keeps; see twoco.core.search).
-SUBSCRIPTION_SEARCH = _struct(
-    "SubscriptionSearchOptions",
-    ("CustomerEmail", STRING), ("ExactMatchEmail", BOOLEAN), ("DeliveredCode", STRING),
-    ("AvangateCustomerReference", INT), ("ExternalCustomerReference", STRING), ("Aggregate", BOOLEAN),
-    ("SubscriptionEnabled", BOOLEAN), ("RecurringEnabled", BOOLEAN), ("ProductCodes", Array(STRING)),
-    ("CountryCodes", Array(STRING)), ("PartnerCode", STRING),
-    *_strings(
-        "PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore", "RenewedAfter", "RenewedBefore",
-        "NotificationAfter", "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
-    ),
-    ("LifetimeSubscription", BOOLEAN), ("Type", STRING), ("TestSubscription", BOOLEAN),
-    Field("Pagination", PAGINATION, since=PAGINATED_SINCE),
-)  # fmt: skip
-SUBSCRIPTION_SEARCH_RESULT = _struct(
-    "SubscriptionSearchResult", ("Items", Array(SUBSCRIPTION)), ("Pagination", PAGINATION)
-)
-
-CUSTOMER_SEARCH = _struct(
-    "CustomerSearchOptions",
-    *_strings("Email", "Phone", "CountryCode", "Language"),
-    ("Trial", BOOLEAN),
-    ("Status", STRING),
-    ("Pagination", PAGINATION),
-)
-CUSTOMER_SEARCH_RESULT = _struct("CustomerSearchResult", ("Items", Array(CUSTOMER_V6)), ("Pagination", PAGINATION))
+PAGINATION = struct("Pagination", ("Page", INT), ("Limit", INT), ("Count", INT))
 
 
 def declared_types(roots: list[WireType]) -> tuple[list[Struct], list[Array]]:

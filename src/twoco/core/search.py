@@ -1,9 +1,7 @@
-"""The search methods' filters and pagination, checked and turned into what the store filters on.
+"""What every search method shares: pagination, and the checks of filter texts and dates.
 
-searchSubscriptions (from API 4.0) and searchCustomers (6.0) take a ``SearchBy`` object. Filters
-on data twoco keeps are applied; the documented ones on data it does not keep (delivered codes,
-renewals, notifications, modification dates, aggregated accounts, the "regularfromtrial" type)
-are accepted and not applied, so a client that sends them is served rather than refused.
+searchSubscriptions (from API 4.0) and searchCustomers (6.0) take a ``SearchBy`` object; each
+domain turns its filters into what its store filters on (``twoco.domains.*.search``).
 """
 
 from __future__ import annotations
@@ -21,14 +19,7 @@ from twoco.core.validation import check_text, parse_date, text_limit
 # items displayed on a single page is 200."
 DEFAULT_PAGE, DEFAULT_LIMIT, MAX_LIMIT = 1, 10, 200
 
-NOT_APPLIED = (
-    "DeliveredCode", "Aggregate", "RenewedAfter", "RenewedBefore", "NotificationAfter",
-    "NotificationBefore", "ModifiedAfter", "ModifiedBefore",
-)  # fmt: skip
-SUBSCRIPTION_TYPES = {"trial": True, "regular": False, "regularfromtrial": None}  # Type -> IsTrial (None: any)
-DATE_FILTERS = ("PurchasedAfter", "PurchasedBefore", "ExpireAfter", "ExpireBefore")
 _DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?")
-STATUSES = {"active": True, "inactive": False}  # searchCustomers' Status -> Enabled
 
 
 @dataclass(frozen=True)
@@ -65,7 +56,7 @@ def page_of(search_by: Mapping[str, Any], version: str) -> Page | None:
     return Page(page, min(limit, MAX_LIMIT))
 
 
-def _check_texts(search_by: Mapping[str, Any]) -> None:
+def check_texts(search_by: Mapping[str, Any]) -> None:
     """Filter texts follow the rules of the texts they are compared with (no control characters, the
     same length limits): no stored value could match one that breaks them, and a store could not
     even compare some."""
@@ -74,51 +65,7 @@ def _check_texts(search_by: Mapping[str, Any]) -> None:
             check_text(f"SearchBy.{name}", text, text_limit(name))
 
 
-def subscription_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
-    """searchSubscriptions' filters as the store applies them (see ``SqlStore.search_subscriptions``)."""
-    _check_texts(search_by)
-    filters = {
-        name: value
-        for name, value in search_by.items()
-        if value is not None and name not in NOT_APPLIED and name not in ("Pagination", "Type")
-    }
-    for name in DATE_FILTERS:
-        if name in filters:
-            filters[name] = _date(f"SearchBy.{name}", filters[name])
-    if "CountryCodes" in filters:
-        filters["CountryCodes"] = [code.lower() for code in filters["CountryCodes"] if code is not None]
-    if "ProductCodes" in filters:
-        filters["ProductCodes"] = [code for code in filters["ProductCodes"] if code is not None]
-    kind = search_by.get("Type")
-    if kind is not None:
-        if kind.lower() not in SUBSCRIPTION_TYPES:
-            raise ApiError(
-                "INVALID_FIELD_VALUE", field="SearchBy.Type", reason="must be trial, regular or regularfromtrial"
-            )
-        filters["Trial"] = SUBSCRIPTION_TYPES[kind.lower()]
-    # 0 and "" name no customer, as everywhere else.
-    for name in ("AvangateCustomerReference", "ExternalCustomerReference"):
-        if not filters.get(name):
-            filters.pop(name, None)
-    return filters
-
-
-def customer_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
-    """searchCustomers' filters: Email case-insensitive, Phone and Language strict, CountryCode as
-    stored (lower-case), Trial, and Status (ACTIVE or INACTIVE, any case) as Enabled."""
-    _check_texts(search_by)
-    filters = {name: search_by.get(name) for name in ("Email", "Phone", "CountryCode", "Language", "Trial")}
-    if filters["CountryCode"] is not None:
-        filters["CountryCode"] = filters["CountryCode"].lower()
-    status = search_by.get("Status")
-    if status is not None:
-        if status.lower() not in STATUSES:
-            raise ApiError("INVALID_FIELD_VALUE", field="SearchBy.Status", reason="must be ACTIVE or INACTIVE")
-        filters["Enabled"] = STATUSES[status.lower()]
-    return filters
-
-
-def _date(field: str, value: str) -> str:
+def filter_date(field: str, value: str) -> str:
     """A date filter's day: ``YYYY-MM-DD``, or a date and time (the time is not compared)."""
     found = _DATE_TIME.fullmatch(value)
     day = found.group(1) if found else value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from twoco.core.remembered import MAX_AGE, MAX_ENTRIES, Remembered
 
-Session = tuple[int, str, float]  # merchant id, API version, expiry
+Session = tuple[int, str, float, str]  # merchant id, API version, expiry, merchant code
 
 
 class SessionCache:
@@ -26,7 +26,7 @@ class SessionCache:
         self._unstored: dict[str, Session] = {}
 
     def get(self, token_hash: str) -> Session | None:
-        """(merchant id, API version, expiry) if remembered within a second, else None."""
+        """(merchant id, API version, expiry, merchant code) if remembered within a second, else None."""
         return self._entries.get(token_hash)
 
     def put(self, token_hash: str, session: Session) -> None:

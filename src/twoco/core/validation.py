@@ -1,7 +1,8 @@
-"""Field rules for customers, end users and imported subscriptions.
+"""Field rules every domain shares: texts, references, people's fields, dates, amounts, currencies.
 
 Each check raises an ApiError naming the field; normalisers return the value as stored
-(country and language codes lower-case, as 2Checkout returns them).
+(country and language codes lower-case, as 2Checkout returns them). A domain's own rules (a
+customer's required fields, an import's) are in its ``rules`` module.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import cast
 
 from twoco.core.errors import ApiError
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
@@ -18,11 +18,6 @@ MAX_TEXT = 255  # not documented by 2Checkout: twoco's limit for every text fiel
 MAX_REFERENCE = 100  # the limit 2Checkout documents for order external references
 MAX_EMAIL = 254  # RFC 5321 path limit
 _SMALLEST_LIMIT = min(MAX_TEXT, MAX_REFERENCE, MAX_EMAIL)
-
-CUSTOMER_REQUIRED = ("FirstName", "LastName", "Address1", "City", "Zip", "CountryCode", "Email")
-END_USER_REQUIRED = ("FirstName", "LastName", "Email", "City", "CountryCode")
-# 2Checkout's own import sample sends an empty EndUser Email (verifone.cloud/node?page=73): imports accept it.
-IMPORT_END_USER_REQUIRED = ("FirstName", "LastName", "City", "CountryCode")
 
 # Pattern texts are shared with the OpenAPI document, which states the same rules.
 EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
@@ -105,31 +100,6 @@ def normalise_person(prefix: str, record: dict[str, object], required: Iterable[
     if isinstance(email, str) and (email or "Email" in required):
         if not _EMAIL.fullmatch(email):
             raise ApiError("INVALID_EMAIL", field=prefix + "Email", value=email)
-
-
-def normalise_customer(record: dict[str, object]) -> None:
-    normalise_person("", record, CUSTOMER_REQUIRED)
-    normalise_credit(cast("dict[str, object] | None", record.get("Credit")))  # a decoded Credit object or None
-    fiscal_code = record.get("FiscalCode")
-    company = record.get("Company")
-    if fiscal_code and not (isinstance(company, str) and company.strip()):
-        raise ApiError("FISCAL_CODE_REQUIRES_COMPANY", field="FiscalCode")
-
-
-def normalise_credit(credit: dict[str, object] | None) -> None:
-    """API 6.0's Customer.Credit: non-negative amounts and a three-letter currency code."""
-    if credit is None:
-        return
-    for name in ("Limit", "Remaining"):
-        normalise_amount(f"Credit.{name}", credit.get(name))
-    if isinstance(credit.get("Currency"), str):
-        credit["Currency"] = normalise_currency("Credit.Currency", credit["Currency"])
-
-
-def normalise_end_user(
-    record: dict[str, object], prefix: str = "EndUser.", required: Iterable[str] = END_USER_REQUIRED
-) -> None:
-    normalise_person(prefix, record, required)
 
 
 def normalise_amount(field: str, amount: object) -> None:

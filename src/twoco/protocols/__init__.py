@@ -1,7 +1,8 @@
 """Protocol adapters: wire bytes in, one decoded call to the service, wire bytes out.
 
 An adapter knows a wire format, not the business rules; everything it calls is in
-``twoco.core.registry`` (what exists) and ``twoco.core.service`` (what it means).
+``twoco.domains.REGISTRY`` (what exists) and the domains' handlers, through ``twoco.core.service``
+(what it means).
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ import logging
 
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import check_count, lookup
+from twoco.core.registry import check_count
 from twoco.core.schema import DecodeError, UnknownFields
 from twoco.core.service import Service
+from twoco.domains import REGISTRY, DomainStore
 from twoco.protocols import Response, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
@@ -22,7 +23,7 @@ def error_object(error: ApiError) -> dict[str, object]:
 
 
 class JsonRpcAdapter:
-    def __init__(self, service: Service, version: str) -> None:
+    def __init__(self, service: Service[DomainStore], version: str) -> None:
         self.service = service
         self.version = version
         self.protocol = f"jsonrpc/{version}"
@@ -59,14 +60,14 @@ class JsonRpcAdapter:
             return self._fail(request_id, ApiError("INVALID_REQUEST", reason="method must be a string"), exchange)
         exchange.operation = method[:100]
         try:
-            operation = lookup(self.version, method)
+            operation = REGISTRY.lookup(self.version, method)
             if isinstance(params, dict):
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="parameters go by position, in an array")
             if not isinstance(params, list):
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
             check_count(operation, len(params))
             args = []
-            unknown = UnknownFields(self.service.settings.strict_fields)
+            unknown = UnknownFields(self.service.context.settings.strict_fields)
             for param, value in zip(operation.wire_params, params):
                 try:
                     args.append(json_codec.decode(value, param.type, unknown))

@@ -11,15 +11,9 @@ from typing import cast
 from twoco.core import validation as rules
 from twoco.core.errors import CATALOGUE
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
-from twoco.core.registry import operations_for
 from twoco.core.schema import (
-    CUSTOMER,
-    CUSTOMER_V6,
-    END_USER,
     INT,
     STRING,
-    SUBSCRIPTION,
-    SUBSCRIPTION_FLAGS,
     Array,
     Field,
     Scalar,
@@ -28,8 +22,14 @@ from twoco.core.schema import (
     declared_types,
     version_key,
 )
-from twoco.core.search import DATE_FILTERS, STATUSES, SUBSCRIPTION_TYPES
-from twoco.core.sso import ACCOUNT_PAGES
+from twoco.domains import REGISTRY
+from twoco.domains.customers.rules import CUSTOMER_REQUIRED, END_USER_REQUIRED
+from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6, END_USER
+from twoco.domains.customers.search import STATUSES
+from twoco.domains.sso.links import ACCOUNT_PAGES
+from twoco.domains.subscriptions.rules import IMPORT_REQUIRED, MAX_QUANTITY, MIN_QUANTITY
+from twoco.domains.subscriptions.schema import SUBSCRIPTION, SUBSCRIPTION_FLAGS
+from twoco.domains.subscriptions.search import DATE_FILTERS, SUBSCRIPTION_TYPES
 from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
 from twoco.version import __version__
 
@@ -134,7 +134,7 @@ def _subscription_import() -> dict[str, object]:
             "ProductId": _nullable(INT32),
             "ProductName": _text("ProductName"),
             "ProductVersion": _text("ProductVersion"),
-            "ProductQuantity": _nullable({"type": "integer", "minimum": 1, "maximum": 99999}),
+            "ProductQuantity": _nullable({"type": "integer", "minimum": MIN_QUANTITY, "maximum": MAX_QUANTITY}),
             "PriceOptionCodes": {"type": ["array", "null"], "items": _text("PriceOptionCode")},
         },
     )
@@ -150,7 +150,7 @@ def _subscription_import() -> dict[str, object]:
         "StartDate": date,
         "ExpirationDate": date,
         "Product": product,
-        "EndUser": _person(END_USER, rules.END_USER_REQUIRED, create=True),
+        "EndUser": _person(END_USER, END_USER_REQUIRED, create=True),
         "AvangateCustomerReference": _nullable(INT32),
         "ExternalCustomerReference": _text("ExternalCustomerReference"),
         "ExternalSubscriptionReference": _text("ExternalSubscriptionReference", required=True),
@@ -170,7 +170,7 @@ def _subscription_import() -> dict[str, object]:
     if set(properties) != set(SUBSCRIPTION.field_names):  # a field added to the model needs its schema here
         differing = sorted(set(properties) ^ set(SUBSCRIPTION.field_names))
         raise RuntimeError(f"the Subscription schema and the model differ in {', '.join(differing)}")
-    return _object(properties, ("ExternalSubscriptionReference", "StartDate", "ExpirationDate", "Product", "EndUser"))
+    return _object(properties, IMPORT_REQUIRED)
 
 
 def _subscription_update() -> dict[str, object]:
@@ -183,7 +183,7 @@ def _subscription_update() -> dict[str, object]:
         StartDate=date,
         ExpirationDate=date,
         Product=_nullable(properties["Product"]),
-        EndUser=_nullable(_person(END_USER, rules.END_USER_REQUIRED, create=False)),
+        EndUser=_nullable(_person(END_USER, END_USER_REQUIRED, create=False)),
         ExternalSubscriptionReference=_text("ExternalSubscriptionReference"),
     )
     return _object(properties)
@@ -193,15 +193,15 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     """Request-body schemas by operation name."""
     customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
     return {
-        "createCustomer": _person(customer, rules.CUSTOMER_REQUIRED, create=True),
-        "updateCustomerInformation": _person(customer, rules.CUSTOMER_REQUIRED, create=False),
+        "createCustomer": _person(customer, CUSTOMER_REQUIRED, create=True),
+        "updateCustomerInformation": _person(customer, CUSTOMER_REQUIRED, create=False),
         "addSubscription": _subscription_import(),
         "updateSubscription": _subscription_update(),
-        "updateSubscriptionEndUser": _person(END_USER, rules.END_USER_REQUIRED, create=False),
+        "updateSubscriptionEndUser": _person(END_USER, END_USER_REQUIRED, create=False),
     }
 
 
-# Rules of single sign-on parameters (twoco.core.sso) the types alone do not say.
+# Rules of single sign-on parameters (twoco.domains.sso.links) the types alone do not say.
 _PARAM_RULES: dict[str, dict[str, object]] = {
     "page": {"enum": list(ACCOUNT_PAGES)},
     "accessPage": {"enum": list(ACCOUNT_PAGES)},
@@ -262,7 +262,7 @@ def _json(wire_schema: dict[str, object]) -> dict[str, object]:
 
 @cache
 def _document(version: str) -> bytes:
-    operations = [op for op in operations_for(version).values() if op.route is not None]
+    operations = [op for op in REGISTRY.operations_for(version).values() if op.route is not None]
     structs, _ = declared_types([t for op in operations for t in (op.result, *(p.type for p in op.params))])
     paths: dict[str, dict[str, object]] = {}
     inputs = _input_schemas(version)

@@ -20,9 +20,12 @@ from urllib.parse import parse_qs, quote, unquote
 from twoco.core.auth import REST_AUTH_HEADER
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import Caller, Operation, operations_for
+from twoco.core.port import Merchant
+from twoco.core.registry import Caller, Operation
 from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.core.service import Service
+from twoco.domains import REGISTRY, DomainStore
+from twoco.domains.customers.operations import customer_reference
 from twoco.protocols import Response, error_response, json_codec
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
@@ -58,13 +61,15 @@ def parse_auth_header(value: str) -> dict[str, str]:
 
 
 class RestAdapter:
-    def __init__(self, service: Service, version: str = "6.0") -> None:
+    def __init__(self, service: Service[DomainStore], version: str = "6.0") -> None:
         self.service = service
         self.version = version
         self.protocol = f"rest/{version}"
         self.created_with_201 = version_key(version) < version_key(CREATED_WITH_200_SINCE)
         self.routes = [
-            _Route(op, _compile(op.route.path)) for op in operations_for(version).values() if op.route is not None
+            _Route(op, _compile(op.route.path))
+            for op in REGISTRY.operations_for(version).values()
+            if op.route is not None
         ]
 
     def handle(
@@ -81,8 +86,8 @@ class RestAdapter:
         exchange.protocol = self.protocol
         try:
             # Credentials first, as 2Checkout checks them: a wrong key gets 401 on any path.
-            merchant_id = self._authenticate(headers, exchange.client)
-            exchange.merchant_id = merchant_id
+            merchant = self._authenticate(headers, exchange.client)
+            exchange.merchant_id, exchange.merchant_code = merchant_id, _ = merchant.id, merchant.code
             route, values = self._match(method, path.strip("/"))
             exchange.operation = route.operation.name
             caller = Caller(self.version, "rest", merchant_id, exchange.client, route.operation.name, exchange)
@@ -94,7 +99,7 @@ class RestAdapter:
             # that customer for good (an external reference, once given, never changes).
             reads = rest_route.method == "GET" and not rest_route.writes
             with self.service.store.transaction(write=False) if reads else nullcontext():
-                unknown = UnknownFields(self.service.settings.strict_fields)
+                unknown = UnknownFields(self.service.context.settings.strict_fields)
                 content_type = headers.get("content-type", "")
                 args = self._arguments(route.operation, caller, values, query, body, content_type, unknown)
                 exchange.ignored_fields = unknown.names
@@ -126,7 +131,7 @@ class RestAdapter:
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(sorted(set(allowed))))
         raise ApiError("ENDPOINT_NOT_FOUND", path=f"/rest/{self.version}/{path}"[:200])
 
-    def _authenticate(self, headers: dict[str, str], client: str) -> int:
+    def _authenticate(self, headers: dict[str, str], client: str) -> Merchant:
         fields = parse_auth_header(headers.get(AUTH_HEADER, ""))
         if not all(fields.get(key) for key in ("code", "date", "hash")):
             raise ApiError(
@@ -134,7 +139,7 @@ class RestAdapter:
                 reason='send X-Avangate-Authentication: code="…" date="…" hash="…" algo="sha256"',
             )
         try:
-            return self.service.authenticate(
+            return self.service.sessions.authenticate(
                 self.version, fields["code"], fields["date"], fields["hash"], fields.get("algo"), client
             )
         except ApiError as error:
@@ -194,7 +199,7 @@ class RestAdapter:
 
     def _bind_customer(self, operation: Operation, caller: Caller, text: str, args: list[object]) -> None:
         """Put the customer the path names where the operation expects it."""
-        reference = self.service.customer_reference(caller, text)
+        reference = customer_reference(self.service.context, caller, text)
         first = operation.params[0]
         if isinstance(first.type, Struct):  # an update: the Customer object names its customer
             customer = dict(cast(Mapping[str, object], args[0]))  # a decoded Customer: a dict

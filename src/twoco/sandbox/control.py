@@ -23,21 +23,20 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from typing import cast
 from urllib.parse import parse_qs
 
 from twoco.core.errors import CATALOGUE, ApiError
-from twoco.core.registry import OPERATION_NAMES
+from twoco.core.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
+from twoco.core.port import ServedStore
 from twoco.core.service import Service
 from twoco.core.validation import ascii_integer, clean_text
+from twoco.domains import REGISTRY, DomainStore
 from twoco.protocols import Response, json_codec
 from twoco.sandbox.dashboard import Dashboard
 from twoco.sandbox.faults import MAX_COUNT, MAX_DELAY, FaultInjectingService, FaultRule
 from twoco.sandbox.fixtures import load_fixtures, parse_fixtures
 from twoco.sandbox.journal import CAPACITY as JOURNAL_CAPACITY
 from twoco.sandbox.journal import RequestJournal
-from twoco.store.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
-from twoco.store.sql import SqlStore
 from twoco.version import __version__
 
 
@@ -53,12 +52,18 @@ MAX_CLOCK_SHIFT = 100 * 365 * 86400  # seconds; a century either way is plenty f
 
 
 class ControlPlane:
-    def __init__(self, service: Service, enabled: bool = True, journal: RequestJournal | None = None) -> None:
+    def __init__(
+        self,
+        service: Service[DomainStore],
+        store: ServedStore,
+        enabled: bool = True,
+        journal: RequestJournal | None = None,
+    ) -> None:
         self.service = service
-        self.store = cast(SqlStore, service.store)  # build_app's: the sandbox reads more of it than Store declares
+        self.store = store  # the service's, as the sandbox sees it: health, merchants, the dashboard's reads
         self.enabled = enabled
         self.journal = journal
-        self.dashboard = Dashboard(service)
+        self.dashboard = Dashboard(service, store)
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
@@ -75,7 +80,9 @@ class ControlPlane:
         if path == "reset":
             return self._allow(method, "POST") or _json(200, self._reset(body))
         if path == "fixtures":
-            return self._allow(method, "POST") or _json(200, load_fixtures(self.service, parse_fixtures(body)))
+            return self._allow(method, "POST") or _json(
+                200, load_fixtures(self.service, self.store, parse_fixtures(body))
+            )
         if path == "requests":
             return self._allow(method, "GET", "DELETE") or self._requests(method, query)
         if path == "faults" and isinstance(self.service, FaultInjectingService):
@@ -184,8 +191,8 @@ def _object(body: bytes, *allowed: str) -> dict[str, object]:
 def _fault_rule(command: dict[str, object]) -> FaultRule:
     operation, error, message = command.get("operation"), command.get("error"), command.get("message")
     count, delay = command.get("count", 1), command.get("delay", 0)
-    if not isinstance(operation, str) or operation not in OPERATION_NAMES:
-        raise _bad(f"operation must name one of the API's operations: {', '.join(sorted(OPERATION_NAMES))}")
+    if not isinstance(operation, str) or operation not in REGISTRY.names:
+        raise _bad(f"operation must name one of the API's operations: {', '.join(sorted(REGISTRY.names))}")
     if error is not None and (not isinstance(error, str) or error not in CATALOGUE):
         raise _bad("error must be a code from the error catalogue (see docs/errors.md)")
     # The message goes out on every protocol: SOAP cannot write a control character or a surrogate.

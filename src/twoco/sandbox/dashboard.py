@@ -23,18 +23,21 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from importlib.resources import files
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from twoco.core import history
 from twoco.core.errors import ApiError
+from twoco.core.port import ServedStore
 from twoco.core.registry import Caller
 from twoco.core.service import Service
 from twoco.core.validation import MERCHANT_CODE, ascii_integer, internal_reference
+from twoco.domains import DomainStore
+from twoco.domains.customers.operations import get_customer
+from twoco.domains.subscriptions.operations import get_customer_subscriptions
 from twoco.protocols import Response
-from twoco.store.sql import SqlStore
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
@@ -88,9 +91,9 @@ def _customer_path(merchant: str, reference: object) -> str:
 
 
 class Dashboard:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service[DomainStore], store: ServedStore) -> None:
         self.service = service
-        self.store = cast(SqlStore, service.store)  # build_app's: the sandbox reads more of it than Store declares
+        self.store = store
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -169,8 +172,8 @@ class Dashboard:
             return _not_found(f"No merchant {code!r} with customer {text!r}.")
         caller = Caller("6.0", "dashboard", merchant.id)
         try:
-            customer = self.service.get_customer(caller, reference, None)
-            subscriptions = self.service.get_customer_subscriptions(caller, reference, None)
+            customer = get_customer(self.service.context, caller, reference, None)
+            subscriptions = get_customer_subscriptions(self.service.context, caller, reference, None)
         except ApiError as error:
             return _not_found(error.message)
         entries = self.store.customer_history(merchant.id, reference, latest=HISTORY_SHOWN)

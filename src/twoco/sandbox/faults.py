@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from twoco.core.context import S
 from twoco.core.errors import CATALOGUE, ApiError
 from twoco.core.registry import Caller, LoginCaller, Operation
 from twoco.core.service import Service
@@ -71,7 +72,7 @@ class Faults:
             return cleared
 
 
-class FaultInjectingService(Service):
+class FaultInjectingService(Service[S]):
     """The service of a sandbox (control plane on): each call first uses up the fault injected for
     its operation, if any; a reset of every merchant clears the faults too."""
 

@@ -33,24 +33,17 @@ import yaml
 
 from twoco.core.errors import ApiError
 from twoco.core.ids import new_secret_key
-from twoco.core.schema import (
-    CUSTOMER_V6,
-    END_USER_FIELDS,
-    SUBSCRIPTION,
-    DecodeError,
-    WireType,
-)
-from twoco.core.service import CUSTOMER_DATA_FIELDS, Service, validated_subscription
-from twoco.core.validation import (
-    MAX_REFERENCE,
-    MERCHANT_CODE,
-    check_text,
-    normalise_customer,
-)
+from twoco.core.port import DuplicateKey, ServedStore
+from twoco.core.schema import DecodeError, WireType
+from twoco.core.service import Service
+from twoco.core.validation import MAX_REFERENCE, MERCHANT_CODE, check_text
+from twoco.domains import DomainStore
+from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
+from twoco.domains.customers.schema import CUSTOMER_V6, END_USER_FIELDS
+from twoco.domains.subscriptions.rules import validated_subscription
+from twoco.domains.subscriptions.schema import SUBSCRIPTION
 from twoco.protocols import json_codec
 from twoco.protocols.limits import MAX_DEPTH
-from twoco.store import DuplicateKey
-from twoco.store.sql import SqlStore
 
 T = TypeVar("T")
 MAX_FIXTURE_BYTES = 64 * 1024 * 1024  # a file given to serve --fixtures; HTTP bodies have their own limit
@@ -110,12 +103,14 @@ def _plain(document: Any, size: int) -> Any:
     return plain(document, 0)
 
 
-def load_fixtures(service: Service, document: Mapping[str, Any]) -> dict[str, list[dict[str, object]]]:
-    """Load a parsed fixture document; returns what was loaded, per merchant."""
+def load_fixtures(
+    service: Service[DomainStore], store: ServedStore, document: Mapping[str, Any]
+) -> dict[str, list[dict[str, object]]]:
+    """Load a parsed fixture document into the service's ``store``; returns what was loaded, per merchant."""
     loaded: list[dict[str, object]] = []
     with service.store.transaction():
         for index, merchant in enumerate(document["merchants"]):
-            loaded.append(_at(f"merchants[{index}]", _load_merchant, service, merchant, index))
+            loaded.append(_at(f"merchants[{index}]", _load_merchant, service, store, merchant, index))
     # Existing merchants were reset: their sessions and failed logins are forgotten only now,
     # as a load that fails half-way leaves the store (and so them) as they were.
     for summary in loaded:
@@ -136,7 +131,9 @@ def _at(location: str, load: Callable[..., T], *args: Any) -> T:
         raise ApiError("INVALID_FIXTURE", location=location, reason=str(error)) from None
 
 
-def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, object]:
+def _load_merchant(
+    service: Service[DomainStore], store: ServedStore, merchant: object, index: int
+) -> dict[str, object]:
     if not isinstance(merchant, dict):
         raise _Invalid("expected an object with code, secret_key and customers")
     _only(merchant, {"code", "secret_key", "customers"})
@@ -148,13 +145,12 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
     check_text("secret_key", secret_key)  # no control characters, nor surrogates no store can encode
     if not isinstance(customers, list):
         raise _Invalid("customers must be a list")
-    store = cast(SqlStore, service.store)  # twoco serve's: fixtures add merchants, which Store does not
     existing = store.merchant(code)
     summary: dict[str, object] = {"code": code, "reset": existing is not None}
     if existing is None:
         if secret_key is None:
             summary["secret_key"] = secret_key = new_secret_key()
-        store.add_merchant(code, secret_key, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+        store.add_merchant(code, secret_key)
         added = store.merchant(code)
         assert added is not None  # just added
         merchant_id = added.id
@@ -171,7 +167,7 @@ def _load_merchant(service: Service, merchant: object, index: int) -> dict[str, 
     return summary
 
 
-def _load_customer(service: Service, merchant_id: int, customer: object, location: str) -> int:
+def _load_customer(service: Service[DomainStore], merchant_id: int, customer: object, location: str) -> int:
     """Insert one customer and its subscriptions; returns how many subscriptions."""
     if not isinstance(customer, dict):
         raise _Invalid("expected a Customer object")
@@ -180,13 +176,11 @@ def _load_customer(service: Service, merchant_id: int, customer: object, locatio
         raise _Invalid("subscriptions must be a list")
     fields = _decoded({name: value for name, value in customer.items() if name != "subscriptions"}, CUSTOMER_V6)
     _only(fields, {*CUSTOMER_DATA_FIELDS, "AvangateCustomerReference"})
-    record = {name: fields.get(name) for name in CUSTOMER_DATA_FIELDS}
-    record["ExternalCustomerReference"] = record["ExternalCustomerReference"] or None
-    normalise_customer(record)
+    record = new_customer(fields)
     reference = fields.get("AvangateCustomerReference")
     if reference is not None and reference < 1:
         raise _Invalid("AvangateCustomerReference must be a positive integer")
-    reference = reference or service.references.customer_reference()
+    reference = reference or service.context.references.customer_reference()
     try:
         service.store.insert_customer(merchant_id, {"AvangateCustomerReference": reference, **record})
     except DuplicateKey as duplicate:
@@ -204,7 +198,11 @@ def _load_customer(service: Service, merchant_id: int, customer: object, locatio
 
 
 def _load_subscription(
-    service: Service, merchant_id: int, customer_reference: int, subscription: object, end_user: dict[str, object]
+    service: Service[DomainStore],
+    merchant_id: int,
+    customer_reference: int,
+    subscription: object,
+    end_user: dict[str, object],
 ) -> None:
     if not isinstance(subscription, dict):
         raise _Invalid("expected a Subscription object")
@@ -216,7 +214,7 @@ def _load_subscription(
         check_text("SubscriptionReference", reference, MAX_REFERENCE)
         if not reference.strip():
             raise _Invalid("SubscriptionReference must not be empty")
-    record["SubscriptionReference"] = reference or service.references.subscription_reference()
+    record["SubscriptionReference"] = reference or service.context.references.subscription_reference()
     try:
         service.store.insert_subscription(merchant_id, customer_reference, record)
     except DuplicateKey as duplicate:

@@ -1,36 +1,39 @@
 """The HTTP layer: an ASGI application that routes to the protocol adapters.
 
-Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` takes a
-:class:`Request` and returns a :class:`Response`); the ASGI wrapper only reads the body
-(refusing oversized ones before reading them) and writes the answer.
+Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` takes a :class:`Request`
+and returns a :class:`Response`); the ASGI wrapper only reads the body (refusing oversized ones
+before reading them) and writes the answer.
 
-Every call runs on the event loop, as its store runs it (``Dialect.run_on_loop``): in a greenlet
-of its own, whose waits go to the loop, which serves other calls meanwhile (``twoco.store.green``):
-PostgreSQL's round trips, SQLite's commit on its thread (a thread hop for the whole call would cost
-more than the call). A PostgreSQL call whose row lock did not come within the store's short lock
-timeout (``STORE_BUSY``) rolled back whole: it waits here, on the event loop, and runs again for up
-to ``lock_wait`` seconds. So calls waiting for a lock hold nothing that other customers' calls
-need, however many wait, and what needs no store (health, the WSDL, the OpenAPI document) answers
-at once. A write whose commit is not yet durable (SQLite's group commit) waits for its flush here
-too, on the loop: other calls go on meanwhile, and share the next flush.
+The app runs every call on the event loop itself, in a greenlet of its own, whose waits the store
+hands to the loop, which serves other calls meanwhile (``twoco.core.green``): PostgreSQL's round
+trips, SQLite's commit on its thread (a thread hop for the whole call would cost more than the
+call). A PostgreSQL call whose row lock did not come within the store's short lock timeout
+(``STORE_BUSY``) rolled back whole: it waits here, on the event loop, and runs again for up to
+``lock_wait`` seconds, after ``twoco.core.retry``'s pauses. So calls waiting for a lock hold nothing
+that other customers' calls need, however many wait, and what needs no store (health, the WSDL, the
+OpenAPI document) answers at once. A write whose commit is not yet durable (SQLite's group commit)
+waits for its flush here too, on the loop: other calls go on meanwhile, and share the next flush.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs
 
+from twoco.core import green, retry
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import BARE_REST_VERSIONS, REST_VERSIONS, VERSIONS
+from twoco.core.outage import SLOW, StoreUnavailable, StoreUnconfirmed
+from twoco.core.port import ServedStore
+from twoco.core.registry import BARE_REST_VERSIONS, VERSIONS
 from twoco.core.service import Service
 from twoco.core.validation import ascii_integer
+from twoco.domains import DomainStore
 from twoco.protocols import Response, error_response
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
@@ -43,8 +46,6 @@ from twoco.server.access_log import AccessLog
 from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
 from twoco.store import STATEMENT_TIMEOUT
-from twoco.store.outage import SLOW, StoreUnavailable, StoreUnconfirmed
-from twoco.store.sql import SqlStore
 
 log = logging.getLogger("twoco.server.app")
 
@@ -88,7 +89,8 @@ class _Attempt:
 class TwocoApp:
     def __init__(
         self,
-        service: Service,
+        service: Service[DomainStore],
+        store: ServedStore,
         *,
         max_body: int = DEFAULT_MAX_BODY,
         control_plane: bool = True,
@@ -98,7 +100,7 @@ class TwocoApp:
         store_timeout: float = STATEMENT_TIMEOUT,
     ) -> None:
         self.service = service
-        self.store = cast(SqlStore, service.store)  # the one build_app opened: its dialect, its close
+        self.store = store  # the service's, as the server sees it: its health, its durability, its close
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.lock_wait = lock_wait
@@ -106,10 +108,10 @@ class TwocoApp:
         self.access_log = access_log
         self.soap = {version: SoapAdapter(service, version) for version in VERSIONS}
         self.jsonrpc = {version: JsonRpcAdapter(service, version) for version in VERSIONS}
-        self.rest = {version: RestAdapter(service, version) for version in REST_VERSIONS}
+        self.rest = {version: RestAdapter(service, version) for version in VERSIONS}
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
-        self.control = ControlPlane(service, control_plane, self.journal)
+        self.control = ControlPlane(service, store, control_plane, self.journal)
         self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on
 
     def close(self) -> None:
@@ -172,10 +174,10 @@ class TwocoApp:
         started = time.perf_counter()
         deadline = time.monotonic() + self.lock_wait
         attempt = await self._run_attempt(request)
-        pause = 0.01
-        while attempt.busy and time.monotonic() + pause < deadline:
-            await asyncio.sleep(random.uniform(pause / 2, pause))  # jittered: waiters come back apart
-            pause = min(pause * 2, 0.25)
+        for pause in retry.pauses():
+            if not attempt.busy or time.monotonic() + pause >= deadline:
+                break
+            await asyncio.sleep(pause)
             attempt = await self._run_attempt(request)
         if attempt.unflushed is not None:
             try:
@@ -186,16 +188,32 @@ class TwocoApp:
         return self._finish(request, attempt, started)
 
     async def _run_attempt(self, request: Request) -> _Attempt:
-        """An attempt, run by the store on the loop (see the module's doc). PostgreSQL gives a
-        call up after the store timeout and CALL_MARGIN, since a frozen server must not keep the
-        client waiting for ever. SQLite's are not given up: they wait for their turn to write
-        (``lock_wait``), their commit (a disk that hangs holds it) and their flush (below)."""
+        """An attempt, run on the loop in a greenlet of its own (see the module's doc). A store that
+        gives up calls (PostgreSQL) has it given up after the store timeout and CALL_MARGIN, since a
+        frozen server must not keep the client waiting for ever: STORE_UNCONFIRMED when it had begun
+        (what it changed, if anything, is unknown), else STORE_UNAVAILABLE. (A statement under way is
+        first cancelled on the server, which psycopg waits for up to 5 s more.) SQLite's are not given
+        up: they wait for their turn to write (``lock_wait``), their commit (a disk that hangs holds
+        it) and their flush (below)."""
         exchange = Exchange(request.client, request.base_url)
+        began = False
+
+        def ended(call: green.LoopCall) -> None:
+            nonlocal began
+            began = self.store.end_call(call)
+
+        if not self.store.gives_up_calls:
+            return await green.run(self._attempt, request, exchange, ended=ended)
+        limit = self.store_timeout + CALL_MARGIN
         try:
-            return await self.store.dialect.run_on_loop(
-                self._attempt, request, exchange, limit=self.store_timeout + CALL_MARGIN
-            )
-        except StoreUnavailable as error:  # given up: noted in the store's health already
+            async with asyncio.timeout(limit):
+                return await green.run(self._attempt, request, exchange, ended=ended)
+        except TimeoutError:
+            if began:
+                error: StoreUnavailable = StoreUnconfirmed(SLOW, f"a call did not finish within {limit:g} s")
+            else:
+                error = StoreUnavailable(SLOW, f"no store connection came free within {limit:g} s")
+            self.store.health.failed(error)
             return self._refused(request, exchange, error)
 
     def _not_durable(self, request: Request, exchange: Exchange, error: BaseException) -> _Attempt:
@@ -225,7 +243,6 @@ class TwocoApp:
         if self.access_log is None and self.journal is None:
             return response
         exchange = attempt.exchange
-        merchant_id = exchange.merchant_id
         operation = exchange.operation
         if exchange.protocol == "http" and not operation and not exchange.error_code:
             operation = request.path.split("?")[0][:100]  # a page or document: its path says what it was
@@ -233,7 +250,7 @@ class TwocoApp:
         fields: dict[str, Any] = {
             "protocol": exchange.protocol,
             "operation": operation,
-            "merchant": self.service.merchant_code(merchant_id) if merchant_id is not None else "",
+            "merchant": exchange.merchant_code,
             "outcome": error or "ok",
             "status": response.status,
         }

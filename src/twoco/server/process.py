@@ -11,7 +11,6 @@ import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -19,18 +18,19 @@ import uvicorn.supervisors
 
 from twoco.core.clock import Clock
 from twoco.core.ids import ReferenceGenerator, new_secret_key
+from twoco.core.port import ServedStore
 from twoco.core.registry import VERSIONS
 from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
+from twoco.domains.customers.rules import new_customer
 from twoco.sandbox.faults import FaultInjectingService
 from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
 from twoco.server.access_log import AccessLog
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
 from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
-from twoco.store import SERVER_ROW_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store
+from twoco.store import SERVER_ROW_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store, store_kind
 from twoco.store.migrations import MIGRATIONS
-from twoco.store.sql import CUSTOMER_COLUMNS
 from twoco.version import __version__
 
 
@@ -88,12 +88,13 @@ def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
     merchant = store.merchant(merchant_code)
     if merchant is None:
         raise ValueError(f"no merchant {merchant_code!r} to add the demo customer to")
-    store.insert_customer(merchant.id, {name: DEMO_CUSTOMER.get(name) for name in CUSTOMER_COLUMNS})
+    reference = DEMO_CUSTOMER["AvangateCustomerReference"]
+    store.insert_customer(merchant.id, {"AvangateCustomerReference": reference, **new_customer(DEMO_CUSTOMER)})
 
 
-def add_merchant(store: SqlStore, code: str, secret_key: str | None = None) -> str:
+def add_merchant(store: ServedStore, code: str, secret_key: str | None = None) -> str:
     secret_key = secret_key or new_secret_key()
-    store.add_merchant(code, secret_key, datetime.now(UTC).isoformat(timespec="seconds"))
+    store.add_merchant(code, secret_key)
     return secret_key
 
 
@@ -134,7 +135,7 @@ class ServeOptions:
 def build_app(options: ServeOptions) -> TwocoApp:
     # Operator messages (an outage, a recovery, an internal error's traceback), one line each, dated.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
-    lock_timeout = options.lock_wait if options.db.startswith("sqlite:") else SERVER_ROW_LOCK_TIMEOUT
+    lock_timeout = options.lock_wait if store_kind(options.db) == "sqlite" else SERVER_ROW_LOCK_TIMEOUT
     store = open_store(options.db, options.store_timeout, lock_timeout)
     # Faults are injected through the control plane: without it, the plain service.
     kind = FaultInjectingService if options.control_plane else Service
@@ -142,6 +143,7 @@ def build_app(options: ServeOptions) -> TwocoApp:
     access_log = AccessLog(options.log_format) if options.log_format else None
     return TwocoApp(
         service,
+        store,
         max_body=options.max_body,
         control_plane=options.control_plane,
         access_log=access_log,
@@ -241,7 +243,7 @@ def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
     # (The server's own generator starts afresh, so its first references repeat these: a taken
     # reference is simply drawn again.)
     service = Service(store, Clock(), ReferenceGenerator(seed))
-    for merchant in load_fixtures(service, read_fixture_file(path))["merchants"]:
+    for merchant in load_fixtures(service, store, read_fixture_file(path))["merchants"]:
         key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
         print(
             f"fixtures {path}: merchant {merchant['code']}{key}: "

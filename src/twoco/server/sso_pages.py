@@ -3,7 +3,7 @@
 Served on the API's own host, outside ``/_twoco/`` (they work with ``--no-control-plane``), at
 the paths 2Checkout's links use: ``/myaccount/<page>/`` and ``/support/`` for myAccount tokens,
 ``/order/…`` (e.g. ``/order/checkout.php``) for cart tokens; the token is the ``logintoken``
-query parameter. Opening a link spends its token (``twoco.core.sso``); an unknown, spent, expired or
+query parameter. Opening a link spends its token (``twoco.domains.sso``); an unknown, spent, expired or
 wrong-address link gets a page that says so, with 404, 410 or 403.
 
 The markup is in ``templates/`` (Jinja2: a base layout, a template per page, the stylesheet
@@ -23,7 +23,9 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from twoco.core.exchange import Exchange
 from twoco.core.service import Service
-from twoco.core.sso import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
+from twoco.domains import DomainStore
+from twoco.domains.sso.links import ACCOUNT, ACCOUNT_PAGES, CART, Visit, subscription_code
+from twoco.domains.sso.operations import open_link
 from twoco.protocols import Response
 
 # Why a link did not open: (status, title, explanation).
@@ -56,7 +58,7 @@ _TEMPLATES = Environment(
 
 
 class SsoPages:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service[DomainStore]) -> None:
         self.service = service
 
     @staticmethod
@@ -78,9 +80,9 @@ class SsoPages:
         token = next((value for key, value in parse_qsl(query) if key.lower() == "logintoken"), "")
         if method == "HEAD":  # a HEAD (a link checker) must not spend the token a shopper is about to use
             return _page("base.html", title="Single sign-on")
-        visit = self.service.open_sso_link(token, kind, exchange.client) if token else Visit("no_token")
+        visit = open_link(self.service.context, token, kind, exchange.client) if token else Visit("no_token")
         if visit.token:
-            exchange.merchant_id = visit.token["merchant_id"]
+            exchange.merchant_id, exchange.merchant_code = visit.token["merchant_id"], visit.token["merchant_code"]
         if visit.outcome != "ok":
             status, title, explanation = _REFUSALS[visit.outcome]
             return _page("refused.html", status, title=title, explanation=explanation)

@@ -6,7 +6,7 @@ embedded) or ``postgresql://…`` (psycopg 3); the queries are the same for both
 
 from __future__ import annotations
 
-from twoco.store.interface import DuplicateKey, Merchant
+from twoco.core.port import DuplicateKey, Merchant
 from twoco.store.sql import SchemaTooNew, SqlStore
 
 DEFAULT_URL = "sqlite:///twoco.sqlite3"
@@ -28,6 +28,7 @@ __all__ = [
     "SqlStore",
     "StoreURLError",
     "open_store",
+    "store_kind",
 ]
 
 
@@ -35,10 +36,19 @@ class StoreURLError(ValueError):
     pass
 
 
+def store_kind(url: str) -> str:
+    """ "sqlite" or "postgresql": the database a store URL names (StoreURLError if neither)."""
+    if url.startswith("sqlite:///"):
+        return "sqlite"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql"
+    raise StoreURLError(f"unsupported store URL {url[:60]!r}: use sqlite:///PATH or postgresql://…")
+
+
 def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT, lock_timeout: float = LOCK_TIMEOUT) -> SqlStore:
     """Open (without migrating) the store the URL names; ``statement_timeout`` (seconds) bounds
     PostgreSQL's statements, ``lock_timeout`` a write's wait for a lock another write holds."""
-    if url.startswith("sqlite:///"):
+    if store_kind(url) == "sqlite":
         from twoco.store.sqlite import SqliteDialect
 
         path = url.removeprefix("sqlite:///")
@@ -50,11 +60,9 @@ def open_store(url: str, statement_timeout: float = STATEMENT_TIMEOUT, lock_time
             raise StoreURLError(
                 f"cannot create {path!r}: {error.strerror} (an absolute path takes four slashes: sqlite:////tmp/x.sqlite3)"
             ) from None
-    if url.startswith(("postgresql://", "postgres://")):
-        from twoco.store.postgres import PostgresDialect
+    from twoco.store.postgres import PostgresDialect
 
-        try:
-            return SqlStore(PostgresDialect(url, statement_timeout, lock_timeout))
-        except Exception as error:  # psycopg.OperationalError and friends: say why, briefly
-            raise StoreURLError(f"cannot connect to PostgreSQL: {str(error).strip().splitlines()[0]}") from None
-    raise StoreURLError(f"unsupported store URL {url[:60]!r}: use sqlite:///PATH or postgresql://…")
+    try:
+        return SqlStore(PostgresDialect(url, statement_timeout, lock_timeout))
+    except Exception as error:  # psycopg.OperationalError and friends: say why, briefly
+        raise StoreURLError(f"cannot connect to PostgreSQL: {str(error).strip().splitlines()[0]}") from None

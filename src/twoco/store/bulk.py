@@ -14,7 +14,8 @@ from typing import TextIO
 
 from twoco.core.iso_codes import COUNTRY_CODES
 from twoco.store import SqlStore
-from twoco.store.sql import CUSTOMER_COLUMNS, END_USER_COLUMNS, PRODUCT_COLUMNS, SUBSCRIPTION_COLUMNS
+from twoco.store.customers import CUSTOMER_COLUMNS, END_USER_COLUMNS
+from twoco.store.subscriptions import PRODUCT_COLUMNS, SUBSCRIPTION_COLUMNS
 
 BATCH = 10_000
 _FIRST = ["Ada", "Alan", "Grace", "Linus", "Marie", "Niklaus", "Barbara", "Edsger", "Frances", "Ken"]

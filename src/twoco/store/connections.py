@@ -1,6 +1,6 @@
 """What both dialects share: one connection per thread, nested transactions that join the outer
 one, commits that may be made durable later (:meth:`ThreadConnections.deferred_durability`), and
-driver errors of an outage turned into :mod:`twoco.store.outage` errors."""
+driver errors of an outage turned into :mod:`twoco.core.outage` errors."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from twoco.store.green import current_call
-from twoco.store.outage import StoreBusy, StoreHealth, StoreUnavailable
-
-
-@dataclass
-class Durability:
-    """What the writes inside :meth:`ThreadConnections.deferred_durability` still wait for to be
-    durable: None when nothing does."""
-
-    pending: Future[None] | None = None
+from twoco.core.green import current_call
+from twoco.core.outage import StoreBusy, StoreHealth, StoreUnavailable
+from twoco.core.port import Durability
 
 
 class ThreadConnections:
@@ -36,7 +28,7 @@ class ThreadConnections:
     @property
     def _local(self) -> Any:
         """Where the asking call's connection and open transaction are kept: on the call itself
-        when it runs on the event loop (``twoco.store.green``), else on its thread."""
+        when it runs on the event loop (``twoco.core.green``), else on its thread."""
         call = current_call()
         return call if call is not None else self._thread_local
 

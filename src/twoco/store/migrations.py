@@ -131,7 +131,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Imports that name a product by id only take the code an earlier import gave it.
         "CREATE INDEX subscriptions_by_product_id ON subscriptions (merchant_id, product_id)",
     ),
-    # 6: single sign-on tokens (twoco.core.sso), stored by digest like sessions. ``kind`` is
+    # 6: single sign-on tokens (twoco.domains.sso), stored by digest like sessions. ``kind`` is
     # 'account' (a myAccount page) or 'cart'; ``target`` the page or the cart path and query;
     # ``used_at`` is set once, by the one request that spends the token.
     (

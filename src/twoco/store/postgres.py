@@ -14,8 +14,7 @@ server or a lost network cannot hold a call for ever. Keepalives notice a dead p
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -24,9 +23,9 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
-from twoco.store import green
+from twoco.core import green
+from twoco.core.outage import DOWN, FULL, READ_ONLY, SLOW, StoreBusy, StoreUnavailable
 from twoco.store.connections import ThreadConnections
-from twoco.store.outage import DOWN, FULL, READ_ONLY, SLOW, StoreBusy, StoreUnavailable, StoreUnconfirmed
 from twoco.store.postgres_loop import LoopConnections
 
 _R = TypeVar("_R")
@@ -113,29 +112,13 @@ class PostgresDialect(ThreadConnections):
         self._loop_connections = LoopConnections(self._parameters, LOOP_CONNECTIONS)
         self._connection()  # connect now, so a wrong URL fails at start, not at the first request
 
-    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
-        """``function(*args)`` on the event loop (``twoco.store.green``), its statements on a
-        connection of the loop's, taken at the first and given back when it ends; given up after
-        ``limit`` seconds, with StoreUnconfirmed when it had begun (what it changed, if anything,
-        is unknown), else StoreUnavailable. (A statement under way is first cancelled on the
-        server, which psycopg waits for up to 5 s more.)"""
-        began = False
+    gives_up_calls = True  # a frozen server must not hold a client for ever (twoco.server.app)
 
-        def ended(call: green.LoopCall) -> None:
-            nonlocal began
-            began = call.connection is not None
-            self._give_back(call)
-
-        try:
-            async with asyncio.timeout(limit):
-                return await green.run(function, *args, ended=ended)
-        except TimeoutError:
-            if began:
-                error: StoreUnavailable = StoreUnconfirmed(SLOW, f"a call did not finish within {limit:g} s")
-            else:
-                error = StoreUnavailable(SLOW, f"no store connection came free within {limit:g} s")
-            self.health.failed(error)
-            raise error from None
+    def end_call(self, call: green.LoopCall) -> bool:
+        """Give the call's connection back to the loop's; whether it had taken one."""
+        began = call.connection is not None
+        self._give_back(call)
+        return began
 
     def _connection(self) -> Any:
         call = green.current_call()

@@ -1,8 +1,8 @@
-"""PostgreSQL connections for the calls the server runs on its event loop (``twoco.store.green``).
+"""PostgreSQL connections for the calls the server runs on its event loop (``twoco.core.green``).
 
 Each is a psycopg ``AsyncConnection`` seen through the blocking methods the dialect uses
 (``cursor``, ``transaction``, ``pgconn``): every wait on the server goes to the loop with
-:func:`~twoco.store.green.wait_for`. A call takes one at its first statement and gives it back
+:func:`~twoco.core.green.wait_for`. A call takes one at its first statement and gives it back
 when it ends; :class:`LoopConnections` keeps the idle ones and bounds how many are open.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from twoco.store.green import wait_for
+from twoco.core.green import wait_for
 
 
 class _BoundedAsyncConnection(psycopg.AsyncConnection):

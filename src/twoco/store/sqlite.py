@@ -1,18 +1,18 @@
 """SQLite: the embedded default store.
 
 WAL mode lets readers run beside a writer. Commits are made durable in groups
-(:mod:`twoco.store.wal_sync`): each commit writes the WAL without flushing it, and one flush
-then covers every commit made meanwhile; an update answers ``true`` only once its commit is
-flushed, so it survives a crash of the process or of the machine. Writes take the lock up front
-(``BEGIN IMMEDIATE``) so that several server processes on one file queue instead of failing
-half-way; they queue on an flock of a lock file beside the database first (:func:`_writer_turn`),
-which wakes each as soon as its turn comes, and wait for it at most ``lock_timeout`` seconds.
+(:mod:`twoco.store.wal_sync`): each commit writes the WAL without flushing it, and one flush then
+covers every commit made meanwhile; an update answers ``true`` only once its commit is flushed, so
+it survives a crash of the process or of the machine. Writes take the lock up front (``BEGIN
+IMMEDIATE``) so that several server processes on one file queue instead of failing half-way; they
+queue on an flock of a lock file beside the database first (:func:`_writer_turn`), which wakes each
+as soon as its turn comes, and wait for it at most ``lock_timeout`` seconds.
 
-The server runs its calls on the event loop (:meth:`SqliteDialect.run_on_loop`), their statements
-inline, since SQLite answers in microseconds: reads on a connection of the loop's, writes in a
-transaction that the calls writing meanwhile share, each in a savepoint, on another
-(:mod:`twoco.store.sqlite_loop`). Its commit, the one step that writes the disk, runs on a thread
-of its own: a disk that hangs (``fsfreeze``) holds the writes, not the loop, so reads and health go on.
+The server runs its calls on the event loop (``twoco.core.green``), their statements inline, since
+SQLite answers in microseconds: reads on a connection of the loop's, writes in a transaction that
+the calls writing meanwhile share, each in a savepoint, on another (:mod:`twoco.store.sqlite_loop`).
+Its commit, the one step that writes the disk, runs on a thread of its own: a disk that hangs
+(``fsfreeze``) holds the writes, not the loop, so reads and health go on.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from functools import partial
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from twoco.store import green
+from twoco.core import green
+from twoco.core.outage import DOWN, FULL, READ_ONLY, REPLACED, StoreBusy, StoreUnavailable
 from twoco.store.connections import ThreadConnections
-from twoco.store.outage import DOWN, FULL, READ_ONLY, REPLACED, StoreBusy, StoreUnavailable
 from twoco.store.sqlite_loop import SharedWrites
 from twoco.store.wal_sync import WalSync
 
@@ -208,11 +208,13 @@ class SqliteDialect(ThreadConnections):
             connection.writer_lock = os.open(self.path + LOCK_SUFFIX, os.O_CREAT | os.O_RDWR, 0o600)
         return connection
 
-    async def run_on_loop(self, function: Callable[..., _R], *args: Any, limit: float) -> _R:
-        """``function(*args)`` as a call on the loop (``twoco.store.green``; see the module's doc).
-        It is not given up: a write held by a frozen disk completes after the thaw, and its
-        flush is awaited within the store timeout."""
-        return await green.run(function, *args)
+    # A call is not given up: a write held by a frozen disk completes after the thaw, and its
+    # flush is awaited within the store timeout (twoco.server.app).
+    gives_up_calls = False
+
+    def end_call(self, call: green.LoopCall) -> bool:
+        """Nothing to let go: the loop's calls share its reader and its writer (``sqlite_loop``)."""
+        return False
 
     def _connection(self) -> Any:
         call = green.current_call()

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from twoco.store import green
+from twoco.core import green
 
 IDLE, OPENING, OPEN, COMMITTING = "idle", "opening", "open", "committing"
 

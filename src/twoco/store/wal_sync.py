@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from twoco.store.outage import UNFLUSHED, StoreUnconfirmed
+from twoco.core.outage import UNFLUSHED, StoreUnconfirmed
 
 CHECKPOINT_EVERY = 256  # commits; about SQLite's own threshold of 1,000 pages for twoco's writes
 

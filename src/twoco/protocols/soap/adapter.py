@@ -6,9 +6,10 @@ import logging
 
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import check_count, lookup
+from twoco.core.registry import check_count
 from twoco.core.schema import DecodeError
 from twoco.core.service import Service
+from twoco.domains import REGISTRY, DomainStore
 from twoco.protocols import Response
 from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
@@ -20,7 +21,7 @@ XML = "text/xml; charset=utf-8"
 
 
 class SoapAdapter:
-    def __init__(self, service: Service, version: str) -> None:
+    def __init__(self, service: Service[DomainStore], version: str) -> None:
         self.service = service
         self.version = version
         self.protocol = f"soap/{version}"
@@ -35,9 +36,9 @@ class SoapAdapter:
         exchange.protocol = self.protocol
         try:
             check_media_type(content_type, XML_MEDIA_TYPES)
-            request = codec.parse_request(body, self.service.settings.strict_fields)
+            request = codec.parse_request(body, self.service.context.settings.strict_fields)
             exchange.operation = request.operation[:100]
-            operation = lookup(self.version, request.operation)
+            operation = REGISTRY.lookup(self.version, request.operation)
             check_soap_action(soap_action, operation.name)
             check_count(operation, len(request.params))
             args = []

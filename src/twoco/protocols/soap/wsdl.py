@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from xml.sax.saxutils import quoteattr
 
-from twoco.core.registry import operations_for
 from twoco.core.schema import Array, Scalar, Struct, WireType, declared_types
+from twoco.domains import REGISTRY
 
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
 SCHEMA_PATH = "/soap/soap-encoding.xsd"
@@ -55,7 +55,7 @@ def _array_type(array: Array) -> str:
 
 @cache
 def _template(version: str) -> str:
-    operations = operations_for(version).values()
+    operations = REGISTRY.operations_for(version).values()
     structs, arrays = declared_types([t for op in operations for t in (op.result, *(p.type for p in op.params))])
     types = "".join(map(_struct_type, structs)) + "".join(map(_array_type, arrays))
     body = f'<soap:body use="encoded" namespace="urn:order" encodingStyle="{SOAP_ENCODING}"/>'

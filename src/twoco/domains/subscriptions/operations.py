@@ -1,0 +1,402 @@
+"""The subscription operations' handlers, and the lookups other domains make of subscriptions.
+
+Each handler takes the call's :class:`Context` and :class:`Caller`, then the operation's
+parameters as decoded; it runs in one store transaction (a call that raises changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from twoco.core import history
+from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
+from twoco.core.errors import ApiError
+from twoco.core.port import DuplicateKey
+from twoco.core.registry import Caller, Operation, Param, Route
+from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array
+from twoco.core.search import page_of
+from twoco.core.validation import MAX_REFERENCE, check_text, parse_date
+from twoco.domains.customers.operations import REFERENCES, find_customer, insert_customer
+from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS
+from twoco.domains.customers.schema import END_USER
+from twoco.domains.subscriptions.port import SubscriptionStore
+from twoco.domains.subscriptions.rules import (
+    check_expiration,
+    merged_end_user,
+    subscription_view,
+    validated_subscription,
+)
+from twoco.domains.subscriptions.schema import SUBSCRIPTION, SUBSCRIPTION_SEARCH, SUBSCRIPTION_SEARCH_RESULT
+from twoco.domains.subscriptions.search import subscription_filters
+
+Subscriptions = Context[SubscriptionStore]
+
+
+class _Moved(Exception):
+    """The subscription moved between the read of its owner and the lock of its row."""
+
+
+def add_subscription(
+    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], test: int | None = None
+) -> str:
+    """Import a subscription for the customer named inside the object.
+
+    As 2Checkout does, a subscription that names no customer, or a new ExternalCustomerReference,
+    gets a new customer made from its EndUser; a product named by ProductId alone takes the
+    ProductCode an earlier import gave that id. ``test`` is the 5.0/6.0 parameter ("To add test
+    subscriptions, set the Test parameter to 1").
+    """
+    record = validated_subscription(subscription, test)
+    with context.store.transaction():
+        owner = _import_owner(context, caller, subscription, record["EndUser"])
+        product = record["Product"]
+        if product["ProductCode"] is None:
+            product["ProductCode"] = context.store.product_code(caller.merchant_id, product["ProductId"])
+        for _ in range(INSERT_ATTEMPTS):
+            reference = record["SubscriptionReference"] = context.references.subscription_reference()
+            try:
+                context.store.insert_subscription(caller.merchant_id, owner, record)
+            except DuplicateKey as duplicate:
+                if duplicate.external:
+                    raise ApiError(
+                        "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE",
+                        reference=record["ExternalSubscriptionReference"],
+                    ) from None
+                continue
+            context.record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
+            return reference
+    raise ApiError("INTERNAL_ERROR")
+
+
+def _import_owner(
+    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]
+) -> int:
+    """The reference of the customer an import belongs to, made from the EndUser when new."""
+    reference = subscription.get("AvangateCustomerReference") or None
+    external = subscription.get("ExternalCustomerReference") or None
+    if reference is not None:
+        return int(find_customer(context, caller.merchant_id, reference, external)["AvangateCustomerReference"])
+    if external is not None:
+        check_text("ExternalCustomerReference", external, MAX_REFERENCE)
+        found = context.store.customer_by_external(caller.merchant_id, external)
+        if found is not None:
+            return int(found["AvangateCustomerReference"])
+    # Customers need an address, a zip code and an email; an EndUser may lack them: kept empty.
+    record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
+    record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
+    record["ExternalCustomerReference"] = external
+    try:
+        return insert_customer(context, caller, record)
+    except ApiError as error:
+        # Another import made the customer since the lookup (PostgreSQL: it committed while
+        # this insert waited on its key): the subscription belongs to that customer.
+        found = context.store.customer_by_external(caller.merchant_id, external) if external else None
+        if error.code != "DUPLICATE_EXTERNAL_CUSTOMER_REFERENCE" or found is None:
+            raise
+        return int(found["AvangateCustomerReference"])
+
+
+def get_subscription(context: Subscriptions, caller: Caller, reference: str) -> dict[str, object]:
+    with context.store.transaction(write=False):
+        return subscription_view(find_subscription(context, caller.merchant_id, reference))
+
+
+def get_subscriptions(
+    context: Subscriptions, caller: Caller, references: Sequence[str | None], aggregate: bool | None = None
+) -> list[dict[str, object]]:
+    """The subscriptions among ``references``, in the order asked, each once; references that
+    name none of the merchant's subscriptions are left out. ``aggregate`` changes nothing:
+    twoco has no aggregated accounts."""
+    wanted = list(dict.fromkeys(r for r in references if r and len(r) <= MAX_REFERENCE and "\x00" not in r))
+    with context.store.transaction(write=False):
+        found = context.store.subscriptions_by_reference(caller.merchant_id, wanted)
+    return [subscription_view(found[reference]) for reference in wanted if reference in found]
+
+
+def search_subscriptions(context: Subscriptions, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
+    """The subscriptions the filters match, by StartDate then reference: every one before API
+    5.0, one page of them (``{Items, Pagination}``) from 5.0 (``twoco.core.search`` and ``.search``)."""
+    search_by = search_by or {}
+    page = page_of(search_by, caller.version)
+    filters = subscription_filters(search_by)
+    with context.store.transaction(write=False):
+        found, count = context.store.search_subscriptions(
+            caller.merchant_id,
+            filters,
+            None if page is None else page.limit,
+            0 if page is None else page.offset,
+        )
+    views = [subscription_view(subscription) for subscription in found]
+    return views if page is None else page.answer(views, count)
+
+
+def get_customer_subscriptions(
+    context: Subscriptions, caller: Caller, reference: int | None, external: str | None
+) -> list[dict[str, object]]:
+    with context.store.transaction(write=False):
+        owner = find_customer(context, caller.merchant_id, reference, external)
+        found = context.store.customer_subscriptions(caller.merchant_id, owner["AvangateCustomerReference"])
+        return [subscription_view(subscription) for subscription in found]
+
+
+@retried_on_conflict
+def update_subscription_end_user(
+    context: Subscriptions, caller: Caller, reference: str, end_user: Mapping[str, Any]
+) -> bool:
+    """Fields present replace the subscription's end-user data; absent ones keep theirs."""
+    with context.store.transaction():
+        found = lock_subscription(context, caller.merchant_id, reference)
+        current = found["EndUser"]
+        merged = merged_end_user(current, end_user)
+        context.store.set_end_user(caller.merchant_id, reference, merged)
+        context.record(
+            caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
+        )
+    return True
+
+
+@retried_on_conflict
+def update_subscription(context: Subscriptions, caller: Caller, subscription: Mapping[str, Any]) -> bool:
+    """Change what updateSubscription changes: the EndUser (fields left out keep their values),
+    ExpirationDate, ActivationDate, SubscriptionEnabled, RecurringEnabled, and the owner when the customer
+    references name another customer. Other fields (as a subscription read and sent back
+    carries them) are ignored; a field sent as nil keeps its value.
+    """
+    reference = subscription.get("SubscriptionReference")
+    if not reference:
+        raise ApiError("MISSING_REQUIRED_FIELD", field="SubscriptionReference")
+    with context.store.transaction():
+
+        def target(found: dict[str, Any]) -> tuple[int, ...]:
+            try:
+                return (_new_owner(context, caller.merchant_id, found, subscription),)
+            except ApiError:  # no such customer: the error comes below, after those of the fields
+                return ()
+
+        current = lock_subscription(context, caller.merchant_id, reference, target)
+        changes = {
+            name: subscription[name]
+            for name in ("ExpirationDate", "ActivationDate", "SubscriptionEnabled", "RecurringEnabled")
+            if subscription.get(name) is not None
+        }
+        if "ExpirationDate" in changes:
+            check_expiration(current["StartDate"], changes["ExpirationDate"])
+        if "ActivationDate" in changes:
+            parse_date("ActivationDate", changes["ActivationDate"])
+        end_user = merged_end_user(current["EndUser"], subscription.get("EndUser") or {})
+        before = current["AvangateCustomerReference"]
+        owner = _new_owner(context, caller.merchant_id, current, subscription)
+        context.store.update_subscription(caller.merchant_id, reference, changes)
+        if end_user != current["EndUser"]:
+            context.store.set_end_user(caller.merchant_id, reference, end_user)
+        if owner != before:
+            context.store.move_subscription(caller.merchant_id, reference, owner)
+        old = {name: current[name] for name in changes}
+        changed = history.changes(
+            {**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner}
+        )
+        changed += history.changes(current["EndUser"], end_user, "EndUser.")
+        context.record(caller, (before,) if owner == before else (before, owner), changed, reference)
+    return True
+
+
+def cancel_subscription(
+    context: Subscriptions,
+    caller: Caller,
+    reference: str,
+    churn_reasons: Sequence[str | None] | None = None,
+    churn_reason_other: str | None = None,
+) -> bool:
+    """Disable the subscription: "2Checkout disables the subscription immediately and no longer
+    performs any recurring billing actions", so RecurringEnabled goes off with SubscriptionEnabled.
+    The churn reasons (6.0) are accepted and not kept: twoco has nowhere to show them, and no
+    source shows 2Checkout refusing a value it does not list (so none is refused here).
+    Cancelling a disabled subscription changes nothing and answers true."""
+    return _set_flags(context, caller, reference, {"SubscriptionEnabled": False, "RecurringEnabled": False})
+
+
+def enable_subscription(context: Subscriptions, caller: Caller, reference: str) -> bool:
+    """Enable the subscription. Recurring billing stays as it is: the docs say only "enable a
+    subscription", and recurring billing has its own enableRecurringBilling. Enabling an enabled
+    subscription changes nothing and answers true."""
+    return _set_flags(context, caller, reference, {"SubscriptionEnabled": True})
+
+
+@retried_on_conflict
+def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Mapping[str, bool]) -> bool:
+    with context.store.transaction():
+        current = lock_subscription(context, caller.merchant_id, reference)
+        changed = {name: value for name, value in flags.items() if current[name] != value}
+        context.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
+        old = {name: current[name] for name in changed}
+        context.record(caller, (current["AvangateCustomerReference"],), history.changes(old, changed), reference)
+    return True
+
+
+def _new_owner(
+    context: Subscriptions, merchant_id: int, current: Mapping[str, Any], subscription: Mapping[str, Any]
+) -> int:
+    """The customer updateSubscription's references name (the current owner when they name none).
+
+    A subscription read, changed and sent back carries both of its owner's references; the
+    documented sample changes only AvangateCustomerReference. So when the two disagree, one
+    that still names the current owner is the stale one and the other names the target.
+    """
+    reference = subscription.get("AvangateCustomerReference") or None
+    external = subscription.get("ExternalCustomerReference") or None
+    if reference is None and external is None:
+        return int(current["AvangateCustomerReference"])
+    if reference is not None and external is not None:
+        if reference == current["AvangateCustomerReference"] and external != current["ExternalCustomerReference"]:
+            reference = None
+        elif external == current["ExternalCustomerReference"] and reference != current["AvangateCustomerReference"]:
+            external = None
+    return int(find_customer(context, merchant_id, reference, external)["AvangateCustomerReference"])
+
+
+@retried_on_conflict
+def set_subscription_customer(
+    context: Subscriptions, caller: Caller, reference: str, customer_reference: int | None, external: str | None
+) -> bool:
+    with context.store.transaction():
+        find_subscription(context, caller.merchant_id, reference)  # SUBSCRIPTION_NOT_FOUND before CUSTOMER_NOT_FOUND
+        owner = find_customer(context, caller.merchant_id, customer_reference, external)
+        moved = lock_subscription(
+            context, caller.merchant_id, reference, lambda _: (owner["AvangateCustomerReference"],)
+        )
+        context.store.move_subscription(caller.merchant_id, reference, owner["AvangateCustomerReference"])
+        before, after = moved["AvangateCustomerReference"], owner["AvangateCustomerReference"]
+        move = history.changes({"AvangateCustomerReference": before}, {"AvangateCustomerReference": after})
+        context.record(caller, (before, after), move, reference)
+    return True
+
+
+def lock_subscription(
+    context: Subscriptions,
+    merchant_id: int,
+    reference: str,
+    also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: (),
+) -> dict[str, Any]:
+    """The subscription, its row locked after those of its owner and of the customers ``also``
+    names for it (a move's target), for a change that follows.
+
+    Every call that changes a customer and its subscriptions locks in one order: customers
+    first, by ascending reference, then subscriptions (the end-user push locks its customer,
+    then updates the subscriptions). In two orders, PostgreSQL deadlocks. The owner is known
+    only from a read: when it has moved by the time its row is locked, its locks are let go
+    and taken again, in order, for its new owner.
+    """
+    if not context.store.row_locks:  # one writer at a time: nothing to order
+        return find_subscription(context, merchant_id, reference)
+    found = find_subscription(context, merchant_id, reference)
+    while True:
+        wanted = {int(found["AvangateCustomerReference"]), *also(found)}
+        try:
+            with context.store.savepoint():
+                for customer in sorted(wanted):
+                    context.store.customer(merchant_id, customer, lock=True)
+                found = find_subscription(context, merchant_id, reference, lock=True)
+                if int(found["AvangateCustomerReference"]) in wanted and set(also(found)) <= wanted:
+                    return found
+                raise _Moved
+        except _Moved:
+            # Locking its new owner now, after the old, could deadlock with a call that locks
+            # them in order: rolling back to the savepoint lets go of the locks it took.
+            continue
+
+
+def find_subscription(context: Subscriptions, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
+    # A reference no store can hold (too long, or with NUL, which PostgreSQL text refuses) names nothing.
+    storable = len(reference) <= MAX_REFERENCE and "\x00" not in reference
+    found = context.store.subscription(merchant_id, reference, lock) if storable else None
+    if found is None:
+        raise ApiError("SUBSCRIPTION_NOT_FOUND", reference=reference[:MAX_REFERENCE])
+    return found
+
+
+_SUBSCRIPTION_REFERENCE = Param("SubscriptionReference", STRING)
+A_SUBSCRIPTION = "/subscriptions/{SubscriptionReference}/"  # REST: one subscription
+
+# Sources for each version difference are in docs/protocols.md ("Versions").
+OPERATIONS = (
+    Operation(
+        "addSubscription",
+        # 5.0 and 6.0: "To add test subscriptions, set the Test parameter to 1."
+        (Param("Subscription", SUBSCRIPTION), Param("Test", INT, required=False, since="5.0")),
+        STRING,
+        add_subscription,
+        route=Route("POST", "/subscriptions/"),
+    ),
+    Operation(
+        "getSubscription",
+        (_SUBSCRIPTION_REFERENCE,),
+        SUBSCRIPTION,
+        get_subscription,
+        route=Route("GET", A_SUBSCRIPTION),
+    ),
+    Operation(
+        "getSubscriptions",
+        (Param("SubscriptionReference", Array(STRING)), Param("Aggregate", BOOLEAN, required=False)),
+        Array(SUBSCRIPTION),
+        get_subscriptions,
+    ),
+    Operation(
+        "searchSubscriptions",
+        (Param("SearchBy", SUBSCRIPTION_SEARCH, required=False),),
+        Array(SUBSCRIPTION),
+        search_subscriptions,
+        route=Route("GET", "/subscriptions/"),
+        since="4.0",
+        results=((PAGINATED_SINCE, SUBSCRIPTION_SEARCH_RESULT),),
+    ),
+    Operation(
+        "getCustomerSubscriptions",
+        REFERENCES,
+        Array(SUBSCRIPTION),
+        get_customer_subscriptions,
+        route=Route("GET", "/customers/{CReference}/subscriptions/"),
+    ),
+    Operation(
+        "updateSubscription",
+        (Param("Subscription", SUBSCRIPTION),),
+        BOOLEAN,
+        update_subscription,
+        route=Route("PUT", A_SUBSCRIPTION),
+        since="5.0",
+    ),
+    # Disable / enable: the Node SDK's testSubscriptions.js sends DELETE and POST to the subscription.
+    Operation(
+        "cancelSubscription",
+        (
+            _SUBSCRIPTION_REFERENCE,
+            # Documented on 6.0 only (the 3.0, 4.0 and 5.0 pages list SubscriptionReference alone).
+            Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
+            Param("ChurnReasonOther", STRING, required=False, since="6.0"),
+        ),
+        BOOLEAN,
+        cancel_subscription,
+        route=Route("DELETE", A_SUBSCRIPTION),
+    ),
+    Operation(
+        "enableSubscription",
+        (_SUBSCRIPTION_REFERENCE,),
+        BOOLEAN,
+        enable_subscription,
+        route=Route("POST", A_SUBSCRIPTION),
+    ),
+    Operation(
+        "updateSubscriptionEndUser",
+        (_SUBSCRIPTION_REFERENCE, Param("EndUser", END_USER)),
+        BOOLEAN,
+        update_subscription_end_user,
+        route=Route("PUT", f"{A_SUBSCRIPTION}end-user/"),
+    ),
+    Operation(
+        "setSubscriptionCustomer",
+        (_SUBSCRIPTION_REFERENCE, *REFERENCES),
+        BOOLEAN,
+        set_subscription_customer,
+        route=Route("PUT", f"{A_SUBSCRIPTION}customer/"),
+    ),
+)

@@ -1,0 +1,32 @@
+"""What the subscription domain asks of a store (``twoco.store.subscriptions`` answers it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from twoco.domains.customers.port import CustomerStore
+
+
+class SubscriptionStore(CustomerStore, Protocol):
+    def insert_subscription(
+        self, merchant_id: int, customer_reference: int, subscription: Mapping[str, Any]
+    ) -> None: ...
+
+    def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, object] | None: ...
+
+    def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]: ...
+
+    def set_end_user(self, merchant_id: int, reference: str, end_user: Mapping[str, object]) -> None: ...
+
+    def product_code(self, merchant_id: int, product_id: int) -> str | None: ...
+
+    def move_subscription(self, merchant_id: int, reference: str, customer_reference: int) -> None: ...
+
+    def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, dict[str, object]]: ...
+
+    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, Any]) -> None: ...
+
+    def search_subscriptions(
+        self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> tuple[list[dict[str, object]], int]: ...

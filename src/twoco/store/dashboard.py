@@ -1,0 +1,79 @@
+"""The dashboard's queries (``twoco.sandbox.dashboard``): merchants at a glance, customers by text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twoco.core.validation import internal_reference
+from twoco.store.base import SqlBase
+
+
+class DashboardQueries(SqlBase):
+    def _lower(self, text: str) -> str:
+        """``text`` lowered as the database lowers it (SQLite: ASCII letters only), to match its indexes."""
+        row = self._one("SELECT lower(?)", (text,))
+        assert row is not None  # for mypy: a SELECT without FROM answers one row
+        return str(row[0])
+
+    def merchant_overview(self) -> list[tuple[str, str, int]]:
+        """(code, created, number of customers) of every merchant; never a secret key."""
+        cursor = self._run(
+            "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id)"
+            " FROM merchants m ORDER BY m.code",
+            write=False,
+        )
+        return [(code, created, int(count)) for code, created, count in cursor.fetchall()]
+
+    def search_customers(self, text: str, merchant_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` customers ``text`` names, best matches first, each found through an index:
+        either reference exactly, then a case-insensitive prefix of the email, the last name, the
+        first name, or "first last". Empty text lists customers by reference.
+        """
+        select = (
+            "SELECT m.code, c.reference, c.external_reference, c.first_name, c.last_name, c.email, c.country_code"
+            " FROM customers c JOIN merchants m ON m.id = c.merchant_id WHERE "
+        )
+        merchant = f" AND {self.dialect.planner_hint}c.merchant_id = ?"
+        only = (merchant, (merchant_id,)) if merchant_id is not None else ("", ())
+        searches: list[tuple[str, tuple[Any, ...]]] = []
+        if not text:
+            searches.append(("1 = 1", ()))
+        reference = internal_reference(text)
+        if reference is not None:
+            searches.append(("c.reference = ?", (reference,)))
+        if text:
+            searches.append(("c.external_reference = ?", (text,)))
+            lowered = self._lower(text)
+            for column in ("email", "last_name", "first_name"):
+                searches.append(_prefix(f"c.{column}", lowered))
+            first, _, last = lowered.partition(" ")
+            if first and last.strip():  # walks the last-name prefix, filtering on the first name
+                condition, params = _prefix("c.last_name", last.strip())
+                searches.append(
+                    (f"{condition} AND {self.dialect.planner_hint}lower(c.first_name) = ?", (*params, first))
+                )
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        names = ("merchant", "reference", "external", "first_name", "last_name", "email", "country_code")
+        for condition, params in searches:
+            order = condition.split(" ", 1)[0] if condition.startswith("lower(") else "c.reference"
+            cursor = self._run(
+                f"{select}{condition}{only[0]} ORDER BY {order}, c.reference LIMIT ?",
+                (*params, *only[1], limit),
+                write=False,
+            )
+            for row in cursor.fetchall():
+                found.setdefault((row[0], row[1]), dict(zip(names, row)))
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
+
+def _prefix(column: str, lowered: str) -> tuple[str, tuple[Any, ...]]:
+    """``lower(column)`` starts with ``lowered`` (lowered by the database), as a range the index on
+    lower(column) answers in order: from the prefix to the prefix with its last character
+    incremented. Exact in code-point order (SQLite, PostgreSQL's C collations); a linguistic
+    collation may add the odd string that sorts inside the range without starting with it.
+    """
+    if ord(lowered[-1]) >= 0x10FFFF:
+        return f"lower({column}) >= ? AND substr(lower({column}), 1, ?) = ?", (lowered, len(lowered), lowered)
+    return f"lower({column}) >= ? AND lower({column}) < ?", (lowered, lowered[:-1] + chr(ord(lowered[-1]) + 1))

@@ -1,0 +1,205 @@
+"""The subscription domain's queries (``twoco.domains.subscriptions.port``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from twoco.domains.customers.schema import END_USER_FIELDS
+from twoco.domains.subscriptions.schema import SUBSCRIPTION_FLAGS
+from twoco.store.base import IN_CHUNK, columns
+from twoco.store.customers import END_USER_COLUMNS, CustomerQueries
+
+PRODUCT_COLUMNS = columns(
+    "ProductCode:product_code ProductId:product_id ProductName:product_name ProductVersion:product_version "
+    "ProductQuantity:product_quantity PriceOptionCodes:price_option_codes"
+)
+SUBSCRIPTION_COLUMNS = columns(
+    "SubscriptionReference:reference StartDate:start_date ExpirationDate:expiration_date "
+    "RecurringEnabled:recurring_enabled SubscriptionEnabled:subscription_enabled SKU:sku "
+    "ReceiveNotifications:receive_notifications Lifetime:lifetime PartnerCode:partner_code "
+    "TestSubscription:test_subscription IsTrial:is_trial ExternalSubscriptionReference:external_reference "
+    "ActivationDate:activation_date DeliveryInfo:delivery_info NextRenewalPrice:next_renewal_price "
+    "NextRenewalPriceCurrency:next_renewal_price_currency SubscriptionValue:subscription_value "
+    "SubscriptionValueCurrency:subscription_value_currency "
+    "CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
+)
+_JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
+
+_SUBSCRIPTION_SELECT = (
+    "SELECT "
+    + ", ".join(
+        "s." + column
+        for column in [*SUBSCRIPTION_COLUMNS.values(), *PRODUCT_COLUMNS.values(), *END_USER_COLUMNS.values()]
+    )
+    + ", c.reference, c.external_reference FROM subscriptions s JOIN customers c ON c.reference = s.customer_reference"
+)
+
+
+class SubscriptionQueries(CustomerQueries):
+    def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: Mapping[str, Any]) -> None:
+        values: dict[str, object] = {"merchant_id": merchant_id, "customer_reference": customer_reference}
+        for name, column in SUBSCRIPTION_COLUMNS.items():
+            value = subscription.get(name)
+            values[column] = json.dumps(value) if name in _JSON_FIELDS and value is not None else value
+        for name, column in PRODUCT_COLUMNS.items():
+            values[column] = subscription["Product"].get(name)
+        values["price_option_codes"] = json.dumps(values["price_option_codes"])
+        for name, column in END_USER_COLUMNS.items():
+            values[column] = subscription["EndUser"].get(name)
+        self._insert(
+            f"INSERT INTO subscriptions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+
+    def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, object] | None:
+        """A subscription by reference; ``lock`` holds its row (its row alone) until the transaction ends."""
+        if lock and self.row_locks:
+            # Locked by itself, not in the joined read: a FOR UPDATE on the join would lock the
+            # owner's customer row too, and PostgreSQL, having waited for a row that moved
+            # meanwhile, re-checks the join against the new owner and answers no row at all.
+            locking = f"SELECT 1 FROM subscriptions WHERE merchant_id = ? AND reference = ?{self._lock(lock)}"
+            if self._one(locking, (merchant_id, reference)) is None:
+                return None
+        row = self._one(f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?", (merchant_id, reference))
+        return _subscription_record(row) if row else None
+
+    def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:
+        cursor = self._run(
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ?"
+            " ORDER BY s.start_date, s.reference",
+            (merchant_id, customer_reference),
+            write=False,
+        )
+        return [_subscription_record(row) for row in cursor.fetchall()]
+
+    def set_end_user(self, merchant_id: int, reference: str, end_user: Mapping[str, object]) -> None:
+        """Overwrite a subscription's EndUser."""
+        assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
+        self._run(
+            f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND reference = ?",
+            (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, reference),
+        )
+
+    def product_code(self, merchant_id: int, product_id: int) -> str | None:
+        """The ProductCode an earlier import gave the product with this ProductId, if any."""
+        row = self._one(
+            "SELECT product_code FROM subscriptions WHERE merchant_id = ? AND product_id = ?"
+            " AND product_code IS NOT NULL AND product_code <> '' LIMIT 1",
+            (merchant_id, product_id),
+        )
+        return row[0] if row else None
+
+    def move_subscription(self, merchant_id: int, reference: str, customer_reference: int) -> None:
+        self._run(
+            "UPDATE subscriptions SET customer_reference = ? WHERE merchant_id = ? AND reference = ?",
+            (customer_reference, merchant_id, reference),
+        )
+
+    def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, dict[str, object]]:
+        """The merchant's subscriptions among ``references``, by reference (absent ones left out)."""
+        found: dict[str, dict[str, object]] = {}
+        for start in range(0, len(references), IN_CHUNK):
+            chunk = references[start : start + IN_CHUNK]
+            cursor = self._run(
+                f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference IN ({', '.join('?' * len(chunk))})",
+                (merchant_id, *chunk),
+                write=False,
+            )
+            for row in cursor.fetchall():
+                record = _subscription_record(row)
+                found[str(record["SubscriptionReference"])] = record
+        return found
+
+    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, Any]) -> None:
+        """Set the given Subscription fields (top-level scalars: ExpirationDate, SubscriptionEnabled, …)."""
+        if changes:
+            assignments = ", ".join(f"{SUBSCRIPTION_COLUMNS[name]} = ?" for name in changes)
+            self._run(
+                f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND reference = ?",
+                (*changes.values(), merchant_id, reference),
+            )
+
+    def search_subscriptions(
+        self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> tuple[list[dict[str, object]], int]:
+        """One page of the merchant's subscriptions matching ``filters`` (see ``_subscription_filter``),
+        by StartDate then reference, and how many match in all."""
+        where, params = _subscription_filter(filters)
+        condition = f" WHERE s.merchant_id = ?{where}"
+        count = self._one(
+            "SELECT COUNT(*) FROM subscriptions s JOIN customers c ON c.reference = s.customer_reference" + condition,
+            (merchant_id, *params),
+        )
+        page = "" if limit is None else " LIMIT ? OFFSET ?"
+        cursor = self._run(
+            f"{_SUBSCRIPTION_SELECT}{condition} ORDER BY s.start_date, s.reference{page}",
+            (merchant_id, *params, *(() if limit is None else (limit, offset))),
+            write=False,
+        )
+        return [_subscription_record(row) for row in cursor.fetchall()], int(count[0]) if count else 0
+
+
+def _like_pattern(text: str) -> str:
+    """``text`` anywhere, as a LIKE pattern with ``\\`` escaping LIKE's wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """SQL conditions (each after an AND) for searchSubscriptions' filters, already checked by the
+    service: keys are SearchBy's field names, plus ``Trial`` (the Type filter) and ``ExactMatchEmail``."""
+    conditions: list[str] = []
+    params: list[Any] = []
+
+    def add(condition: str, *values: Any) -> None:
+        conditions.append(condition)
+        params.extend(values)
+
+    email = filters.get("CustomerEmail")
+    if email is not None:
+        if filters.get("ExactMatchEmail"):
+            add("lower(c.email) = lower(?)", email)
+        else:  # "partial hits on the customer email address"
+            add("lower(c.email) LIKE lower(?) ESCAPE '\\'", _like_pattern(email))
+    for name, column in (
+        ("AvangateCustomerReference", "c.reference"), ("ExternalCustomerReference", "c.external_reference"),
+        ("PartnerCode", "s.partner_code"),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(f"{column} = ?", filters[name])
+    for name, column in (
+        ("SubscriptionEnabled", "s.subscription_enabled"), ("RecurringEnabled", "s.recurring_enabled"),
+        ("LifetimeSubscription", "s.lifetime"), ("TestSubscription", "s.test_subscription"), ("Trial", "s.is_trial"),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(column if filters[name] else f"NOT {column}")
+    for name, column in (("ProductCodes", "s.product_code"), ("CountryCodes", "s.end_user_country_code")):
+        values = filters.get(name)
+        if values:
+            add(f"{column} IN ({', '.join('?' * len(values))})", *values)
+    for name, column, operator in (
+        ("PurchasedAfter", "s.start_date", ">="), ("PurchasedBefore", "s.start_date", "<="),
+        ("ExpireAfter", "s.expiration_date", ">="), ("ExpireBefore", "s.expiration_date", "<="),
+    ):  # fmt: skip
+        if filters.get(name) is not None:
+            add(f"{column} {operator} ?", filters[name])
+    return "".join(f" AND {condition}" for condition in conditions), params
+
+
+def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:
+    values = iter(row)
+    record: dict[str, object] = {}
+    for name in SUBSCRIPTION_COLUMNS:
+        value = next(values)
+        if name in SUBSCRIPTION_FLAGS:
+            value = bool(value)
+        elif name in _JSON_FIELDS and value is not None:
+            value = json.loads(value)
+        record[name] = value
+    product = {name: next(values) for name in PRODUCT_COLUMNS}
+    product["PriceOptionCodes"] = json.loads(product["PriceOptionCodes"] or "null")
+    record["Product"] = product
+    record["EndUser"] = {name: next(values) for name in END_USER_COLUMNS}
+    record["AvangateCustomerReference"], record["ExternalCustomerReference"] = values
+    return record
