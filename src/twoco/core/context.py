@@ -71,14 +71,16 @@ def retried_on_conflict(handler: Callable[Concatenate[_C, _P], _R]) -> Callable[
     @functools.wraps(handler)
     def retried(context: _C, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         store = context.store
-        for attempt, pause in enumerate(retry.pauses(), start=1):
+        pauses = retry.pauses()
+        attempt = 1
+        while True:
             outermost = not store.in_transaction()
             try:
                 return handler(context, *args, **kwargs)
             except Exception as error:
                 if not outermost or attempt == _CONFLICT_ATTEMPTS or not store.is_conflict(error):
                     raise
-            store.pause(pause)
-        raise AssertionError("unreachable: pauses() never ends")
+            store.pause(next(pauses))
+            attempt += 1
 
     return retried
