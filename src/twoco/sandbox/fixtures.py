@@ -38,8 +38,9 @@ from twoco.core.schema import DecodeError, WireType
 from twoco.core.service import Service
 from twoco.core.validation import MAX_REFERENCE, MERCHANT_CODE, check_text
 from twoco.domains import DomainStore
+from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
-from twoco.domains.customers.schema import CUSTOMER_V6, END_USER_FIELDS
+from twoco.domains.customers.schema import CUSTOMER_V6
 from twoco.domains.subscriptions.rules import validated_subscription
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 from twoco.protocols import json_codec
@@ -190,7 +191,7 @@ def _load_customer(service: Service[DomainStore], merchant_id: int, customer: ob
             else (f"AvangateCustomerReference {reference}")
         )
         raise _Invalid(f"{what} is taken by another customer") from None
-    end_user = {name: record[name] for name in END_USER_FIELDS}
+    end_user = end_user_of(record)
     for number, subscription in enumerate(subscriptions):
         where = f"{location}.subscriptions[{number}]"
         _at(where, _load_subscription, service, merchant_id, reference, subscription, end_user)
@@ -202,7 +203,7 @@ def _load_subscription(
     merchant_id: int,
     customer_reference: int,
     subscription: object,
-    end_user: dict[str, object],
+    end_user: EndUserRecord,
 ) -> None:
     if not isinstance(subscription, dict):
         raise _Invalid("expected a Subscription object")

@@ -18,7 +18,7 @@ from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array
 from twoco.core.search import page_of
 from twoco.core.validation import MAX_REFERENCE, check_text, parse_date
 from twoco.domains.customers.operations import REFERENCES, find_customer, insert_customer
-from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS
+from twoco.domains.customers.records import CustomerFields, EndUserRecord
 from twoco.domains.customers.schema import END_USER
 from twoco.domains.subscriptions.port import SubscriptionStore
 from twoco.domains.subscriptions.rules import (
@@ -70,7 +70,7 @@ def add_subscription(
 
 
 def _import_owner(
-    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]
+    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: EndUserRecord
 ) -> int:
     """The reference of the customer an import belongs to, made from the EndUser when new."""
     reference = subscription.get("AvangateCustomerReference") or None
@@ -83,9 +83,24 @@ def _import_owner(
         if found is not None:
             return int(found["AvangateCustomerReference"])
     # Customers need an address, a zip code and an email; an EndUser may lack them: kept empty.
-    record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
-    record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
-    record["ExternalCustomerReference"] = external
+    record: CustomerFields = {
+        "ExternalCustomerReference": external,
+        "FirstName": end_user["FirstName"],
+        "LastName": end_user["LastName"],
+        "Company": end_user["Company"],
+        "FiscalCode": None,
+        "Address1": end_user["Address1"] or "",
+        "Address2": end_user["Address2"],
+        "City": end_user["City"],
+        "State": end_user["State"],
+        "Zip": end_user["Zip"] or "",
+        "CountryCode": end_user["CountryCode"],
+        "Phone": end_user["Phone"],
+        "Fax": end_user["Fax"],
+        "Email": end_user["Email"] or "",
+        "Language": end_user["Language"],
+        "Credit": None,
+    }
     try:
         return insert_customer(context, caller, record)
     except ApiError as error:
