@@ -4,6 +4,9 @@ the order the code before them did (the change history lists fields in a record'
 
 from __future__ import annotations
 
+import json
+
+from tests.data import subscription_data
 from twoco.core.port import ROW_VERSION, STATUS
 from twoco.domains.customers.records import (
     CreditRecord,
@@ -17,7 +20,18 @@ from twoco.domains.customers.records import (
 )
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS
 from twoco.domains.customers.schema import CREDIT, END_USER_FIELDS
+from twoco.domains.subscriptions.records import (
+    DeliveryCodeRecord,
+    DeliveryInfoRecord,
+    NewSubscription,
+    ProductRecord,
+    SubscriptionFields,
+    SubscriptionRecord,
+)
+from twoco.domains.subscriptions.rules import validated_subscription
+from twoco.domains.subscriptions.schema import DELIVERY_CODE, DELIVERY_INFO, PRODUCT, SUBSCRIPTION, SUBSCRIPTION_FLAGS
 from twoco.store.customers import CREDIT_COLUMNS, CUSTOMER_COLUMNS, END_USER_COLUMNS, _customer_record
+from twoco.store.subscriptions import PRODUCT_COLUMNS, SUBSCRIPTION_COLUMNS, _subscription_record
 
 
 def keys(record: type) -> tuple[set[str], set[str]]:
@@ -52,3 +66,70 @@ def test_a_customer_row_becomes_a_record_by_column():
     assert record["Credit"] == {name: f"column Credit.{name}" for name in CREDIT_COLUMNS}
     assert list(record["Credit"]) == list(CREDIT_COLUMNS)
     assert _customer_record(tuple(["x"] * len(CUSTOMER_COLUMNS) + [None] * len(CREDIT_COLUMNS)))["Credit"] is None
+
+
+def test_subscription_records_have_the_wire_fields_and_the_columns():
+    references = {"SubscriptionReference", "AvangateCustomerReference", "ExternalCustomerReference"}
+    returned = {field.name for field in SUBSCRIPTION.fields if field.returned}
+    assert keys(SubscriptionFields) == (returned - references, set())
+    assert keys(NewSubscription) == (returned - references | {"SubscriptionReference"}, set())
+    assert keys(NewSubscription)[0] == {*SUBSCRIPTION_COLUMNS, "Product", "EndUser"}
+    assert keys(SubscriptionRecord) == (returned, set())
+    assert keys(ProductRecord) == (set(PRODUCT.field_names), set()) == (set(PRODUCT_COLUMNS), set())
+    assert keys(DeliveryInfoRecord) == (set(DELIVERY_INFO.field_names), set())
+    assert keys(DeliveryCodeRecord) == (set(DELIVERY_CODE.field_names), set())
+
+
+def test_a_subscription_row_becomes_a_record_by_column():
+    delivery = {"Description": "keys", "Codes": [{"Code": "K-1", "File": None, "Description": "", "ExtraInfo": None}]}
+
+    def column(name: str) -> object:
+        if name in SUBSCRIPTION_FLAGS:
+            return 1
+        return json.dumps(delivery) if name == "DeliveryInfo" else f"column {name}"
+
+    row = (
+        *(column(name) for name in SUBSCRIPTION_COLUMNS),
+        *(json.dumps(["EU", None]) if name == "PriceOptionCodes" else f"product {name}" for name in PRODUCT_COLUMNS),
+        *(f"end user {name}" for name in END_USER_COLUMNS),
+        7,
+        "EXT-7",
+    )
+    record = _subscription_record(row)
+    assert list(record) == [
+        *SUBSCRIPTION_COLUMNS,
+        "Product",
+        "EndUser",
+        "AvangateCustomerReference",
+        "ExternalCustomerReference",
+    ]
+    for name in SUBSCRIPTION_COLUMNS:
+        expected = True if name in SUBSCRIPTION_FLAGS else delivery if name == "DeliveryInfo" else f"column {name}"
+        assert record[name] == expected and type(record[name]) is type(expected), name
+    assert list(record["Product"].items()) == [
+        (name, ["EU", None] if name == "PriceOptionCodes" else f"product {name}") for name in PRODUCT_COLUMNS
+    ]
+    assert list(record["EndUser"].items()) == [(name, f"end user {name}") for name in END_USER_COLUMNS]
+    assert (record["AvangateCustomerReference"], record["ExternalCustomerReference"]) == (7, "EXT-7")
+    unset = [0 if name in SUBSCRIPTION_FLAGS else None for name in SUBSCRIPTION_COLUMNS]
+    bare = _subscription_record((*unset, *row[len(SUBSCRIPTION_COLUMNS) :]))
+    assert [bare[name] for name in SUBSCRIPTION_FLAGS] == [False] * len(SUBSCRIPTION_FLAGS)
+    assert bare["DeliveryInfo"] is None
+
+
+def test_an_import_puts_each_price_under_its_own_field():
+    prices = {
+        "NextRenewalPrice": 1.5,
+        "NextRenewalPriceCurrency": "usd",
+        "SubscriptionValue": 2.5,
+        "SubscriptionValueCurrency": "eur",
+    }
+    record = validated_subscription(subscription_data(1, "EXT-1", **prices))
+    assert {name: record[name] for name in prices} == {
+        "NextRenewalPrice": 1.5,
+        "NextRenewalPriceCurrency": "USD",
+        "SubscriptionValue": 2.5,
+        "SubscriptionValueCurrency": "EUR",
+    }
+    assert list(record["Product"]) == list(PRODUCT.field_names)
+    assert list(record["EndUser"]) == list(END_USER_FIELDS)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import yaml
 
@@ -41,6 +41,7 @@ from twoco.domains import DomainStore
 from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
 from twoco.domains.customers.schema import CUSTOMER_V6
+from twoco.domains.subscriptions.records import NewSubscription
 from twoco.domains.subscriptions.rules import validated_subscription
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 from twoco.protocols import json_codec
@@ -209,17 +210,22 @@ def _load_subscription(
         raise _Invalid("expected a Subscription object")
     fields = _decoded({"EndUser": end_user, **subscription}, SUBSCRIPTION)
     _only(fields, set(SUBSCRIPTION.field_names) - {"AvangateCustomerReference", "ExternalCustomerReference"})
-    record = validated_subscription(fields)
+    checked = validated_subscription(fields)
     reference = fields.get("SubscriptionReference")
     if reference is not None:
         check_text("SubscriptionReference", reference, MAX_REFERENCE)
         if not reference.strip():
             raise _Invalid("SubscriptionReference must not be empty")
-    record["SubscriptionReference"] = reference or service.context.references.subscription_reference()
+    record: NewSubscription = {
+        **checked,
+        "SubscriptionReference": reference or service.context.references.subscription_reference(),
+    }
     try:
         service.store.insert_subscription(merchant_id, customer_reference, record)
     except DuplicateKey as duplicate:
-        what = "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
+        what: Literal["ExternalSubscriptionReference", "SubscriptionReference"] = (
+            "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
+        )
         raise _Invalid(f"{what} {record[what]!r} is taken by another subscription") from None
 
 
