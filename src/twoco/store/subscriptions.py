@@ -113,7 +113,7 @@ class SubscriptionQueries(CustomerQueries):
                 found[str(record["SubscriptionReference"])] = record
         return found
 
-    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, Any]) -> None:
+    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, object]) -> None:
         """Set the given Subscription fields (top-level scalars: ExpirationDate, SubscriptionEnabled, …)."""
         if changes:
             assignments = ", ".join(f"{SUBSCRIPTION_COLUMNS[name]} = ?" for name in changes)

@@ -25,6 +25,7 @@ class CustomerStore(Store, Protocol):
         self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None, versioned: bool = False
     ) -> CustomerRecord | None: ...
 
+    # An update's ``changes``: the changed fields' new values by name, Credit a decoded object (customer_changes).
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None: ...
 
     def update_customer_unless_changed(
