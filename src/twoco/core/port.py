@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from twoco.core.green import LoopCall
     from twoco.core.outage import StoreHealth
 
-STATUS = "status"  # the key of (active, trials) in a customer record read with ``status_on``
-ROW_VERSION = "row_version"  # the key of the row's version in a customer record read ``versioned``
+# Final, so that mypy takes them as the keys they are of a customer record (CustomerRecord).
+STATUS: Final = "status"  # the key of (active, trials) in a customer record read with ``status_on``
+ROW_VERSION: Final = "row_version"  # the key of the row's version in a customer record read ``versioned``
 
 
 class DuplicateKey(Exception):

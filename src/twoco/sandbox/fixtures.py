@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import yaml
 
@@ -38,8 +38,10 @@ from twoco.core.schema import DecodeError, WireType
 from twoco.core.service import Service
 from twoco.core.validation import MAX_REFERENCE, MERCHANT_CODE, check_text
 from twoco.domains import DomainStore
+from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
-from twoco.domains.customers.schema import CUSTOMER_V6, END_USER_FIELDS
+from twoco.domains.customers.schema import CUSTOMER_V6
+from twoco.domains.subscriptions.records import NewSubscription
 from twoco.domains.subscriptions.rules import validated_subscription
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 from twoco.protocols import json_codec
@@ -190,7 +192,7 @@ def _load_customer(service: Service[DomainStore], merchant_id: int, customer: ob
             else (f"AvangateCustomerReference {reference}")
         )
         raise _Invalid(f"{what} is taken by another customer") from None
-    end_user = {name: record[name] for name in END_USER_FIELDS}
+    end_user = end_user_of(record)
     for number, subscription in enumerate(subscriptions):
         where = f"{location}.subscriptions[{number}]"
         _at(where, _load_subscription, service, merchant_id, reference, subscription, end_user)
@@ -202,23 +204,28 @@ def _load_subscription(
     merchant_id: int,
     customer_reference: int,
     subscription: object,
-    end_user: dict[str, object],
+    end_user: EndUserRecord,
 ) -> None:
     if not isinstance(subscription, dict):
         raise _Invalid("expected a Subscription object")
     fields = _decoded({"EndUser": end_user, **subscription}, SUBSCRIPTION)
     _only(fields, set(SUBSCRIPTION.field_names) - {"AvangateCustomerReference", "ExternalCustomerReference"})
-    record = validated_subscription(fields)
+    checked = validated_subscription(fields)
     reference = fields.get("SubscriptionReference")
     if reference is not None:
         check_text("SubscriptionReference", reference, MAX_REFERENCE)
         if not reference.strip():
             raise _Invalid("SubscriptionReference must not be empty")
-    record["SubscriptionReference"] = reference or service.context.references.subscription_reference()
+    record: NewSubscription = {
+        **checked,
+        "SubscriptionReference": reference or service.context.references.subscription_reference(),
+    }
     try:
         service.store.insert_subscription(merchant_id, customer_reference, record)
     except DuplicateKey as duplicate:
-        what = "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
+        what: Literal["ExternalSubscriptionReference", "SubscriptionReference"] = (
+            "ExternalSubscriptionReference" if duplicate.external else "SubscriptionReference"
+        )
         raise _Invalid(f"{what} {record[what]!r} is taken by another subscription") from None
 
 

@@ -67,8 +67,9 @@ def prepare_store(url: str, upgrade: bool = True) -> SqlStore:
 
 # The customer 2Checkout's "Update a customer" sample (the seed script) reads and updates, so
 # that the sample works against a new store changed only in host, merchant code and key.
+DEMO_REFERENCE = 298084139
 DEMO_CUSTOMER = {
-    "AvangateCustomerReference": 298084139,
+    "AvangateCustomerReference": DEMO_REFERENCE,
     "ExternalCustomerReference": "Apitest123456",
     "FirstName": "John",
     "LastName": "Doe",
@@ -88,8 +89,7 @@ def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
     merchant = store.merchant(merchant_code)
     if merchant is None:
         raise ValueError(f"no merchant {merchant_code!r} to add the demo customer to")
-    reference = DEMO_CUSTOMER["AvangateCustomerReference"]
-    store.insert_customer(merchant.id, {"AvangateCustomerReference": reference, **new_customer(DEMO_CUSTOMER)})
+    store.insert_customer(merchant.id, {"AvangateCustomerReference": DEMO_REFERENCE, **new_customer(DEMO_CUSTOMER)})
 
 
 def add_merchant(store: ServedStore, code: str, secret_key: str | None = None) -> str:

@@ -2,9 +2,10 @@
 migrations, merchants and sessions. Each domain's queries are in a module of their own
 (``customers.py``, ``subscriptions.py`` …), mixed into ``SqlStore`` (``sql.py``).
 
-Records go in and come out as dicts keyed by the API's field names; the column names live in
-the store's modules only. A dialect (``sqlite.py``, ``postgres.py``) supplies connections,
-transactions and the few places where the two databases differ.
+Records go in and come out as dicts keyed by the API's field names, typed by the domain that owns
+them (``twoco.domains.customers.records`` …); the column names live in the store's modules only.
+A dialect (``sqlite.py``, ``postgres.py``) supplies connections, transactions and the few places
+where the two databases differ.
 """
 
 from __future__ import annotations

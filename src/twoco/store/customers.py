@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from twoco.core.port import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry
+from twoco.domains.customers.records import CreditRecord, CustomerRecord, EndUserRecord, NewCustomer
 from twoco.domains.customers.schema import END_USER_FIELDS
 from twoco.store.base import SqlBase, columns
 from twoco.store.history import HISTORY_INSERT, history_values
@@ -48,7 +49,7 @@ class CustomerQueries(SqlBase):
         version = self.dialect.row_version
         return _CUSTOMER_SELECT.replace(" FROM customers", f", {version} FROM customers") if version else ""
 
-    def insert_customer(self, merchant_id: int, customer: Mapping[str, Any]) -> None:
+    def insert_customer(self, merchant_id: int, customer: NewCustomer) -> None:
         values = {"merchant_id": merchant_id, **_customer_columns(customer)}
         self._insert(
             f"INSERT INTO customers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
@@ -62,7 +63,7 @@ class CustomerQueries(SqlBase):
         lock: bool = False,
         status_on: str | None = None,
         versioned: bool = False,
-    ) -> dict[str, Any] | None:
+    ) -> CustomerRecord | None:
         """A customer by internal reference; ``lock`` holds its row until the transaction ends.
 
         With ``status_on`` (a date), the record also holds ``customer_status`` on that date under ``STATUS``;
@@ -72,12 +73,12 @@ class CustomerQueries(SqlBase):
 
     def customer_by_external(
         self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None, versioned: bool = False
-    ) -> dict[str, Any] | None:
+    ) -> CustomerRecord | None:
         return self._customer("external_reference", external, merchant_id, lock, status_on, versioned)
 
     def _customer(
         self, column: str, value: object, merchant_id: int, lock: bool, status_on: str | None, versioned: bool
-    ) -> dict[str, object] | None:
+    ) -> CustomerRecord | None:
         params: tuple[object, ...] = (merchant_id, value)
         if status_on is not None:
             sql, params = self._customer_with_status, (status_on, status_on, *params)
@@ -145,7 +146,7 @@ class CustomerQueries(SqlBase):
 
     def find_customers(
         self, merchant_id: int, filters: Mapping[str, Any], today: str, limit: int, offset: int = 0
-    ) -> tuple[list[dict[str, object]], int]:
+    ) -> tuple[list[CustomerRecord], int]:
         """One page of the merchant's customers matching ``filters`` (Email, Phone, CountryCode,
         Language, Trial, Status), by reference, with their status on ``today``; and how many match."""
         conditions, params = [], []
@@ -180,7 +181,7 @@ class CustomerQueries(SqlBase):
         return records, int(count[0]) if count else 0
 
     def end_user_push_summary(
-        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object], previous: Mapping[str, object]
+        self, merchant_id: int, customer_reference: int, end_user: EndUserRecord, previous: EndUserRecord
     ) -> dict[str, tuple[int, int]]:
         """What pushing ``end_user`` to a customer's subscriptions changes, in one set-based SELECT.
 
@@ -203,7 +204,7 @@ class CustomerQueries(SqlBase):
         assert row is not None  # for mypy: an aggregate SELECT answers one row
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
-    def push_end_user(self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object]) -> None:
+    def push_end_user(self, merchant_id: int, customer_reference: int, end_user: EndUserRecord) -> None:
         """Overwrite the EndUser of every subscription of a customer (one set-based UPDATE)."""
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
@@ -235,8 +236,28 @@ def _customer_columns(customer: Mapping[str, Any]) -> dict[str, object]:
     return columns
 
 
-def _customer_record(row: tuple[Any, ...]) -> dict[str, object]:
-    record: dict[str, object] = dict(zip(CUSTOMER_COLUMNS, row))
-    credit = dict(zip(CREDIT_COLUMNS, row[len(CUSTOMER_COLUMNS) :]))
-    record["Credit"] = credit if any(value is not None for value in credit.values()) else None
-    return record
+def _customer_record(row: tuple[Any, ...]) -> CustomerRecord:
+    """A customer from its row: ``CUSTOMER_COLUMNS``, then ``CREDIT_COLUMNS`` (values as the
+    database gives them, so Any), in their order; no Credit when its three columns are NULL."""
+    field = dict(zip(CUSTOMER_COLUMNS, row))
+    column = dict(zip(CREDIT_COLUMNS, row[len(CUSTOMER_COLUMNS) :]))
+    credit: CreditRecord = {"Limit": column["Limit"], "Remaining": column["Remaining"], "Currency": column["Currency"]}
+    return {
+        "AvangateCustomerReference": field["AvangateCustomerReference"],
+        "ExternalCustomerReference": field["ExternalCustomerReference"],
+        "FirstName": field["FirstName"],
+        "LastName": field["LastName"],
+        "Company": field["Company"],
+        "FiscalCode": field["FiscalCode"],
+        "Address1": field["Address1"],
+        "Address2": field["Address2"],
+        "City": field["City"],
+        "State": field["State"],
+        "Zip": field["Zip"],
+        "CountryCode": field["CountryCode"],
+        "Phone": field["Phone"],
+        "Fax": field["Fax"],
+        "Email": field["Email"],
+        "Language": field["Language"],
+        "Credit": credit if any(value is not None for value in credit.values()) else None,
+    }

@@ -6,8 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from twoco.domains.customers.records import EndUserRecord, end_user_record
 from twoco.domains.customers.schema import END_USER_FIELDS
-from twoco.domains.subscriptions.schema import SUBSCRIPTION_FLAGS
+from twoco.domains.subscriptions.records import NewSubscription, ProductRecord, SubscriptionRecord
 from twoco.store.base import IN_CHUNK, columns
 from twoco.store.customers import END_USER_COLUMNS, CustomerQueries
 
@@ -25,7 +26,7 @@ SUBSCRIPTION_COLUMNS = columns(
     "SubscriptionValueCurrency:subscription_value_currency "
     "CustomPriceBillingCyclesLeft:custom_price_billing_cycles_left"
 )
-_JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text
+_JSON_FIELDS = {"DeliveryInfo"}  # objects kept as JSON text (and read back in _subscription_record)
 
 _SUBSCRIPTION_SELECT = (
     "SELECT "
@@ -38,7 +39,7 @@ _SUBSCRIPTION_SELECT = (
 
 
 class SubscriptionQueries(CustomerQueries):
-    def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: Mapping[str, Any]) -> None:
+    def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: NewSubscription) -> None:
         values: dict[str, object] = {"merchant_id": merchant_id, "customer_reference": customer_reference}
         for name, column in SUBSCRIPTION_COLUMNS.items():
             value = subscription.get(name)
@@ -53,7 +54,7 @@ class SubscriptionQueries(CustomerQueries):
             tuple(values.values()),
         )
 
-    def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> dict[str, object] | None:
+    def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> SubscriptionRecord | None:
         """A subscription by reference; ``lock`` holds its row (its row alone) until the transaction ends."""
         if lock and self.row_locks:
             # Locked by itself, not in the joined read: a FOR UPDATE on the join would lock the
@@ -65,7 +66,7 @@ class SubscriptionQueries(CustomerQueries):
         row = self._one(f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference = ?", (merchant_id, reference))
         return _subscription_record(row) if row else None
 
-    def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[dict[str, object]]:
+    def customer_subscriptions(self, merchant_id: int, customer_reference: int) -> list[SubscriptionRecord]:
         cursor = self._run(
             f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.customer_reference = ?"
             " ORDER BY s.start_date, s.reference",
@@ -74,7 +75,7 @@ class SubscriptionQueries(CustomerQueries):
         )
         return [_subscription_record(row) for row in cursor.fetchall()]
 
-    def set_end_user(self, merchant_id: int, reference: str, end_user: Mapping[str, object]) -> None:
+    def set_end_user(self, merchant_id: int, reference: str, end_user: EndUserRecord) -> None:
         """Overwrite a subscription's EndUser."""
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
@@ -97,9 +98,9 @@ class SubscriptionQueries(CustomerQueries):
             (customer_reference, merchant_id, reference),
         )
 
-    def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, dict[str, object]]:
+    def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, SubscriptionRecord]:
         """The merchant's subscriptions among ``references``, by reference (absent ones left out)."""
-        found: dict[str, dict[str, object]] = {}
+        found: dict[str, SubscriptionRecord] = {}
         for start in range(0, len(references), IN_CHUNK):
             chunk = references[start : start + IN_CHUNK]
             cursor = self._run(
@@ -112,7 +113,7 @@ class SubscriptionQueries(CustomerQueries):
                 found[str(record["SubscriptionReference"])] = record
         return found
 
-    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, Any]) -> None:
+    def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, object]) -> None:
         """Set the given Subscription fields (top-level scalars: ExpirationDate, SubscriptionEnabled, …)."""
         if changes:
             assignments = ", ".join(f"{SUBSCRIPTION_COLUMNS[name]} = ?" for name in changes)
@@ -123,7 +124,7 @@ class SubscriptionQueries(CustomerQueries):
 
     def search_subscriptions(
         self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
-    ) -> tuple[list[dict[str, object]], int]:
+    ) -> tuple[list[SubscriptionRecord], int]:
         """One page of the merchant's subscriptions matching ``filters`` (see ``_subscription_filter``),
         by StartDate then reference, and how many match in all."""
         where, params = _subscription_filter(filters)
@@ -187,19 +188,43 @@ def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
-def _subscription_record(row: tuple[Any, ...]) -> dict[str, object]:
-    values = iter(row)
-    record: dict[str, object] = {}
-    for name in SUBSCRIPTION_COLUMNS:
-        value = next(values)
-        if name in SUBSCRIPTION_FLAGS:
-            value = bool(value)
-        elif name in _JSON_FIELDS and value is not None:
-            value = json.loads(value)
-        record[name] = value
-    product = {name: next(values) for name in PRODUCT_COLUMNS}
-    product["PriceOptionCodes"] = json.loads(product["PriceOptionCodes"] or "null")
-    record["Product"] = product
-    record["EndUser"] = {name: next(values) for name in END_USER_COLUMNS}
-    record["AvangateCustomerReference"], record["ExternalCustomerReference"] = values
-    return record
+def _subscription_record(row: tuple[Any, ...]) -> SubscriptionRecord:
+    """A subscription from its row: ``SUBSCRIPTION_COLUMNS``, ``PRODUCT_COLUMNS``, ``END_USER_COLUMNS``
+    and its owner's two references (values as the database gives them, so Any), in that order."""
+    field = dict(zip(SUBSCRIPTION_COLUMNS, row))
+    column = dict(zip(PRODUCT_COLUMNS, row[len(SUBSCRIPTION_COLUMNS) :]))
+    person = dict(zip(END_USER_COLUMNS, row[len(SUBSCRIPTION_COLUMNS) + len(PRODUCT_COLUMNS) :]))
+    delivery_info = field["DeliveryInfo"]
+    product: ProductRecord = {
+        "ProductCode": column["ProductCode"],
+        "ProductId": column["ProductId"],
+        "ProductName": column["ProductName"],
+        "ProductVersion": column["ProductVersion"],
+        "ProductQuantity": column["ProductQuantity"],
+        "PriceOptionCodes": json.loads(column["PriceOptionCodes"] or "null"),
+    }
+    return {
+        "SubscriptionReference": field["SubscriptionReference"],
+        "StartDate": field["StartDate"],
+        "ExpirationDate": field["ExpirationDate"],
+        "RecurringEnabled": bool(field["RecurringEnabled"]),
+        "SubscriptionEnabled": bool(field["SubscriptionEnabled"]),
+        "SKU": field["SKU"],
+        "ReceiveNotifications": bool(field["ReceiveNotifications"]),
+        "Lifetime": bool(field["Lifetime"]),
+        "PartnerCode": field["PartnerCode"],
+        "TestSubscription": bool(field["TestSubscription"]),
+        "IsTrial": bool(field["IsTrial"]),
+        "ExternalSubscriptionReference": field["ExternalSubscriptionReference"],
+        "ActivationDate": field["ActivationDate"],
+        "DeliveryInfo": None if delivery_info is None else json.loads(delivery_info),
+        "NextRenewalPrice": field["NextRenewalPrice"],
+        "NextRenewalPriceCurrency": field["NextRenewalPriceCurrency"],
+        "SubscriptionValue": field["SubscriptionValue"],
+        "SubscriptionValueCurrency": field["SubscriptionValueCurrency"],
+        "CustomPriceBillingCyclesLeft": field["CustomPriceBillingCyclesLeft"],
+        "Product": product,
+        "EndUser": end_user_record(person),
+        "AvangateCustomerReference": row[-2],
+        "ExternalCustomerReference": row[-1],
+    }

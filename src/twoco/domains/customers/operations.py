@@ -19,8 +19,9 @@ from twoco.core.schema import BOOLEAN, INT, STRING
 from twoco.core.search import page_of
 from twoco.core.validation import MAX_REFERENCE, check_text, internal_reference
 from twoco.domains.customers.port import CustomerStore
+from twoco.domains.customers.records import CustomerFields, CustomerRecord, end_user_of
 from twoco.domains.customers.rules import customer_changes, new_customer
-from twoco.domains.customers.schema import CUSTOMER_SEARCH, CUSTOMER_SEARCH_RESULT, CUSTOMER_V6, END_USER_FIELDS
+from twoco.domains.customers.schema import CUSTOMER_SEARCH, CUSTOMER_SEARCH_RESULT, CUSTOMER_V6
 from twoco.domains.customers.search import customer_filters
 
 Customers = Context[CustomerStore]
@@ -30,7 +31,7 @@ def create_customer(context: Customers, caller: Caller, customer: Mapping[str, A
     return insert_customer(context, caller, new_customer(customer))
 
 
-def insert_customer(context: Customers, caller: Caller, record: dict[str, Any]) -> int:
+def insert_customer(context: Customers, caller: Caller, record: CustomerFields) -> int:
     """Store a checked customer under a new reference; its creation goes in the history."""
     with context.store.transaction():
         for _ in range(INSERT_ATTEMPTS):
@@ -87,8 +88,8 @@ def update_customer(
         with _external_reference_taken(external):
             store.update_customer(merchant_id, found, changed)
         if push_to_end_users:
-            end_user = {name: merged[name] for name in END_USER_FIELDS}
-            previous = {name: current[name] for name in END_USER_FIELDS}
+            end_user = end_user_of(merged)
+            previous = end_user_of(current)
             pushed = store.end_user_push_summary(merchant_id, found, end_user, previous)
             store.push_end_user(merchant_id, found, end_user)
             changed_fields += history.push_changes(end_user, previous, pushed)
@@ -132,7 +133,7 @@ def find_customer(
     may_assign_external: bool = False,
     status_on: str | None = None,
     versioned: bool = False,
-) -> dict[str, Any]:
+) -> CustomerRecord:
     """The customer both references name (0, '' and nil count as absent).
 
     When both are given they must name the same customer. On update, an external
@@ -168,7 +169,7 @@ def find_customer(
     return found
 
 
-def customer_view(context: Customers, merchant_id: int, row: Mapping[str, Any]) -> dict[str, object]:
+def customer_view(context: Customers, merchant_id: int, row: CustomerRecord) -> dict[str, object]:
     """The Customer object as 2Checkout returns it, with Enabled and Trial derived.
 
     A customer is enabled while it has an active subscription (enabled and not past its

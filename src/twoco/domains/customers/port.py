@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from twoco.core.port import HistoryEntry, Store
+from twoco.domains.customers.records import CustomerRecord, EndUserRecord, NewCustomer
 
 
 class CustomerStore(Store, Protocol):
-    def insert_customer(self, merchant_id: int, customer: Mapping[str, Any]) -> None: ...
+    def insert_customer(self, merchant_id: int, customer: NewCustomer) -> None: ...
 
     def customer(
         self,
@@ -18,12 +19,13 @@ class CustomerStore(Store, Protocol):
         lock: bool = False,
         status_on: str | None = None,
         versioned: bool = False,
-    ) -> dict[str, Any] | None: ...
+    ) -> CustomerRecord | None: ...
 
     def customer_by_external(
         self, merchant_id: int, external: str, lock: bool = False, status_on: str | None = None, versioned: bool = False
-    ) -> dict[str, Any] | None: ...
+    ) -> CustomerRecord | None: ...
 
+    # An update's ``changes``: the changed fields' new values by name, Credit a decoded object (customer_changes).
     def update_customer(self, merchant_id: int, reference: int, changes: Mapping[str, Any]) -> None: ...
 
     def update_customer_unless_changed(
@@ -34,10 +36,10 @@ class CustomerStore(Store, Protocol):
 
     def find_customers(
         self, merchant_id: int, filters: Mapping[str, Any], today: str, limit: int, offset: int = 0
-    ) -> tuple[list[dict[str, object]], int]: ...
+    ) -> tuple[list[CustomerRecord], int]: ...
 
     def end_user_push_summary(
-        self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object], previous: Mapping[str, object]
+        self, merchant_id: int, customer_reference: int, end_user: EndUserRecord, previous: EndUserRecord
     ) -> dict[str, tuple[int, int]]: ...
 
-    def push_end_user(self, merchant_id: int, customer_reference: int, end_user: Mapping[str, object]) -> None: ...
+    def push_end_user(self, merchant_id: int, customer_reference: int, end_user: EndUserRecord) -> None: ...

@@ -13,6 +13,7 @@ from typing import Any, cast
 from twoco.core import history
 from twoco.core.errors import ApiError
 from twoco.core.validation import normalise_amount, normalise_currency, normalise_person
+from twoco.domains.customers.records import CustomerFields, CustomerRecord, customer_fields
 from twoco.domains.customers.schema import CUSTOMER_V6
 
 CUSTOMER_REQUIRED = ("FirstName", "LastName", "Address1", "City", "Zip", "CountryCode", "Email")
@@ -52,29 +53,35 @@ def normalise_end_user(
     normalise_person(prefix, record, required)
 
 
-def new_customer(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A new customer's record from the Customer fields given (createCustomer, a fixture), checked:
-    every data field, an empty external reference as none."""
-    record = {name: fields.get(name) for name in CUSTOMER_DATA_FIELDS}
-    record["ExternalCustomerReference"] = record["ExternalCustomerReference"] or None
-    normalise_customer(record)
-    return record
+def new_customer(fields: Mapping[str, Any]) -> CustomerFields:
+    """A new customer's fields from the Customer fields given (createCustomer, a fixture), checked:
+    every data field, an empty external reference as none. (``fields``: a decoded Customer, its
+    values whatever the client sent.)"""
+    draft = {name: fields.get(name) for name in CUSTOMER_DATA_FIELDS}
+    draft["ExternalCustomerReference"] = draft["ExternalCustomerReference"] or None
+    normalise_customer(draft)
+    return customer_fields(draft)
 
 
 def customer_changes(
-    current: Mapping[str, Any], customer: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any], list[history.Change]]:
-    """What an update with ``customer`` makes of the stored ``current``: the merged record, the
-    changed fields' new values (Credit merged, an external reference only where there was none),
-    and the history's changes."""
+    current: CustomerRecord, customer: Mapping[str, Any]
+) -> tuple[CustomerFields, dict[str, object], list[history.Change]]:
+    """What an update with ``customer`` (a decoded Customer) makes of the stored ``current``: the
+    merged fields, the changed fields' new values (Credit merged, an external reference only where
+    there was none), and the history's changes."""
     changes = {name: customer[name] for name in CUSTOMER_DATA_FIELDS if name in customer}
     external = changes.pop("ExternalCustomerReference", None)
     if external and current["ExternalCustomerReference"] is None:
         changes["ExternalCustomerReference"] = external
     if changes.get("Credit") and current["Credit"]:
         changes["Credit"] = {**current["Credit"], **changes["Credit"]}
-    merged = {**current, **changes}
+    merged: dict[str, object] = {**current, **changes}
     normalise_customer(merged)
     changed = {name: merged[name] for name in changes}
     data = {name: merged[name] for name in CUSTOMER_DATA_FIELDS}
-    return merged, changed, history.changes({name: current[name] for name in CUSTOMER_DATA_FIELDS}, data)
+    stored: Mapping[str, object] = current  # read by field name: a TypedDict takes literal keys only
+    return (
+        customer_fields(merged),
+        changed,
+        history.changes({name: stored[name] for name in CUSTOMER_DATA_FIELDS}, data),
+    )

@@ -7,7 +7,7 @@ parameters as decoded; it runs in one store transaction (a call that raises chan
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from twoco.core import history
 from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
@@ -18,9 +18,10 @@ from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array
 from twoco.core.search import page_of
 from twoco.core.validation import MAX_REFERENCE, check_text, parse_date
 from twoco.domains.customers.operations import REFERENCES, find_customer, insert_customer
-from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS
+from twoco.domains.customers.records import CustomerFields, EndUserRecord
 from twoco.domains.customers.schema import END_USER
 from twoco.domains.subscriptions.port import SubscriptionStore
+from twoco.domains.subscriptions.records import SubscriptionRecord
 from twoco.domains.subscriptions.rules import (
     check_expiration,
     merged_end_user,
@@ -31,6 +32,16 @@ from twoco.domains.subscriptions.schema import SUBSCRIPTION, SUBSCRIPTION_SEARCH
 from twoco.domains.subscriptions.search import subscription_filters
 
 Subscriptions = Context[SubscriptionStore]
+
+# The fields of its own updateSubscription changes (the EndUser and the owner aside), and the
+# flags cancelSubscription and enableSubscription set: literals, for mypy to know them as fields.
+_UPDATED: tuple[Literal["ExpirationDate", "ActivationDate", "SubscriptionEnabled", "RecurringEnabled"], ...] = (
+    "ExpirationDate",
+    "ActivationDate",
+    "SubscriptionEnabled",
+    "RecurringEnabled",
+)
+Flag = Literal["SubscriptionEnabled", "RecurringEnabled"]
 
 
 class _Moved(Exception):
@@ -52,11 +63,14 @@ def add_subscription(
         owner = _import_owner(context, caller, subscription, record["EndUser"])
         product = record["Product"]
         if product["ProductCode"] is None:
+            assert product["ProductId"] is not None  # for mypy: an import without a ProductCode names a ProductId
             product["ProductCode"] = context.store.product_code(caller.merchant_id, product["ProductId"])
         for _ in range(INSERT_ATTEMPTS):
-            reference = record["SubscriptionReference"] = context.references.subscription_reference()
+            reference = context.references.subscription_reference()
             try:
-                context.store.insert_subscription(caller.merchant_id, owner, record)
+                context.store.insert_subscription(
+                    caller.merchant_id, owner, {**record, "SubscriptionReference": reference}
+                )
             except DuplicateKey as duplicate:
                 if duplicate.external:
                     raise ApiError(
@@ -70,7 +84,7 @@ def add_subscription(
 
 
 def _import_owner(
-    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: Mapping[str, Any]
+    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: EndUserRecord
 ) -> int:
     """The reference of the customer an import belongs to, made from the EndUser when new."""
     reference = subscription.get("AvangateCustomerReference") or None
@@ -83,9 +97,24 @@ def _import_owner(
         if found is not None:
             return int(found["AvangateCustomerReference"])
     # Customers need an address, a zip code and an email; an EndUser may lack them: kept empty.
-    record = {name: end_user.get(name) for name in CUSTOMER_DATA_FIELDS}
-    record.update({name: record[name] or "" for name in ("Address1", "Zip", "Email")})
-    record["ExternalCustomerReference"] = external
+    record: CustomerFields = {
+        "ExternalCustomerReference": external,
+        "FirstName": end_user["FirstName"],
+        "LastName": end_user["LastName"],
+        "Company": end_user["Company"],
+        "FiscalCode": None,
+        "Address1": end_user["Address1"] or "",
+        "Address2": end_user["Address2"],
+        "City": end_user["City"],
+        "State": end_user["State"],
+        "Zip": end_user["Zip"] or "",
+        "CountryCode": end_user["CountryCode"],
+        "Phone": end_user["Phone"],
+        "Fax": end_user["Fax"],
+        "Email": end_user["Email"] or "",
+        "Language": end_user["Language"],
+        "Credit": None,
+    }
     try:
         return insert_customer(context, caller, record)
     except ApiError as error:
@@ -168,17 +197,15 @@ def update_subscription(context: Subscriptions, caller: Caller, subscription: Ma
         raise ApiError("MISSING_REQUIRED_FIELD", field="SubscriptionReference")
     with context.store.transaction():
 
-        def target(found: dict[str, Any]) -> tuple[int, ...]:
+        def target(found: SubscriptionRecord) -> tuple[int, ...]:
             try:
                 return (_new_owner(context, caller.merchant_id, found, subscription),)
             except ApiError:  # no such customer: the error comes below, after those of the fields
                 return ()
 
         current = lock_subscription(context, caller.merchant_id, reference, target)
-        changes = {
-            name: subscription[name]
-            for name in ("ExpirationDate", "ActivationDate", "SubscriptionEnabled", "RecurringEnabled")
-            if subscription.get(name) is not None
+        changes: dict[str, object] = {
+            name: subscription[name] for name in _UPDATED if subscription.get(name) is not None
         }
         if "ExpirationDate" in changes:
             check_expiration(current["StartDate"], changes["ExpirationDate"])
@@ -192,7 +219,7 @@ def update_subscription(context: Subscriptions, caller: Caller, subscription: Ma
             context.store.set_end_user(caller.merchant_id, reference, end_user)
         if owner != before:
             context.store.move_subscription(caller.merchant_id, reference, owner)
-        old = {name: current[name] for name in changes}
+        old: dict[str, object] = {name: current[name] for name in _UPDATED if name in changes}
         changed = history.changes(
             {**old, "AvangateCustomerReference": before}, {**changes, "AvangateCustomerReference": owner}
         )
@@ -224,18 +251,18 @@ def enable_subscription(context: Subscriptions, caller: Caller, reference: str) 
 
 
 @retried_on_conflict
-def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Mapping[str, bool]) -> bool:
+def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Mapping[Flag, bool]) -> bool:
     with context.store.transaction():
         current = lock_subscription(context, caller.merchant_id, reference)
-        changed = {name: value for name, value in flags.items() if current[name] != value}
+        changed: dict[str, bool] = {name: value for name, value in flags.items() if current[name] != value}
         context.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
-        old = {name: current[name] for name in changed}
+        old: dict[str, object] = {name: current[name] for name in flags if name in changed}
         context.record(caller, (current["AvangateCustomerReference"],), history.changes(old, changed), reference)
     return True
 
 
 def _new_owner(
-    context: Subscriptions, merchant_id: int, current: Mapping[str, Any], subscription: Mapping[str, Any]
+    context: Subscriptions, merchant_id: int, current: SubscriptionRecord, subscription: Mapping[str, Any]
 ) -> int:
     """The customer updateSubscription's references name (the current owner when they name none).
 
@@ -276,8 +303,8 @@ def lock_subscription(
     context: Subscriptions,
     merchant_id: int,
     reference: str,
-    also: Callable[[dict[str, Any]], tuple[int, ...]] = lambda _: (),
-) -> dict[str, Any]:
+    also: Callable[[SubscriptionRecord], tuple[int, ...]] = lambda _: (),
+) -> SubscriptionRecord:
     """The subscription, its row locked after those of its owner and of the customers ``also``
     names for it (a move's target), for a change that follows.
 
@@ -306,7 +333,9 @@ def lock_subscription(
             continue
 
 
-def find_subscription(context: Subscriptions, merchant_id: int, reference: str, lock: bool = False) -> dict[str, Any]:
+def find_subscription(
+    context: Subscriptions, merchant_id: int, reference: str, lock: bool = False
+) -> SubscriptionRecord:
     # A reference no store can hold (too long, or with NUL, which PostgreSQL text refuses) names nothing.
     storable = len(reference) <= MAX_REFERENCE and "\x00" not in reference
     found = context.store.subscription(merchant_id, reference, lock) if storable else None

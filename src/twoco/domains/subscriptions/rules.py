@@ -15,8 +15,15 @@ from twoco.core.validation import (
     parse_date,
     require,
 )
+from twoco.domains.customers.records import EndUserRecord, end_user_record
 from twoco.domains.customers.rules import normalise_end_user
 from twoco.domains.customers.schema import END_USER_FIELDS
+from twoco.domains.subscriptions.records import (
+    DeliveryCodeRecord,
+    DeliveryInfoRecord,
+    SubscriptionFields,
+    SubscriptionRecord,
+)
 from twoco.domains.subscriptions.schema import PRODUCT
 
 # What an import must carry (addSubscription; the OpenAPI document states the same).
@@ -26,11 +33,12 @@ IMPORT_END_USER_REQUIRED = ("FirstName", "LastName", "City", "CountryCode")
 MIN_QUANTITY, MAX_QUANTITY = 1, 99999  # a product's quantity
 
 
-def merged_end_user(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """An EndUser update: the fields given replace the current ones, absent ones keep theirs; checked."""
-    merged = {**current, **{name: given[name] for name in END_USER_FIELDS if name in given}}
+def merged_end_user(current: EndUserRecord, given: Mapping[str, Any]) -> EndUserRecord:
+    """An EndUser update: the fields ``given`` (a decoded EndUser) replace the current ones, absent
+    ones keep theirs; checked."""
+    merged: dict[str, object] = {**current, **{name: given[name] for name in END_USER_FIELDS if name in given}}
     normalise_end_user(merged)
-    return merged
+    return end_user_record(merged)
 
 
 def check_expiration(start: object, expiration: object) -> None:
@@ -40,8 +48,8 @@ def check_expiration(start: object, expiration: object) -> None:
         raise ApiError("INVALID_FIELD_VALUE", field="ExpirationDate", reason="must not be before StartDate")
 
 
-def validated_subscription(subscription: Mapping[str, Any], test: int | None = None) -> dict[str, Any]:
-    """Validate an imported Subscription and fill 2Checkout's defaults.
+def validated_subscription(subscription: Mapping[str, Any], test: int | None = None) -> SubscriptionFields:
+    """Validate an imported Subscription (a decoded one) and fill 2Checkout's defaults.
 
     ``test`` (the 5.0/6.0 parameter) or a ``Test`` inside the object, other than 0 or nil, makes it
     a test subscription; REST and JSON bodies carry it inside the object.
@@ -99,29 +107,45 @@ def validated_subscription(subscription: Mapping[str, Any], test: int | None = N
         "PartnerCode": subscription.get("PartnerCode"),
         "DeliveryInfo": _delivery_info(subscription.get("DeliveryInfo")),
         "CustomPriceBillingCyclesLeft": cycles,
-        **prices,
-        "Product": product,
-        "EndUser": end_user,
+        "NextRenewalPrice": prices["NextRenewalPrice"],
+        "NextRenewalPriceCurrency": prices["NextRenewalPriceCurrency"],
+        "SubscriptionValue": prices["SubscriptionValue"],
+        "SubscriptionValueCurrency": prices["SubscriptionValueCurrency"],
+        "Product": {
+            "ProductCode": product["ProductCode"],
+            "ProductId": product["ProductId"],
+            "ProductName": product["ProductName"],
+            "ProductVersion": product["ProductVersion"],
+            "ProductQuantity": product["ProductQuantity"],
+            "PriceOptionCodes": product["PriceOptionCodes"],
+        },
+        "EndUser": end_user_record(end_user),
     }
 
 
-def _delivery_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """DeliveryInfo as stored: every code with all four fields, text checked."""
+def _delivery_info(info: Mapping[str, Any] | None) -> DeliveryInfoRecord | None:
+    """DeliveryInfo as stored: every code with all four fields, text checked. (``info``: a decoded DeliveryInfo.)"""
     if info is None:
         return None
     check_text("DeliveryInfo.Description", info.get("Description"))
-    codes = []
+    codes: list[DeliveryCodeRecord] = []
     for code in info.get("Codes") or ():
-        entry = {name: (code or {}).get(name) for name in ("Code", "File", "Description", "ExtraInfo")}
+        given = code or {}
+        entry: DeliveryCodeRecord = {
+            "Code": given.get("Code"),
+            "File": given.get("File"),
+            "Description": given.get("Description"),
+            "ExtraInfo": given.get("ExtraInfo"),
+        }
         for name, value in entry.items():
             check_text(f"DeliveryInfo.Codes.{name}", value)
         codes.append(entry)
     return {"Description": info.get("Description"), "Codes": codes}
 
 
-def subscription_view(record: Mapping[str, Any]) -> dict[str, Any]:
+def subscription_view(record: SubscriptionRecord) -> dict[str, object]:
     """A stored subscription as 2Checkout answers it: unset SKU and PartnerCode as "", as its recorded outputs show."""
-    view = dict(record)
+    view: dict[str, object] = dict(record)
     for name in ("SKU", "PartnerCode"):
         if view.get(name) is None:
             view[name] = ""
