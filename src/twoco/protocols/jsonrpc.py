@@ -9,7 +9,7 @@ from twoco.core.exchange import Exchange
 from twoco.core.schema import UnknownFields
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
-from twoco.protocols import Response, json_codec
+from twoco.protocols import Response, internal_error, json_codec
 from twoco.protocols.arguments import decode_positional
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
@@ -73,9 +73,9 @@ class JsonRpcAdapter:
             result = self.service.dispatch(operation, args, "jsonrpc", self.version, exchange)
         except ApiError as error:
             return None if "id" not in request else self._fail(request_id, error, exchange)
-        except Exception:
-            log.exception("internal error in %s %s", self.protocol, method)
-            return None if "id" not in request else self._fail(request_id, ApiError("INTERNAL_ERROR"), exchange)
+        except Exception:  # this call's alone: a batch's others are still answered
+            failure = internal_error(log, f"{self.protocol} {method}")
+            return None if "id" not in request else self._fail(request_id, failure, exchange)
         if "id" not in request:
             return None
         return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}

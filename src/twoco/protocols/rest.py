@@ -9,7 +9,6 @@ path segments, the JSON body for an object parameter, the query string for the r
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from contextlib import nullcontext
@@ -29,8 +28,6 @@ from twoco.domains.customers.operations import customer_reference
 from twoco.protocols import Response, error_response, json_codec
 from twoco.protocols.arguments import decode_arguments
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
-
-log = logging.getLogger("twoco.rest")
 
 AUTH_HEADER = REST_AUTH_HEADER.lower()  # as headers arrive here
 MAX_AUTH_HEADER = 1024
@@ -113,10 +110,7 @@ class RestAdapter:
         except ApiError as error:
             exchange.error_code = error.code
             return error_response(error)
-        except Exception:
-            log.exception("internal error in %s %s %s", self.protocol, method, exchange.operation)
-            exchange.error_code = "INTERNAL_ERROR"
-            return error_response(ApiError("INTERNAL_ERROR"))
+        # Any other exception passes to the app, which logs it and answers INTERNAL_ERROR as REST would.
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
         allowed = []

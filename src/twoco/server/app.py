@@ -35,7 +35,7 @@ from twoco.core.registry import VERSIONS
 from twoco.core.service import Service
 from twoco.core.validation import ascii_integer
 from twoco.domains import DomainStore
-from twoco.protocols import Response, error_response
+from twoco.protocols import Response, error_response, internal_error
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
@@ -125,12 +125,11 @@ class TwocoApp:
                 return self.sso_pages.handle(request.method, target.page, request.query, exchange)
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
-            exchange.error_code = error.code
-            return error_response(error)
-        except Exception:
-            log.exception("internal error on %s %s", request.method, request.path[:200])
-            exchange.error_code = "INTERNAL_ERROR"
-            return error_response(ApiError("INTERNAL_ERROR"))
+            failure = error
+        except Exception:  # REST's too: its adapter answers errors as this does
+            failure = internal_error(log, f"{request.method} {request.path[:200]}")
+        exchange.error_code = failure.code
+        return error_response(failure)
 
     def answer(self, request: Request) -> Response:
         """``handle`` once its writes are durable, then the access-log line, the journal entry and

@@ -8,7 +8,7 @@ from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
-from twoco.protocols import Response
+from twoco.protocols import Response, internal_error
 from twoco.protocols.arguments import decode_positional
 from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
@@ -53,8 +53,7 @@ class SoapAdapter:
         except ApiError as error:
             return self.fault(error, exchange)
         except Exception:
-            log.exception("internal error in %s %s", self.protocol, exchange.operation)
-            return self.fault(ApiError("INTERNAL_ERROR"), exchange)
+            return self.fault(internal_error(log, f"{self.protocol} {exchange.operation}"), exchange)
 
     def fault(self, error: ApiError, exchange: Exchange, faultcode: str = "") -> Response:
         exchange.error_code = error.code
