@@ -156,12 +156,18 @@ def check_count(op: Operation, count: int) -> None:
         )
 
 
-def check_arity(op: Operation, args: Sequence[object]) -> list[object]:
-    """Positional arguments padded with None for omitted optional ones, or INVALID_PARAMETERS."""
-    check_count(op, len(args))
+def check_required(op: Operation, args: Sequence[object]) -> list[object]:
+    """Positional arguments already counted (``check_count``) padded with None for omitted optional
+    ones, or INVALID_PARAMETERS for a required one that is None."""
     params = op.wire_params
     padded = list(args) + [None] * (len(params) - len(args))
     for param, value in zip(params, padded):
         if param.required and value is None:
             raise ApiError("INVALID_PARAMETERS", operation=op.name, reason=f"{param.name} is required")
     return padded
+
+
+def check_arity(op: Operation, args: Sequence[object]) -> list[object]:
+    """Positional arguments counted, then padded and checked as ``check_required`` does, or INVALID_PARAMETERS."""
+    check_count(op, len(args))
+    return check_required(op, args)

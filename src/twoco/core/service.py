@@ -16,7 +16,7 @@ from twoco.core.context import Context, S
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator
-from twoco.core.registry import Caller, LoginCaller, Operation, check_arity
+from twoco.core.registry import Caller, LoginCaller, Operation, check_count, check_required
 from twoco.core.sessions import Sessions
 from twoco.core.settings import Settings
 from twoco.core.validation import MERCHANT_CODE
@@ -51,9 +51,24 @@ class Service(Generic[S]):
         version: str,
         exchange: Exchange | None = None,
     ) -> Any:
-        """Carry out one decoded call: check its arity, resolve its session, run its handler; the
+        """Carry out one call of positional arguments as given (by Python code: a test, a tool):
+        counted first, then as ``dispatch``."""
+        check_count(operation, len(args))
+        return self.dispatch(operation, args, protocol, version, exchange)
+
+    def dispatch(
+        self,
+        operation: Operation,
+        args: Sequence[object],
+        protocol: str,
+        version: str,
+        exchange: Exchange | None = None,
+    ) -> Any:
+        """Carry out one decoded call whose arguments were counted (an adapter counts what its
+        request sent before decoding it: ``twoco.protocols.arguments``): pad the optional ones left
+        out, refuse a required one that is None, resolve its session, run its handler; the
         merchant it acts for is noted in ``exchange``."""
-        args = check_arity(operation, args)
+        args = check_required(operation, args)
         exchange = exchange or Exchange()
         client = exchange.client
         if not operation.needs_session:

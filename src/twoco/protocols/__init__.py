@@ -8,6 +8,7 @@ An adapter knows a wire format, not the business rules; everything it calls is i
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 
 from twoco.core.errors import ApiError
@@ -34,3 +35,16 @@ def error_response(error: ApiError) -> Response:
     if "retry_after" in error.details:  # TOO_MANY_FAILED_LOGINS and the store's outages; not an injected error
         headers.append(("retry-after", str(error.details["retry_after"])))
     return Response(error.kind.http_status, body, "application/json", headers)
+
+
+def internal_error(log: logging.Logger, where: str) -> ApiError:
+    """INTERNAL_ERROR in place of the exception being handled, which is a bug: its traceback is
+    logged for the operator (``where`` says in what), and nothing of it reaches the client.
+
+    The one place an unexpected exception becomes an answer, called in the ``except Exception``
+    of each place that answers in a format of its own, which answers it as it answers any
+    ApiError: the SOAP adapter (a Fault), the JSON-RPC adapter for each call (in a batch, the
+    others are still answered), and the app for all else (REST, the control plane, the pages).
+    """
+    log.exception("internal error in %s", where)
+    return ApiError("INTERNAL_ERROR")

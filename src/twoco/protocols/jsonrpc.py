@@ -6,11 +6,11 @@ import logging
 
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import check_count
-from twoco.core.schema import DecodeError, UnknownFields
+from twoco.core.schema import UnknownFields
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
-from twoco.protocols import Response, json_codec
+from twoco.protocols import Response, internal_error, json_codec
+from twoco.protocols.arguments import decode_positional
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
 
 log = logging.getLogger("twoco.jsonrpc")
@@ -65,23 +65,17 @@ class JsonRpcAdapter:
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="parameters go by position, in an array")
             if not isinstance(params, list):
                 raise ApiError("INVALID_PARAMETERS", operation=method, reason="params must be an array")
-            check_count(operation, len(params))
-            args = []
             unknown = UnknownFields(self.service.context.settings.strict_fields)
-            for param, value in zip(operation.wire_params, params):
-                try:
-                    args.append(json_codec.decode(value, param.type, unknown))
-                except DecodeError as error:
-                    raise ApiError(
-                        "INVALID_PARAMETERS", operation=method, reason=str(error.within(param.name))
-                    ) from None
+            args = decode_positional(
+                operation, params, lambda param, value: json_codec.decode(value, param.type, unknown)
+            )
             exchange.ignored_fields += unknown.names
-            result = self.service.call(operation, args, "jsonrpc", self.version, exchange)
+            result = self.service.dispatch(operation, args, "jsonrpc", self.version, exchange)
         except ApiError as error:
             return None if "id" not in request else self._fail(request_id, error, exchange)
-        except Exception:
-            log.exception("internal error in %s %s", self.protocol, method)
-            return None if "id" not in request else self._fail(request_id, ApiError("INTERNAL_ERROR"), exchange)
+        except Exception:  # this call's alone: a batch's others are still answered
+            failure = internal_error(log, f"{self.protocol} {method}")
+            return None if "id" not in request else self._fail(request_id, failure, exchange)
         if "id" not in request:
             return None
         return {"jsonrpc": "2.0", "id": request_id, "result": json_codec.encode(result, operation.result)}

@@ -9,7 +9,6 @@ path segments, the JSON body for an object parameter, the query string for the r
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from contextlib import nullcontext
@@ -21,15 +20,14 @@ from twoco.core.auth import REST_AUTH_HEADER
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.port import Merchant
-from twoco.core.registry import Caller, Operation
+from twoco.core.registry import Caller, Operation, Param
 from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
 from twoco.domains.customers.operations import customer_reference
 from twoco.protocols import Response, error_response, json_codec
+from twoco.protocols.arguments import decode_arguments
 from twoco.protocols.limits import JSON_MEDIA_TYPES, check_media_type
-
-log = logging.getLogger("twoco.rest")
 
 AUTH_HEADER = REST_AUTH_HEADER.lower()  # as headers arrive here
 MAX_AUTH_HEADER = 1024
@@ -112,10 +110,7 @@ class RestAdapter:
         except ApiError as error:
             exchange.error_code = error.code
             return error_response(error)
-        except Exception:
-            log.exception("internal error in %s %s %s", self.protocol, method, exchange.operation)
-            exchange.error_code = "INTERNAL_ERROR"
-            return error_response(ApiError("INTERNAL_ERROR"))
+        # Any other exception passes to the app, which logs it and answers INTERNAL_ERROR as REST would.
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
         allowed = []
@@ -163,36 +158,34 @@ class RestAdapter:
         route = operation.route
         assert route is not None  # for mypy: as above
         fixed = dict(route.fixed)
-        args: list[object] = []
-        for param in operation.params:
-            name = route.name_of(param.name)
-            try:
-                if param.name in fixed:
-                    value = fixed[param.name]
-                elif name in path_values:
-                    value = cast(Scalar, param.type).from_text(path_values[name])  # path parameters are scalars
-                elif isinstance(param.type, Struct) and route.method == "GET":
-                    value = _struct_from_query(param.type, queried)
-                elif isinstance(param.type, Struct):
-                    if body.strip():
-                        check_media_type(content_type, JSON_MEDIA_TYPES)
-                    value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
-                    value = _fill_from_path(param.type, value, path_values)
-                elif isinstance(param.type, Array) and isinstance(param.type.item, Scalar):
-                    # Repeated or comma-separated, as a search's array filters (cancelSubscription's ChurnReasons).
-                    texts = [item for text in queried.get(name.lower(), []) for item in text.split(",") if item]
-                    value = [param.type.item.from_text(item) for item in texts] or None
-                else:
-                    text = queried.get(name.lower(), [""])[-1]
-                    value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
-            except DecodeError as error:
-                raise ApiError(
-                    "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
-                ) from None
+
+        def argument(param: Param, name: str) -> object:
+            """``param``, found where the route puts it by its REST ``name``."""
+            if param.name in fixed:
+                value = fixed[param.name]
+            elif name in path_values:
+                value = cast(Scalar, param.type).from_text(path_values[name])  # path parameters are scalars
+            elif isinstance(param.type, Struct) and route.method == "GET":
+                value = _struct_from_query(param.type, queried)
+            elif isinstance(param.type, Struct):
+                if body.strip():
+                    check_media_type(content_type, JSON_MEDIA_TYPES)
+                value = json_codec.decode(json_codec.parse(body) if body.strip() else None, param.type, unknown)
+                value = _fill_from_path(param.type, value, path_values)
+            elif isinstance(param.type, Array) and isinstance(param.type.item, Scalar):
+                # Repeated or comma-separated, as a search's array filters (cancelSubscription's ChurnReasons).
+                texts = [item for text in queried.get(name.lower(), []) for item in text.split(",") if item]
+                value = [param.type.item.from_text(item) for item in texts] or None
+            else:
+                text = queried.get(name.lower(), [""])[-1]
+                value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             if value is None and param.required:
                 where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
-            args.append(value)
+            return value
+
+        named = [(param, route.name_of(param.name)) for param in operation.params]
+        args = decode_arguments(operation, named, argument)
         if CUSTOMER_PATH_REFERENCE in path_values:
             self._bind_customer(operation, caller, path_values[CUSTOMER_PATH_REFERENCE], args)
         return args

@@ -2,7 +2,8 @@
 
 Routing and answering are synchronous and I/O-free (:meth:`TwocoApp.handle` takes a :class:`Request`
 and returns a :class:`Response`); the ASGI wrapper only reads the body (refusing oversized ones
-before reading them) and writes the answer.
+before reading them) and writes the answer. Every step reads where the request goes from its
+:class:`~twoco.server.request.Target`, made once with the request.
 
 The app runs every call on the event loop itself, in a greenlet of its own, whose waits the store
 hands to the loop, which serves other calls meanwhile (``twoco.core.green``): PostgreSQL's round
@@ -21,7 +22,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,19 +31,20 @@ from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.outage import SLOW, StoreUnavailable, StoreUnconfirmed
 from twoco.core.port import ServedStore
-from twoco.core.registry import BARE_REST_VERSIONS, VERSIONS
+from twoco.core.registry import VERSIONS
 from twoco.core.service import Service
 from twoco.core.validation import ascii_integer
 from twoco.domains import DomainStore
-from twoco.protocols import Response, error_response
+from twoco.protocols import Response, error_response, internal_error
 from twoco.protocols.jsonrpc import JsonRpcAdapter
 from twoco.protocols.openapi import openapi_document
 from twoco.protocols.rest import RestAdapter
 from twoco.protocols.soap.adapter import SoapAdapter
-from twoco.protocols.soap.wsdl import SCHEMA_PATH, SOAP_ENCODING_SCHEMA
+from twoco.protocols.soap.wsdl import SOAP_ENCODING_SCHEMA
 from twoco.sandbox.control import ControlPlane
 from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
+from twoco.server.request import Kind, Request
 from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
 from twoco.store import STATEMENT_TIMEOUT
@@ -54,21 +56,6 @@ LOCK_WAIT = 5.0  # seconds a call may keep retrying a row lock another call hold
 # Seconds past the store timeout that a call is waited for: more than PostgreSQL's own margin
 # for one round trip (twoco.store.postgres), whose answer says more.
 CALL_MARGIN = 5.0
-
-
-@dataclass
-class Request:
-    method: str
-    path: str  # as sent: percent-encoded
-    query: str = ""
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    client: str = ""
-    scheme: str = "http"
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.scheme}://{self.headers.get('host', 'localhost')}"
 
 
 @dataclass
@@ -120,35 +107,29 @@ class TwocoApp:
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
         """The answer to ``request``; what happened to it is noted in ``exchange``."""
         exchange = exchange or Exchange(request.client, request.base_url)
-        path = request.path.rstrip("/") or "/"
+        target = request.target
         try:
-            if path == SCHEMA_PATH:
+            if target.kind is Kind.SCHEMA:
                 return Response(200, SOAP_ENCODING_SCHEMA, "text/xml; charset=utf-8")
-            protocol, _, rest = path[1:].partition("/")
-            version, _, subpath = rest.partition("/")
-            if protocol == "soap" and version in self.soap and not subpath:
-                return self._soap(self.soap[version], request, exchange)
-            if protocol == "rpc" and version in self.jsonrpc and not subpath:
-                return self._jsonrpc(self.jsonrpc[version], request, exchange)
-            if protocol == "rest" and version in self.rest:
-                return self._rest(self.rest[version], subpath, request, exchange)
-            if protocol in BARE_REST_VERSIONS:  # /3.0/customers/…: the legacy REST base
-                return self._rest(self.rest[protocol], rest, request, exchange, f"/{protocol}")
-            if path == "/_twoco" or path.startswith("/_twoco/"):  # /_twoco/ itself is the dashboard
-                answer = self.control.handle(request.method, path[len("/_twoco/") :], request.query, request.body)
+            if target.kind is Kind.SOAP:
+                return self._soap(self.soap[target.version], request, exchange)
+            if target.kind is Kind.RPC:
+                return self._jsonrpc(self.jsonrpc[target.version], request, exchange)
+            if target.kind is Kind.REST or target.kind is Kind.BARE_REST:
+                return self._rest(self.rest[target.version], request, exchange)
+            if target.kind is Kind.CONTROL:
+                answer = self.control.handle(request.method, target.subpath, request.query, request.body)
                 if answer is not None:
                     return answer
-            sso_kind = self.sso_pages.kind_of(path)
-            if sso_kind is not None:
-                return self.sso_pages.handle(request.method, sso_kind, request.query, exchange)
+            if target.kind is Kind.SSO:
+                return self.sso_pages.handle(request.method, target.page, request.query, exchange)
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])
         except ApiError as error:
-            exchange.error_code = error.code
-            return error_response(error)
-        except Exception:
-            log.exception("internal error on %s %s", request.method, request.path[:200])
-            exchange.error_code = "INTERNAL_ERROR"
-            return error_response(ApiError("INTERNAL_ERROR"))
+            failure = error
+        except Exception:  # REST's too: its adapter answers errors as this does
+            failure = internal_error(log, f"{request.method} {request.path[:200]}")
+        exchange.error_code = failure.code
+        return error_response(failure)
 
     def answer(self, request: Request) -> Response:
         """``handle`` once its writes are durable, then the access-log line, the journal entry and
@@ -228,12 +209,11 @@ class TwocoApp:
     def _refused(self, request: Request, exchange: Exchange, error: ApiError) -> _Attempt:
         """``error`` as the call's protocol answers it, for a call the store failed outside ``handle``."""
         exchange.error_code = error.code
-        protocol, _, rest = request.path[1:].partition("/")
-        version = rest.partition("/")[0]
-        if protocol == "soap" and version in self.soap:
-            response = self.soap[version].fault(error, exchange)
-        elif protocol == "rpc" and version in self.jsonrpc:
-            response = self.jsonrpc[version].failed_afterwards(request.body, error)
+        target = request.target
+        if target.kind is Kind.SOAP:
+            response = self.soap[target.version].fault(error, exchange)
+        elif target.kind is Kind.RPC:
+            response = self.jsonrpc[target.version].failed_afterwards(request.body, error)
         else:
             response = error_response(error)
         return _Attempt(response, exchange)
@@ -257,7 +237,7 @@ class TwocoApp:
         duration = time.perf_counter() - started
         if self.access_log is not None:
             self.access_log.write(client=request.client, duration=duration, **fields)
-        if self.journal is not None and not request.path.startswith("/_twoco/"):
+        if self.journal is not None and request.target.journaled:
             self.journal.record(
                 method=request.method,
                 path=request.path + (f"?{request.query}" if request.query else ""),
@@ -274,12 +254,12 @@ class TwocoApp:
             raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="POST")
         return adapter.handle(request.body, exchange, request.headers.get("content-type", ""))
 
-    def _rest(
-        self, adapter: RestAdapter, subpath: str, request: Request, exchange: Exchange, base: str = ""
-    ) -> Response:
-        if subpath == "openapi.json" and request.method in ("GET", "HEAD"):
+    def _rest(self, adapter: RestAdapter, request: Request, exchange: Exchange) -> Response:
+        target = request.target
+        if target.subpath == "openapi.json" and request.method in ("GET", "HEAD"):
             return Response(200, openapi_document(adapter.version), "application/json")
-        return adapter.handle(request.method, subpath, request.query, request.headers, request.body, exchange, base)
+        headers, body = request.headers, request.body
+        return adapter.handle(request.method, target.subpath, request.query, headers, body, exchange, target.base)
 
     def _soap(self, adapter: SoapAdapter, request: Request, exchange: Exchange) -> Response:
         if request.method == "POST":
@@ -291,15 +271,6 @@ class TwocoApp:
         if request.method in ("GET", "HEAD"):
             raise ApiError("MALFORMED_REQUEST", reason="GET serves the WSDL only with ?wsdl; SOAP calls are POSTed")
         raise ApiError("METHOD_NOT_ALLOWED", method=request.method[:20], allowed="GET, HEAD, POST")
-
-    @staticmethod
-    def _needs_no_store(request: Request) -> bool:
-        """Whether the answer is made without the store: health, schemas, the WSDL, OpenAPI."""
-        path = request.path.rstrip("/")
-        if path in (SCHEMA_PATH, "/_twoco/health"):
-            return True
-        protocol, _, rest = path[1:].partition("/")
-        return request.method in ("GET", "HEAD") and (protocol == "soap" or rest.endswith("/openapi.json"))
 
     # --- ASGI -----------------------------------------------------------------------
 
@@ -324,7 +295,7 @@ class TwocoApp:
                 client[0] if client else "",
                 scope.get("scheme", "http"),
             )
-            if self._needs_no_store(request):
+            if request.target.needs_no_store(request.method):
                 response = self.answer(request)
             else:
                 response = await self._answer_awaiting(request)

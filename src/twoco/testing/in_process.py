@@ -7,7 +7,7 @@
         reference = client.create_customer({...})
         twoco.http.get("/_twoco/health")             # an httpx.Client over it, for raw requests
 
-Each request becomes the :class:`twoco.server.app.Request` the ASGI wrapper builds (method, raw
+Each request becomes the :class:`twoco.server.request.Request` the ASGI wrapper builds (method, raw
 path, query, body, lower-cased headers, client address, scheme) and goes through
 :meth:`TwocoApp.answer` on the calling thread: routing, the protocols, the store, the access
 log and the journal are the server's own, built by ``twoco serve``'s ``build_app``. What only a
@@ -34,8 +34,9 @@ from twoco.core.errors import ApiError
 from twoco.core.settings import Settings
 from twoco.core.validation import ascii_integer
 from twoco.protocols import Response, error_response
-from twoco.server.app import DEFAULT_MAX_BODY, Request, TwocoApp
+from twoco.server.app import DEFAULT_MAX_BODY, TwocoApp
 from twoco.server.process import ServeOptions, build_app, prepare_store
+from twoco.server.request import Request
 from twoco.testing import DEFAULT_MERCHANT, TwocoServer, _ensure_merchant
 
 DEFAULT_URL = "http://twoco.test"  # the host requests name; nothing listens there

@@ -6,11 +6,10 @@ import logging
 
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
-from twoco.core.registry import check_count
-from twoco.core.schema import DecodeError
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
-from twoco.protocols import Response
+from twoco.protocols import Response, internal_error
+from twoco.protocols.arguments import decode_positional
 from twoco.protocols.limits import XML_MEDIA_TYPES, check_media_type
 from twoco.protocols.soap import codec
 from twoco.protocols.soap.wsdl import wsdl_document
@@ -40,17 +39,12 @@ class SoapAdapter:
             exchange.operation = request.operation[:100]
             operation = REGISTRY.lookup(self.version, request.operation)
             check_soap_action(soap_action, operation.name)
-            check_count(operation, len(request.params))
-            args = []
-            for param, element in zip(operation.wire_params, request.params):
-                try:
-                    args.append(codec.decode_value(element, param.type, request.references))
-                except DecodeError as error:
-                    raise ApiError(
-                        "INVALID_PARAMETERS", operation=operation.name, reason=str(error.within(param.name))
-                    ) from None
-            exchange.ignored_fields = request.references.unknown.names
-            result = self.service.call(operation, args, "soap", self.version, exchange)
+            references = request.references
+            args = decode_positional(
+                operation, request.params, lambda param, element: codec.decode_value(element, param.type, references)
+            )
+            exchange.ignored_fields = references.unknown.names
+            result = self.service.dispatch(operation, args, "soap", self.version, exchange)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:
             return self.fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange, "VersionMismatch")
@@ -59,8 +53,7 @@ class SoapAdapter:
         except ApiError as error:
             return self.fault(error, exchange)
         except Exception:
-            log.exception("internal error in %s %s", self.protocol, exchange.operation)
-            return self.fault(ApiError("INTERNAL_ERROR"), exchange)
+            return self.fault(internal_error(log, f"{self.protocol} {exchange.operation}"), exchange)
 
     def fault(self, error: ApiError, exchange: Exchange, faultcode: str = "") -> Response:
         exchange.error_code = error.code
