@@ -16,9 +16,9 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
+from tests.clocks import FixedClock
 from tests.data import customer_data, subscription_data
 from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
-from twoco.core.clock import FixedClock
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
 from twoco.core.service import Service, Settings

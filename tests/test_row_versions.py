@@ -15,10 +15,10 @@ import psycopg
 import pytest
 
 from tests.clients import now_utc
+from tests.clocks import FixedClock
 from tests.data import customer_data
 from tests.servers import STORE_KINDS, new_store_url
 from twoco.core.auth import login_hash
-from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator

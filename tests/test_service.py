@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from tests.clocks import FixedClock
 from tests.servers import new_store_url
 from twoco.core import auth
-from twoco.core.clock import FixedClock
 from twoco.core.errors import ApiError
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller, LoginCaller, check_arity, lookup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twoco.core.clock import FixedClock
+from tests.clocks import FixedClock
 from twoco.core.service import Settings
 from twoco.core.throttle import LoginThrottle, ThrottleLimits
 from twoco.server.process import ServeOptions
