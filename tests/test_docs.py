@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from twoco.core.errors import markdown_table
+from tests.error_table import markdown_table
 
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
