@@ -18,7 +18,14 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.clocks import FixedClock
 from tests.data import customer_data, subscription_data
-from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.servers import (
+    POSTGRES_ONLY,
+    Merchant,
+    new_store_url,
+    start_server,
+    stop_server,
+    store_with_merchants,
+)
 from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller
 from twoco.core.service import Service, Settings
@@ -190,7 +197,7 @@ def replay(store, merchant_id: int, customers: dict[int, str], owners: dict[str,
 
 
 # PostgreSQL only: SQLite writers take the whole database first, so none can deadlock.
-@pytest.mark.parametrize("store_kind", [kind for kind in STORE_KINDS if kind == "postgresql"])
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_a_call_the_database_ends_over_a_deadlock_runs_again(store_kind, tmp_path, monkeypatch) -> None:
     from psycopg import errors as pg
 

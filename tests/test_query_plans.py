@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tests.servers import STORE_KINDS, new_store_url
+from tests.servers import POSTGRES_ONLY, new_store_url
 from twoco.store import open_store
 from twoco.store.bulk import populate
 
@@ -29,7 +29,7 @@ def test_a_customers_status_reads_only_its_own_subscriptions(tmp_path) -> None:
         store.close()
 
 
-@pytest.mark.parametrize("store_kind", [kind for kind in STORE_KINDS if kind == "postgresql"])
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_a_bulk_load_leaves_postgresql_statistics_of_its_rows(store_kind, tmp_path) -> None:
     """Without them, right after `twoco populate` of a million customers, the planner read each
     customer's status through the merchant's index: 34 ms a getCustomerInformation, not 0.2 ms."""

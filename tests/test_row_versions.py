@@ -17,7 +17,7 @@ import pytest
 from tests.clients import now_utc
 from tests.clocks import FixedClock
 from tests.data import customer_data
-from tests.servers import STORE_KINDS, new_store_url
+from tests.servers import POSTGRES_ONLY, new_store_url
 from twoco.core.auth import login_hash
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
@@ -28,7 +28,7 @@ from twoco.protocols.rest import RestAdapter
 from twoco.store import open_store
 from twoco.store.sql import SqlStore
 
-pytestmark = pytest.mark.parametrize("store_kind", [kind for kind in STORE_KINDS if kind == "postgresql"])
+pytestmark = pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 
 
 @pytest.fixture

@@ -26,13 +26,20 @@ from tests.clients import Fault, now_utc
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
-from tests.servers import STORE_KINDS, Merchant, Server, start_server, stop_server, store_with_merchants, twoco_command
+from tests.servers import (
+    POSTGRES_ONLY,
+    Merchant,
+    Server,
+    start_server,
+    stop_server,
+    store_with_merchants,
+    twoco_command,
+)
 from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.core.auth import login_hash
 
 pytestmark = pytest.mark.slow  # real outages of the store, waited out
 
-POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 MERCHANT = Merchant("OUTAGE", "outage-secret")
 
 
@@ -145,7 +152,7 @@ def log_lines(server, text: str) -> int:
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("store_kind", POSTGRES)
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_postgresql_down_is_an_outage_logged_once_and_over_without_a_restart(store_kind, cluster, tmp_path) -> None:
     with served(tmp_path, cluster.url) as it:
         server = it.server
@@ -167,7 +174,7 @@ def test_postgresql_down_is_an_outage_logged_once_and_over_without_a_restart(sto
         assert log_lines(server, "store available again") == 1
 
 
-@pytest.mark.parametrize("store_kind", POSTGRES)
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_a_frozen_postgresql_holds_no_call_for_ever_and_health_answers_meanwhile(store_kind, cluster, tmp_path) -> None:
     # --store-timeout 1: a server that answers nothing is given up after 1 + 3 seconds.
     with served(tmp_path, cluster.url, "--store-timeout", "1") as it:
@@ -221,7 +228,7 @@ def frozen_calls_end_and_health_answers(cluster: PrivatePostgres, it: Served) ->
     assert "Traceback" not in server.log_path.read_text()
 
 
-@pytest.mark.parametrize("store_kind", POSTGRES)
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_a_read_only_postgresql_refuses_writes_reads_go_on_and_logins_work(store_kind, cluster, tmp_path) -> None:
     with served(tmp_path, cluster.url) as it:
         server = it.server

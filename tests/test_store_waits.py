@@ -19,11 +19,10 @@ import pytest
 
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
-from tests.servers import STORE_KINDS, Merchant, new_store_url, start_server, stop_server, store_with_merchants
+from tests.servers import POSTGRES_ONLY, Merchant, new_store_url, start_server, stop_server, store_with_merchants
 
 pytestmark = pytest.mark.slow  # lock waits, in real time
 
-POSTGRES = [kind for kind in STORE_KINDS if kind == "postgresql"]
 LOCK_WAIT = 3.0
 WAITERS = 24  # more than the server's PostgreSQL connections (16) a process
 
@@ -55,7 +54,7 @@ def timed(call) -> float:
     return time.monotonic() - started
 
 
-@pytest.mark.parametrize("store_kind", POSTGRES)
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_calls_on_a_held_row_end_busy_while_everything_else_answers(store_kind, lock_server) -> None:
     server, merchant = lock_server
     rpc = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
@@ -121,7 +120,7 @@ def test_calls_on_a_held_row_end_busy_while_everything_else_answers(store_kind, 
     rpc.close()
 
 
-@pytest.mark.parametrize("store_kind", POSTGRES)
+@pytest.mark.parametrize("store_kind", POSTGRES_ONLY)
 def test_a_row_released_within_the_wait_lets_every_waiting_call_through(store_kind, lock_server) -> None:
     server, merchant = lock_server
     rpc = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
