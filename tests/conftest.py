@@ -80,7 +80,7 @@ def served_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def server(served_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``twoco serve`` process over ``served_store``: for what needs a socket or a process."""
     # Its tests fail logins on purpose, all from one address and in any order: no throttle here
-    # (throttling is tested on servers of its own, in test_auth_attacks.py).
+    # (throttling is tested on servers of its own, in tests/sessions/test_auth_attacks.py).
     running = start_server(tmp_path_factory.mktemp("server"), served_store, "--login-throttle", "off")
     yield running
     stop_server(running)

@@ -1,5 +1,5 @@
 """The error catalogue as the table of docs/errors.md: scripts/sync-docs writes it there, and
-tests/test_docs.py checks that the page holds it to the letter."""
+tests/core/test_docs.py checks that the page holds it to the letter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sign-on pages over plain HTTP, in process (tests/test_sso.py opens them in Chromium): customer
+"""The sign-on pages over plain HTTP, in process (tests/sso/test_sso.py opens them in Chromium): customer
 values with markup stay text, and every page, refusals included, carries the same headers."""
 
 from __future__ import annotations

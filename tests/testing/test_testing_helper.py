@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from tests.data import customer_data
+from tests.server.test_slow_clients import read_answer
 from tests.servers import new_store_url
-from tests.test_slow_clients import read_answer
 from twoco.client import Client, TwoCheckoutError
 from twoco.testing import TwocoServer, run_twoco
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def twoco_threads() -> list[threading.Thread]:

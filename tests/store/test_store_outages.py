@@ -26,6 +26,7 @@ from tests.clients import Fault, now_utc
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
 from tests.private_postgres import PrivatePostgres
+from tests.protocols.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from tests.servers import (
     POSTGRES_ONLY,
     Merchant,
@@ -35,7 +36,6 @@ from tests.servers import (
     store_with_merchants,
     twoco_command,
 )
-from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.core.auth import login_hash
 
 pytestmark = pytest.mark.slow  # real outages of the store, waited out

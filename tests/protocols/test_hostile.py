@@ -14,8 +14,8 @@ import pytest
 from tests.clients import now_utc
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
+from tests.protocols.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from tests.servers import start_server, stop_server
-from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault
 from twoco.protocols.limits import MAX_DEPTH, MAX_ELEMENTS
 
 

@@ -35,8 +35,8 @@ NO_LOOKUP = {
     "login": "authenticates a merchant; names no record",
     "createCustomer": "creates a customer; its references are new ones, never looked up",
     "getCustomerInformationBySSOToken": "names a token, not a record (another merchant's token: "
-    "tests/test_conformance.py::test_sso_tokens_belong_to_their_merchant)",
-    "searchCustomers": "filters by contact data, no reference (tests/test_conformance.py checks its isolation)",
+    "tests/protocols/test_conformance.py::test_sso_tokens_belong_to_their_merchant)",
+    "searchCustomers": "filters by contact data, no reference (tests/protocols/test_conformance.py checks its isolation)",
 }
 # Operations 2Checkout documents no REST route for, and so twoco has none.
 NO_REST = {"getSubscriptions", "searchCustomers"}

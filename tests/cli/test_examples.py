@@ -12,7 +12,7 @@ import pytest
 from tests.data import customer_data
 from twoco.client import Client
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "update_customer.py"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "update_customer.py"
 
 
 def run_example(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

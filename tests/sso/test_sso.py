@@ -1,4 +1,4 @@
-"""The pages single sign-on links lead to, in headless Chromium (as tests/test_dashboard.py drives it)
+"""The pages single sign-on links lead to, in headless Chromium (as tests/sandbox/test_dashboard.py drives it)
 and over plain HTTP: each link opens once, until it expires, from its validationIp only."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
 from tests.data import customer_data, subscription_data
+from tests.sandbox.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 from tests.servers import start_server, stop_server, store_with_merchants
-from tests.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
 
 # The sign-on pages, in headless Chromium (some beside it over plain HTTP): scripts/test --fast leaves them out.
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import pytest
 
+from tests.cli.test_cli import twoco
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi, SoapApi
 from tests.data import customer_data, subscription_data
-from tests.test_cli import twoco
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "twoco"
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "twoco"
 STORE_INTERFACE = ("twoco.store.interface", "twoco.store.outage")
 ALLOWED = {
     "core": ("twoco.core", *STORE_INTERFACE),

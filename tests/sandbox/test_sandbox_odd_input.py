@@ -15,8 +15,8 @@ from lxml import etree
 
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
+from tests.protocols.test_soap_wire import envelope, raw_login
 from tests.servers import Merchant, Server, new_store_url, start_server, stop_server
-from tests.test_soap_wire import envelope, raw_login
 from twoco.server.process import DEMO_CUSTOMER, DEMO_MERCHANT
 
 CUSTOMER = str(DEMO_CUSTOMER["AvangateCustomerReference"])

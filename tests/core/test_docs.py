@@ -9,7 +9,7 @@ import pytest
 
 from tests.error_table import markdown_table
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
 ERRORS_PAGE = ROOT / "docs" / "errors.md"  # the page holding the generated table (scripts/sync-docs writes it)
 

@@ -51,7 +51,7 @@ def test_every_operation_documents_every_error_status_of_the_catalogue(server) -
 
 @pytest.mark.slow  # schemathesis's run
 def test_schemathesis_finds_nothing(monkeypatch) -> None:
-    """``st run`` with tests/schemathesis.toml, as the engine behind it runs: over the ASGI app, in process."""
+    """``st run`` with tests/protocols/schemathesis.toml, as the engine behind it runs: over the ASGI app, in process."""
     date = now_utc()
     digest = login_hash("st-secret", "STMERCHANT", date, "sha256")
     # The configuration reads the signed header from here; the wide login window keeps it valid for the run.

@@ -20,7 +20,7 @@ import pytest
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi
 from tests.data import customer_data
-from tests.test_group_commit import customer_city, new_customer
+from tests.store.test_group_commit import customer_city, new_customer
 from twoco.store.sqlite import SqliteDialect
 from twoco.testing import TwocoServer, run_twoco
 

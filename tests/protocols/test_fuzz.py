@@ -315,8 +315,8 @@ def fuzz_protocol(wire: Wire, records: Records, store) -> int:
 @pytest.fixture
 def fuzz_server(store_kind: str, tmp_path: Path) -> Iterator[AppServer]:
     """A server of its own, with the login throttle off: the fuzz's thousands of failed logins
-    would otherwise refuse every later login from this address (tests/test_throttle.py and
-    tests/test_auth_attacks.py cover the throttle)."""
+    would otherwise refuse every later login from this address (tests/core/test_throttle.py and
+    tests/sessions/test_auth_attacks.py cover the throttle)."""
     running = start_app_server(tmp_path, new_store_url(store_kind, tmp_path), settings=Settings(login_throttle=None))
     yield running
     stop_app_server(running)

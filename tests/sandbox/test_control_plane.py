@@ -22,7 +22,7 @@ from tests.clients.api import PROTOCOLS, JsonRpcApi
 from tests.data import customer_data
 from tests.servers import Server, new_store_url, start_server, stop_server
 
-FIXTURE_FILE = Path(__file__).parent.parent / "examples" / "fixtures.yaml"
+FIXTURE_FILE = Path(__file__).parents[2] / "examples" / "fixtures.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.data import customer_data
-from tests.test_soap_wire import envelope, post_soap, raw_login, read_fault, read_return
+from tests.protocols.test_soap_wire import envelope, post_soap, raw_login, read_fault, read_return
 from twoco.core.schema import CUSTOMER
 
 PROTOCOLS = ("soap", "jsonrpc", "rest")

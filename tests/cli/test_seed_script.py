@@ -11,8 +11,8 @@ import pytest
 from tests.clients import PhpClient
 from tests.servers import start_server, stop_server
 
-SEED_SCRIPT = Path(__file__).parent / "clients" / "update-customer.php"
-SHARED_SEED = Path(__file__).parents[2] / "shared" / "seed" / "update-customer.txt"
+SEED_SCRIPT = Path(__file__).parents[1] / "clients" / "update-customer.php"
+SHARED_SEED = Path(__file__).parents[3] / "shared" / "seed" / "update-customer.txt"
 
 # The four lines a merchant edits: host, merchant code, secret key, customer reference.
 EDITS = (

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from tests.clients import SudsClient
-from tests.test_slow_clients import read_answer
+from tests.server.test_slow_clients import read_answer
 from twoco.server.wire import LINGER_SECONDS, MAX_HEADER_BYTES
 
 FIVE_MIB = 5 * 1024 * 1024
