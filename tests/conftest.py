@@ -28,8 +28,9 @@ from twoco.core.service import Settings
 from twoco.store import SqlStore, open_store
 
 # pytester runs inner pytest sessions; twoco's own plugin is named too, as the pytest11 entry point
-# of an installed twoco names it (the same name: pytest registers it once either way).
-pytest_plugins = ["pytester", "twoco.testing.pytest_plugin"]
+# of an installed twoco names it (the same name: pytest registers it once either way);
+# tests/service_env.py holds ``env``, the service's unit tests' fixture (customers, subscriptions, sessions, core).
+pytest_plugins = ["pytester", "twoco.testing.pytest_plugin", "tests.service_env"]
 
 _merchant_numbers = itertools.count(1)
 
