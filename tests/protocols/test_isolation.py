@@ -62,8 +62,8 @@ def reference_slots(operation: Operation) -> list[tuple[str, str | None, str]]:
 
 
 # Slots where an unknown reference makes a new record instead of failing: an import naming a new
-# ExternalCustomerReference creates that customer, for B as for anyone (test_service covers that
-# A's customer stays A's).
+# ExternalCustomerReference creates that customer, for B as for anyone (tests/core/test_merchant_isolation.py
+# covers that A's customer stays A's).
 CREATES_WHEN_MISSING = {("addSubscription", "ExternalCustomerReference")}
 
 CASES = [
