@@ -4,6 +4,7 @@ shares, merchants, and real SOAP clients. The helpers behind them are in tests/s
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.clients import CLIENTS, SoapClient
 from tests.servers import (
+    NEEDS_POSTGRES,
     STORE_KINDS,
     AppServer,
     Merchant,
@@ -26,10 +28,40 @@ from twoco.core.settings import Settings
 from twoco.store import SqlStore, open_store
 
 # pytester runs inner pytest sessions; twoco's own plugin is named too, as the pytest11 entry point
-# of an installed twoco names it (the same name: pytest registers it once either way).
-pytest_plugins = ["pytester", "twoco.testing.pytest_plugin"]
+# of an installed twoco names it (the same name: pytest registers it once either way);
+# tests/service_env.py holds ``env``, the service's unit tests' fixture (customers, subscriptions, sessions, core).
+pytest_plugins = ["pytester", "twoco.testing.pytest_plugin", "tests.service_env"]
 
 _merchant_numbers = itertools.count(1)
+
+# --- the full run: no test left out for want of PostgreSQL ------------------------------------
+# scripts/test (without --fast) sets TWOCO_TEST_FULL=1 beside TWOCO_TEST_POSTGRES: there a test
+# skipped because PostgreSQL is missing (servers.NEEDS_POSTGRES) fails the run, whatever else passed.
+
+FULL_RUN = os.environ.get("TWOCO_TEST_FULL") == "1"
+_skipped_for_postgres: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Under xdist the controller sees every worker's reports here too.
+    if report.skipped and isinstance(report.longrepr, tuple) and NEEDS_POSTGRES in report.longrepr[2]:
+        _skipped_for_postgres.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if FULL_RUN and _skipped_for_postgres and not hasattr(session.config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if FULL_RUN and _skipped_for_postgres:
+        terminalreporter.section("full run: tests skipped for want of PostgreSQL", sep="=", red=True, bold=True)
+        for nodeid in _skipped_for_postgres:
+            terminalreporter.line(f"SKIPPED {nodeid}: {NEEDS_POSTGRES}")
+        terminalreporter.line(
+            f"TWOCO_TEST_FULL=1: the full run fails when a test is skipped for want of PostgreSQL ({len(_skipped_for_postgres)} were)",
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session", params=STORE_KINDS)
@@ -49,7 +81,7 @@ def served_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def server(served_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``twoco serve`` process over ``served_store``: for what needs a socket or a process."""
     # Its tests fail logins on purpose, all from one address and in any order: no throttle here
-    # (throttling is tested on servers of its own, in test_auth_attacks.py).
+    # (throttling is tested on servers of its own, in tests/sessions/test_auth_attacks.py).
     running = start_server(tmp_path_factory.mktemp("server"), served_store, "--login-throttle", "off")
     yield running
     stop_server(running)

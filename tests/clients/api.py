@@ -59,7 +59,7 @@ class SoapApi(Api):
 
     def call(self, operation: str, *args: object) -> object:
         result = self.client.call(operation, self.session, *args)
-        # SOAP 3.0 writes references and product ids as text, as 2Checkout's 3.0 did (tests/test_soap_versions.py):
+        # SOAP 3.0 writes references and product ids as text, as 2Checkout's 3.0 did (tests/protocols/test_soap_versions.py):
         # read back as the integers they are, so every protocol's answers compare alike.
         return integers_of(result, REGISTRY.lookup(self.version, operation).result)
 

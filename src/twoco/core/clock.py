@@ -45,14 +45,3 @@ class Clock:
     @property
     def offset(self) -> float:
         return self._offset
-
-
-class FixedClock(Clock):
-    """A clock that stands still until moved: for unit tests of the service."""
-
-    def __init__(self, start: float) -> None:
-        super().__init__()
-        self._start = start
-
-    def now(self) -> float:
-        return self._start + self._offset

@@ -180,12 +180,3 @@ class ApiError(Exception):
     @property
     def message(self) -> str:
         return str(self)
-
-
-def markdown_table() -> str:
-    """The catalogue as the table of docs/errors.md (kept in sync by a test)."""
-    rows = ["| code | HTTP | JSON-RPC | message |", "|---|---|---|---|"]
-    for kind in CATALOGUE.values():
-        message = kind.message.replace("|", "\\|")
-        rows.append(f"| `{kind.code}` | {kind.http_status} | {kind.rpc_code} | {message} |")
-    return "\n".join(rows)

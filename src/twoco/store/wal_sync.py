@@ -39,7 +39,6 @@ class WalSync:
         self._waiting: list[tuple[int, Future[None]]] = []
         self._closing = False
         self._threads: list[threading.Thread] = []  # the flusher and the checkpointer, once started
-        self.flushes = 0  # for the benchmarks and tests: how many commits shared each flush
 
     def committed(self) -> Future[None]:
         """For a commit that just returned: done once it is on disk, or with the flush's failure."""
@@ -89,7 +88,6 @@ class WalSync:
             failure = self._flush()
             with self._cond:
                 self._flushed = covered  # a failed flush answers its tickets with the failure
-                self.flushes += 1
                 ready = [done for ticket, done in self._waiting if ticket <= covered]
                 self._waiting = [(ticket, done) for ticket, done in self._waiting if ticket > covered]
             for done in ready:
