@@ -1,5 +1,5 @@
-"""The registry (twoco.core.registry): check_arity pads and refuses arguments, lookup knows operations by
-their exact name and version, and Service.call checks the arity before anything else.
+"""The registry (twoco.core.registry): check_count refuses too many arguments, check_required pads and refuses missing ones, lookup knows operations by
+their exact name and version, and Service.call checks the required ones before anything else.
 
 Unit tests of twoco.core.service without any server or wire format, on the environment of
 tests/service_env.py: a Service over a fresh store with merchants A and B logged in, a clock
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service_env import LOGIN_DATE, Env, customer, error_of
-from twoco.core.registry import check_arity
+from tests.service_env import LOGIN_DATE, Env, error_of
+from twoco.core.registry import check_count, check_required
 from twoco.domains import REGISTRY
 from twoco.domains.customers import operations as customers
 
 
-def test_check_arity_pads_optional_parameters() -> None:
-    assert check_arity(REGISTRY.lookup("4.0", "getCustomerInformation"), ["sid", 5]) == ["sid", 5, None]
-    assert check_arity(REGISTRY.lookup("4.0", "login"), ["CODE", LOGIN_DATE, "hash"]) == [
+def test_check_required_pads_optional_parameters() -> None:
+    assert check_required(REGISTRY.lookup("4.0", "getCustomerInformation"), ["sid", 5]) == ["sid", 5, None]
+    assert check_required(REGISTRY.lookup("4.0", "login"), ["CODE", LOGIN_DATE, "hash"]) == [
         "CODE",
         LOGIN_DATE,
         "hash",
@@ -35,8 +35,8 @@ def test_check_arity_pads_optional_parameters() -> None:
         ("login", ["CODE", LOGIN_DATE, "hash", "md5", "extra"]),
     ],
 )
-def test_check_arity_rejects_too_many_arguments(operation: str, args: list[object]) -> None:
-    error = error_of(check_arity, REGISTRY.lookup("4.0", operation), args)
+def test_check_count_rejects_too_many_arguments(operation: str, args: list[object]) -> None:
+    error = error_of(check_count, REGISTRY.lookup("4.0", operation), len(args))
     assert error.code == "INVALID_PARAMETERS"
     assert error.details["operation"] == operation
 
@@ -55,18 +55,17 @@ def test_check_arity_rejects_too_many_arguments(operation: str, args: list[objec
         ("login", [None, LOGIN_DATE, "hash"]),
     ],
 )
-def test_check_arity_rejects_missing_required_arguments(operation: str, args: list[object]) -> None:
-    error = error_of(check_arity, REGISTRY.lookup("4.0", operation), args)
+def test_check_required_rejects_missing_required_arguments(operation: str, args: list[object]) -> None:
+    error = error_of(check_required, REGISTRY.lookup("4.0", operation), args)
     assert error.code == "INVALID_PARAMETERS"
     assert error.details["operation"] == operation
 
 
-def test_call_checks_arity_before_anything_else(env: Env) -> None:
+def test_call_checks_required_arguments_before_anything_else(env: Env) -> None:
     create = REGISTRY.lookup("4.0", "createCustomer")
-    assert error_of(env.service.call, create, [env.a.id, customer(), True], "test", "4.0").code == "INVALID_PARAMETERS"
     assert error_of(env.service.call, create, [env.a.id], "test", "4.0").code == "INVALID_PARAMETERS"
-    # even with a bad session, the arity is what is wrong
-    assert error_of(env.service.call, create, ["garbage", customer(), 1], "test", "4.0").code == "INVALID_PARAMETERS"
+    # even with a bad session, the missing argument is what is wrong
+    assert error_of(env.service.call, create, ["garbage", None], "test", "4.0").code == "INVALID_PARAMETERS"
     assert env.dump()["customers"] == []
 
 

@@ -165,9 +165,3 @@ def check_required(op: Operation, args: Sequence[object]) -> list[object]:
         if param.required and value is None:
             raise ApiError("INVALID_PARAMETERS", operation=op.name, reason=f"{param.name} is required")
     return padded
-
-
-def check_arity(op: Operation, args: Sequence[object]) -> list[object]:
-    """Positional arguments counted, then padded and checked as ``check_required`` does, or INVALID_PARAMETERS."""
-    check_count(op, len(args))
-    return check_required(op, args)

@@ -16,7 +16,7 @@ from twoco.core.context import Context, S
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator
-from twoco.core.registry import Caller, LoginCaller, Operation, check_count, check_required
+from twoco.core.registry import Caller, LoginCaller, Operation, check_required
 from twoco.core.sessions import Sessions
 from twoco.core.settings import Settings
 from twoco.core.validation import MERCHANT_CODE
@@ -44,19 +44,6 @@ class Service(Generic[S]):
         return self.context.clock
 
     def call(
-        self,
-        operation: Operation,
-        args: Sequence[object],
-        protocol: str,
-        version: str,
-        exchange: Exchange | None = None,
-    ) -> Any:
-        """Carry out one call of positional arguments as given (by Python code: a test, a tool):
-        counted first, then as ``dispatch``."""
-        check_count(operation, len(args))
-        return self.dispatch(operation, args, protocol, version, exchange)
-
-    def dispatch(
         self,
         operation: Operation,
         args: Sequence[object],

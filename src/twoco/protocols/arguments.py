@@ -4,7 +4,7 @@ Each adapter reads its own wire (an envelope's elements, a JSON array; REST's pa
 body) and hands each value with its parameter to its codec's decode; what is refused is decided
 here: more positional values than the operation takes, before any is decoded, and a value that
 does not decode, as one INVALID_PARAMETERS naming where in its parameter it failed. A required
-positional parameter left out is refused by the service (``Service.dispatch``), once the adapter
+positional parameter left out is refused by the service (``Service.call``), once the adapter
 has noted the fields it ignored: the journal lists them for such a call too.
 """
 

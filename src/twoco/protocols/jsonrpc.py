@@ -70,7 +70,7 @@ class JsonRpcAdapter:
                 operation, params, lambda param, value: json_codec.decode(value, param.type, unknown)
             )
             exchange.ignored_fields += unknown.names
-            result = self.service.dispatch(operation, args, "jsonrpc", self.version, exchange)
+            result = self.service.call(operation, args, "jsonrpc", self.version, exchange)
         except ApiError as error:
             return None if "id" not in request else self._fail(request_id, error, exchange)
         except Exception:  # this call's alone: a batch's others are still answered

@@ -44,7 +44,7 @@ class SoapAdapter:
                 operation, request.params, lambda param, element: codec.decode_value(element, param.type, references)
             )
             exchange.ignored_fields = references.unknown.names
-            result = self.service.dispatch(operation, args, "soap", self.version, exchange)
+            result = self.service.call(operation, args, "soap", self.version, exchange)
             return Response(200, codec.encode_result(operation.name, result, operation.result), XML)
         except codec.VersionMismatch as error:
             return self.fault(ApiError("MALFORMED_REQUEST", reason=str(error)), exchange, "VersionMismatch")
