@@ -85,7 +85,8 @@ class RestAdapter:
         try:
             # Credentials first, as 2Checkout checks them: a wrong key gets 401 on any path.
             merchant = self._authenticate(headers, exchange.client)
-            exchange.merchant_id, exchange.merchant_code = merchant_id, _ = merchant.id, merchant.code
+            merchant_id = exchange.merchant_id = merchant.id
+            exchange.merchant_code = merchant.code
             route, values = self._match(method, path.strip("/"))
             exchange.operation = route.operation.name
             caller = Caller(self.version, "rest", merchant_id, exchange.client, route.operation.name, exchange)

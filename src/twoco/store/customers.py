@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from twoco.core.port import ROW_VERSION, STATUS, DuplicateKey, HistoryEntry
 from twoco.domains.customers.records import CreditRecord, CustomerRecord, EndUserRecord, NewCustomer
@@ -206,10 +206,20 @@ class CustomerQueries(SqlBase):
 
     def push_end_user(self, merchant_id: int, customer_reference: int, end_user: EndUserRecord) -> None:
         """Overwrite the EndUser of every subscription of a customer (one set-based UPDATE)."""
+        self._overwrite_end_users(merchant_id, "customer_reference", customer_reference, end_user)
+
+    def _overwrite_end_users(
+        self,
+        merchant_id: int,
+        column: Literal["customer_reference", "reference"],
+        value: object,
+        end_user: EndUserRecord,
+    ) -> None:
+        """Overwrite the EndUser of the merchant's subscriptions whose ``column`` is ``value``."""
         assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
         self._run(
-            f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND customer_reference = ?",
-            (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, customer_reference),
+            f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND {column} = ?",
+            (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, value),
         )
 
 

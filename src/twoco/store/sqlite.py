@@ -348,7 +348,8 @@ class SqliteDialect(ThreadConnections):
         self._connection().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
     def refresh_statistics(self, tables: tuple[str, ...]) -> None:
-        pass  # twoco's SQLite keeps no statistics: its queries' plans are fixed by hints (tests/test_query_plans.py)
+        # twoco's SQLite keeps no statistics: its queries' plans are fixed by hints (tests/store/test_query_plans.py)
+        pass
 
     def lock_migrations(self, cursor: Any) -> None:
         pass  # BEGIN IMMEDIATE serialises them already

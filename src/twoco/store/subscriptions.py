@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from twoco.domains.customers.records import EndUserRecord, end_user_record
-from twoco.domains.customers.schema import END_USER_FIELDS
 from twoco.domains.subscriptions.records import NewSubscription, ProductRecord, SubscriptionRecord
 from twoco.store.base import IN_CHUNK, columns
 from twoco.store.customers import END_USER_COLUMNS, CustomerQueries
@@ -77,11 +76,7 @@ class SubscriptionQueries(CustomerQueries):
 
     def set_end_user(self, merchant_id: int, reference: str, end_user: EndUserRecord) -> None:
         """Overwrite a subscription's EndUser."""
-        assignments = ", ".join(f"{END_USER_COLUMNS[name]} = ?" for name in END_USER_FIELDS)
-        self._run(
-            f"UPDATE subscriptions SET {assignments} WHERE merchant_id = ? AND reference = ?",
-            (*(end_user.get(name) for name in END_USER_FIELDS), merchant_id, reference),
-        )
+        self._overwrite_end_users(merchant_id, "reference", reference, end_user)
 
     def product_code(self, merchant_id: int, product_id: int) -> str | None:
         """The ProductCode an earlier import gave the product with this ProductId, if any."""
