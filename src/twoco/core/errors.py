@@ -88,6 +88,11 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         409,
         13002,
     ),
+    # The catalogue (twoco.domains.products).
+    ErrorKind("PRODUCT_NOT_FOUND", "No product {product} in this merchant's catalogue.", 404, 17001),
+    ErrorKind("DUPLICATE_PRODUCT_CODE", "The ProductCode {product_code!r} is used by another product.", 409, 17002),
+    ErrorKind("PRODUCT_GROUP_NOT_FOUND", "No product group {group!r} in this merchant's catalogue.", 404, 17003),
+    ErrorKind("DUPLICATE_PRODUCT_GROUP", "A product group {group!r} exists already.", 409, 17004),
     # Single sign-on (twoco.domains.sso).
     ErrorKind(
         "INVALID_CUSTOMER_TYPE",

@@ -1,9 +1,9 @@
 """Reference generators.
 
-Customer references are 9-digit integers and subscription references 10 upper-case hex
-characters, the shapes 2Checkout's own examples show. They are random (not sequential) so
-that a reference tells nothing about how many customers exist; a seeded generator makes
-test runs repeatable.
+Customer references are 9-digit integers, subscription references (and pricing configuration
+codes) 10 upper-case hex characters, product ids 7-digit integers: the shapes 2Checkout's own
+examples show. They are random (not sequential) so that a reference tells nothing about how
+many customers exist; a seeded generator makes test runs repeatable.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ class ReferenceGenerator:
 
     def subscription_reference(self) -> str:
         return f"{self._random.getrandbits(40):010X}"
+
+    def product_id(self) -> int:
+        """A product's AvangateId: 7 digits, as 2Checkout's ("4590126")."""
+        return self._random.randint(1_000_000, 9_999_999)
 
 
 def new_session_id() -> str:

@@ -25,7 +25,8 @@ ROW_VERSION: Final = "row_version"  # the key of the row's version in a customer
 
 
 class DuplicateKey(Exception):
-    """An insert hit a unique constraint; ``external`` tells whether it was the external reference."""
+    """An insert hit a unique constraint; ``external`` tells whether it was a key the caller chose
+    (an external reference, a product code) rather than a reference twoco drew."""
 
     def __init__(self, external: bool) -> None:
         super().__init__("duplicate external reference" if external else "duplicate key")

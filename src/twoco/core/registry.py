@@ -57,6 +57,12 @@ class Route:
     # Parameters REST does not send, with the value they take: (parameter, value).
     fixed: tuple[tuple[str, object], ...] = ()
     writes: bool = False  # a GET that stores something (an SSO link's token): not a read-only transaction
+    # A creation (``creates``) answers 201 Created with the new resource's Location on the
+    # versions before this one, and 200 on the others (None: on every version), as each
+    # resource's recorded outputs show (docs/protocols.md, "Creations").
+    created_201_until: str | None = None
+    # The request body's field that names the new resource in its Location ("": the result does).
+    location: str = ""
 
     def name_of(self, param: str) -> str:
         return dict(self.names).get(param, param)
@@ -66,6 +72,10 @@ class Route:
         """A POST to a collection (``POST /customers/``) creates; a POST to a record
         (``POST /subscriptions/{SubscriptionReference}/``, enableSubscription) changes it."""
         return self.method == "POST" and "{" not in self.path
+
+    def created_with_201(self, version: str) -> bool:
+        until = self.created_201_until
+        return self.creates and until is not None and version_key(version) < version_key(until)
 
 
 @dataclass(frozen=True)

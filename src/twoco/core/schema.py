@@ -58,6 +58,9 @@ class UnknownFields:
 class Scalar:
     name: str  # the XML Schema type name, e.g. "int"
     xml_name: str = ""  # the name SOAP writes it under where that differs (an int sent as xsd:string)
+    # A text where 2Checkout writes PHP's false for "none" (a Product's ProductCategory): false,
+    # sent back as it came, reads as no value.
+    false_is_none: bool = False
 
     @property
     def xsd(self) -> str:
@@ -66,7 +69,7 @@ class Scalar:
     def from_text(self, text: str) -> object:
         """Decode the text of an XML element (or a query-string value)."""
         if self.name == "string":
-            return text
+            return None if self.false_is_none and text in ("false", "") else text
         text = text.strip()
         if len(text) > _MAX_NUMBER_TEXT:
             raise DecodeError(f"too long for a {self.name}: {len(text)} characters")
@@ -99,6 +102,8 @@ class Scalar:
                 return value
             return self.from_text(value) if value.strip() else None  # PHP reads "" as no value
         if isinstance(value, bool):
+            if self.false_is_none and not value:
+                return None
             if self.name in ("boolean", "int"):  # PHP: true is 1
                 return value if self.name == "boolean" else int(value)
             raise DecodeError(f"expected a {_KIND[self.name]}, got a boolean")
@@ -153,6 +158,7 @@ INT = Scalar("int")
 # PHP decoded as strings ("141589723"). Read as an integer all the same.
 INT_AS_TEXT = Scalar("int", xml_name="string")
 STRING = Scalar("string")
+STRING_OR_FALSE = Scalar("string", false_is_none=True)
 BOOLEAN = Scalar("boolean")
 DOUBLE = Scalar("double")
 
@@ -189,6 +195,15 @@ class Array:
         return f"ArrayOf{type_name(self.item)}"
 
 
+@dataclass(frozen=True)
+class Keyed(Array):
+    """An array of structs that JSON writes as an object keyed by one of their fields
+    (a Product's Translations: ``{"ES": {…, "Language": "ES"}}``) and SOAP as an array. Values
+    travel as lists; a JSON request may send either form."""
+
+    key: str = ""
+
+
 WireType = Scalar | Struct | Array
 
 
@@ -201,7 +216,7 @@ def at_version(wire_type: WireType, version: str) -> WireType:
     """``wire_type`` as API ``version`` has it: without the fields of later versions (nested too)."""
     if isinstance(wire_type, Array):
         item = at_version(wire_type.item, version)
-        return wire_type if item is wire_type.item else Array(item)
+        return wire_type if item is wire_type.item else replace(wire_type, item=item)
     if not isinstance(wire_type, Struct):
         return wire_type
     fields = []

@@ -12,11 +12,11 @@ from typing import Protocol
 
 from twoco.core.registry import Registry
 from twoco.core.sessions import LOGIN
-from twoco.domains import customers, sso, subscriptions
+from twoco.domains import customers, products, sso, subscriptions
 from twoco.domains.sso.port import SsoStore
 
 # In dependency order: a domain may use those before it (tests/test_layers.py holds it to that).
-DOMAINS = (customers, subscriptions, sso)
+DOMAINS = (customers, products, subscriptions, sso)
 
 REGISTRY = Registry((LOGIN, *(operation for domain in DOMAINS for operation in domain.OPERATIONS)))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 
 from twoco.core.errors import ApiError
-from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, WireType
+from twoco.core.schema import Array, DecodeError, Keyed, Scalar, Struct, UnknownFields, WireType
 from twoco.protocols.limits import shape_problem
 
 
@@ -73,6 +73,8 @@ def decode(value: object, wire_type: WireType, unknown: UnknownFields | None = N
     if isinstance(wire_type, Scalar):
         return wire_type.from_json(value)
     unknown = unknown or _STRICT
+    if isinstance(wire_type, Keyed) and isinstance(value, dict):
+        value = [_keyed_item(wire_type.key, name, item) for name, item in value.items()]
     if isinstance(wire_type, Array):
         if not isinstance(value, list):
             raise DecodeError("expected an array")
@@ -101,10 +103,20 @@ def decode(value: object, wire_type: WireType, unknown: UnknownFields | None = N
 _STRICT = UnknownFields(strict=True)
 
 
+def _keyed_item(key: str, name: str, item: object) -> object:
+    """An item of a keyed object, with its key as its field when it does not name one itself."""
+    if isinstance(item, dict) and item.get(key) in (None, ""):
+        return {**item, key: name}
+    return item
+
+
 def encode(value: object, wire_type: WireType) -> object:
     """A result as JSON-ready data holding exactly the fields ``wire_type`` declares."""
     if value is None or isinstance(wire_type, Scalar):
         return value
+    if isinstance(wire_type, Keyed):
+        keyed = cast(Iterable[Mapping[str, object]], value)  # a Keyed value is a list of records
+        return {str(item.get(wire_type.key)): encode(item, wire_type.item) for item in keyed}
     if isinstance(wire_type, Array):
         items = cast(Iterable[object], value)  # an Array's value is a list
         return [encode(item, wire_type.item) for item in items]

@@ -16,11 +16,11 @@ from twoco.core.schema import (
     STRING,
     Array,
     Field,
+    Keyed,
     Scalar,
     Struct,
     WireType,
     declared_types,
-    version_key,
 )
 from twoco.domains import REGISTRY
 from twoco.domains.customers.rules import CUSTOMER_REQUIRED, END_USER_REQUIRED
@@ -30,7 +30,7 @@ from twoco.domains.sso.links import ACCOUNT_PAGES
 from twoco.domains.subscriptions.rules import IMPORT_REQUIRED, MAX_QUANTITY, MIN_QUANTITY
 from twoco.domains.subscriptions.schema import SUBSCRIPTION, SUBSCRIPTION_FLAGS
 from twoco.domains.subscriptions.search import DATE_FILTERS, SUBSCRIPTION_TYPES
-from twoco.protocols.rest import AUTH_HEADER, CREATED_WITH_200_SINCE, CUSTOMER_PATH_REFERENCE
+from twoco.protocols.rest import AUTH_HEADER, CUSTOMER_PATH_REFERENCE
 from twoco.version import __version__
 
 _SCALARS = {
@@ -53,6 +53,9 @@ def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
         if nullable:
             base["type"] = [base["type"], "null"]
         return base
+    if isinstance(wire_type, Keyed):  # an object keyed by language (a request may send an array)
+        keyed: dict[str, object] = {"type": "object", "additionalProperties": schema(wire_type.item)}
+        return {"anyOf": [keyed, schema(Array(wire_type.item), False), {"type": "null"}]} if nullable else keyed
     if isinstance(wire_type, Array):
         array: dict[str, object] = {"type": ["array", "null"] if nullable else "array", "items": schema(wire_type.item)}
         return array
@@ -302,7 +305,7 @@ def _document(version: str) -> bytes:
                 "description": "AvangateCustomerReference, or ExternalCustomerReference",
                 "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS},
             })  # fmt: skip
-        created = route.creates and version_key(version) < version_key(CREATED_WITH_200_SINCE)
+        created = route.created_with_201(version)
         success: dict[str, object] = {"description": "Created" if created else "Success"}
         if created:  # the new record's address
             success["headers"] = {"Location": {"schema": {"type": "string"}}}

@@ -21,7 +21,7 @@ from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.port import Merchant
 from twoco.core.registry import Caller, Operation, Param
-from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields, version_key
+from twoco.core.schema import Array, DecodeError, Scalar, Struct, UnknownFields
 from twoco.core.service import Service
 from twoco.domains import REGISTRY, DomainStore
 from twoco.domains.customers.operations import customer_reference
@@ -34,11 +34,7 @@ MAX_AUTH_HEADER = 1024
 # key="value", key='value' or key=value, with anything between pairs; \b: a failed match costs linear time.
 _AUTH_PAIR = re.compile(r"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;]+))""")
 CUSTOMER_PATH_REFERENCE = "CReference"
-# The legacy REST versions answer a creation (a POST to a collection: Route.creates) with 201
-# Created and the new resource's Location (the official 3.0 REST sample asserts both:
-# avangate/avangate-php-rest-code-samples, subscriptions/AddSubscription.php); 6.0 answers 200
-# with the reference. Other POSTs (enableSubscription) answer 200 on every version.
-CREATED_WITH_200_SINCE = "6.0"
+_ARRAY_SUFFIX = re.compile(r"\[[0-9]*\]$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,6 @@ class RestAdapter:
         self.service = service
         self.version = version
         self.protocol = f"rest/{version}"
-        self.created_with_201 = version_key(version) < version_key(CREATED_WITH_200_SINCE)
         self.routes = [
             _Route(op, _compile(op.route.path))
             for op in REGISTRY.operations_for(version).values()
@@ -104,8 +99,9 @@ class RestAdapter:
                 exchange.ignored_fields = unknown.names
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
-            if self.created_with_201 and rest_route.creates:
-                location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(result), safe='')}/"
+            if rest_route.created_with_201(self.version):
+                named = cast(Mapping[str, object], args[0])[rest_route.location] if rest_route.location else result
+                location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(named), safe='')}/"
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
         except ApiError as error:
@@ -155,7 +151,10 @@ class RestAdapter:
         unknown: UnknownFields,
     ) -> list[object]:
         """The operation's arguments; fields the body's objects do not declare go to ``unknown``."""
-        queried = {key.lower(): values for key, values in parse_qs(query, keep_blank_values=True).items()}
+        queried: dict[str, list[str]] = {}
+        for key, values in parse_qs(query, keep_blank_values=True).items():
+            # PHP writes an array filter as Types[]=… or Types[0]=…: the same filter as Types=….
+            queried.setdefault(_ARRAY_SUFFIX.sub("", key).lower(), []).extend(values)
         route = operation.route
         assert route is not None  # for mypy: as above
         fixed = dict(route.fixed)

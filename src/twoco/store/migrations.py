@@ -151,4 +151,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX sso_tokens_by_expiry ON sso_tokens (expires_at)",
     ),
+    # 7: the catalogue (twoco.domains.products). A product is a JSON ``document``; the columns
+    # beside it are its keys and what searchProducts filters on. ``id`` keeps the order products
+    # were added in (AvangateIds are random).
+    (
+        """
+        CREATE TABLE products (
+            id AUTOINCREMENT_KEY,
+            avangate_id INTEGER NOT NULL UNIQUE,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            product_type TEXT NOT NULL,
+            enabled BOOLEAN NOT NULL,
+            group_name TEXT NOT NULL,
+            document TEXT NOT NULL,
+            CONSTRAINT products_code_key UNIQUE (merchant_id, code)
+        )
+        """,
+        """
+        CREATE TABLE product_groups (
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            template_name TEXT,
+            description TEXT,
+            enabled BOOLEAN NOT NULL,
+            PRIMARY KEY (merchant_id, code)
+        )
+        """,
+    ),
 )

@@ -30,7 +30,12 @@ from twoco.store.postgres_loop import LoopConnections
 
 _R = TypeVar("_R")
 
-EXTERNAL_REFERENCE_CONSTRAINTS = {"customers_external_reference_key", "subscriptions_external_reference_key"}
+# The unique keys a caller chooses (see twoco.store.sqlite.CALLER_CHOSEN_KEYS).
+EXTERNAL_REFERENCE_CONSTRAINTS = {
+    "customers_external_reference_key",
+    "subscriptions_external_reference_key",
+    "products_code_key",
+}
 
 
 ROUND_TRIP_MARGIN = 3.0  # seconds past the statement timeout a call waits for any one answer

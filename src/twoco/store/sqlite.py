@@ -41,6 +41,10 @@ LOCK_SUFFIX = "-lock"  # the writers' lock file: the database's path with this a
 
 _R = TypeVar("_R")
 
+# The unique keys a caller chooses (an external reference, a product code), as SQLite names them
+# in its error: a duplicate is the caller's to hear of, not a random reference to draw again.
+CALLER_CHOSEN_KEYS = ("external_reference", "products.code")
+
 
 _OS_ERRORS = {
     errno.ENOSPC: FULL,
@@ -386,5 +390,5 @@ class SqliteDialect(ThreadConnections):
 
     def is_unique_violation(self, error: Exception) -> bool | None:
         if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error):
-            return "external_reference" in str(error)
+            return any(key in str(error) for key in CALLER_CHOSEN_KEYS)
         return None

@@ -355,7 +355,8 @@ OPERATIONS = (
         (Param("Subscription", SUBSCRIPTION), Param("Test", INT, required=False, since="5.0")),
         STRING,
         add_subscription,
-        route=Route("POST", "/subscriptions/"),
+        # avangate-php-rest-code-samples, subscriptions/AddSubscription.php (3.0): asserts 201 and follows the Location.
+        route=Route("POST", "/subscriptions/", created_201_until="6.0"),
     ),
     Operation(
         "getSubscription",

@@ -7,10 +7,11 @@ from typing import Any, Protocol
 
 from twoco.domains.customers.port import CustomerStore
 from twoco.domains.customers.records import EndUserRecord
+from twoco.domains.products.port import ProductStore
 from twoco.domains.subscriptions.records import NewSubscription, SubscriptionRecord
 
 
-class SubscriptionStore(CustomerStore, Protocol):
+class SubscriptionStore(CustomerStore, ProductStore, Protocol):
     def insert_subscription(self, merchant_id: int, customer_reference: int, subscription: NewSubscription) -> None: ...
 
     def subscription(self, merchant_id: int, reference: str, lock: bool = False) -> SubscriptionRecord | None: ...

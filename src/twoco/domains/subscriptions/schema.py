@@ -17,8 +17,9 @@ from twoco.core.schema import (
 )
 from twoco.domains.customers.schema import END_USER
 
+# The product a subscription is for (a catalogue Product is twoco.domains.products.schema.PRODUCT).
 PRODUCT = struct(
-    "Product",
+    "SubscriptionProduct",
     ("ProductCode", STRING),
     Field("ProductId", INT, text_before="4.0"),
     ("ProductName", STRING),

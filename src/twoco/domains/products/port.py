@@ -1,0 +1,33 @@
+"""What the catalogue asks of a store (``twoco.store.products`` answers it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from twoco.core.port import Store
+from twoco.domains.products.records import ProductFields, ProductGroupRecord, ProductRecord
+
+
+class ProductStore(Store, Protocol):
+    def insert_product(self, merchant_id: int, avangate_id: int, product: ProductFields) -> None: ...
+
+    def product(self, merchant_id: int, code: str, lock: bool = False) -> ProductRecord | None: ...
+
+    def product_by_id(self, merchant_id: int, avangate_id: int) -> ProductRecord | None: ...
+
+    def replace_product(self, merchant_id: int, avangate_id: int, product: ProductFields) -> None: ...
+
+    def set_product_enabled(self, merchant_id: int, avangate_id: int, enabled: bool) -> None: ...
+
+    def search_products(
+        self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> tuple[list[ProductRecord], int]: ...
+
+    def product_currencies(self, merchant_id: int) -> list[str]: ...
+
+    def insert_product_group(self, merchant_id: int, group: ProductGroupRecord) -> None: ...
+
+    def product_group(self, merchant_id: int, code: str) -> ProductGroupRecord | None: ...
+
+    def product_groups(self, merchant_id: int) -> list[ProductGroupRecord]: ...
