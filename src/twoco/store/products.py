@@ -46,6 +46,9 @@ class ProductQueries(SqlBase):
         row = self._one(f"{_PRODUCT_SELECT} WHERE merchant_id = ? AND avangate_id = ?", (merchant_id, avangate_id))
         return _product_record(row) if row else None
 
+    def has_products(self, merchant_id: int) -> bool:
+        return self._one("SELECT 1 FROM products WHERE merchant_id = ? LIMIT 1", (merchant_id,)) is not None
+
     def replace_product(self, merchant_id: int, avangate_id: int, product: ProductFields) -> None:
         self._run(
             "UPDATE products SET code = ?, name = ?, product_type = ?, enabled = ?, group_name = ?, document = ?"

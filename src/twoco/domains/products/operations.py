@@ -134,8 +134,9 @@ def get_available_currencies(
     context: Products, caller: Caller, country: str | None = None, payment_method: str | None = None
 ) -> list[str]:
     """The currencies the merchant sells in: those its catalogue prices, and 2Checkout's usual
-    three. ``country`` and ``payment_method`` (6.0) go together, as documented; they narrow
-    nothing here, where every method takes every currency."""
+    three, in lower case as 2Checkout writes them (avangate/PHP-REST-API-Client's ConnectTest
+    asserts lower-case three-letter codes). ``country`` and ``payment_method`` (6.0) go together,
+    as documented; they narrow nothing here, where every method takes every currency."""
     if (country is None) != (payment_method is None):
         raise ApiError(
             "INVALID_PARAMETERS",
@@ -144,7 +145,7 @@ def get_available_currencies(
         )
     with context.store.transaction(write=False):
         priced = context.store.product_currencies(caller.merchant_id)
-    return sorted({*BASE_CURRENCIES, *priced})
+    return sorted({currency.lower() for currency in (*BASE_CURRENCIES, *priced)})
 
 
 def get_product_groups(context: Products, caller: Caller) -> list[ProductGroupRecord]:
@@ -200,6 +201,23 @@ def _group(context: Products, merchant_id: int, product: Mapping[str, Any]) -> t
         if group["Name"].lower() == name.lower():
             return group["Code"], group["Name"]
     raise ApiError("PRODUCT_GROUP_NOT_FOUND", group=name[:MAX_REFERENCE])
+
+
+def catalogue_product(
+    context: Products, merchant_id: int, code: str | None, avangate_id: int | None
+) -> ProductRecord | None:
+    """The catalogue's product a subscription (or an order) names by ProductCode or by ProductId
+    (its AvangateId); None when the catalogue has none. Both given must name the same product."""
+    if code:
+        found = context.store.product(merchant_id, code) if len(code) <= MAX_REFERENCE else None
+        if found is not None and avangate_id is not None and avangate_id != found["AvangateId"]:
+            raise ApiError(
+                "INVALID_FIELD_VALUE",
+                field="Product.ProductId",
+                reason=f"names another product than ProductCode {code!r} (AvangateId {found['AvangateId']})",
+            )
+        return found
+    return None if avangate_id is None else context.store.product_by_id(merchant_id, avangate_id)
 
 
 def find_product(context: Products, merchant_id: int, code: str, lock: bool = False) -> ProductRecord:

@@ -20,8 +20,9 @@ from twoco.core.validation import MAX_REFERENCE, check_text, parse_date
 from twoco.domains.customers.operations import REFERENCES, find_customer, insert_customer
 from twoco.domains.customers.records import CustomerFields, EndUserRecord
 from twoco.domains.customers.schema import END_USER
+from twoco.domains.products.operations import catalogue_product
 from twoco.domains.subscriptions.port import SubscriptionStore
-from twoco.domains.subscriptions.records import SubscriptionRecord
+from twoco.domains.subscriptions.records import ProductRecord, SubscriptionRecord
 from twoco.domains.subscriptions.rules import (
     check_expiration,
     merged_end_user,
@@ -54,17 +55,13 @@ def add_subscription(
     """Import a subscription for the customer named inside the object.
 
     As 2Checkout does, a subscription that names no customer, or a new ExternalCustomerReference,
-    gets a new customer made from its EndUser; a product named by ProductId alone takes the
-    ProductCode an earlier import gave that id. ``test`` is the 5.0/6.0 parameter ("To add test
-    subscriptions, set the Test parameter to 1").
+    gets a new customer made from its EndUser. Its product is the catalogue's (``_catalogue_terms``).
+    ``test`` is the 5.0/6.0 parameter ("To add test subscriptions, set the Test parameter to 1").
     """
     record = validated_subscription(subscription, test)
     with context.store.transaction():
+        _catalogue_terms(context, caller.merchant_id, record["Product"])
         owner = _import_owner(context, caller, subscription, record["EndUser"])
-        product = record["Product"]
-        if product["ProductCode"] is None:
-            assert product["ProductId"] is not None  # for mypy: an import without a ProductCode names a ProductId
-            product["ProductCode"] = context.store.product_code(caller.merchant_id, product["ProductId"])
         for _ in range(INSERT_ATTEMPTS):
             reference = context.references.subscription_reference()
             try:
@@ -81,6 +78,30 @@ def add_subscription(
             context.record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
             return reference
     raise ApiError("INTERNAL_ERROR")
+
+
+def _catalogue_terms(context: Subscriptions, merchant_id: int, product: ProductRecord) -> None:
+    """Complete an import's product from the catalogue: the product its ProductCode or ProductId
+    names gives the other, its name and its version. A merchant with a catalogue imports only
+    its products (PRODUCT_NOT_FOUND otherwise: every 2Checkout sample and integration looks the
+    product up first). One without any keeps the product as the import names it, a ProductId
+    alone taking the ProductCode an earlier import gave that id (docs/products.md)."""
+    found = catalogue_product(context, merchant_id, product["ProductCode"], product["ProductId"])
+    if found is not None:
+        product["ProductCode"] = found["ProductCode"]
+        product["ProductId"] = found["AvangateId"]
+        product["ProductName"] = found["ProductName"]
+        product["ProductVersion"] = found["ProductVersion"] or product["ProductVersion"]
+    elif context.store.has_products(merchant_id):
+        named = (
+            f"with ProductCode {product['ProductCode']!r}"
+            if product["ProductCode"]
+            else f"with AvangateId {product['ProductId']}"
+        )
+        raise ApiError("PRODUCT_NOT_FOUND", product=named)
+    elif product["ProductCode"] is None:
+        assert product["ProductId"] is not None  # for mypy: an import without a ProductCode names a ProductId
+        product["ProductCode"] = context.store.product_code(merchant_id, product["ProductId"])
 
 
 def _import_owner(
