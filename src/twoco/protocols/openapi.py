@@ -26,6 +26,8 @@ from twoco.domains import REGISTRY
 from twoco.domains.customers.rules import CUSTOMER_REQUIRED, END_USER_REQUIRED
 from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6, END_USER
 from twoco.domains.customers.search import STATUSES
+from twoco.domains.products.rules import REQUIRED as PRODUCT_REQUIRED
+from twoco.domains.products.schema import PRODUCT, PRODUCT_GROUP
 from twoco.domains.sso.links import ACCOUNT_PAGES
 from twoco.domains.subscriptions.rules import IMPORT_REQUIRED, MAX_QUANTITY, MIN_QUANTITY
 from twoco.domains.subscriptions.schema import SUBSCRIPTION, SUBSCRIPTION_FLAGS
@@ -201,7 +203,17 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
         "addSubscription": _subscription_import(),
         "updateSubscription": _subscription_update(),
         "updateSubscriptionEndUser": _person(END_USER, END_USER_REQUIRED, create=False),
+        "addProduct": _catalogue_input(PRODUCT, PRODUCT_REQUIRED),
+        "updateProduct": _catalogue_input(PRODUCT, ()),
+        "addProductGroup": _catalogue_input(PRODUCT_GROUP, ("Name",)),
     }
+
+
+def _catalogue_input(struct: Struct, required: tuple[str, ...]) -> dict[str, object]:
+    """A catalogue object as a request sends it: the request-only fields too (ProductGroupCode);
+    the rules it must also follow are in docs/products.md."""
+    properties = {f.name: schema(f.type) for f in struct.fields if f.name != "AvangateId"}
+    return {"type": "object", "properties": properties, "required": list(required)}
 
 
 # Rules of single sign-on parameters (twoco.domains.sso.links) the types alone do not say.
