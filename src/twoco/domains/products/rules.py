@@ -74,6 +74,11 @@ def validated_product(
     for name, default in _FLAGS.items():
         record[name] = default if record[name] is None else record[name]
     record["Fulfillment"] = record["Fulfillment"] or "NO_DELIVERY"
+    if record["FulfillmentInformation"] is not None:  # its translation lists answer [] when not sent
+        information = dict(record["FulfillmentInformation"])
+        for name in ("AdditionalInformationEmailTranslations", "AdditionalThankYouPageTranslations"):
+            information[name] = information.get(name) or []
+        record["FulfillmentInformation"] = information
     record["PricingConfigurations"] = _pricing_configurations(
         record["PricingConfigurations"] or [], record["ProductName"], new_code, codes
     )
