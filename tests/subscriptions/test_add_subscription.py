@@ -261,3 +261,16 @@ def test_add_subscription_rejects_bad_dates(env: Env, start: str, expiration: st
     error = error_of(env.a, "addSubscription", subscription(owner, StartDate=start, ExpirationDate=expiration))
     assert (error.code, error.details["field"]) == ("INVALID_FIELD_VALUE", field)
     assert env.dump()["subscriptions"] == []
+
+
+def test_add_subscription_by_product_id_takes_the_catalogue_product_code(env: Env) -> None:
+    owner = new_customer(env.a)
+    env.a("addProduct", {"ProductCode": "CATALOGUED", "ProductName": "Catalogued"})
+    avangate_id = env.a("getProductByCode", "CATALOGUED")["AvangateId"]
+    env.a("addSubscription", subscription(owner, Product={"ProductId": avangate_id, "ProductCode": "OTHER"}))
+    by_id = env.a(
+        "addSubscription", subscription(owner, ExternalSubscriptionReference="I-2", Product={"ProductId": avangate_id})
+    )
+    assert env.a("getSubscription", by_id)["Product"]["ProductCode"] == "CATALOGUED"  # the catalogue before imports
+    elsewhere = env.b("addSubscription", subscription(new_customer(env.b), Product={"ProductId": avangate_id}))
+    assert env.b("getSubscription", elsewhere)["Product"]["ProductCode"] is None  # another merchant's catalogue

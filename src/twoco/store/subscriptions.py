@@ -79,8 +79,10 @@ class SubscriptionQueries(CustomerQueries):
         self._overwrite_end_users(merchant_id, "reference", reference, end_user)
 
     def product_code(self, merchant_id: int, product_id: int) -> str | None:
-        """The ProductCode an earlier import gave the product with this ProductId, if any."""
-        row = self._one(
+        """The ProductCode of the catalogue's product with this AvangateId, else the one an earlier
+        import gave this ProductId, if any."""
+        row = self._one("SELECT code FROM products WHERE merchant_id = ? AND avangate_id = ?", (merchant_id, product_id))
+        row = row or self._one(
             "SELECT product_code FROM subscriptions WHERE merchant_id = ? AND product_id = ?"
             " AND product_code IS NOT NULL AND product_code <> '' LIMIT 1",
             (merchant_id, product_id),

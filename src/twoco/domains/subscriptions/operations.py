@@ -55,7 +55,8 @@ def add_subscription(
 
     As 2Checkout does, a subscription that names no customer, or a new ExternalCustomerReference,
     gets a new customer made from its EndUser; a product named by ProductId alone takes the
-    ProductCode an earlier import gave that id. ``test`` is the 5.0/6.0 parameter ("To add test
+    ProductCode of the catalogue's product with that AvangateId, else the one an earlier import
+    gave that id. ``test`` is the 5.0/6.0 parameter ("To add test
     subscriptions, set the Test parameter to 1").
     """
     record = validated_subscription(subscription, test)
