@@ -312,7 +312,8 @@ def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
         key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
         print(
             f"fixtures {path}: merchant {merchant['code']}{key}: "
-            f"{merchant['customers']} customers, {merchant['subscriptions']} subscriptions",
+            f"{merchant['products']} products, {merchant['customers']} customers, "
+            f"{merchant['subscriptions']} subscriptions",
             flush=True,
         )
 

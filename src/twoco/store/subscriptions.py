@@ -81,7 +81,9 @@ class SubscriptionQueries(CustomerQueries):
     def product_code(self, merchant_id: int, product_id: int) -> str | None:
         """The ProductCode of the catalogue's product with this AvangateId, else the one an earlier
         import gave this ProductId, if any."""
-        row = self._one("SELECT code FROM products WHERE merchant_id = ? AND avangate_id = ?", (merchant_id, product_id))
+        row = self._one(
+            "SELECT code FROM products WHERE merchant_id = ? AND avangate_id = ?", (merchant_id, product_id)
+        )
         row = row or self._one(
             "SELECT product_code FROM subscriptions WHERE merchant_id = ? AND product_id = ?"
             " AND product_code IS NOT NULL AND product_code <> '' LIMIT 1",
