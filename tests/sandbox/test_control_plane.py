@@ -90,6 +90,8 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
         "sessions": 1,
         "change_history": 3,
         "sso_tokens": 0,
+        "products": 0,
+        "product_groups": 0,
     }
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
