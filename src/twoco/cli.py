@@ -26,7 +26,7 @@ from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.server.wire import READ_TIMEOUT
 from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
-from twoco.store.bulk import populate
+from twoco.store.bulk import populate, populate_products
 from twoco.version import __version__
 
 EPILOG = """examples:
@@ -36,7 +36,7 @@ EPILOG = """examples:
   twoco merchant add ACME                      add a merchant with a generated secret key
   twoco merchant list --show-secrets
   twoco merchant rotate-secret ACME            give ACME a new secret key (the old one stops working)
-  twoco populate --customers 100000 --subscriptions-per-customer 2
+  twoco populate --customers 100000 --subscriptions-per-customer 2 --products 20
   twoco customer history 123456789 --merchant DEMO
 """
 
@@ -232,8 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     populate_texts: dict[str, Any] = {
         "formatter_class": _Formatter,
-        "description": "Insert valid generated customers (each with its subscriptions) for one merchant, "
-        "in batches, with a progress line. The merchant is created (and its secret key printed) if missing.",
+        "description": "Insert valid generated products, and customers (each with its subscriptions) for one "
+        "merchant, in batches, with a progress line. Subscriptions name the merchant's products when it has any. "
+        "The merchant is created (and its secret key printed) if missing.",
         "epilog": "example:\n  twoco populate --customers 1000000 --subscriptions-per-customer 2 --merchant DEMO",
     }
     populate_parser = commands.add_parser(
@@ -245,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         parser_of_command.add_argument("--customers", type=int, required=True, metavar="N", help="customers to add")
         parser_of_command.add_argument(
             "--subscriptions-per-customer", type=int, default=0, metavar="M", help="subscriptions for each customer"
+        )
+        parser_of_command.add_argument(
+            "--products", type=int, default=0, metavar="N", help="catalogue products to add first"
         )
         parser_of_command.add_argument(
             "--merchant", default=DEMO_MERCHANT, metavar="CODE", help="the merchant they belong to"
@@ -374,8 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _populate(args: argparse.Namespace) -> int:
-    if args.customers < 0 or args.subscriptions_per_customer < 0:
-        print("twoco: --customers and --subscriptions-per-customer cannot be negative", file=sys.stderr)
+    if min(args.customers, args.subscriptions_per_customer, args.products) < 0:
+        print("twoco: --customers, --subscriptions-per-customer and --products cannot be negative", file=sys.stderr)
         return 2
     store = prepare_store(args.db)
     merchant = store.merchant(args.merchant)
@@ -385,6 +389,8 @@ def _populate(args: argparse.Namespace) -> int:
         merchant = store.merchant(args.merchant)
         assert merchant is not None  # just added
     started = time.monotonic()
+    if args.products:
+        print(f"added {populate_products(store, merchant.id, args.products):,} products")
     customers, subscriptions = populate(store, merchant.id, args.customers, args.subscriptions_per_customer)
     print(f"added {customers:,} customers and {subscriptions:,} subscriptions in {time.monotonic() - started:.1f} s")
     return 0

@@ -13,6 +13,8 @@ import stat
 import pytest
 
 from tests.clients import PhpClient
+from tests.clients.api import RestApi, SoapApi
+from tests.data import subscription_data
 from tests.servers import new_store_url, start_server, stop_server, twoco_command
 from twoco.cli import build_parser
 
@@ -37,6 +39,39 @@ def test_serve_on_an_empty_store_creates_a_demo_merchant_that_works(tmp_path) ->
         assert "secret key" not in restarted.log_path.read_text()  # printed once, when created
     finally:
         stop_server(restarted)
+
+
+def test_the_demo_merchant_has_the_products_the_samples_look_for(tmp_path) -> None:
+    server = start_server(tmp_path, f"sqlite:///{tmp_path}/demo.sqlite3")
+    try:
+        banner = server.log_path.read_text()
+        assert "its products:  4586004 TWOCO-MONTHLY, 4586005 TWOCO-LIFETIME, 4586006 TWOCO-OPTIONS" in banner
+        secret = re.search(r"secret key:\s+(\S+)", banner).group(1)
+        # The REST 3.0 sample's search for "the first enabled regular product".
+        with RestApi(server.base_url, "DEMO", secret, "3.0") as rest:
+            query = {"Limit": 1, "Enabled": 1, "Types[]": "REGULAR"}
+            (first,) = rest.request("GET", "/products/", query)
+        assert (first["AvangateId"], first["ProductCode"], first["GeneratesSubscription"]) == (
+            4586004,
+            "TWOCO-MONTHLY",
+            True,
+        )
+        assert first["SubscriptionInformation"]["BillingCycle"] == 1
+        (pricing,) = first["PricingConfigurations"]
+        assert pricing["Default"] and pricing["Prices"]["Renewal"]
+        assert {price["Currency"] for price in pricing["Prices"]["Regular"]} == {"USD", "EUR"}
+        # SOAP: searchProducts finds all three; the addSubscription sample's ProductId resolves.
+        with SoapApi(server.base_url, "DEMO", secret, "6.0") as soap:
+            found = soap.call("searchProducts", {"Enabled": True, "Types": ["REGULAR"]})["Items"]
+            assert [product["ProductCode"] for product in found] == ["TWOCO-MONTHLY", "TWOCO-LIFETIME", "TWOCO-OPTIONS"]
+            assert found[1]["GeneratesSubscription"] is False
+            assert found[2]["PricingConfigurations"][0]["PriceOptions"] == [{"Code": "SUPPORT", "Required": True}]
+            imported = soap.call(
+                "addSubscription", subscription_data(298084139, "DEMO-IMPORT", Product={"ProductId": 4586004})
+            )
+            assert soap.call("getSubscription", imported)["Product"]["ProductCode"] == "TWOCO-MONTHLY"
+    finally:
+        stop_server(server)
 
 
 def test_sigint_stops_the_server_cleanly(tmp_path) -> None:

@@ -32,14 +32,14 @@ def test_a_server_under_python_o_serves_every_path_an_assert_once_narrowed(tmp_p
 CHECKS = """
 from twoco.core.clock import Clock
 from twoco.sandbox.control import ControlPlane
-from twoco.server.process import add_demo_customer
+from twoco.server.process import add_demo_data
 from twoco.core.service import Service
 from twoco.store import open_store
 
 store = open_store(DB)
 refused = []
 for attempt in (
-    lambda: add_demo_customer(store, "NOBODY"),
+    lambda: add_demo_data(store, "NOBODY"),
     lambda: ControlPlane(Service(store, Clock()), store).handle("GET", "requests", "", b""),  # no journal given
 ):
     try:

@@ -90,6 +90,8 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
         "sessions": 1,
         "change_history": 3,
         "sso_tokens": 0,
+        "products": 0,
+        "product_groups": 0,
     }
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
@@ -157,9 +159,15 @@ def test_the_example_fixture_loads_and_serves_over_soap(sandbox: Server) -> None
     answer = sandbox.post("/_twoco/fixtures", content=FIXTURE_FILE.read_bytes())
 
     assert answer.status_code == 200, answer.text
-    assert answer.json()["merchants"][0] == {"code": "ACME", "customers": 2, "subscriptions": 2}
+    assert answer.json()["merchants"][0] == {"code": "ACME", "products": 2, "customers": 2, "subscriptions": 2}
     soap = SudsClient(sandbox.base_url, "4.0")
     session = soap.login("ACME", "acme-sandbox-secret-key")
+    product = soap.call("getProductByCode", session, "ENGINE-PRO")
+    assert product["AvangateId"] == 4590001 and product["SubscriptionInformation"]["BillingCycleUnits"] == "M"
+    (pricing,) = product["PricingConfigurations"]
+    assert pricing["Code"] == "ENGINEPRO1" and pricing["DefaultCurrency"] == "GBP"
+    assert [(p["MinQuantity"], p["MaxQuantity"]) for p in pricing["Prices"]["Regular"]] == [(1, 4), (5, 99999)]
+    assert soap.call("getProductByCode", session, "ENGINE-TRIAL")["Enabled"] is False
     customer = soap.call("getCustomerInformation", session, 100000001, None)
     assert customer["Email"] == "ada@example.com" and customer["Enabled"] is True
     subscriptions = soap.call("getCustomerSubscriptions", session, 100000001, None)
@@ -228,6 +236,66 @@ def test_a_bad_fixture_names_the_place_and_loads_nothing(
     assert "secret_key" in again.json()["merchants"][0]  # it was new: the failed load made nothing
 
 
+def product_data(code: str, **overrides: object) -> dict[str, object]:
+    return {"ProductCode": code, "ProductName": f"Product {code}", **overrides}
+
+
+def test_fixture_products_replace_the_merchants_products(sandbox: Server, connect) -> None:
+    add_merchant(sandbox, "CATALOGUE", "catalogue-secret-key")
+    api = connect("CATALOGUE", "catalogue-secret-key", "jsonrpc-6.0")
+    assert api.call("addProduct", product_data("BY-API"))
+    pricing = {"Code": "KEPTCODE01", "Prices": {"Regular": [{"Amount": 5, "Currency": "eur"}]}}
+    products = [product_data("FIXED", AvangateId=7654321, PricingConfigurations=[pricing]), product_data("DRAWN")]
+    fixture = {"merchants": [{"code": "CATALOGUE", "products": products, "customers": []}]}
+
+    for _ in range(2):  # twice: the same catalogue
+        answer = sandbox.post("/_twoco/fixtures", json=fixture)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["merchants"][0]["products"] == 2
+        api = connect("CATALOGUE", "catalogue-secret-key", "jsonrpc-6.0")  # the reset ended the session
+        found = api.call("searchProducts", {})["Items"]
+        assert [product["ProductCode"] for product in found] == ["FIXED", "DRAWN"]  # BY-API went
+        fixed, drawn = found
+        assert fixed["AvangateId"] == 7654321 and 1_000_000 <= drawn["AvangateId"] <= 9_999_999
+        (configuration,) = fixed["PricingConfigurations"]
+        assert configuration["Code"] == "KEPTCODE01" and configuration["Default"] is True
+        assert configuration["Prices"]["Regular"][0]["Currency"] == "EUR"  # normalised as addProduct does
+        assert drawn["GroupName"] == "General" and drawn["Enabled"] is True  # addProduct's defaults
+
+
+@pytest.mark.parametrize(
+    ("broken", "words"),
+    [
+        ({"ProductName": None}, "ProductName"),
+        ({"ProductType": "SHOE"}, "ProductType"),
+        ({"GroupName": "Nowhere"}, "Nowhere"),
+        ({"Shoe": 42}, "Shoe"),
+        ({"AvangateId": 0}, "AvangateId"),
+        ({"AvangateId": "abc"}, "AvangateId"),
+        ({"PricingConfigurations": [{"Prices": {"Regular": [{"Currency": "USD"}]}}]}, "Amount"),
+        ({"ProductCode": "GOOD"}, "ProductCode 'GOOD' is taken"),
+        ({"AvangateId": 7000001}, "AvangateId 7000001 is taken"),
+    ],
+)
+def test_a_bad_fixture_product_names_the_place_and_loads_nothing(
+    sandbox: Server, connect, broken: dict[str, object], words: str
+) -> None:
+    add_merchant(sandbox, "BADPRODUCT", "bad-product-secret-key")
+    api = connect("BADPRODUCT", "bad-product-secret-key", "jsonrpc-6.0")
+    assert api.call("addProduct", product_data("KEPT"))
+    bad = {**product_data("BAD"), **broken}
+    products = [product_data("GOOD", AvangateId=7000001), {k: v for k, v in bad.items() if v is not None}]
+    fixture = {"merchants": [{"code": "BADPRODUCT", "products": products}]}
+
+    answer = sandbox.post("/_twoco/fixtures", json=fixture)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error_code"] == "INVALID_FIXTURE"
+    message = answer.json()["message"]
+    assert "merchants[0].products[1]" in message and words in message, message
+    assert [product["ProductCode"] for product in api.call("searchProducts", {})["Items"]] == ["KEPT"]
+
+
 def test_a_failed_load_keeps_failed_logins_and_remembered_sessions(sandbox: Server, connect) -> None:
     """A load that fails half-way changes nothing: not the store, nor what the server keeps in memory."""
     add_merchant(sandbox, "COUNTED", "counted-secret-key")
@@ -263,7 +331,7 @@ def test_serve_loads_fixtures_on_start(store_kind: str, tmp_path: Path) -> None:
         assert api.call("getCustomerInformation", 100000001, None)["FirstName"] == "Ada"
         api.close()
         output = server.log_path.read_text()
-        assert "merchant ACME: 2 customers, 2 subscriptions" in output
+        assert "merchant ACME: 2 products, 2 customers, 2 subscriptions" in output
         assert "demo merchant" not in output  # the fixture's merchants are enough
     finally:
         stop_server(server)

@@ -325,3 +325,125 @@ def test_the_static_files_are_served_and_styled_under_the_policy(server, page) -
 
     page.goto(f"{server.base_url}/_twoco/")  # the stylesheet applies: the policy lets it load by its nonce
     expect(page.locator("header")).to_have_css("background-color", "rgb(23, 35, 59)")
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+
+def add_product(api: JsonRpcApi, code: str, **overrides: object) -> None:
+    prices = {
+        "Regular": [
+            {"Amount": 10, "Currency": "USD", "MaxQuantity": 9},
+            {"Amount": 8, "Currency": "USD", "MinQuantity": 10},
+            {"Amount": 9, "Currency": "EUR"},
+        ],
+        "Renewal": [{"Amount": 7.5, "Currency": "USD"}],
+    }
+    product = {
+        "ProductCode": code,
+        "ProductName": f"Product {code}",
+        "SubscriptionInformation": {"BillingCycle": 3, "BillingCycleUnits": "M"},
+        "PricingConfigurations": [{"Name": "Standard", "PricingSchema": "FLAT", "Prices": prices}],
+        **overrides,
+    }
+    assert api.call("addProduct", product) is True
+
+
+def test_the_catalogue_from_the_home_page_to_a_product_and_from_a_subscription(server, merchant, page) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    try:
+        code = f"CAT-{secrets.token_hex(3)}"
+        add_product(api, code)
+        reference = api.call("createCustomer", customer_data())
+        catalogued = subscription_data(reference, f"S-{code}", Product={"ProductCode": code})
+        api.call("addSubscription", catalogued)
+        api.call("addSubscription", subscription_data(reference, f"S2-{code}"))  # "PRO": not in the catalogue
+    finally:
+        api.close()
+
+    page.goto(f"{server.base_url}/_twoco/")
+    page.locator("tr", has_text=merchant.code).get_by_role("link", name="1", exact=True).click()
+    expect(page.locator("h1")).to_contain_text(f"Products · {merchant.code} · 1")
+    row = page.locator("tr", has_text=code)
+    for shown in (f"Product {code}", "REGULAR", "yes", "General", "10.00 USD"):
+        expect(row).to_contain_text(shown)
+    row.get_by_role("link", name=code).click()
+
+    expect(page.locator("h1")).to_contain_text(f"Product {code}")
+    expect(page.locator("#product")).to_contain_text("GeneratesSubscription")
+    expect(page.locator("#terms tr", has_text="BillingCycle").first).to_contain_text("3")
+    expect(page.locator("h3")).to_contain_text("Standard")
+    prices = page.locator("table.prices tbody tr")
+    expect(prices).to_have_count(4)
+    expect(prices.nth(0).locator("td")).to_have_text(["Regular", "USD", "1–9", "", "10.00 USD"])
+    expect(prices.nth(1).locator("td")).to_have_text(["Regular", "USD", "10+", "", "8.00 USD"])
+    expect(prices.nth(2).locator("td")).to_have_text(["Regular", "EUR", "1+", "", "9.00 EUR"])
+    expect(prices.nth(3).locator("td")).to_have_text(["Renewal", "USD", "1+", "", "7.50 USD"])
+
+    page.goto(f"{server.base_url}/_twoco/customers/{merchant.code}/{reference}")
+    expect(page.get_by_role("link", name="PRO", exact=True)).to_have_count(0)  # no such product: plain text
+    page.get_by_role("link", name=code).click()
+    expect(page.locator("h1")).to_contain_text(f"Product {code}")
+
+
+def test_hostile_product_fields_are_text_on_the_catalogue_pages(server, merchant, page) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    code = f"H/{secrets.token_hex(3)}{IMG}"  # a "/" too: the path quotes it
+    try:
+        add_product(api, code, ProductName=XSS, ShortDescription=IMG)
+        reference = api.call("createCustomer", customer_data())
+        api.call(
+            "addSubscription", subscription_data(reference, f"H-{secrets.token_hex(3)}", Product={"ProductCode": code})
+        )
+    finally:
+        api.close()
+    product_page = f"/_twoco/products/{merchant.code}/{quote(code, safe='')}"
+    for path in (f"/_twoco/products/{merchant.code}", product_page, f"/_twoco/customers/{merchant.code}/{reference}"):
+        answer = server.get(path)
+        assert answer.status_code == 200, path
+        assert "<img" not in answer.text and "<script>alert" not in answer.text, path
+        page.goto(server.base_url + path)
+        expect(page.locator("main")).to_contain_text(code)
+        assert page.locator("script, img, svg").count() == 0, path
+    page.get_by_role("link", name=code).click()  # from the customer page, the code as it is
+    expect(page.locator("h1")).to_contain_text(XSS)
+    expect(page.locator("#product")).to_contain_text(IMG)
+    expect(page).to_have_title(f"{XSS} · twoco")
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+
+
+def test_the_catalogue_pages_and_what_they_refuse(server, merchant, merchant_factory) -> None:
+    api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
+    try:
+        codes = [f"PAGE-{index:02}-{secrets.token_hex(2)}" for index in range(53)]
+        for code in codes:
+            add_product(api, code, PricingConfigurations=[])
+        premium = {"Amount": 20, "Currency": "USD", "OptionCodes": [{"Code": "SUPPORT", "Options": ["PREMIUM"]}]}
+        options = {"PriceOptions": [{"Code": "SUPPORT", "Required": True}], "Prices": {"Regular": [premium]}}
+        add_product(api, "WITH-OPTIONS", PricingConfigurations=[options])
+    finally:
+        api.close()
+
+    def listed(page: int) -> tuple[list[str], str]:
+        answer = server.get(f"/_twoco/products/{merchant.code}", params={"page": page})
+        assert answer.status_code == 200
+        return re.findall(rf"/_twoco/products/{merchant.code}/(PAGE-[^\"]+)\"", answer.text), answer.text
+
+    first, text = listed(1)
+    assert first == codes[:50] and "next →" in text and "previous" not in text
+    second, text = listed(2)
+    assert second == codes[50:] and "next →" not in text and "← previous" in text
+    product = server.get(f"/_twoco/products/{merchant.code}/{codes[0]}")
+    assert product.status_code == 200 and "No pricing configuration." in product.text
+    with_options = server.get(f"/_twoco/products/{merchant.code}/WITH-OPTIONS").text
+    assert "price options SUPPORT (required)" in with_options and "<td>SUPPORT: PREMIUM</td>" in with_options
+
+    other = merchant_factory()
+    assert server.get(f"/_twoco/products/{other.code}/{codes[0]}").status_code == 404  # merchant isolation
+    assert f'/_twoco/products/{other.code}"' in server.get("/_twoco/").text  # every merchant links its catalogue
+    assert "No product in this catalogue." in server.get(f"/_twoco/products/{other.code}").text
+    assert server.get("/_twoco/products/NOBODY").status_code == 404
+    assert server.get(f"/_twoco/products/{quote(IMG, safe='')}").status_code == 404
+    missing = server.get(f"/_twoco/products/{merchant.code}/{quote(IMG, safe='')}")
+    assert missing.status_code == 404 and "&lt;img" in missing.text and "<img" not in missing.text
+    assert server.get(f"/_twoco/products/{merchant.code}/a/b").status_code == 404  # no such page

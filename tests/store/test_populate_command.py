@@ -63,3 +63,49 @@ def test_seed_is_a_deprecated_alias_of_populate(tmp_path) -> None:
     populated = twoco_command("populate", "--customers", "2", "--merchant", "OLD", "--db", db)
     assert populated.returncode == 0 and '"seed"' not in populated.stderr
     assert "added 2 customers and 0 subscriptions" in populated.stdout
+
+
+def test_populate_products_makes_a_catalogue_the_subscriptions_name(store_kind, tmp_path) -> None:
+    url = new_store_url(store_kind, tmp_path)
+    done = twoco_command("populate", "--products", "5", "--customers", "20", "--subscriptions-per-customer", "2",
+                         "--merchant", "CATALOGUE", "--db", url)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "added 5 products" in done.stdout and "added 20 customers and 40 subscriptions" in done.stdout
+    again = twoco_command("populate", "--customers", "3", "--subscriptions-per-customer", "1",
+                          "--merchant", "CATALOGUE", "--db", url)  # fmt: skip
+    assert again.returncode == 0 and "products" not in again.stdout  # --products 0: none added
+
+    store = open_store(url)
+    secret = store.merchant("CATALOGUE").secret_key
+    with store.transaction(write=False) as cursor:
+        named = set(
+            cursor.execute("SELECT DISTINCT product_code, product_id, product_name FROM subscriptions").fetchall()
+        )
+        reference = cursor.execute("SELECT reference FROM customers ORDER BY reference LIMIT 1").fetchone()[0]
+    store.close()
+
+    server = start_server(tmp_path, url)
+    try:
+        with JsonRpcApi(server.base_url, "CATALOGUE", secret, "6.0") as api:
+            found = api.call("searchProducts", {"Pagination": {"Limit": 10}})["Items"]
+            (subscription, *_) = api.call("getCustomerSubscriptions", reference, None)
+            assert api.call("getProductByCode", subscription["Product"]["ProductCode"])["Enabled"] is True
+    finally:
+        stop_server(server)
+    assert len(found) == 5 and all(product["ProductCode"] == f"SEED-{product['AvangateId']}" for product in found)
+    assert all(product["PricingConfigurations"][0]["Prices"]["Regular"] for product in found)
+    assert named <= {(p["ProductCode"], p["AvangateId"], p["ProductName"]) for p in found}  # 43 of the 5
+
+
+def test_populate_without_products_names_the_seeded_product(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path}/plain.sqlite3"
+    done = twoco_command("populate", "--customers", "2", "--subscriptions-per-customer", "1", "--db", db)
+    assert done.returncode == 0, done.stderr
+    store = open_store(db)
+    with store.transaction(write=False) as cursor:
+        assert (
+            cursor.execute("SELECT product_code, product_id FROM subscriptions").fetchall() == [("SEED-PRODUCT", 1)] * 2
+        )
+    store.close()
+    refused = twoco_command("populate", "--customers", "1", "--products", "-1", "--db", db)
+    assert refused.returncode == 2 and "cannot be negative" in refused.stderr

@@ -1,10 +1,14 @@
 """The dashboard at ``/_twoco/``: server-rendered HTML pages for looking around a sandbox.
 
-- ``/_twoco/`` — merchants (code, created, customers; never a secret key) and a search box;
+- ``/_twoco/`` — merchants (code, created, customers, products; never a secret key) and a search box;
 - ``/_twoco/customers?q=…&merchant=…&page=N`` — customers by either reference, or by a
   case-insensitive prefix of the email, last name, first name or "first last" (indexed: see
   ``SqlStore.search_customers``), 50 a page;
-- ``/_twoco/customers/CODE/REFERENCE`` — one customer: fields, subscriptions, change history;
+- ``/_twoco/customers/CODE/REFERENCE`` — one customer: fields, subscriptions (each product
+  linked to its catalogue page when the catalogue holds it), change history;
+- ``/_twoco/products/CODE?page=N`` — a merchant's catalogue, in the order products were added, 50 a page;
+- ``/_twoco/products/CODE/PRODUCTCODE`` — one product: fields, subscription terms, pricing
+  configurations with their prices per currency and quantity band;
 - ``/_twoco/journal`` — the live request journal, read from ``/_twoco/requests`` by
   ``static/journal.js``;
 - ``/_twoco/static/NAME`` — the stylesheet and that script.
@@ -23,19 +27,21 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from twoco.core import history
 from twoco.core.errors import ApiError
-from twoco.core.port import ServedStore
+from twoco.core.port import Merchant, ServedStore
 from twoco.core.registry import Caller
 from twoco.core.service import Service
 from twoco.core.validation import MERCHANT_CODE, ascii_integer, internal_reference
 from twoco.domains import DomainStore
 from twoco.domains.customers.operations import get_customer
+from twoco.domains.products.operations import get_product_by_code, search_products
+from twoco.domains.products.rules import MAX_QUANTITY
 from twoco.domains.subscriptions.operations import get_customer_subscriptions
 from twoco.protocols import Response
 
@@ -90,6 +96,11 @@ def _customer_path(merchant: str, reference: object) -> str:
     return f"/customers/{quote(str(merchant), safe='')}/{reference}"
 
 
+def _product_path(merchant: str, code: str | None = None) -> str:
+    """A merchant's catalogue page, or one product's: a code may hold any character, "/" too."""
+    return f"/products/{quote(merchant, safe='')}" + ("" if code is None else f"/{quote(code, safe='')}")
+
+
 class Dashboard:
     def __init__(self, service: Service[DomainStore], store: ServedStore) -> None:
         self.service = service
@@ -102,6 +113,7 @@ class Dashboard:
         return (
             path in ("", "customers", "journal")
             or (len(parts) == 3 and parts[0] == "customers")
+            or (len(parts) in (2, 3) and parts[0] == "products")
             or (len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC)
         )
 
@@ -117,15 +129,31 @@ class Dashboard:
         kind, *rest = path.split("/")
         if kind == "static":
             return _static(rest[0], params.get("v"))
+        if kind == "products":
+            merchant = self._merchant(unquote(rest[0]))
+            if merchant is None:
+                return _not_found(f"No merchant {unquote(rest[0])!r}.")
+            if len(rest) == 1:
+                return self._products(merchant, params)
+            return self._product(merchant, unquote(rest[1]))
         code, reference = rest
         return self._customer(unquote(code), unquote(reference))
+
+    def _merchant(self, code: str) -> Merchant | None:
+        return self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
 
     # --- pages ----------------------------------------------------------------------
 
     def _home(self) -> Response:
         merchants = [
-            {"code": code, "created": created, "customers": count}
-            for code, created, count in self.store.merchant_overview()
+            {
+                "code": code,
+                "created": created,
+                "customers": customers,
+                "products": products,
+                "path": _product_path(code),
+            }
+            for code, created, customers, products in self.store.merchant_overview()
         ]
         return _page("home.html", title="twoco dashboard", merchants=merchants)
 
@@ -166,7 +194,7 @@ class Dashboard:
         )
 
     def _customer(self, code: str, text: str) -> Response:
-        merchant = self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
+        merchant = self._merchant(code)
         reference = internal_reference(text)
         if merchant is None or reference is None:
             return _not_found(f"No merchant {code!r} with customer {text!r}.")
@@ -180,6 +208,10 @@ class Dashboard:
         recorded = self.store.history_size(merchant.id, reference) if len(entries) == HISTORY_SHOWN else len(entries)
         fields = history.flatten({name: value for name, value in customer.items() if name != "ExistingCards"})
         name = f"{customer['FirstName']} {customer['LastName']}"
+        views = [_subscription_view(subscription) for subscription in subscriptions]
+        catalogued = self.store.catalogued(merchant.id, sorted({view["product"] for view in views} - {None}))
+        for view in views:  # a product the catalogue holds links to its page
+            view["product_path"] = _product_path(code, view["product"]) if view["product"] in catalogued else None
         return _page(
             "customer.html",
             title=name,
@@ -187,10 +219,107 @@ class Dashboard:
             code=code,
             reference=text,
             fields=list(fields.items()),
-            subscriptions=[_subscription_view(subscription) for subscription in subscriptions],
+            subscriptions=views,
             recorded=recorded,
             entries=[_history_view(entry) for entry in entries],
         )
+
+    def _products(self, merchant: Merchant, params: Mapping[str, str]) -> Response:
+        page = max(ascii_integer(params.get("page", ""), 6) or 1, 1)
+        caller = Caller("6.0", "dashboard", merchant.id)
+        search = {"Pagination": {"Page": page, "Limit": PAGE_SIZE}}
+        found = cast(dict[str, Any], search_products(self.service.context, caller, search))  # 6.0: a page
+        products = [
+            {
+                "path": _product_path(merchant.code, product["ProductCode"]),
+                "code": product["ProductCode"],
+                "name": product["ProductName"],
+                "type": product["ProductType"],
+                "enabled": product["Enabled"],
+                "group": product["GroupName"],
+                "price": _default_price(product["PricingConfigurations"]),
+            }
+            for product in found["Items"]
+        ]
+        count = found["Pagination"]["Count"]
+        return _page(
+            "products.html",
+            title=f"{merchant.code}'s products",
+            code=merchant.code,
+            path=_product_path(merchant.code),
+            count=count,
+            products=products,
+            page=page,
+            more=page * PAGE_SIZE < count,
+        )
+
+    def _product(self, merchant: Merchant, code: str) -> Response:
+        try:
+            product: dict[str, Any] = get_product_by_code(
+                self.service.context, Caller("6.0", "dashboard", merchant.id), code
+            )
+        except ApiError as error:
+            return _not_found(error.message)
+        shown = {name: value for name, value in product.items() if name not in _PRODUCT_SECTIONS}
+        terms = product["SubscriptionInformation"]
+        return _page(
+            "product.html",
+            title=str(product["ProductName"]),
+            name=product["ProductName"],
+            code=merchant.code,
+            products_path=_product_path(merchant.code),
+            fields=list(history.flatten(shown).items()),
+            terms=list(history.flatten(terms).items()) if isinstance(terms, dict) else [],
+            configurations=[_configuration_view(each) for each in product["PricingConfigurations"]],
+        )
+
+
+_PRODUCT_SECTIONS = ("PricingConfigurations", "SubscriptionInformation")  # shown in sections of their own
+
+
+def _default_price(configurations: list[dict[str, Any]]) -> str:
+    """The default configuration's first regular price in its default currency, for a single unit."""
+    for configuration in configurations:
+        if configuration["Default"]:
+            for price in configuration["Prices"]["Regular"]:
+                if price["Currency"] == configuration["DefaultCurrency"] and price["MinQuantity"] == 1:
+                    return _amount(price)
+    return ""
+
+
+def _amount(price: Mapping[str, Any]) -> str:
+    return f"{price['Amount']:,.2f} {price['Currency']}"
+
+
+def _configuration_view(configuration: Mapping[str, Any]) -> dict[str, Any]:
+    """A pricing configuration, and its prices a row each: kind, currency, quantity band, options, amount."""
+    prices = [
+        {
+            "kind": kind,
+            "currency": price["Currency"],
+            "band": f"{price['MinQuantity']}+"
+            if price["MaxQuantity"] >= MAX_QUANTITY
+            else f"{price['MinQuantity']}–{price['MaxQuantity']}",
+            "options": ", ".join(
+                f"{option['Code']}: {', '.join(option['Options'] or [])}" for option in price["OptionCodes"]
+            ),
+            "amount": _amount(price),
+        }
+        for kind in ("Regular", "Renewal")
+        for price in configuration["Prices"][kind]
+    ]
+    options = [
+        f"{option['Code']}{' (required)' if option.get('Required') else ''}" for option in configuration["PriceOptions"]
+    ]
+    return {
+        **{
+            name: configuration[name]
+            for name in ("Name", "Code", "Default", "PricingSchema", "PriceType", "DefaultCurrency")
+        },
+        "BillingCountries": ", ".join(configuration["BillingCountries"]),
+        "options": ", ".join(options),
+        "prices": prices,
+    }
 
 
 def _subscription_view(subscription: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,13 @@
-"""Fixtures: merchants, customers and subscriptions loaded from a YAML or JSON document.
+"""Fixtures: merchants, their products, customers and subscriptions loaded from a YAML or JSON document.
 
     merchants:
       - code: ACME
         secret_key: a-key-for-the-sandbox        # optional: generated (and answered) if new
+        products:
+          - AvangateId: 4586010                   # optional: generated if absent
+            ProductCode: PRO
+            ProductName: Pro plan
+            ...                                   # any Product field (API 6.0), as addProduct takes it
         customers:
           - AvangateCustomerReference: 100000001  # optional: generated if absent
             ExternalCustomerReference: ACME-1
@@ -16,11 +21,12 @@
                 Product: {ProductCode: PRO}
                 EndUser: {...}                     # optional: the customer's own data
 
-A fixture replaces the data of the merchants it names (their customers, subscriptions and
-sessions go first, as ``POST /_twoco/reset`` with that merchant would), so loading the
+A fixture replaces the data of the merchants it names (their products, customers, subscriptions
+and sessions go first, as ``POST /_twoco/reset`` with that merchant would), so loading the
 same file twice leaves the same store; other merchants are untouched. Every record passes
-the API's own validation, and the whole document loads in one transaction: an error
-anywhere loads nothing.
+the API's own validation (a product addProduct's; its pricing configurations keep the Codes
+given, where addProduct makes new ones), and the whole document loads in one transaction: an
+error anywhere loads nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from twoco.domains import DomainStore
 from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
 from twoco.domains.customers.schema import CUSTOMER_V6
+from twoco.domains.products.operations import new_product
+from twoco.domains.products.schema import PRODUCT
 from twoco.domains.subscriptions.records import NewSubscription
 from twoco.domains.subscriptions.rules import validated_subscription
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
@@ -137,16 +145,17 @@ def _load_merchant(
     service: Service[DomainStore], store: ServedStore, merchant: object, index: int
 ) -> dict[str, object]:
     if not isinstance(merchant, dict):
-        raise _Invalid("expected an object with code, secret_key and customers")
-    _only(merchant, {"code", "secret_key", "customers"})
+        raise _Invalid("expected an object with code, secret_key, products and customers")
+    _only(merchant, {"code", "secret_key", "products", "customers"})
     code, secret_key, customers = merchant.get("code"), merchant.get("secret_key"), merchant.get("customers", [])
+    products = merchant.get("products", [])
     if not isinstance(code, str) or not MERCHANT_CODE.fullmatch(code):
         raise _Invalid("code must be 1 to 64 letters, digits, _ or -")
     if secret_key is not None and (not isinstance(secret_key, str) or not 8 <= len(secret_key) <= 255):
         raise _Invalid("secret_key must be a text of 8 to 255 characters")
     check_text("secret_key", secret_key)  # no control characters, nor surrogates no store can encode
-    if not isinstance(customers, list):
-        raise _Invalid("customers must be a list")
+    if not isinstance(customers, list) or not isinstance(products, list):
+        raise _Invalid("products and customers must be lists")
     existing = store.merchant(code)
     summary: dict[str, object] = {"code": code, "reset": existing is not None}
     if existing is None:
@@ -161,12 +170,31 @@ def _load_merchant(
             store.rotate_secret_key(code, secret_key, end_sessions=False)  # the reset ends them
         store.reset(existing.id)
         merchant_id = existing.id
+    for number, product in enumerate(products):
+        _at(f"merchants[{index}].products[{number}]", _load_product, service, merchant_id, product)
     subscriptions = 0
     for number, customer in enumerate(customers):
         location = f"merchants[{index}].customers[{number}]"
         subscriptions += _at(location, _load_customer, service, merchant_id, customer, location)
-    summary.update(customers=len(customers), subscriptions=subscriptions)
+    summary.update(products=len(products), customers=len(customers), subscriptions=subscriptions)
     return summary
+
+
+def _load_product(service: Service[DomainStore], merchant_id: int, product: object) -> None:
+    if not isinstance(product, dict):
+        raise _Invalid("expected a Product object")
+    fields = _decoded(product, PRODUCT)  # every Product field may be set, AvangateId too
+    avangate_id = fields.get("AvangateId")
+    if avangate_id is not None and avangate_id < 1:
+        raise _Invalid("AvangateId must be a positive integer")
+    codes = frozenset(each.get("Code") or "" for each in fields.get("PricingConfigurations") or [] if each) - {""}
+    record = new_product(service.context, merchant_id, fields, codes)
+    avangate_id = avangate_id or service.context.references.product_id()
+    try:
+        service.store.insert_product(merchant_id, avangate_id, record)
+    except DuplicateKey as duplicate:
+        what = f"ProductCode {record['ProductCode']!r}" if duplicate.external else f"AvangateId {avangate_id}"
+        raise _Invalid(f"{what} is taken by another product") from None
 
 
 def _load_customer(service: Service[DomainStore], merchant_id: int, customer: object, location: str) -> int:

@@ -24,6 +24,7 @@ from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
 from twoco.domains.customers.rules import new_customer
+from twoco.domains.products.rules import DEFAULT_GROUP, validated_product
 from twoco.sandbox.faults import FaultInjectingService
 from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
 from twoco.server.access_log import AccessLog
@@ -85,11 +86,74 @@ DEMO_CUSTOMER = {
 }
 
 
-def add_demo_customer(store: SqlStore, merchant_code: str) -> None:
+def _price(amount: float, currency: str, *options: tuple[str, str]) -> dict[str, Any]:
+    return {"Amount": amount, "Currency": currency, "OptionCodes": [{"Code": c, "Options": [o]} for c, o in options]}
+
+
+def _configuration(code: str, regular: list[Any], renewal: list[Any], **more: Any) -> dict[str, Any]:
+    """A default FLAT NET configuration in USD; its code is fixed, the same on every new store."""
+    return {
+        "Code": code,
+        "Default": True,
+        "PricingSchema": "FLAT",
+        "PriceType": "NET",
+        "DefaultCurrency": "USD",
+        "Prices": {"Regular": regular, "Renewal": renewal},
+        **more,
+    }
+
+
+# The catalogue samples look in: the first enabled REGULAR product (searchProducts with Limit=1) is
+# the monthly subscription, whose AvangateId is the ProductId 2Checkout's SOAP addSubscription
+# sample imports by, so that import finds its ProductCode.
+DEMO_PRODUCTS: list[dict[str, Any]] = [
+    {
+        "AvangateId": 4586004,
+        "ProductCode": "TWOCO-MONTHLY",
+        "ProductName": "twoco Monthly",
+        "GeneratesSubscription": True,
+        "SubscriptionInformation": {"BillingCycle": 1, "BillingCycleUnits": "M"},
+        "PricingConfigurations": [
+            _configuration(
+                "TWOCOMONTH", [_price(9.99, "USD"), _price(8.99, "EUR")], [_price(7.99, "USD"), _price(6.99, "EUR")]
+            )
+        ],
+    },
+    {
+        "AvangateId": 4586005,
+        "ProductCode": "TWOCO-LIFETIME",
+        "ProductName": "twoco Lifetime Licence",
+        "GeneratesSubscription": False,
+        "PricingConfigurations": [_configuration("TWOCOLIFE0", [_price(149.0, "USD"), _price(139.0, "EUR")], [])],
+    },
+    {
+        "AvangateId": 4586006,
+        "ProductCode": "TWOCO-OPTIONS",
+        "ProductName": "twoco With Options",
+        "GeneratesSubscription": True,
+        "SubscriptionInformation": {"BillingCycle": 12, "BillingCycleUnits": "M"},
+        "PricingConfigurations": [
+            _configuration(
+                "TWOCOOPTS0",
+                [_price(49.0, "USD", ("SUPPORT", "STANDARD")), _price(99.0, "USD", ("SUPPORT", "PREMIUM"))],
+                [_price(39.0, "USD", ("SUPPORT", "STANDARD")), _price(79.0, "USD", ("SUPPORT", "PREMIUM"))],
+                PriceOptions=[{"Code": "SUPPORT", "Required": True}],
+            )
+        ],
+    },
+]
+
+
+def add_demo_data(store: SqlStore, merchant_code: str) -> None:
+    """The demo merchant's customer and catalogue (DEMO_CUSTOMER, DEMO_PRODUCTS), by the API's rules."""
     merchant = store.merchant(merchant_code)
     if merchant is None:
-        raise ValueError(f"no merchant {merchant_code!r} to add the demo customer to")
+        raise ValueError(f"no merchant {merchant_code!r} to add the demo data to")
     store.insert_customer(merchant.id, {"AvangateCustomerReference": DEMO_REFERENCE, **new_customer(DEMO_CUSTOMER)})
+    for product in DEMO_PRODUCTS:
+        codes = frozenset(configuration["Code"] for configuration in product["PricingConfigurations"])
+        record = validated_product(product, DEFAULT_GROUP, ReferenceGenerator().subscription_reference, codes)
+        store.insert_product(merchant.id, product["AvangateId"], record)
 
 
 def add_merchant(store: ServedStore, code: str, secret_key: str | None = None) -> str:
@@ -198,7 +262,7 @@ def serve(
         _load_fixture_file(store, fixtures, options.seed)
     if not store.merchants():
         secret_key = add_merchant(store, DEMO_MERCHANT)
-        add_demo_customer(store, DEMO_MERCHANT)
+        add_demo_data(store, DEMO_MERCHANT)
         print(
             "\n".join(
                 [
@@ -208,6 +272,7 @@ def serve(
                     f"  its customer:  {DEMO_CUSTOMER['AvangateCustomerReference']}"
                     f" ({DEMO_CUSTOMER['ExternalCustomerReference']}),"
                     " the one 2Checkout's update-customer sample reads",
+                    "  its products:  " + ", ".join(f"{p['AvangateId']} {p['ProductCode']}" for p in DEMO_PRODUCTS),
                     "Try it:",
                     *try_it_lines(base_url, DEMO_MERCHANT, secret_key),
                 ]
@@ -247,7 +312,8 @@ def _load_fixture_file(store: SqlStore, path: str, seed: int | None) -> None:
         key = f", secret key {merchant['secret_key']}" if "secret_key" in merchant else ""
         print(
             f"fixtures {path}: merchant {merchant['code']}{key}: "
-            f"{merchant['customers']} customers, {merchant['subscriptions']} subscriptions",
+            f"{merchant['products']} products, {merchant['customers']} customers, "
+            f"{merchant['subscriptions']} subscriptions",
             flush=True,
         )
 

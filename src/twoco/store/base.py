@@ -131,6 +131,16 @@ class SqlBase:
             row = self.dialect.autocommit_cursor().execute(sql, params).fetchone()
             return row
 
+    def _rows_among(self, select: str, params: tuple[Any, ...], column: str, values: list[Any]) -> list[Any]:
+        """The rows of ``select`` (ending in a WHERE) whose ``column`` is one of ``values``, asked
+        IN_CHUNK values at a time."""
+        rows = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            sql = f"{select} AND {column} IN ({', '.join('?' * len(chunk))})"
+            rows.extend(self._run(sql, (*params, *chunk), write=False).fetchall())
+        return rows
+
     def _write_alone(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One statement that commits on its own, in one round trip: no BEGIN, no COMMIT. Its row, if any."""
         with self.dialect.guarded(write=True):

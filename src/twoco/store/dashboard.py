@@ -1,4 +1,5 @@
-"""The dashboard's queries (``twoco.sandbox.dashboard``): merchants at a glance, customers by text."""
+"""The dashboard's queries (``twoco.sandbox.dashboard``): merchants at a glance, customers by text,
+which product codes a catalogue holds."""
 
 from __future__ import annotations
 
@@ -15,14 +16,22 @@ class DashboardQueries(SqlBase):
         assert row is not None  # for mypy: a SELECT without FROM answers one row
         return str(row[0])
 
-    def merchant_overview(self) -> list[tuple[str, str, int]]:
-        """(code, created, number of customers) of every merchant; never a secret key."""
+    def merchant_overview(self) -> list[tuple[str, str, int, int]]:
+        """(code, created, number of customers, number of products) of every merchant; never a secret key."""
         cursor = self._run(
-            "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id)"
+            "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id),"
+            " (SELECT COUNT(*) FROM products p WHERE p.merchant_id = m.id)"
             " FROM merchants m ORDER BY m.code",
             write=False,
         )
-        return [(code, created, int(count)) for code, created, count in cursor.fetchall()]
+        return [
+            (code, created, int(customers), int(products)) for code, created, customers, products in cursor.fetchall()
+        ]
+
+    def catalogued(self, merchant_id: int, codes: list[str]) -> set[str]:
+        """Those of ``codes`` that are product codes of the merchant's catalogue."""
+        rows = self._rows_among("SELECT code FROM products WHERE merchant_id = ?", (merchant_id,), "code", codes)
+        return {code for (code,) in rows}
 
     def search_customers(self, text: str, merchant_id: int | None, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` customers ``text`` names, best matches first, each found through an index:

@@ -18,8 +18,12 @@ _PRODUCT_SELECT = "SELECT avangate_id, document FROM products"
 _GROUP_SELECT = "SELECT name, code, template_name, description, enabled FROM product_groups"
 
 
-def _columns(product: ProductFields) -> tuple[object, ...]:
-    """(code, name, type, enabled, group name, document): the product's columns, in that order."""
+CATALOGUE_COLUMNS = ("code", "name", "product_type", "enabled", "group_name", "document")
+PRODUCT_INSERT = ("avangate_id", "merchant_id", *CATALOGUE_COLUMNS)  # a new row's columns: its keys, then those
+
+
+def catalogue_values(product: ProductFields) -> tuple[object, ...]:
+    """The product's values of CATALOGUE_COLUMNS, in that order."""
     return (
         product["ProductCode"],
         product["ProductName"],
@@ -33,9 +37,8 @@ def _columns(product: ProductFields) -> tuple[object, ...]:
 class ProductQueries(SqlBase):
     def insert_product(self, merchant_id: int, avangate_id: int, product: ProductFields) -> None:
         self._insert(
-            "INSERT INTO products (avangate_id, merchant_id, code, name, product_type, enabled, group_name, document)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (avangate_id, merchant_id, *_columns(product)),
+            f"INSERT INTO products ({', '.join(PRODUCT_INSERT)}) VALUES ({', '.join('?' * len(PRODUCT_INSERT))})",
+            (avangate_id, merchant_id, *catalogue_values(product)),
         )
 
     def product(self, merchant_id: int, code: str, lock: bool = False) -> ProductRecord | None:
@@ -51,9 +54,9 @@ class ProductQueries(SqlBase):
 
     def replace_product(self, merchant_id: int, avangate_id: int, product: ProductFields) -> None:
         self._run(
-            "UPDATE products SET code = ?, name = ?, product_type = ?, enabled = ?, group_name = ?, document = ?"
+            f"UPDATE products SET {', '.join(f'{column} = ?' for column in CATALOGUE_COLUMNS)}"
             " WHERE merchant_id = ? AND avangate_id = ?",
-            (*_columns(product), merchant_id, avangate_id),
+            (*catalogue_values(product), merchant_id, avangate_id),
         )
 
     def set_product_enabled(self, merchant_id: int, avangate_id: int, enabled: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from twoco.domains.customers.records import EndUserRecord, end_user_record
 from twoco.domains.subscriptions.records import NewSubscription, ProductRecord, SubscriptionRecord
-from twoco.store.base import IN_CHUNK, columns
+from twoco.store.base import columns
 from twoco.store.customers import END_USER_COLUMNS, CustomerQueries
 
 PRODUCT_COLUMNS = columns(
@@ -96,16 +96,11 @@ class SubscriptionQueries(CustomerQueries):
     def subscriptions_by_reference(self, merchant_id: int, references: list[str]) -> dict[str, SubscriptionRecord]:
         """The merchant's subscriptions among ``references``, by reference (absent ones left out)."""
         found: dict[str, SubscriptionRecord] = {}
-        for start in range(0, len(references), IN_CHUNK):
-            chunk = references[start : start + IN_CHUNK]
-            cursor = self._run(
-                f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ? AND s.reference IN ({', '.join('?' * len(chunk))})",
-                (merchant_id, *chunk),
-                write=False,
-            )
-            for row in cursor.fetchall():
-                record = _subscription_record(row)
-                found[str(record["SubscriptionReference"])] = record
+        for row in self._rows_among(
+            f"{_SUBSCRIPTION_SELECT} WHERE s.merchant_id = ?", (merchant_id,), "s.reference", references
+        ):
+            record = _subscription_record(row)
+            found[str(record["SubscriptionReference"])] = record
         return found
 
     def update_subscription(self, merchant_id: int, reference: str, changes: Mapping[str, object]) -> None:

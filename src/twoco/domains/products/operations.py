@@ -16,7 +16,7 @@ from twoco.core.registry import Caller, Operation, Param, Route
 from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array, version_key
 from twoco.core.validation import MAX_REFERENCE, check_text, require
 from twoco.domains.products.port import ProductStore
-from twoco.domains.products.records import ProductGroupRecord, ProductRecord
+from twoco.domains.products.records import ProductFields, ProductGroupRecord, ProductRecord
 from twoco.domains.products.rules import DEFAULT_GROUP, product_view, updated_product, validated_product
 from twoco.domains.products.schema import (
     PRICING_CONFIGURATION,
@@ -36,9 +36,7 @@ BASE_CURRENCIES = ("USD", "EUR", "GBP")
 def add_product(context: Products, caller: Caller, product: Mapping[str, Any]) -> bool:
     """Add a product under a new AvangateId; its ProductCode must be new to the merchant."""
     with context.store.transaction():
-        group_code, group_name = _group(context, caller.merchant_id, product)
-        record = validated_product(product, group_name, context.references.subscription_reference)
-        record["ProductGroupCode"] = group_code
+        record = new_product(context, caller.merchant_id, product)
         for _ in range(INSERT_ATTEMPTS):
             try:
                 context.store.insert_product(caller.merchant_id, context.references.product_id(), record)
@@ -48,6 +46,17 @@ def add_product(context: Products, caller: Caller, product: Mapping[str, Any]) -
                 continue  # the AvangateId is another product's
             return True
     raise ApiError("INTERNAL_ERROR")
+
+
+def new_product(
+    context: Products, merchant_id: int, product: Mapping[str, Any], codes: frozenset[str] = frozenset()
+) -> ProductFields:
+    """A decoded Product checked and completed as addProduct takes it, in the group it names;
+    its pricing configurations keep the codes of ``codes`` (a fixture's own), the others get new ones."""
+    group_code, group_name = _group(context, merchant_id, product)
+    record = validated_product(product, group_name, context.references.subscription_reference, codes)
+    record["ProductGroupCode"] = group_code
+    return record
 
 
 def get_product_by_code(context: Products, caller: Caller, code: str) -> dict[str, object]:
