@@ -261,4 +261,3 @@ def test_add_subscription_rejects_bad_dates(env: Env, start: str, expiration: st
     error = error_of(env.a, "addSubscription", subscription(owner, StartDate=start, ExpirationDate=expiration))
     assert (error.code, error.details["field"]) == ("INVALID_FIELD_VALUE", field)
     assert env.dump()["subscriptions"] == []
-

@@ -112,10 +112,14 @@ def _keyed_item(key: str, name: str, item: object) -> object:
 
 def encode(value: object, wire_type: WireType) -> object:
     """A result as JSON-ready data holding exactly the fields ``wire_type`` declares."""
+    if value is None and isinstance(wire_type, Scalar) and wire_type.false_is_none:
+        return False  # the recorded answers' "ProductCategory": false
     if value is None or isinstance(wire_type, Scalar):
         return value
     if isinstance(wire_type, Keyed):
         keyed = cast(Iterable[Mapping[str, object]], value)  # a Keyed value is a list of records
+        if not keyed:
+            return []  # none, as the recorded answers write it ("Translations": [])
         return {str(item.get(wire_type.key)): encode(item, wire_type.item) for item in keyed}
     if isinstance(wire_type, Array):
         items = cast(Iterable[object], value)  # an Array's value is a list

@@ -54,6 +54,8 @@ def schema(wire_type: WireType, nullable: bool = True) -> dict[str, object]:
         base: dict[str, object] = dict(_SCALARS[wire_type.name])
         if nullable:
             base["type"] = [base["type"], "null"]
+        if wire_type.false_is_none:  # answered false when none, as 2Checkout answers it
+            return {"anyOf": [base, {"const": False}]}
         return base
     if isinstance(wire_type, Keyed):  # an object keyed by language (a request may send an array)
         keyed: dict[str, object] = {"type": "object", "additionalProperties": schema(wire_type.item)}

@@ -82,7 +82,7 @@ class RestAdapter:
             merchant = self._authenticate(headers, exchange.client)
             merchant_id = exchange.merchant_id = merchant.id
             exchange.merchant_code = merchant.code
-            route, values = self._match(method, path.strip("/"))
+            route, values = self._match(method, path.strip("/"), base or f"/rest/{self.version}")
             exchange.operation = route.operation.name
             caller = Caller(self.version, "rest", merchant_id, exchange.client, route.operation.name, exchange)
             rest_route = route.operation.route
@@ -109,7 +109,7 @@ class RestAdapter:
             return error_response(error)
         # Any other exception passes to the app, which logs it and answers INTERNAL_ERROR as REST would.
 
-    def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
+    def _match(self, method: str, path: str, base: str) -> tuple[_Route, dict[str, str]]:
         allowed = []
         for route in self.routes:
             found = route.pattern.fullmatch(path)
@@ -121,7 +121,7 @@ class RestAdapter:
                 allowed.append(rest_route.method)
         if allowed:
             raise ApiError("METHOD_NOT_ALLOWED", method=method[:20], allowed=", ".join(sorted(set(allowed))))
-        raise ApiError("ENDPOINT_NOT_FOUND", path=f"/rest/{self.version}/{path}"[:200])
+        raise ApiError("ENDPOINT_NOT_FOUND", path=f"{base}/{path}"[:200])
 
     def _authenticate(self, headers: dict[str, str], client: str) -> Merchant:
         fields = parse_auth_header(headers.get(AUTH_HEADER, ""))
