@@ -197,7 +197,7 @@ def _check_texts(path: str, value: object) -> None:
     if isinstance(value, Mapping):
         for name, item in value.items():
             if isinstance(item, str):
-                check_text(path + name, item, _limit(name))
+                check_text(path + name, item, text_limit(name))
             else:
                 _check_texts(f"{path}{name}.", item)
     elif isinstance(value, list):
@@ -208,7 +208,8 @@ def _check_texts(path: str, value: object) -> None:
                 _check_texts(f"{path.rstrip('.')}[{index}].", item)
 
 
-def _limit(name: str) -> int:
+def text_limit(name: str) -> int:
+    """The length a product's text field may have (the OpenAPI document states the same)."""
     if name in LONG_TEXTS:
         return MAX_LONG_TEXT
     if name.endswith(("Url", "URL")):
