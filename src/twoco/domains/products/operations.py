@@ -85,9 +85,12 @@ def update_product(context: Products, caller: Caller, product: Mapping[str, Any]
     with context.store.transaction():
         current = find_product(context, caller.merchant_id, product["ProductCode"], lock=True)
         merged = updated_product(current, product)
-        named = "ProductGroupCode" in product or "GroupName" in product
-        group_code, group_name = _group(context, caller.merchant_id, merged if named else {})
-        if not named:
+        # The group the update names (by code, else by name), not the one the product had: the
+        # merged product keeps its old ProductGroupCode, which would win over a new GroupName.
+        named = {name: product[name] for name in ("ProductGroupCode", "GroupName") if product.get(name) is not None}
+        if named:
+            group_code, group_name = _group(context, caller.merchant_id, named)
+        else:
             group_code, group_name = current["ProductGroupCode"], current["GroupName"]
         kept = {configuration["Code"]: configuration for configuration in current["PricingConfigurations"]}
         for index, configuration in enumerate(merged["PricingConfigurations"] or []):
