@@ -138,7 +138,9 @@ def get_available_currencies(
 ) -> list[str]:
     """The currencies the merchant sells in: those its catalogue prices, and 2Checkout's usual
     three. ``country`` and ``payment_method`` (6.0) go together, as documented; they narrow
-    nothing here, where every method takes every currency."""
+    nothing here, where every method takes every currency. An empty one is none (a WSDL client
+    sends an empty element for a parameter it was given none for)."""
+    country, payment_method = country or None, payment_method or None
     if (country is None) != (payment_method is None):
         raise ApiError(
             "INVALID_PARAMETERS",
