@@ -42,7 +42,8 @@ def test_available_currencies_are_the_usual_three_and_those_priced(env: Env) -> 
 def test_country_and_payment_method_go_together(env: Env, version: str) -> None:
     a = env.a_at(version)
     assert a("getAvailableCurrencies", "RO", "CC") == a("getAvailableCurrencies", None, None)
-    for args in (("RO", None), (None, "CC")):
+    assert a("getAvailableCurrencies", "", "") == a("getAvailableCurrencies", None, None)
+    for args in (("RO", None), (None, "CC"), ("RO", ""), ("", "CC")):  # empty is none, as a WSDL client sends none
         error = error_of(a, "getAvailableCurrencies", *args)
         assert error.code == "INVALID_PARAMETERS" and "countryCode and paymentMethod" in error.message, args
 
