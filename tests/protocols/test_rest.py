@@ -232,3 +232,73 @@ def test_enable_is_no_creation_on_the_legacy_versions(app_server, merchant) -> N
         paths = app_server.get(f"/rest/{version}/openapi.json").json()["paths"]
         enable = paths["/subscriptions/{SubscriptionReference}/"]["post"]["responses"]
         assert "200" in enable and "201" not in enable and "201" in paths["/subscriptions/"]["post"]["responses"]
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+PRODUCT = {
+    "ProductCode": "REST-P1",
+    "ProductName": "Rest Engine",
+    "ProductCategory": False,  # PHP's false for "none", as the recorded answer writes it
+    "Translations": {"ES": {"Name": "Motor", "Description": "Calcula"}},  # keyed by language, as JSON writes them
+    "PricingConfigurations": [{"Prices": {"Regular": [{"Amount": 10.0, "Currency": "EUR"}]}}],
+}
+
+
+def test_add_product_the_recorded_3_0_way(app_server, merchant) -> None:
+    """avangate-ruby-rest-code-samples, add-product-full.rb: "Response status: 201", a Location, "Contents: true";
+    then GET products/?Limit=1&Enabled=1&Types[]=REGULAR, as PHP writes an array filter, answers a bare array."""
+    headers = signed(merchant, algo=None)
+    added = app_server.post("/rest/3.0/products/", json=PRODUCT, headers=headers)
+    assert (added.status_code, added.json()) == (201, True)
+    location = added.headers["location"]
+    assert location == "/rest/3.0/products/REST-P1/"
+    product = app_server.get(location, headers=headers).json()
+    assert (product["ProductCode"], product["ProductName"], product["ProductCategory"]) == (
+        "REST-P1", "Rest Engine", None,
+    )  # fmt: skip
+    assert product["Translations"] == {
+        "ES": {"LongDescription": None, "TrialUrl": None, "TrialDescription": None, "SystemRequirements": None,
+               "Name": "Motor", "Description": "Calcula", "Language": "ES"},
+    }  # fmt: skip
+    app_server.post("/rest/3.0/products/", json={"ProductCode": "REST-P2", "ProductName": "Two"}, headers=headers)
+    app_server.post(
+        "/rest/3.0/products/",
+        json={"ProductCode": "REST-B", "ProductName": "B", "ProductType": "BUNDLE"},
+        headers=headers,
+    )
+    for query in ("Limit=1&Enabled=1&Types[]=REGULAR", "Limit=1&Enabled=1&Types%5B0%5D=REGULAR"):
+        found = app_server.get(f"/rest/3.0/products/?{query}", headers=signed(merchant, algo=None))
+        assert found.status_code == 200 and [p["ProductCode"] for p in found.json()] == ["REST-P1"], query
+    every = app_server.get("/rest/3.0/products/?Types[]=REGULAR&Types[]=BUNDLE", headers=signed(merchant, algo=None))
+    assert [p["ProductCode"] for p in every.json()] == ["REST-P1", "REST-P2", "REST-B"]
+    duplicate = app_server.post("/rest/3.0/products/", json=PRODUCT, headers=signed(merchant, algo=None))
+    assert (duplicate.status_code, duplicate.json()["error_code"]) == (409, "DUPLICATE_PRODUCT_CODE")
+
+
+def test_products_on_6_0(rest, app_server, merchant) -> None:
+    """6.0: a creation answers 200 (no Location); a search one page, {Items, Pagination}."""
+    added = app_server.post("/rest/6.0/products/", json=PRODUCT, headers=signed(merchant))
+    assert (added.status_code, added.json(), "location" in added.headers) == (200, True, False)
+    sent_as_array = {**PRODUCT, "ProductCode": "REST-ARRAY", "Translations": [{"Name": "Moteur", "Language": "FR"}]}
+    assert rest.request("POST", "/products/", body=sent_as_array) is True
+    translations = rest.request("GET", "/products/REST-ARRAY/")["Translations"]
+    assert list(translations) == ["FR"] and translations["FR"]["Name"] == "Moteur"  # an array in, keyed out
+    found = rest.request("GET", "/products/", {"Limit": 1, "Enabled": 1, "Types[]": "REGULAR"})
+    assert [p["ProductCode"] for p in found["Items"]] == ["REST-P1"]
+    assert found["Pagination"] == {"Page": 1, "Limit": 1, "Count": 2}
+    # The read product sent back: its keyed Translations are read as they are written.
+    product = rest.request("GET", "/products/REST-P1/")
+    assert rest.request("PUT", "/products/REST-P1/", body={**product, "ShortDescription": "Changed"}) is True
+    assert rest.request("GET", "/products/REST-P1/") == {**product, "ShortDescription": "Changed"}
+    with pytest.raises(Fault) as mismatch:
+        rest.request("PUT", "/products/REST-P1/", body={"ProductCode": "REST-ARRAY"})
+    assert mismatch.value.code == "INVALID_PARAMETERS"
+    configurations = rest.request("GET", "/products/REST-P1/pricingconfigurations/")
+    assert configurations == product["PricingConfigurations"]
+    assert rest.request("GET", "/currencies/") == ["EUR", "GBP", "USD"]
+    assert rest.request("POST", "/productgroups/", body={"Name": "Rest Group"}) == "RESTGROUP"
+    assert [g["Code"] for g in rest.request("GET", "/productgroups/")] == ["GENERAL", "RESTGROUP"]
+    with pytest.raises(Fault) as together:
+        rest.request("GET", "/currencies/", {"countryCode": "RO"})
+    assert together.value.code == "INVALID_PARAMETERS"
