@@ -251,3 +251,19 @@ def test_unknown_product(env: Env, code: str) -> None:
         assert error_of(env.a, operation, *args).code == "PRODUCT_NOT_FOUND", operation
     assert error_of(env.a, "getProductById", 1_000_000).code == "PRODUCT_NOT_FOUND"
     assert error_of(env.a, "getProductByCode", "exists").code == "PRODUCT_NOT_FOUND"  # case-sensitive
+
+
+def test_nil_items_of_lists_are_no_items(env: Env) -> None:
+    """A JSON null (or SOAP nil) in a list of objects is left out, as schemathesis found it answered 500."""
+    price = {"Amount": 1.0, "Currency": "EUR"}
+    sent = {
+        "ProductCode": "NILS", "ProductName": "Nils", "Prices": [None, price], "Translations": [None],
+        "PricingConfigurations": [None, {"Prices": {"Regular": [None, price], "Renewal": [None]}}],
+    }  # fmt: skip
+    assert env.a("addProduct", sent) is True
+    product = env.a("getProductByCode", "NILS")
+    assert [p["Amount"] for p in product["Prices"]] == [1.0] and product["Translations"] == []
+    (configuration,) = product["PricingConfigurations"]
+    assert [p["Amount"] for p in configuration["Prices"]["Regular"]] == [1.0] and configuration["Prices"][
+        "Renewal"
+    ] == []
