@@ -37,3 +37,35 @@ def subscription_data(customer: int, external: str, **overrides: object) -> dict
     }
     data.update(overrides)
     return data
+
+
+def product_data(code: str, **overrides: object) -> dict[str, object]:
+    """A catalogue product with the nested objects addProduct takes: a pricing configuration with
+    regular and renewal prices, subscription terms and a translation."""
+    data: dict[str, object] = {
+        "ProductCode": code,
+        "ProductName": f"Engine {code}",
+        "ProductVersion": "1.0",
+        "ShortDescription": "Computes tables",
+        "PricingConfigurations": [
+            {
+                "Name": "Standard",
+                "Code": "SENT-CODE",  # replaced: twoco gives the configuration its code
+                "BillingCountries": ["ro", "GB"],
+                "PricingSchema": "FLAT",
+                "PriceType": "NET",
+                "DefaultCurrency": "EUR",
+                "Prices": {
+                    "Regular": [
+                        {"Amount": 99.5, "Currency": "EUR", "MinQuantity": 1, "MaxQuantity": 9},
+                        {"Amount": 89.0, "Currency": "USD", "MinQuantity": 10, "MaxQuantity": 99999},
+                    ],
+                    "Renewal": [{"Amount": 49.0, "Currency": "EUR", "MinQuantity": 1, "MaxQuantity": 99999}],
+                },
+            }
+        ],
+        "SubscriptionInformation": {"BillingCycle": 12, "BillingCycleUnits": "M", "IsOneTimeFee": False},
+        "Translations": [{"Name": "Motor", "Description": "Calcula tablas", "Language": "ES"}],
+    }
+    data.update(overrides)
+    return data

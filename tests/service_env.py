@@ -41,17 +41,18 @@ MISSING_CUSTOMER = 123456789  # a 9-digit reference no test customer gets (check
 class Session:
     """A logged-in merchant: calls operations the way an adapter does, through Service.call."""
 
-    def __init__(self, service: Service, session_id: str, merchant_id: int) -> None:
+    def __init__(self, service: Service, session_id: str, merchant_id: int, version: str = "4.0") -> None:
         self.service = service
         self.id = session_id
         self.merchant_id = merchant_id
+        self.version = version
 
     def __call__(self, operation: str, *args: object) -> Any:
-        return self.service.call(REGISTRY.lookup("4.0", operation), [self.id, *args], "test", "4.0")
+        return self.service.call(REGISTRY.lookup(self.version, operation), [self.id, *args], "test", self.version)
 
     @property
     def caller(self) -> Caller:
-        return Caller("4.0", "test", self.merchant_id)
+        return Caller(self.version, "test", self.merchant_id)
 
 
 @dataclass
@@ -62,9 +63,16 @@ class Env:
     a: Session
     b: Session
 
-    def login(self, code: str, secret: str, date: str = LOGIN_DATE, algo: str | None = None) -> str:
+    def login(
+        self, code: str, secret: str, date: str = LOGIN_DATE, algo: str | None = None, version: str = "4.0"
+    ) -> str:
         digest = auth.login_hash(secret, code, date, algo or "md5")
-        return self.service.sessions.login(LoginCaller("4.0", "test"), code, date, digest, algo)
+        return self.service.sessions.login(LoginCaller(version, "test"), code, date, digest, algo)
+
+    def a_at(self, version: str) -> Session:
+        """Merchant A, logged in on API ``version`` (searchProducts pages from 5.0)."""
+        session_id = self.login(CODE_A, SECRET_A, algo="sha256", version=version)
+        return Session(self.service, session_id, self.a.merchant_id, version)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a raw query, straight from the database."""

@@ -58,7 +58,7 @@ class Answer:
 
 @dataclass
 class Records:
-    """One merchant's customer and subscription, which valid requests name."""
+    """One merchant's customer, subscription and product, which valid requests name."""
 
     code: str
     secret: str
@@ -66,6 +66,8 @@ class Records:
     external_customer: str
     subscription: str
     external_subscription: str
+    product: str = "NO-PRODUCT"  # a ProductCode of the merchant's catalogue
+    product_id: int = 1_000_000  # and its AvangateId
 
 
 def valid_args(operation: Operation, records: Records, version: str) -> list[object]:
@@ -122,6 +124,19 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "email": None,
         "accessPage": "my_license",
         "singleSignOnToken": "0" * 40,  # names no token: a lookup that fails, and changes nothing
+        # The catalogue (twoco.domains.products): adding again a code already taken is refused.
+        "ProductCode": records.product,
+        "AvangateId": records.product_id,
+        "Product": {"ProductCode": records.product, "ProductName": "Catalogue product"}
+        if operation.name == "addProduct"
+        else {"ProductCode": records.product, "ShortDescription": "Changed"},
+        "Status": True,
+        "ReviewProductUrl": None,
+        "ReviewAdditionalDetails": None,
+        "SearchOptions": {"Codes": [records.product], "Enabled": True},
+        "countryCode": None,
+        "paymentMethod": None,
+        "ProductGroup": {"Name": "General"},  # taken: refused, and nothing is stored
     }
     unknown = [param.name for param in operation.params if param.name not in values]
     assert not unknown, f"tests/wire.py cannot fill {operation.name}'s parameters {unknown}: teach valid_args"
@@ -395,11 +410,12 @@ NOTIFICATION = object()
 
 
 def store_digest(store) -> str:
-    """A hash over every row of customers and subscriptions, read straight from the store."""
+    """A hash over every row of customers, subscriptions, products and product groups, read straight from the store."""
     digest = hashlib.sha256()
     with store.transaction(write=False) as cursor:
-        for table in ("customers", "subscriptions"):
-            cursor.execute(f"SELECT * FROM {table} ORDER BY reference")
+        tables = {"customers": "reference", "subscriptions": "reference", "products": "id", "product_groups": "code"}
+        for table, order in tables.items():
+            cursor.execute(f"SELECT * FROM {table} ORDER BY merchant_id, {order}")
             for row in cursor.fetchall():
                 digest.update(repr(tuple(row)).encode())
             digest.update(b"|")

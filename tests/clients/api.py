@@ -130,7 +130,11 @@ class RestApi(Api):
             reason = f": {payload['reason']}" if "reason" in payload else ""  # REST's 401 keeps 2Checkout's message
             raise Fault(payload["error_code"], payload["message"] + reason)
         if answer.status_code == 201:  # the legacy versions' creation: the new resource is at Location
-            assert method == "POST" and answer.headers["location"].endswith(f"/{payload}/"), answer.headers
+            # named by the answer (a subscription's reference), or by the body (a product's code: the answer is true)
+            named = body["ProductCode"] if payload is True else payload  # type: ignore[index]
+            assert method == "POST" and answer.headers["location"].endswith(f"/{quote(str(named), safe='')}/"), (
+                answer.headers
+            )
             return payload
         assert answer.status_code == 200, answer
         return payload
@@ -157,10 +161,7 @@ class RestApi(Api):
             query = {"ExternalCustomerReference": args[1]} if args[0] and args[1] else {}
             return self.request("GET", f"/customers/{_segment(args[0] or args[1])}/subscriptions/", query)
         if operation == "searchSubscriptions":
-            filters = dict(args[0] or {})
-            filters.update(filters.pop("Pagination", None) or {})
-            query = {key: ",".join(value) if isinstance(value, list) else value for key, value in filters.items()}
-            return self.request("GET", "/subscriptions/", query)
+            return self.request("GET", "/subscriptions/", _search_query(args[0]))
         if operation == "updateSubscription":
             return self.request("PUT", f"/subscriptions/{_segment(args[0]['SubscriptionReference'])}/", body=args[0])
         if operation == "cancelSubscription":  # as the Node SDK's testSubscriptions.js disables
@@ -175,6 +176,26 @@ class RestApi(Api):
             return self.request("PUT", f"/subscriptions/{_segment(args[0])}/customer/", query)
         if operation in _SSO_ROUTES:
             return self._single_sign_on(operation, args)
+        return self._catalogue(operation, args)
+
+    def _catalogue(self, operation: str, args: tuple) -> object:
+        """The catalogue's routes: a product by its code in the path, searches' filters in the query."""
+        if operation == "addProduct":
+            return self.request("POST", "/products/", body=args[0])
+        if operation == "getProductByCode":
+            return self.request("GET", f"/products/{_segment(args[0])}/")
+        if operation == "searchProducts":
+            return self.request("GET", "/products/", _search_query(args[0]))
+        if operation == "updateProduct":
+            return self.request("PUT", f"/products/{_segment(args[0]['ProductCode'])}/", body=args[0])
+        if operation == "getPricingConfigurations":
+            return self.request("GET", f"/products/{_segment(args[0])}/pricingconfigurations/")
+        if operation == "getAvailableCurrencies":
+            return self.request("GET", "/currencies/", {"countryCode": args[0], "paymentMethod": args[1]})
+        if operation == "getProductGroups":
+            return self.request("GET", "/productgroups/")
+        if operation == "addProductGroup":
+            return self.request("POST", "/productgroups/", body=args[0])
         raise AssertionError(f"no REST route for {operation}")
 
     def _single_sign_on(self, operation: str, args: tuple) -> object:
@@ -201,6 +222,13 @@ _SSO_ROUTES = (
     "getSingleSignOn",
     "getCustomerInformationBySSOToken",
 )
+
+
+def _search_query(search_by: dict | None) -> dict[str, object]:
+    """A search's filters as query parameters: Pagination's Page and Limit among them, lists comma-joined."""
+    filters = dict(search_by or {})
+    filters.update(filters.pop("Pagination", None) or {})
+    return {key: ",".join(value) if isinstance(value, list) else value for key, value in filters.items()}
 
 
 def _segment(value: object) -> str:

@@ -15,7 +15,7 @@ from lxml import etree
 from tests import servers
 from tests.clients import Fault, PhpClient, now_utc
 from tests.clients.api import PROTOCOLS, Api, JsonRpcApi
-from tests.data import customer_data, subscription_data
+from tests.data import customer_data, product_data, subscription_data
 from twoco.core.auth import login_hash
 from twoco.domains import REGISTRY
 from twoco.domains.customers.schema import CUSTOMER, END_USER_FIELDS
@@ -836,3 +836,139 @@ def test_cancel_subscription_takes_no_churn_reasons_before_6_0(api) -> None:
         assert code_of(api, "cancelSubscription", reference, ["CHURN_REASON_OTHER"], "x") == "INVALID_PARAMETERS"
         assert _flags(api, reference)[0] is True
     assert api.call("cancelSubscription", reference) is True
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+CATALOGUE_OPERATIONS = (
+    "addProduct", "getProductByCode", "getProductById", "searchProducts", "updateProduct", "setProductStatus",
+    "getPricingConfigurations", "getAvailableCurrencies", "getProductGroups", "addProductGroup",
+)  # fmt: skip
+NO_REST_ROUTE = {"getProductById", "setProductStatus"}
+
+
+def routed(api: Api, operation: str) -> bool:
+    """Whether ``api`` can call ``operation``: every protocol but REST has every catalogue operation."""
+    return api.protocol != "rest" or operation not in NO_REST_ROUTE
+
+
+def translations(product: dict) -> list[dict]:
+    """A product's Translations as a list: SOAP writes an array, JSON an object keyed by language."""
+    value = product["Translations"]
+    return sorted(value.values() if isinstance(value, dict) else value, key=lambda item: item["Language"])
+
+
+def blank_as_nil(value: object) -> object:
+    """suds reads an empty text element as None, where PHP and JSON read "": compared alike."""
+    if isinstance(value, dict):
+        return {key: blank_as_nil(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [blank_as_nil(item) for item in value]
+    return None if value == "" else value
+
+
+def products_found(api: Api, search: dict | None) -> list[str]:
+    answer = api.call("searchProducts", search)
+    items = answer["Items"] if api.version >= "5.0" else answer  # type: ignore[index]
+    return [product["ProductCode"] for product in items]  # type: ignore[union-attr]
+
+
+def test_every_catalogue_operation_is_on_every_version() -> None:
+    for version in ("3.0", "4.0", "5.0", "6.0"):
+        operations = REGISTRY.operations_for(version)
+        assert set(CATALOGUE_OPERATIONS) <= set(operations), version
+        assert {name for name in CATALOGUE_OPERATIONS if operations[name].route is None} == NO_REST_ROUTE
+
+
+def test_catalogue(api) -> None:
+    """Every catalogue operation the protocol has, on each protocol and version."""
+    group = api.call("addProductGroup", {"Name": "Engines", "Description": "Analytical"})
+    assert group == "ENGINES"
+    assert [g["Code"] for g in api.call("getProductGroups")] == ["GENERAL", "ENGINES"]  # type: ignore[union-attr]
+    assert api.call("addProduct", product_data("CAT-1", ProductGroupCode=group, ProductCategory="Software")) is True
+    assert api.call("addProduct", {"ProductCode": "CAT-2", "ProductName": "Other", "ProductType": "BUNDLE"}) is True
+    product = api.call("getProductByCode", "CAT-1")
+    assert isinstance(product["AvangateId"], int) and 1_000_000 <= product["AvangateId"] <= 9_999_999
+    assert (product["ProductName"], product["GroupName"], product["ProductCategory"]) == (
+        "Engine CAT-1", "Engines", "Software",
+    )  # fmt: skip
+    assert ("ExternalReference" in product) == (api.version == "6.0")  # a 6.0 field
+    assert "ProductGroupCode" not in product and "TaxCategory" not in product  # what only requests carry
+    (configuration,) = product["PricingConfigurations"]
+    assert [(p["Amount"], p["Currency"], p["MinQuantity"], p["MaxQuantity"]) for p in configuration["Prices"]["Regular"]] == [
+        (99.5, "EUR", 1, 9), (89.0, "USD", 10, 99999),
+    ]  # fmt: skip
+    assert configuration["Code"] != "SENT-CODE" and configuration["Default"] is True
+    assert product["SubscriptionInformation"]["BillingCycle"] == 12
+    assert [(t["Language"], t["Name"]) for t in translations(product)] == [("ES", "Motor")]
+    if routed(api, "getProductById"):
+        assert api.call("getProductById", product["AvangateId"]) == product
+
+    assert products_found(api, {}) == ["CAT-1", "CAT-2"]
+    assert products_found(api, {"Name": "engine", "Types": ["REGULAR"], "Enabled": True}) == ["CAT-1"]
+    assert products_found(api, {"Codes": ["CAT-2", "NONE"]}) == ["CAT-2"]
+    assert products_found(api, {"GroupName": "ENGINES"}) == ["CAT-1"]
+    assert products_found(api, {"Types": ["BUNDLE"]}) == ["CAT-2"]
+
+    assert api.call("updateProduct", {"ProductCode": "CAT-1", "ShortDescription": "Changed", "GroupName": "General"})
+    updated = api.call("getProductByCode", "CAT-1")
+    assert updated == {**product, "ShortDescription": "Changed", "GroupName": "General"}
+    assert api.call("getPricingConfigurations", "CAT-1") == updated["PricingConfigurations"]
+    if routed(api, "setProductStatus"):
+        assert api.call("setProductStatus", "CAT-2", False, None, None) is True
+        assert api.call("getProductByCode", "CAT-2")["Enabled"] is False
+        assert products_found(api, {"Enabled": False}) == ["CAT-2"]
+    assert api.call("getAvailableCurrencies", None, None) == ["EUR", "GBP", "USD"]
+    assert api.call("getAvailableCurrencies", "RO", "CC") == ["EUR", "GBP", "USD"]
+
+
+def test_a_product_reads_identically_over_every_protocol(every_protocol) -> None:
+    for writer_name, writer in every_protocol.items():
+        code = f"X-{writer_name}"
+        writer.call("addProduct", product_data(code))
+        reads = {}
+        for name, reader in every_protocol.items():
+            read = dict(reader.call("getProductByCode", code))  # type: ignore[arg-type]
+            read["Translations"] = translations(read)
+            six_only = ("ExternalReference", "PurchaseMultipleUnits", "Tangible")  # 6.0's fields
+            reads[name] = blank_as_nil({key: value for key, value in read.items() if key not in six_only})
+        first = next(iter(reads.values()))
+        assert all(read == first for read in reads.values()), (writer_name, reads)
+        assert first["ProductCode"] == code
+
+
+PRODUCT_FAULTS = [
+    ("addProduct", ({"ProductCode": "F-1", "ProductName": "Again"},), "DUPLICATE_PRODUCT_CODE"),
+    ("addProduct", ({"ProductCode": "F-2"},), "MISSING_REQUIRED_FIELD"),
+    ("addProduct", ({"ProductCode": "F-2", "ProductName": "X", "ProductType": "SERVICE"},), "INVALID_FIELD_VALUE"),
+    ("addProduct", ({"ProductCode": "F-2", "ProductName": "X", "GroupName": "Nowhere"},), "PRODUCT_GROUP_NOT_FOUND"),
+    ("addProduct", ({"ProductCode": "F-2", "ProductName": "X", "ProductGroupCode": "NOPE"},), "PRODUCT_GROUP_NOT_FOUND"),
+    ("addProduct", ({"ProductCode": "F-2", "ProductName": "X", "PricingConfigurations": [{"PricingSchema": "X"}]},),
+     "INVALID_FIELD_VALUE"),
+    ("addProduct", ({"ProductCode": "F-2", "ProductName": "X", "Prices": [{"Amount": 1.0, "MinQuantity": 0}]},),
+     "INVALID_FIELD_VALUE"),
+    ("getProductByCode", ("NOWHERE",), "PRODUCT_NOT_FOUND"),
+    ("getProductById", (1_000_000,), "PRODUCT_NOT_FOUND"),
+    ("updateProduct", ({"ProductCode": "NOWHERE", "ProductName": "X"},), "PRODUCT_NOT_FOUND"),
+    ("updateProduct", ({"ProductCode": "F-1", "ProductType": "SERVICE"},), "INVALID_FIELD_VALUE"),
+    ("setProductStatus", ("NOWHERE", True, None, None), "PRODUCT_NOT_FOUND"),
+    ("getPricingConfigurations", ("NOWHERE",), "PRODUCT_NOT_FOUND"),
+    ("getAvailableCurrencies", ("RO", None), "INVALID_PARAMETERS"),
+    ("getAvailableCurrencies", (None, "CC"), "INVALID_PARAMETERS"),
+    ("searchProducts", ({"Types": ["DIGITAL"]},), "INVALID_FIELD_VALUE"),
+    ("addProductGroup", ({"Name": "general"},), "DUPLICATE_PRODUCT_GROUP"),
+    ("addProductGroup", ({"Description": "no name"},), "MISSING_REQUIRED_FIELD"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("operation", "args", "expected"), PRODUCT_FAULTS, ids=[f"{f[0]}-{f[2]}" for f in PRODUCT_FAULTS]
+)
+def test_product_faults_are_the_same_everywhere_and_change_nothing(api, operation, args, expected) -> None:
+    if not routed(api, operation):  # REST has no route for it (test_every_catalogue_operation_is_on_every_version)
+        return
+    api.call("addProduct", product_data("F-1"))
+    before = (api.call("getProductByCode", "F-1"), api.call("getProductGroups"))
+    assert code_of(api, operation, *args) == expected
+    assert (api.call("getProductByCode", "F-1"), api.call("getProductGroups")) == before
+    assert products_found(api, {}) == ["F-1"]

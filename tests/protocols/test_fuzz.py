@@ -283,9 +283,19 @@ def _records(server, merchant) -> Records:
     api = JsonRpcApi(server.base_url, merchant.code, merchant.secret, "6.0")
     customer = api.call("createCustomer", customer_data(ExternalCustomerReference=f"FUZZ-{merchant.code}"))
     subscription = api.call("addSubscription", subscription_data(customer, f"FUZZ-{merchant.code}-S"))
+    product = f"FUZZ-{merchant.code}-P"
+    api.call("addProduct", {"ProductCode": product, "ProductName": "Fuzzed"})
+    product_id = api.call("getProductByCode", product)["AvangateId"]
     api.close()
     return Records(
-        merchant.code, merchant.secret, customer, f"FUZZ-{merchant.code}", subscription, f"FUZZ-{merchant.code}-S"
+        merchant.code,
+        merchant.secret,
+        customer,
+        f"FUZZ-{merchant.code}",
+        subscription,
+        f"FUZZ-{merchant.code}-S",
+        product,
+        product_id,
     )  # type: ignore[arg-type]
 
 

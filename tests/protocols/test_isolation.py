@@ -23,6 +23,7 @@ from twoco.core.schema import STRING, Array, Struct
 from twoco.domains import REGISTRY
 
 CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
+PRODUCT, PRODUCT_ID = "product", "product_id"
 REFERENCE_PARAMS = {
     "AvangateCustomerReference": CUSTOMER,
     "CustomerReference": CUSTOMER,
@@ -30,6 +31,9 @@ REFERENCE_PARAMS = {
     "SubscriptionReference": SUBSCRIPTION,
     "idCustomer": CUSTOMER,  # single sign-on, with customerType AvangateCustomerReference
     "subscriptionReference": SUBSCRIPTION,
+    "ProductCode": PRODUCT,
+    "AvangateId": PRODUCT_ID,  # getProductById's
+    "Codes": PRODUCT,  # searchProducts' filter (inside its SearchOptions)
 }
 # Operations that name no existing record, and why.
 NO_LOOKUP = {
@@ -38,14 +42,23 @@ NO_LOOKUP = {
     "getCustomerInformationBySSOToken": "names a token, not a record (another merchant's token: "
     "tests/protocols/test_conformance.py::test_sso_tokens_belong_to_their_merchant)",
     "searchCustomers": "filters by contact data, no reference (tests/protocols/test_conformance.py checks its isolation)",
+    "addProduct": "creates a product; its code is a new one, never looked up (another merchant's code is free: "
+    "tests/products/test_isolation.py)",
+    "getAvailableCurrencies": "names no record: the merchant's own currencies (tests/products/test_isolation.py)",
+    "getProductGroups": "names no record: the merchant's own groups (tests/products/test_isolation.py)",
+    "addProductGroup": "creates a group; its code is a new one (tests/products/test_isolation.py)",
 }
-# Operations 2Checkout documents no REST route for, and so twoco has none.
-NO_REST = {"getSubscriptions", "searchCustomers"}
-# Operations whose object parameter names the record to change by a reference inside it.
-NAMED_INSIDE = {"updateSubscription": "SubscriptionReference"}
+# Operations twoco has no REST route for (2Checkout documents none for the first two).
+NO_REST = {"getSubscriptions", "searchCustomers", "getProductById", "setProductStatus"}
+# Operations whose object parameter names the record to change (or the records to find) by a reference inside it.
+NAMED_INSIDE = {
+    "updateSubscription": "SubscriptionReference",
+    "updateProduct": "ProductCode",
+    "searchProducts": "Codes",
+}
 # Operations that filter by the references they are given: another merchant's match nothing,
 # exactly as missing ones do, and the call succeeds with nothing found.
-FILTERS = {"getSubscriptions", "searchSubscriptions"}
+FILTERS = {"getSubscriptions", "searchSubscriptions", "searchProducts"}
 
 
 def reference_slots(operation: Operation) -> list[tuple[str, str | None, str]]:
@@ -98,8 +111,11 @@ def _records(server, store, code: str) -> Records:
     customer = api.call("createCustomer", customer_data(ExternalCustomerReference=external))
     external_subscription = f"ISO-{code}-S"
     subscription = api.call("addSubscription", subscription_data(customer, external_subscription))
+    product = f"ISO-{code}-P"
+    api.call("addProduct", {"ProductCode": product, "ProductName": "Isolated"})
+    product_id = api.call("getProductByCode", product)["AvangateId"]
     api.close()
-    return Records(code, secret, customer, external, subscription, external_subscription)  # type: ignore[arg-type]
+    return Records(code, secret, customer, external, subscription, external_subscription, product, product_id)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +127,17 @@ def merchants(app_server, store) -> tuple[Records, Records, Records]:
     with store.transaction(write=False) as cursor:
         taken = {row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()}
         subscriptions = {row[0] for row in cursor.execute("SELECT reference FROM subscriptions").fetchall()}
+        product_ids = {row[0] for row in cursor.execute("SELECT avangate_id FROM products").fetchall()}
+    missing_product_id = next(n for n in range(1_000_000, 9_999_999, 7_919) if n not in product_ids)
     missing_customer = next(n for n in range(100_000_000, 999_999_999, 7_919) if n not in taken)
     missing_subscription = next(s for s in (secrets.token_hex(5).upper() for _ in range(9)) if s not in subscriptions)
     missing = replace(
-        a, customer=missing_customer, external_customer=f"ISO-NONE{tag}-C", subscription=missing_subscription
+        a,
+        customer=missing_customer,
+        external_customer=f"ISO-NONE{tag}-C",
+        subscription=missing_subscription,
+        product=f"ISO-NONE{tag}-P",
+        product_id=missing_product_id,
     )
     return a, b, missing
 
@@ -143,7 +166,8 @@ def _args(operation: Operation, b: Records, version: str, param: str, inner: str
         record = dict(args[index])
         if inner != "SubscriptionReference":
             record.pop("AvangateCustomerReference", None)
-        record[inner] = value
+        inside = operation.params[index].type.by_name[inner].type  # type: ignore[union-attr]
+        record[inner] = [value] if isinstance(inside, Array) else value
         if "ExternalSubscriptionReference" in record:  # a new one: only the customer can be wrong
             record["ExternalSubscriptionReference"] = f"ISO-NEW-{secrets.token_hex(4)}"
         args[index] = record
@@ -162,7 +186,13 @@ def test_another_merchants_reference_is_a_missing_one(
     version = protocol.split("-")[1]
     operation = REGISTRY.lookup(version, name)
     wire = Wire(http, protocol, b)
-    attribute = {CUSTOMER: "customer", EXTERNAL: "external_customer", SUBSCRIPTION: "subscription"}[kind]
+    attribute = {
+        CUSTOMER: "customer",
+        EXTERNAL: "external_customer",
+        SUBSCRIPTION: "subscription",
+        PRODUCT: "product",
+        PRODUCT_ID: "product_id",
+    }[kind]
     foreign, absent = getattr(a, attribute), getattr(missing, attribute)
     before = store_digest(store)
     on_foreign = wire.call(operation, _args(operation, b, version, param, inner, foreign))

@@ -144,16 +144,17 @@ def test_error_statuses(app_server, merchant, method, path, body, status, code) 
 
 def test_the_legacy_rest_client_way(app_server, merchant) -> None:
     """avangate/PHP-REST-API-Client and its samples: base https://api.avangate.com/3.0/, an MD5
-    header without algo, POST customers/ answering the reference, POST subscriptions/ answering 201
-    with the new subscription's Location, which the sample then GETs."""
+    header without algo, POST customers/ answering 200 with the reference (the Ruby sample's recorded
+    3.0 output, add-customer.rb), POST subscriptions/ answering 201 with the new subscription's
+    Location, which the sample then GETs."""
     date = now_utc()
     digest = login_hash(merchant.secret, merchant.code, date, "md5")
     headers = {"X-Avangate-Authentication": f'code="{merchant.code}" date="{date}" hash="{digest}"'}
     with app_server.http_client("/3.0/", headers=headers) as legacy:
         created = legacy.post("customers/", json=CUSTOMER)
         reference = created.json()
-        assert isinstance(reference, int) and created.status_code == 201
-        assert created.headers["location"] == f"/3.0/customers/{reference}/"
+        assert isinstance(reference, int) and created.status_code == 200
+        assert "location" not in created.headers
         assert legacy.get(f"customers/{reference}/").json()["CountryCode"] == "gb"
         subscription = {
             "AvangateCustomerReference": reference, "ExternalSubscriptionReference": "LEGACY-1",
@@ -172,10 +173,17 @@ def test_the_legacy_rest_client_way(app_server, merchant) -> None:
         )
     for version in ("3.0", "4.0", "5.0"):  # the same at /rest/X.0/
         rest = app_server.post(f"/rest/{version}/customers/", json=CUSTOMER, headers=signed(merchant, algo=None))
-        assert rest.status_code == 201 and rest.headers["location"] == f"/rest/{version}/customers/{rest.json()}/"
+        assert (rest.status_code, "location" in rest.headers) == (200, False) and isinstance(rest.json(), int)
+        assert (
+            app_server.get(f"/rest/{version}/customers/{rest.json()}/", headers=signed(merchant, algo=None)).json()[
+                "Email"
+            ]
+            == CUSTOMER["Email"]
+        )
     current = app_server.post("/rest/6.0/customers/", json=CUSTOMER, headers=signed(merchant))
     assert current.status_code == 200 and "location" not in current.headers
-    assert app_server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]["201"]
+    responses = app_server.get("/rest/3.0/openapi.json").json()["paths"]["/customers/"]["post"]["responses"]
+    assert "200" in responses and "201" not in responses
 
 
 def node_sdk_headers(merchant) -> dict[str, str]:
@@ -224,3 +232,73 @@ def test_enable_is_no_creation_on_the_legacy_versions(app_server, merchant) -> N
         paths = app_server.get(f"/rest/{version}/openapi.json").json()["paths"]
         enable = paths["/subscriptions/{SubscriptionReference}/"]["post"]["responses"]
         assert "200" in enable and "201" not in enable and "201" in paths["/subscriptions/"]["post"]["responses"]
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+PRODUCT = {
+    "ProductCode": "REST-P1",
+    "ProductName": "Rest Engine",
+    "ProductCategory": False,  # PHP's false for "none", as the recorded answer writes it
+    "Translations": {"ES": {"Name": "Motor", "Description": "Calcula"}},  # keyed by language, as JSON writes them
+    "PricingConfigurations": [{"Prices": {"Regular": [{"Amount": 10.0, "Currency": "EUR"}]}}],
+}
+
+
+def test_add_product_the_recorded_3_0_way(app_server, merchant) -> None:
+    """avangate-ruby-rest-code-samples, add-product-full.rb: "Response status: 201", a Location, "Contents: true";
+    then GET products/?Limit=1&Enabled=1&Types[]=REGULAR, as PHP writes an array filter, answers a bare array."""
+    headers = signed(merchant, algo=None)
+    added = app_server.post("/rest/3.0/products/", json=PRODUCT, headers=headers)
+    assert (added.status_code, added.json()) == (201, True)
+    location = added.headers["location"]
+    assert location == "/rest/3.0/products/REST-P1/"
+    product = app_server.get(location, headers=headers).json()
+    assert (product["ProductCode"], product["ProductName"], product["ProductCategory"]) == (
+        "REST-P1", "Rest Engine", None,
+    )  # fmt: skip
+    assert product["Translations"] == {
+        "ES": {"LongDescription": None, "TrialUrl": None, "TrialDescription": None, "SystemRequirements": None,
+               "Name": "Motor", "Description": "Calcula", "Language": "ES"},
+    }  # fmt: skip
+    app_server.post("/rest/3.0/products/", json={"ProductCode": "REST-P2", "ProductName": "Two"}, headers=headers)
+    app_server.post(
+        "/rest/3.0/products/",
+        json={"ProductCode": "REST-B", "ProductName": "B", "ProductType": "BUNDLE"},
+        headers=headers,
+    )
+    for query in ("Limit=1&Enabled=1&Types[]=REGULAR", "Limit=1&Enabled=1&Types%5B0%5D=REGULAR"):
+        found = app_server.get(f"/rest/3.0/products/?{query}", headers=signed(merchant, algo=None))
+        assert found.status_code == 200 and [p["ProductCode"] for p in found.json()] == ["REST-P1"], query
+    every = app_server.get("/rest/3.0/products/?Types[]=REGULAR&Types[]=BUNDLE", headers=signed(merchant, algo=None))
+    assert [p["ProductCode"] for p in every.json()] == ["REST-P1", "REST-P2", "REST-B"]
+    duplicate = app_server.post("/rest/3.0/products/", json=PRODUCT, headers=signed(merchant, algo=None))
+    assert (duplicate.status_code, duplicate.json()["error_code"]) == (409, "DUPLICATE_PRODUCT_CODE")
+
+
+def test_products_on_6_0(rest, app_server, merchant) -> None:
+    """6.0: a creation answers 200 (no Location); a search one page, {Items, Pagination}."""
+    added = app_server.post("/rest/6.0/products/", json=PRODUCT, headers=signed(merchant))
+    assert (added.status_code, added.json(), "location" in added.headers) == (200, True, False)
+    sent_as_array = {**PRODUCT, "ProductCode": "REST-ARRAY", "Translations": [{"Name": "Moteur", "Language": "FR"}]}
+    assert rest.request("POST", "/products/", body=sent_as_array) is True
+    translations = rest.request("GET", "/products/REST-ARRAY/")["Translations"]
+    assert list(translations) == ["FR"] and translations["FR"]["Name"] == "Moteur"  # an array in, keyed out
+    found = rest.request("GET", "/products/", {"Limit": 1, "Enabled": 1, "Types[]": "REGULAR"})
+    assert [p["ProductCode"] for p in found["Items"]] == ["REST-P1"]
+    assert found["Pagination"] == {"Page": 1, "Limit": 1, "Count": 2}
+    # The read product sent back: its keyed Translations are read as they are written.
+    product = rest.request("GET", "/products/REST-P1/")
+    assert rest.request("PUT", "/products/REST-P1/", body={**product, "ShortDescription": "Changed"}) is True
+    assert rest.request("GET", "/products/REST-P1/") == {**product, "ShortDescription": "Changed"}
+    with pytest.raises(Fault) as mismatch:
+        rest.request("PUT", "/products/REST-P1/", body={"ProductCode": "REST-ARRAY"})
+    assert mismatch.value.code == "INVALID_PARAMETERS"
+    configurations = rest.request("GET", "/products/REST-P1/pricingconfigurations/")
+    assert configurations == product["PricingConfigurations"]
+    assert rest.request("GET", "/currencies/") == ["EUR", "GBP", "USD"]
+    assert rest.request("POST", "/productgroups/", body={"Name": "Rest Group"}) == "RESTGROUP"
+    assert [g["Code"] for g in rest.request("GET", "/productgroups/")] == ["GENERAL", "RESTGROUP"]
+    with pytest.raises(Fault) as together:
+        rest.request("GET", "/currencies/", {"countryCode": "RO"})
+    assert together.value.code == "INVALID_PARAMETERS"

@@ -31,9 +31,32 @@ def test_openapi_document_lists_every_rest_operation(app_server) -> None:
         "getSubscription", "getCustomerSubscriptions", "updateSubscriptionEndUser", "setSubscriptionCustomer",
         "getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn", "getCustomerInformationBySSOToken",
         "searchSubscriptions", "updateSubscription", "cancelSubscription", "enableSubscription",
+        "addProduct", "getProductByCode", "searchProducts", "updateProduct", "getPricingConfigurations",
+        "getAvailableCurrencies", "getProductGroups", "addProductGroup",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]
+    # A product's Translations: an object keyed by language (a request may send an array).
+    translations = document["components"]["schemas"]["Product"]["properties"]["Translations"]["anyOf"]
+    assert translations[0]["type"] == "object" and "ProductTranslation" in str(translations[0]["additionalProperties"])
+    assert translations[1]["type"] == "array"
+    add = document["paths"]["/products/"]["post"]
+    assert add["requestBody"]["content"]["application/json"]["schema"]["required"] == ["ProductCode", "ProductName"]
+    assert "200" in add["responses"] and "201" not in add["responses"]  # 6.0: 200, as every creation
+    update = document["paths"]["/products/{ProductCode}/"]["put"]
+    assert "required" not in update["requestBody"]["content"]["application/json"]["schema"]
+    assert [p["name"] for p in update["parameters"]] == ["ProductCode"]
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0", "5.0"])
+def test_legacy_documents_say_which_creations_answer_201(app_server, version) -> None:
+    paths = app_server.get(f"/rest/{version}/openapi.json").json()["paths"]
+    created = paths["/products/"]["post"]["responses"]["201"]
+    assert "Location" in created["headers"] and "200" not in paths["/products/"]["post"]["responses"]
+    assert "201" in paths["/subscriptions/"]["post"]["responses"]
+    customers = paths["/customers/"]["post"]["responses"]  # createCustomer answers 200 on every version
+    assert "200" in customers and "201" not in customers
+    assert "201" not in paths["/productgroups/"]["post"]["responses"]
 
 
 def test_every_operation_documents_every_error_status_of_the_catalogue(server) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.clients import Fault, PhpClient, now_utc
-from tests.data import customer_data, subscription_data
+from tests.data import customer_data, product_data, subscription_data
 from twoco.core.auth import login_hash
 from twoco.domains.customers.schema import END_USER_FIELDS
 
@@ -276,3 +276,60 @@ def test_unknown_operation_and_wrong_parameters_through_php(server, merchant) ->
     with pytest.raises(Fault) as case_sensitive:
         php.call_untyped("GetSubscription", sessionID=session, SubscriptionReference="A")
     assert case_sensitive.value.code == "UNKNOWN_OPERATION"
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+
+def test_a_product_with_its_nested_objects(client, session) -> None:
+    """addProduct with pricing configurations, prices, subscription terms and translations, read back
+    whole: SOAP carries Translations as an array (JSON keys them by language)."""
+    assert client.call("addProduct", session, product_data("SOAP-1", ProductCategory="Tools")) is True
+    product = client.call("getProductByCode", session, "SOAP-1")
+    assert isinstance(product["AvangateId"], int) and 1_000_000 <= product["AvangateId"] <= 9_999_999
+    assert (product["ProductCode"], product["ProductName"], product["ProductCategory"]) == (
+        "SOAP-1", "Engine SOAP-1", "Tools",
+    )  # fmt: skip
+    (configuration,) = product["PricingConfigurations"]
+    assert configuration["Code"] != "SENT-CODE" and len(configuration["Code"]) == 10
+    assert configuration["BillingCountries"] == ["RO", "GB"] and configuration["DefaultCurrency"] == "EUR"
+    regular = [
+        (p["Amount"], p["Currency"], p["MinQuantity"], p["MaxQuantity"]) for p in configuration["Prices"]["Regular"]
+    ]
+    assert regular == [(99.5, "EUR", 1, 9), (89.0, "USD", 10, 99999)]
+    (renewal,) = configuration["Prices"]["Renewal"]
+    assert (renewal["Amount"], renewal["Currency"]) == (49.0, "EUR")
+    terms = product["SubscriptionInformation"]
+    assert (terms["BillingCycle"], terms["BillingCycleUnits"], terms["IsOneTimeFee"]) == (12, "M", False)
+    assert isinstance(product["Translations"], list)
+    (translation,) = product["Translations"]
+    assert (translation["Language"], translation["Name"], translation["Description"]) == (
+        "ES",
+        "Motor",
+        "Calcula tablas",
+    )
+    assert client.call("getProductById", session, product["AvangateId"]) == product
+
+    found = client.call("searchProducts", session, {"Name": "soap-1", "Types": ["REGULAR"], "Enabled": True})
+    assert [p["ProductCode"] for p in found] == ["SOAP-1"] and found[0] == product  # 4.0: a bare array
+    assert client.call("searchProducts", session, {"Codes": ["NOWHERE"]}) == []
+    assert client.call("getPricingConfigurations", session, "SOAP-1") == product["PricingConfigurations"]
+
+    assert client.call("updateProduct", session, {"ProductCode": "SOAP-1", "ShortDescription": "Changed"}) is True
+    assert client.call("getProductByCode", session, "SOAP-1")["ShortDescription"] == "Changed"
+    assert client.call("setProductStatus", session, "SOAP-1", False, None, None) is True
+    assert client.call("getProductByCode", session, "SOAP-1")["Enabled"] is False
+
+
+def test_product_faults_through_soap_clients(client, session) -> None:
+    client.call("addProduct", session, {"ProductCode": "SOAP-DUP", "ProductName": "First"})
+    duplicate = fault_of(client, "addProduct", session, {"ProductCode": "SOAP-DUP", "ProductName": "Again"})
+    assert duplicate.code == "DUPLICATE_PRODUCT_CODE"
+    bad = {"ProductCode": "SOAP-BAD", "ProductName": "Bad", "PricingConfigurations": [{"PriceType": "VAT"}]}
+    invalid = fault_of(client, "addProduct", session, bad)
+    assert (invalid.code, "PriceType" in invalid.message) == ("INVALID_FIELD_VALUE", True)
+    assert fault_of(client, "getProductByCode", session, "SOAP-BAD").code == "PRODUCT_NOT_FOUND"
+    assert fault_of(client, "getAvailableCurrencies", session, "RO", None).code == "INVALID_PARAMETERS"
+    assert client.call("getAvailableCurrencies", session, None, None) == ["EUR", "GBP", "USD"]
+    assert client.call("addProductGroup", session, {"Name": "Soap Group"}) == "SOAPGROUP"
+    assert [g["Name"] for g in client.call("getProductGroups", session)] == ["General", "Soap Group"]

@@ -10,8 +10,10 @@ from lxml import etree
 
 from tests.clients import Fault, PhpClient, SudsClient, now_utc
 from twoco.core.auth import login_hash
+from twoco.core.schema import at_version
 from twoco.domains import REGISTRY
 from twoco.domains.customers.schema import CUSTOMER
+from twoco.domains.products.schema import PRODUCT
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 
 WSDL_NS = {
@@ -94,7 +96,17 @@ def test_wsdl_types_follow_the_documented_field_order(app_server) -> None:
         "FirstName", "LastName", "Email", "Company", "Phone", "Fax", "Address1", "Address2", "Zip",
         "City", "State", "CountryCode", "Language",
     ]  # fmt: skip
-    assert fields("Product")[:5] == ["ProductCode", "ProductId", "ProductName", "ProductVersion", "ProductQuantity"]
+    # A subscription's product (SubscriptionProduct, since the catalogue's Product took the name).
+    assert fields("SubscriptionProduct")[:5] == [
+        "ProductCode", "ProductId", "ProductName", "ProductVersion", "ProductQuantity"
+    ]  # fmt: skip
+    # The catalogue's: the recorded SOAP 3.0 getProductByCode answer's order, without 6.0's fields.
+    assert fields("Product")[:12] == [
+        "AvangateId", "ProductCode", "ProductType", "ProductName", "ProductVersion", "GroupName", "ShippingClass",
+        "GiftOption", "ShortDescription", "LongDescription", "SystemRequirements", "ProductCategory",
+    ]  # fmt: skip
+    assert fields("Product") == [f.name for f in at_version(PRODUCT, "4.0").fields]
+    assert fields("ProductTranslation")[-1] == "Language"
     assert fields("Subscription") == list(SUBSCRIPTION.field_names)
     (array,) = wsdl.xpath("//xsd:complexType[@name='ArrayOfSubscription']//xsd:restriction", namespaces=WSDL_NS)
     assert array.get("base") == "soapenc:Array"

@@ -80,6 +80,9 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
     b = connect("RESETB", "reset-b-secret-key", "jsonrpc-6.0")
     a_refs = [a.call("createCustomer", customer_data()) for _ in range(3)]
     b_refs = [b.call("createCustomer", customer_data()) for _ in range(2)]
+    a.call("addProductGroup", {"Name": "Tools"})
+    for api in (a, b):  # the same code in each merchant's catalogue
+        api.call("addProduct", {"ProductCode": "RESET-P", "ProductName": "Kept or not"})
 
     answer = sandbox.post("/_twoco/reset", json={"merchant": "RESETA"})
 
@@ -90,8 +93,8 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
         "sessions": 1,
         "change_history": 3,
         "sso_tokens": 0,
-        "products": 0,
-        "product_groups": 0,
+        "products": 1,
+        "product_groups": 1,
     }
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
@@ -99,6 +102,11 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
     a = connect("RESETA", "reset-a-secret-key", "jsonrpc-6.0")  # the merchant stays
     assert customer_count(sandbox, a, a_refs) == 0
     assert customer_count(sandbox, b, b_refs) == 2
+    with pytest.raises(Fault) as gone:
+        a.call("getProductByCode", "RESET-P")
+    assert gone.value.code == "PRODUCT_NOT_FOUND"
+    assert [group["Name"] for group in a.call("getProductGroups")] == ["General"]
+    assert b.call("getProductByCode", "RESET-P")["ProductName"] == "Kept or not"
 
 
 def test_full_reset_deletes_every_customer_and_session_but_keeps_merchants(sandbox: Server, connect) -> None:

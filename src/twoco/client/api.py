@@ -30,6 +30,7 @@ RELOGIN_CODES = frozenset({"SESSION_EXPIRED", "INVALID_SESSION", "FORBIDDEN"})
 Customer = dict[str, Any]
 Subscription = dict[str, Any]
 EndUser = dict[str, Any]
+Product = dict[str, Any]
 
 
 class Client:
@@ -319,6 +320,58 @@ class Client:
         return self.call(
             "setSubscriptionCustomer", subscription_reference, customer_reference, external_customer_reference
         )
+
+    # --- the catalogue -----------------------------------------------------------------------
+
+    def add_product(self, product: Product) -> bool:
+        """addProduct: add a product to the catalogue; returns True. ``product`` needs ProductCode
+        (new to the merchant) and ProductName; read it back with :meth:`get_product_by_code`."""
+        return self.call("addProduct", product)
+
+    def get_product_by_code(self, product_code: str) -> Product:
+        """getProductByCode: the product with this ProductCode."""
+        return self.call("getProductByCode", product_code)
+
+    def get_product_by_id(self, avangate_id: int) -> Product:
+        """getProductById: the product with this AvangateId (no REST route)."""
+        return self.call("getProductById", avangate_id)
+
+    def search_products(self, search_options: dict[str, Any] | None = None) -> Any:
+        """searchProducts: the products the filters (Name, Codes, Types, Enabled, GroupName, Limit,
+        Page) match; a list before API 5.0, ``{"Items": [...], "Pagination": {...}}`` from 5.0."""
+        return self.call("searchProducts", search_options)
+
+    def update_product(self, product: Product) -> bool:
+        """updateProduct: change the product ``product["ProductCode"]`` names (fields left out keep
+        their values); returns True."""
+        return self.call("updateProduct", product)
+
+    def set_product_status(
+        self,
+        product_code: str,
+        status: bool,
+        review_product_url: str | None = None,
+        review_additional_details: str | None = None,
+    ) -> bool:
+        """setProductStatus: enable (True) or disable (False) a product; returns True (no REST route)."""
+        return self.call("setProductStatus", product_code, status, review_product_url, review_additional_details)
+
+    def get_pricing_configurations(self, product_code: str) -> list[dict[str, Any]]:
+        """getPricingConfigurations: the pricing configurations of the product with this ProductCode."""
+        return self.call("getPricingConfigurations", product_code)
+
+    def get_available_currencies(self, country_code: str | None = None, payment_method: str | None = None) -> list[str]:
+        """getAvailableCurrencies: the currency codes the merchant sells in (``country_code`` and
+        ``payment_method`` go together: both or neither)."""
+        return self.call("getAvailableCurrencies", country_code, payment_method)
+
+    def get_product_groups(self) -> list[dict[str, Any]]:
+        """getProductGroups: the merchant's product groups, General first."""
+        return self.call("getProductGroups")
+
+    def add_product_group(self, product_group: dict[str, Any]) -> str:
+        """addProductGroup: add a product group (Name required); returns its Code."""
+        return self.call("addProductGroup", product_group)
 
     # --- single sign-on --------------------------------------------------------------------
 

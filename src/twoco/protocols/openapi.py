@@ -26,7 +26,7 @@ from twoco.domains import REGISTRY
 from twoco.domains.customers.rules import CUSTOMER_REQUIRED, END_USER_REQUIRED
 from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6, END_USER
 from twoco.domains.customers.search import STATUSES
-from twoco.domains.products.rules import REQUIRED as PRODUCT_REQUIRED
+from twoco.domains.products import rules as product_rules
 from twoco.domains.products.schema import PRODUCT, PRODUCT_GROUP
 from twoco.domains.sso.links import ACCOUNT_PAGES
 from twoco.domains.subscriptions.rules import IMPORT_REQUIRED, MAX_QUANTITY, MIN_QUANTITY
@@ -196,6 +196,33 @@ def _subscription_update() -> dict[str, object]:
     return _object(properties)
 
 
+def _product(create: bool) -> dict[str, object]:
+    """addProduct's body (ProductCode and ProductName required), or updateProduct's (the path names
+    the product; fields left out keep their values). Nested objects as the model declares them."""
+    properties: dict[str, object] = {}
+    for f in PRODUCT.fields:
+        if f.name == "AvangateId":
+            properties[f.name] = {**_nullable(INT32), "description": "ignored: twoco gives the AvangateId"}
+        elif f.name == "ProductType":
+            properties[f.name] = {"enum": [*product_rules.PRODUCT_TYPES, "", None]}
+        elif isinstance(f.type, Scalar) and f.type.name == "string":
+            required = create and f.name in product_rules.REQUIRED
+            limit = product_rules.text_limit(f.name)
+            pattern = NOT_BLANK_NO_CONTROLS if required else NO_CONTROLS
+            properties[f.name] = {"type": "string" if required else ["string", "null"], "maxLength": limit, **pattern}
+        else:
+            properties[f.name] = schema(f.type)
+    return _object(properties, product_rules.REQUIRED if create else ())
+
+
+def _product_group() -> dict[str, object]:
+    properties: dict[str, object] = {
+        f.name: _text(f.name, f.name == "Name") if f.type == STRING else schema(f.type) for f in PRODUCT_GROUP.fields
+    }
+    properties["Code"] = {"type": ["string", "null"], "maxLength": rules.MAX_REFERENCE, **NO_CONTROLS}
+    return _object(properties, ("Name",))
+
+
 def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     """Request-body schemas by operation name."""
     customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
@@ -205,17 +232,10 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
         "addSubscription": _subscription_import(),
         "updateSubscription": _subscription_update(),
         "updateSubscriptionEndUser": _person(END_USER, END_USER_REQUIRED, create=False),
-        "addProduct": _catalogue_input(PRODUCT, PRODUCT_REQUIRED),
-        "updateProduct": _catalogue_input(PRODUCT, ()),
-        "addProductGroup": _catalogue_input(PRODUCT_GROUP, ("Name",)),
+        "addProduct": _product(create=True),
+        "updateProduct": _product(create=False),
+        "addProductGroup": _product_group(),
     }
-
-
-def _catalogue_input(struct: Struct, required: tuple[str, ...]) -> dict[str, object]:
-    """A catalogue object as a request sends it: the request-only fields too (ProductGroupCode);
-    the rules it must also follow are in docs/products.md."""
-    properties = {f.name: schema(f.type) for f in struct.fields if f.name != "AvangateId"}
-    return {"type": "object", "properties": properties, "required": list(required)}
 
 
 # Rules of single sign-on parameters (twoco.domains.sso.links) the types alone do not say.

@@ -94,12 +94,17 @@ def update_product(context: Products, caller: Caller, product: Mapping[str, Any]
     with context.store.transaction():
         current = find_product(context, caller.merchant_id, product["ProductCode"], lock=True)
         merged = updated_product(current, product)
-        named = "ProductGroupCode" in product or "GroupName" in product
-        group_code, group_name = _group(context, caller.merchant_id, merged if named else {})
-        if not named:
+        # The group the update names (by code, else by name), not the one the product had: the
+        # merged product keeps its old ProductGroupCode, which would win over a new GroupName.
+        named = {name: product[name] for name in ("ProductGroupCode", "GroupName") if product.get(name) is not None}
+        if named:
+            group_code, group_name = _group(context, caller.merchant_id, named)
+        else:
             group_code, group_name = current["ProductGroupCode"], current["GroupName"]
         kept = {configuration["Code"]: configuration for configuration in current["PricingConfigurations"]}
         for index, configuration in enumerate(merged["PricingConfigurations"] or []):
+            if configuration is None:  # a nil item: left out by the rules
+                continue
             before = kept.get(configuration.get("Code") or "")
             schema = (configuration.get("PricingSchema") or "").upper()
             if before is not None and schema and schema != before["PricingSchema"]:
@@ -145,7 +150,9 @@ def get_available_currencies(
     """The currencies the merchant sells in: those its catalogue prices, and 2Checkout's usual
     three, in lower case as 2Checkout writes them (avangate/PHP-REST-API-Client's ConnectTest
     asserts lower-case three-letter codes). ``country`` and ``payment_method`` (6.0) go together,
-    as documented; they narrow nothing here, where every method takes every currency."""
+    as documented; they narrow nothing here, where every method takes every currency. An empty
+    one is none (a WSDL client sends an empty element for a parameter it was given none for)."""
+    country, payment_method = country or None, payment_method or None
     if (country is None) != (payment_method is None):
         raise ApiError(
             "INVALID_PARAMETERS",

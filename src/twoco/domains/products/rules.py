@@ -69,8 +69,8 @@ def validated_product(
     record["GroupName"] = group_name
     for name in _EMPTY_TEXTS:
         record[name] = record[name] or ""
-    for name in _LISTS:
-        record[name] = list(record[name] or [])
+    for name in _LISTS:  # a nil item of a list is no item (as BillingCountries' and OptionCodes' are)
+        record[name] = [item for item in record[name] or [] if item is not None]
     for name, default in _FLAGS.items():
         record[name] = default if record[name] is None else record[name]
     record["Fulfillment"] = record["Fulfillment"] or "NO_DELIVERY"
@@ -115,11 +115,11 @@ def _pricing_configurations(
     given: list[Mapping[str, Any]], product_name: str, new_code: Callable[[], str], codes: frozenset[str]
 ) -> list[PricingConfigurationRecord]:
     configurations = []
-    for index, configuration in enumerate(given):
+    for index, configuration in enumerate(item for item in given if item is not None):
         field = f"PricingConfigurations[{index}]"
         prices = configuration.get("Prices") or {}
-        regular = [_price(f"{field}.Prices.Regular", price) for price in prices.get("Regular") or []]
-        renewal = [_price(f"{field}.Prices.Renewal", price) for price in prices.get("Renewal") or []]
+        regular = [_price(f"{field}.Prices.Regular", price) for price in prices.get("Regular") or [] if price]
+        renewal = [_price(f"{field}.Prices.Renewal", price) for price in prices.get("Renewal") or [] if price]
         currency = normalise_currency(f"{field}.DefaultCurrency", configuration.get("DefaultCurrency"))
         configurations.append(
             PricingConfigurationRecord(
@@ -202,7 +202,7 @@ def _check_texts(path: str, value: object) -> None:
     if isinstance(value, Mapping):
         for name, item in value.items():
             if isinstance(item, str):
-                check_text(path + name, item, _limit(name))
+                check_text(path + name, item, text_limit(name))
             else:
                 _check_texts(f"{path}{name}.", item)
     elif isinstance(value, list):
@@ -213,7 +213,8 @@ def _check_texts(path: str, value: object) -> None:
                 _check_texts(f"{path.rstrip('.')}[{index}].", item)
 
 
-def _limit(name: str) -> int:
+def text_limit(name: str) -> int:
+    """The length a product's text field may have (the OpenAPI document states the same)."""
     if name in LONG_TEXTS:
         return MAX_LONG_TEXT
     if name.endswith(("Url", "URL")):
