@@ -32,7 +32,7 @@ def test_a_server_under_python_o_serves_every_path_an_assert_once_narrowed(tmp_p
 CHECKS = """
 from twoco.core.clock import Clock
 from twoco.sandbox.control import ControlPlane
-from twoco.server.process import add_demo_data
+from twoco.sandbox.demo import add_demo_data
 from twoco.core.service import Service
 from twoco.store import open_store
 

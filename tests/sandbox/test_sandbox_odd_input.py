@@ -17,7 +17,8 @@ from tests.clients import Fault
 from tests.clients.api import JsonRpcApi, RestApi
 from tests.protocols.test_soap_wire import envelope, raw_login
 from tests.servers import Merchant, Server, new_store_url, start_server, stop_server
-from twoco.server.process import DEMO_CUSTOMER, DEMO_MERCHANT
+from twoco.sandbox.demo import DEMO_CUSTOMER
+from twoco.server.process import DEMO_MERCHANT
 
 CUSTOMER = str(DEMO_CUSTOMER["AvangateCustomerReference"])
 
