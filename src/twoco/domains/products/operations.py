@@ -225,7 +225,7 @@ def catalogue_product(
     """The catalogue's product a subscription (or an order) names by ProductCode or by ProductId
     (its AvangateId); None when the catalogue has none. Both given must name the same product."""
     if code:
-        found = context.store.product(merchant_id, code) if len(code) <= MAX_REFERENCE else None
+        found = context.store.product(merchant_id, code) if _storable(code) else None
         if found is not None and avangate_id is not None and avangate_id != found["AvangateId"]:
             raise ApiError(
                 "INVALID_FIELD_VALUE",
@@ -236,9 +236,14 @@ def catalogue_product(
     return None if avangate_id is None else context.store.product_by_id(merchant_id, avangate_id)
 
 
+def _storable(code: str) -> bool:
+    """Whether a store can hold ``code``: a longer one, or one with NUL (PostgreSQL's text refuses
+    it), names nothing."""
+    return len(code) <= MAX_REFERENCE and "\x00" not in code
+
+
 def find_product(context: Products, merchant_id: int, code: str, lock: bool = False) -> ProductRecord:
-    storable = len(code) <= MAX_REFERENCE and "\x00" not in code
-    found = context.store.product(merchant_id, code, lock) if storable else None
+    found = context.store.product(merchant_id, code, lock) if _storable(code) else None
     if found is None:
         raise ApiError("PRODUCT_NOT_FOUND", product=f"with ProductCode {code[:MAX_REFERENCE]!r}")
     return found

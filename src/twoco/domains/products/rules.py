@@ -52,6 +52,13 @@ _EMPTY_TEXTS = (
 )
 _LISTS = ("Platforms", "ProductImages", "AdditionalFields", "Translations", "Prices", "BundleProducts")
 _FLAGS = {"PurchaseMultipleUnits": True, "Tangible": False, "GiftOption": False, "Enabled": True}
+# A subscription product that names no terms: the real answer's (a month, renewed without end).
+DEFAULT_SUBSCRIPTION_INFORMATION: dict[str, Any] = {
+    "BillingCycle": 1,
+    "BillingCycleUnits": "M",
+    "ContractPeriod": {"Period": -1, "PeriodUnits": None, "IsUnlimited": True, "Action": "RESTART"},
+    "GracePeriod": {"Type": "GLOBAL", "Period": 0, "PeriodUnits": "D", "IsUnlimited": False},
+}
 
 
 def validated_product(
@@ -65,7 +72,7 @@ def validated_product(
     _check_texts("", product)
     record: dict[str, Any] = {name: product.get(name) for name in PRODUCT.field_names if name != "AvangateId"}
     record["ProductCode"] = record["ProductCode"].strip()
-    record["ProductType"] = _choice("ProductType", record["ProductType"] or "REGULAR", PRODUCT_TYPES)
+    record["ProductType"] = one_of("ProductType", record["ProductType"] or "REGULAR", PRODUCT_TYPES)
     record["GroupName"] = group_name
     for name in _EMPTY_TEXTS:
         record[name] = record[name] or ""
@@ -104,7 +111,8 @@ def product_view(record: ProductRecord) -> dict[str, object]:
     return dict(record)
 
 
-def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
+def one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` in upper case, if it is one of ``allowed`` (any case); else INVALID_FIELD_VALUE."""
     upper = value.strip().upper()
     if upper not in allowed:
         raise ApiError("INVALID_FIELD_VALUE", field=field, reason=f"must be one of {', '.join(allowed)}")
@@ -129,10 +137,10 @@ def _pricing_configurations(
                 BillingCountries=[
                     country.upper() for country in configuration.get("BillingCountries") or [] if country
                 ],
-                PricingSchema=_choice(
+                PricingSchema=one_of(
                     f"{field}.PricingSchema", configuration.get("PricingSchema") or "FLAT", PRICING_SCHEMAS
                 ),
-                PriceType=_choice(f"{field}.PriceType", configuration.get("PriceType") or "NET", PRICE_TYPES),
+                PriceType=one_of(f"{field}.PriceType", configuration.get("PriceType") or "NET", PRICE_TYPES),
                 DefaultCurrency=currency or (regular[0]["Currency"] if regular else DEFAULT_CURRENCY),
                 Prices={"Regular": regular, "Renewal": renewal},
                 PriceOptions=[dict(option) for option in configuration.get("PriceOptions") or [] if option],
@@ -177,7 +185,7 @@ def _subscription_information(given: Mapping[str, Any]) -> SubscriptionInformati
             field="SubscriptionInformation.BillingCycle",
             reason="must be 1 or more (or -1 with IsOneTimeFee)",
         )
-    units = _choice("SubscriptionInformation.BillingCycleUnits", given.get("BillingCycleUnits") or "M", CYCLE_UNITS)
+    units = one_of("SubscriptionInformation.BillingCycleUnits", given.get("BillingCycleUnits") or "M", CYCLE_UNITS)
     record: dict[str, Any] = {name: given.get(name) for name in SUBSCRIPTION_INFORMATION.field_names}
     record.update(
         DeprecatedProducts=[code for code in given.get("DeprecatedProducts") or [] if code],
@@ -186,14 +194,6 @@ def _subscription_information(given: Mapping[str, Any]) -> SubscriptionInformati
         IsOneTimeFee=one_time,
     )
     return cast(SubscriptionInformationRecord, record)
-
-
-DEFAULT_SUBSCRIPTION_INFORMATION: dict[str, Any] = {
-    "BillingCycle": 1,
-    "BillingCycleUnits": "M",
-    "ContractPeriod": {"Period": -1, "PeriodUnits": None, "IsUnlimited": True, "Action": "RESTART"},
-    "GracePeriod": {"Type": "GLOBAL", "Period": 0, "PeriodUnits": "D", "IsUnlimited": False},
-}  # a subscription product that names no terms: the real answer's (a month, renewed without end)
 
 
 def _check_texts(path: str, value: object) -> None:
