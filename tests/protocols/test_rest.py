@@ -276,6 +276,10 @@ def test_add_product_the_recorded_3_0_way(app_server, merchant) -> None:
     assert [p["ProductCode"] for p in every.json()] == ["REST-P1", "REST-P2", "REST-B"]
     duplicate = app_server.post("/rest/3.0/products/", json=PRODUCT, headers=signed(merchant, algo=None))
     assert (duplicate.status_code, duplicate.json()["error_code"]) == (409, "DUPLICATE_PRODUCT_CODE")
+    spaced = {"ProductCode": " REST-SPACED ", "ProductName": "Spaced"}
+    added = app_server.post("/rest/3.0/products/", json=spaced, headers=signed(merchant, algo=None))
+    assert added.headers["location"] == "/rest/3.0/products/REST-SPACED/"  # the code as stored, trimmed
+    assert app_server.get(added.headers["location"], headers=signed(merchant, algo=None)).status_code == 200
 
 
 def test_products_on_6_0(rest, app_server, merchant) -> None:

@@ -100,7 +100,12 @@ class RestAdapter:
                 result = self.service.invoke(route.operation, args, caller)
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
             if rest_route.created_with_201(self.version):
-                named = cast(Mapping[str, object], args[0])[rest_route.location] if rest_route.location else result
+                # The body's key as stored: trimmed, as the rules store a ProductCode.
+                named = (
+                    str(cast(Mapping[str, object], args[0])[rest_route.location]).strip()
+                    if rest_route.location
+                    else result
+                )
                 location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(named), safe='')}/"
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
