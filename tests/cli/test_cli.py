@@ -60,6 +60,8 @@ def test_the_demo_merchant_has_the_products_the_samples_look_for(tmp_path) -> No
         (pricing,) = first["PricingConfigurations"]
         assert pricing["Default"] and pricing["Prices"]["Renewal"]
         assert {price["Currency"] for price in pricing["Prices"]["Regular"]} == {"USD", "EUR"}
+        # The trial order sample's "REGULAR product that allows trial": a trial text, no required option.
+        assert first["TrialDescription"] and not pricing["PriceOptions"]
         # SOAP: searchProducts finds all three; the addSubscription sample's ProductId resolves.
         with SoapApi(server.base_url, "DEMO", secret, "6.0") as soap:
             found = soap.call("searchProducts", {"Enabled": True, "Types": ["REGULAR"]})["Items"]

@@ -281,6 +281,13 @@ def test_unknown_operation_and_wrong_parameters_through_php(server, merchant) ->
 # --- the catalogue ---------------------------------------------------------------------
 
 
+def test_a_product_without_a_category_reads_false(client, session) -> None:
+    """The recorded SOAP 3.0 answer, as PHP decodes it, has "ProductCategory": false: twoco writes an
+    xsd:boolean false there, and each client reads it without choking on the WSDL's string."""
+    assert client.call("addProduct", session, {"ProductCode": "SOAP-NOCAT", "ProductName": "No category"}) is True
+    assert client.call("getProductByCode", session, "SOAP-NOCAT")["ProductCategory"] is False
+
+
 def test_a_product_with_its_nested_objects(client, session) -> None:
     """addProduct with pricing configurations, prices, subscription terms and translations, read back
     whole: SOAP carries Translations as an array (JSON keys them by language)."""

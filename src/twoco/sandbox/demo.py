@@ -55,6 +55,8 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "AvangateId": 4586004,
         "ProductCode": "TWOCO-MONTHLY",
         "ProductName": "twoco Monthly",
+        # A trial, for the samples that look for "a REGULAR product that allows trial" (PlaceOrderWithTrialCreditCard).
+        "TrialDescription": "Try twoco Monthly free for 7 days.",
         "GeneratesSubscription": True,
         "SubscriptionInformation": {"BillingCycle": 1, "BillingCycleUnits": "M"},
         "PricingConfigurations": [

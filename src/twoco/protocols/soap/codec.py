@@ -179,7 +179,9 @@ def _local_name(tag: str) -> str:
 
 
 def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> None:
-    if value is None:
+    if value is None and isinstance(wire_type, Scalar) and wire_type.false_is_none:
+        out.append(f'<{name} xsi:type="xsd:boolean">false</{name}>')  # none, as 2Checkout writes it
+    elif value is None:
         out.append(f'<{name} xsi:nil="true"/>')
     elif isinstance(wire_type, Scalar):
         text = escape(wire_type.to_text(value), _TEXT_ENTITIES)
