@@ -2,8 +2,9 @@
 and translations, product groups, and searchProducts' filters and answer.
 
 Field order is the order of the recorded SOAP 3.0 getProductByCode answer
-(avangate-php-soap-code-samples, Products/Create/add-product.php) and of a real JSON-RPC one
-(GermanKingYT/Avangate-Smart-Api-Client, tests/fixtures/entities/jsonProduct6000.php), with the
+(avangate-php-soap-code-samples, Products/Create/add-product.php) and of a real JSON-RPC one of
+the older Product API 2.5 (GermanKingYT/Avangate-Smart-Api-Client,
+tests/fixtures/entities/jsonProduct6000.php: the same fields, in the same order), with the
 fields 2Checkout's 6.0 Product page adds placed where the page places them (docs/products.md).
 """
 
