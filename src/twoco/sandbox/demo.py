@@ -8,7 +8,7 @@ from typing import Any
 from twoco.core.ids import ReferenceGenerator
 from twoco.domains import DomainStore
 from twoco.domains.customers.rules import new_customer
-from twoco.domains.products.rules import DEFAULT_GROUP, validated_product
+from twoco.domains.products.rules import GENERAL_GROUP, validated_product
 
 # The customer 2Checkout's "Update a customer" sample (the seed script) reads and updates, so
 # that the sample works against a new store changed only in host, merchant code and key.
@@ -98,5 +98,5 @@ def add_demo_data(store: DomainStore, merchant_code: str) -> None:
     store.insert_customer(merchant.id, {"AvangateCustomerReference": DEMO_REFERENCE, **new_customer(DEMO_CUSTOMER)})
     for product in DEMO_PRODUCTS:
         codes = frozenset(configuration["Code"] for configuration in product["PricingConfigurations"])
-        record = validated_product(product, DEFAULT_GROUP, ReferenceGenerator().subscription_reference, codes)
+        record = validated_product(product, GENERAL_GROUP, ReferenceGenerator().subscription_reference, codes)
         store.insert_product(merchant.id, product["AvangateId"], record)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from twoco.core.iso_codes import COUNTRY_CODES
 from twoco.domains.products.records import ProductFields
-from twoco.domains.products.rules import DEFAULT_GROUP, validated_product
+from twoco.domains.products.rules import GENERAL_GROUP, validated_product
 from twoco.store import SqlStore
 from twoco.store.customers import CUSTOMER_COLUMNS, END_USER_COLUMNS
 from twoco.store.products import PRODUCT_INSERT, catalogue_values
@@ -79,7 +79,7 @@ def _product(avangate_id: int, rng: random.Random) -> ProductFields:
         "GeneratesSubscription": monthly,
         "PricingConfigurations": [{"Prices": {"Regular": price, "Renewal": price if monthly else []}}],
     }
-    return validated_product(product, DEFAULT_GROUP, lambda: f"{rng.randrange(16**10):010X}")
+    return validated_product(product, GENERAL_GROUP, lambda: f"{rng.randrange(16**10):010X}")
 
 
 def populate(

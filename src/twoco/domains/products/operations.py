@@ -17,7 +17,13 @@ from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array, vers
 from twoco.core.validation import MAX_REFERENCE, check_text, require
 from twoco.domains.products.port import ProductStore
 from twoco.domains.products.records import ProductFields, ProductGroupRecord, ProductRecord
-from twoco.domains.products.rules import DEFAULT_GROUP, product_view, updated_product, validated_product
+from twoco.domains.products.rules import (
+    DEFAULT_GROUP,
+    GENERAL_GROUP,
+    product_view,
+    updated_product,
+    validated_product,
+)
 from twoco.domains.products.schema import (
     PRICING_CONFIGURATION,
     PRODUCT,
@@ -53,10 +59,9 @@ def new_product(
 ) -> ProductFields:
     """A decoded Product checked and completed as addProduct takes it, in the group it names;
     its pricing configurations keep the codes of ``codes`` (a fixture's own), the others get new ones."""
-    group_code, group_name = _group(context, merchant_id, product)
-    record = validated_product(product, group_name, context.references.subscription_reference, codes)
-    record["ProductGroupCode"] = group_code
-    return record
+    return validated_product(
+        product, _group(context, merchant_id, product), context.references.subscription_reference, codes
+    )
 
 
 def get_product_by_code(context: Products, caller: Caller, code: str) -> dict[str, object]:
@@ -98,9 +103,9 @@ def update_product(context: Products, caller: Caller, product: Mapping[str, Any]
         # merged product keeps its old ProductGroupCode, which would win over a new GroupName.
         named = {name: product[name] for name in ("ProductGroupCode", "GroupName") if product.get(name) is not None}
         if named:
-            group_code, group_name = _group(context, caller.merchant_id, named)
+            group = _group(context, caller.merchant_id, named)
         else:
-            group_code, group_name = current["ProductGroupCode"], current["GroupName"]
+            group = current["ProductGroup"] if current["ProductGroupCode"] is not None else GENERAL_GROUP
         kept = {configuration["Code"]: configuration for configuration in current["PricingConfigurations"]}
         for index, configuration in enumerate(merged["PricingConfigurations"] or []):
             if configuration is None:  # a nil item: left out by the rules
@@ -113,8 +118,7 @@ def update_product(context: Products, caller: Caller, product: Mapping[str, Any]
                     field=f"PricingConfigurations[{index}].PricingSchema",
                     reason=f"a configuration's PricingSchema cannot change ({before['PricingSchema']})",
                 )
-        record = validated_product(merged, group_name, context.references.subscription_reference, frozenset(kept))
-        record["ProductGroupCode"] = group_code
+        record = validated_product(merged, group, context.references.subscription_reference, frozenset(kept))
         context.store.replace_product(caller.merchant_id, current["AvangateId"], record)
     return True
 
@@ -167,8 +171,7 @@ def get_available_currencies(
 def get_product_groups(context: Products, caller: Caller) -> list[ProductGroupRecord]:
     with context.store.transaction(write=False):
         stored = context.store.product_groups(caller.merchant_id)
-    general = ProductGroupRecord(Name=DEFAULT_GROUP, Code="GENERAL", TemplateName=None, Description=None, Enabled=True)
-    return [general, *(group for group in stored if group["Code"] != general["Code"])]
+    return [GENERAL_GROUP, *(group for group in stored if group["Code"] != GENERAL_GROUP["Code"])]
 
 
 def add_product_group(context: Products, caller: Caller, group: Mapping[str, Any]) -> str:
@@ -200,9 +203,9 @@ def _code_of(name: str) -> str:
     return "".join(character for character in name.upper() if character.isalnum())[:MAX_REFERENCE] or "GROUP"
 
 
-def _group(context: Products, merchant_id: int, product: Mapping[str, Any]) -> tuple[str | None, str]:
-    """The code and name of the group a product names: by ProductGroupCode, else by GroupName
-    (as the samples send it), else the merchant's General group."""
+def _group(context: Products, merchant_id: int, product: Mapping[str, Any]) -> ProductGroupRecord:
+    """The group a product names: by ProductGroupCode, else by GroupName (as the samples send it),
+    else the merchant's General group."""
     code = product.get("ProductGroupCode") or None
     name = (product.get("GroupName") or "").strip()
     if code is not None:
@@ -210,12 +213,12 @@ def _group(context: Products, merchant_id: int, product: Mapping[str, Any]) -> t
         found = context.store.product_group(merchant_id, code)
         if found is None:
             raise ApiError("PRODUCT_GROUP_NOT_FOUND", group=code)
-        return found["Code"], found["Name"]
+        return found
     if not name or name.lower() == DEFAULT_GROUP.lower():
-        return None, DEFAULT_GROUP
+        return GENERAL_GROUP
     for group in context.store.product_groups(merchant_id):
         if group["Name"].lower() == name.lower():
-            return group["Code"], group["Name"]
+            return group
     raise ApiError("PRODUCT_GROUP_NOT_FOUND", group=name[:MAX_REFERENCE])
 
 

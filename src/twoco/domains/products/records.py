@@ -44,6 +44,14 @@ class SubscriptionInformationRecord(TypedDict):
     GracePeriod: dict[str, Any]
 
 
+class ProductGroupRecord(TypedDict):
+    Name: str
+    Code: str
+    TemplateName: str | None
+    Description: str | None
+    Enabled: bool
+
+
 class ProductFields(TypedDict):
     """A product's fields, checked and completed (``validated_product``): all but its AvangateId."""
 
@@ -56,6 +64,7 @@ class ProductFields(TypedDict):
     Tangible: bool
     ProductGroupCode: str | None
     GroupName: str
+    ProductGroup: ProductGroupRecord
     ShippingClass: dict[str, Any] | None
     GiftOption: bool
     ShortDescription: str
@@ -83,11 +92,3 @@ class ProductRecord(ProductFields):
     """A product as stored: its fields and the AvangateId it was given."""
 
     AvangateId: int
-
-
-class ProductGroupRecord(TypedDict):
-    Name: str
-    Code: str
-    TemplateName: str | None
-    Description: str | None
-    Enabled: bool

@@ -23,6 +23,7 @@ from twoco.domains.products.records import (
     PriceRecord,
     PricingConfigurationRecord,
     ProductFields,
+    ProductGroupRecord,
     ProductRecord,
     SubscriptionInformationRecord,
 )
@@ -35,6 +36,10 @@ PRICE_TYPES = ("NET", "GROSS")
 # Billing cycles in days, months or years ("BillingCycleUnits": "M" in the real answer).
 CYCLE_UNITS = ("D", "M", "Y")
 DEFAULT_GROUP = "General"  # the group of a product that names none (the real answer's GroupName)
+# The merchant's General group, which every catalogue has; a product in it names no group code.
+GENERAL_GROUP = ProductGroupRecord(
+    Name=DEFAULT_GROUP, Code="GENERAL", TemplateName=None, Description=None, Enabled=True
+)
 MAX_QUANTITY = 99999  # a price band's open end, as the real answer writes it
 DEFAULT_CURRENCY = "USD"
 LONG_TEXTS = ("ShortDescription", "LongDescription", "SystemRequirements", "Description", "TrialDescription")
@@ -62,10 +67,13 @@ DEFAULT_SUBSCRIPTION_INFORMATION: dict[str, Any] = {
 
 
 def validated_product(
-    product: Mapping[str, Any], group_name: str, new_code: Callable[[], str], codes: frozenset[str] = frozenset()
+    product: Mapping[str, Any],
+    group: ProductGroupRecord,
+    new_code: Callable[[], str],
+    codes: frozenset[str] = frozenset(),
 ) -> ProductFields:
-    """Validate a decoded Product and fill 2Checkout's defaults. ``group_name`` is the name of the
-    group it names (found by the caller). Its pricing configurations get new codes from
+    """Validate a decoded Product and fill 2Checkout's defaults. ``group`` is the group it names
+    (found by the caller: GENERAL_GROUP when none). Its pricing configurations get new codes from
     ``new_code`` (the recorded addProduct answer shows the sent Code replaced), but for those of
     ``codes``: an update's configurations that keep the code they have."""
     require("", product, REQUIRED)
@@ -73,7 +81,9 @@ def validated_product(
     record: dict[str, Any] = {name: product.get(name) for name in PRODUCT.field_names if name != "AvangateId"}
     record["ProductCode"] = record["ProductCode"].strip()
     record["ProductType"] = one_of("ProductType", record["ProductType"] or "REGULAR", PRODUCT_TYPES)
-    record["GroupName"] = group_name
+    record["GroupName"] = group["Name"]
+    record["ProductGroup"] = dict(group)
+    record["ProductGroupCode"] = None if group is GENERAL_GROUP else group["Code"]
     for name in _EMPTY_TEXTS:
         record[name] = record[name] or ""
     for name in _LISTS:  # a nil item of a list is no item (as BillingCountries' and OptionCodes' are)

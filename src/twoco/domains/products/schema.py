@@ -100,6 +100,7 @@ ADDITIONAL_FIELD = struct(
     "AdditionalFieldAssigned", ("Code", STRING), ("Label", STRING), ("Enabled", BOOLEAN), ("Required", BOOLEAN)
 )
 BUNDLE_PRODUCT = struct("BundleProductCode", ("ProductCode", STRING), ("ProductQuantity", INT))
+PRODUCT_GROUP = struct("ProductGroup", *strings("Name", "Code", "TemplateName", "Description"), ("Enabled", BOOLEAN))
 # A text with its language, as FulfillmentInformation's translations carry them.
 LOCALIZED_TEXT = struct("LocalizedText", *strings("Name", "Description", "Language"))
 _FULFILLMENT_FLAGS = (
@@ -133,6 +134,7 @@ PRODUCT = struct(
     Field("PurchaseMultipleUnits", BOOLEAN, since="6.0"),
     Field("Tangible", BOOLEAN, since="6.0"),
     ("GroupName", STRING),
+    Field("ProductGroup", PRODUCT_GROUP, since="6.0"),  # the 6.0 page's object; earlier answers have GroupName alone
     ("ShippingClass", SHIPPING_CLASS),
     ("GiftOption", BOOLEAN),
     *strings("ShortDescription", "LongDescription", "SystemRequirements"),
@@ -157,7 +159,6 @@ PRODUCT = struct(
     Field("TaxCategory", STRING, returned=False),
 )
 
-PRODUCT_GROUP = struct("ProductGroup", *strings("Name", "Code", "TemplateName", "Description"), ("Enabled", BOOLEAN))
 
 # searchProducts' filters ("Retrieve product info": Name, Types, Enabled, GroupName, Limit, Page;
 # Codes from the SOAP and JSON-RPC SearchOptions). Limit and Page are fields of their own on
