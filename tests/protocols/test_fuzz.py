@@ -139,6 +139,8 @@ HUGE_VALUES: dict[str, Callable[[], object]] = {
 
 def mutate_args(draw: Draw, args: list[object]) -> list[object]:
     paths = [path for path in _paths(args) if path]
+    if not paths:  # no argument to change (getProductGroups): an extra one
+        return [*args, draw(st.sampled_from(WRONG_VALUES))]
     path = draw(st.sampled_from(paths))
     kind = draw(st.sampled_from(["swap", "text", "drop", "dup", "huge", "extra"]))
     if kind == "swap":
