@@ -79,6 +79,11 @@ class Dialect(Protocol):
     def close(self) -> None: ...
 
 
+def like_pattern(text: str) -> str:
+    """``text`` anywhere, as a LIKE pattern with ``\\`` escaping LIKE's wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def columns(pairs: str) -> dict[str, str]:
     """``"Field:column Field2:column2"`` as {field: column}."""
     return dict(pair.split(":") for pair in pairs.split())

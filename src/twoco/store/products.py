@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from twoco.domains.products.records import ProductFields, ProductGroupRecord, ProductRecord
-from twoco.store.base import SqlBase
-from twoco.store.subscriptions import _like_pattern
+from twoco.store.base import SqlBase, like_pattern
 
 _PRODUCT_SELECT = "SELECT avangate_id, document FROM products"
 _GROUP_SELECT = "SELECT name, code, template_name, description, enabled FROM product_groups"
@@ -59,12 +58,6 @@ class ProductQueries(SqlBase):
             (*catalogue_values(product), merchant_id, avangate_id),
         )
 
-    def set_product_enabled(self, merchant_id: int, avangate_id: int, enabled: bool) -> None:
-        found = self.product_by_id(merchant_id, avangate_id)
-        if found is not None:
-            fields = {name: value for name, value in found.items() if name != "AvangateId"}
-            self.replace_product(merchant_id, avangate_id, cast(ProductFields, {**fields, "Enabled": enabled}))
-
     def search_products(
         self, merchant_id: int, filters: Mapping[str, Any], limit: int | None, offset: int = 0
     ) -> tuple[list[ProductRecord], int]:
@@ -74,7 +67,7 @@ class ProductQueries(SqlBase):
         params: list[object] = [merchant_id]
         if filters.get("Name") is not None:
             conditions.append("lower(name) LIKE lower(?) ESCAPE '\\'")
-            params.append(_like_pattern(filters["Name"]))
+            params.append(like_pattern(filters["Name"]))
         for name, column in (("Codes", "code"), ("Types", "product_type")):
             values = filters.get(name)
             if values:

@@ -8,7 +8,7 @@ from typing import Any
 
 from twoco.domains.customers.records import EndUserRecord, end_user_record
 from twoco.domains.subscriptions.records import NewSubscription, ProductRecord, SubscriptionRecord
-from twoco.store.base import columns
+from twoco.store.base import columns, like_pattern
 from twoco.store.customers import END_USER_COLUMNS, CustomerQueries
 
 PRODUCT_COLUMNS = columns(
@@ -132,11 +132,6 @@ class SubscriptionQueries(CustomerQueries):
         return [_subscription_record(row) for row in cursor.fetchall()], int(count[0]) if count else 0
 
 
-def _like_pattern(text: str) -> str:
-    """``text`` anywhere, as a LIKE pattern with ``\\`` escaping LIKE's wildcards."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """SQL conditions (each after an AND) for searchSubscriptions' filters, already checked by the
     service: keys are SearchBy's field names, plus ``Trial`` (the Type filter) and ``ExactMatchEmail``."""
@@ -152,7 +147,7 @@ def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         if filters.get("ExactMatchEmail"):
             add("lower(c.email) = lower(?)", email)
         else:  # "partial hits on the customer email address"
-            add("lower(c.email) LIKE lower(?) ESCAPE '\\'", _like_pattern(email))
+            add("lower(c.email) LIKE lower(?) ESCAPE '\\'", like_pattern(email))
     for name, column in (
         ("AvangateCustomerReference", "c.reference"), ("ExternalCustomerReference", "c.external_reference"),
         ("PartnerCode", "s.partner_code"),

@@ -7,7 +7,7 @@ parameters as decoded; it runs in one store transaction (a call that raises chan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from twoco.core.context import INSERT_ATTEMPTS, Context
 from twoco.core.errors import ApiError
@@ -136,7 +136,9 @@ def set_product_status(
     with context.store.transaction():
         current = find_product(context, caller.merchant_id, code, lock=True)
         if current["Enabled"] != status:
-            context.store.set_product_enabled(caller.merchant_id, current["AvangateId"], status)
+            fields = {name: value for name, value in current.items() if name != "AvangateId"}
+            changed = cast(ProductFields, {**fields, "Enabled": status})
+            context.store.replace_product(caller.merchant_id, current["AvangateId"], changed)
     return True
 
 
@@ -171,7 +173,7 @@ def get_available_currencies(
 def get_product_groups(context: Products, caller: Caller) -> list[ProductGroupRecord]:
     with context.store.transaction(write=False):
         stored = context.store.product_groups(caller.merchant_id)
-    return [GENERAL_GROUP, *(group for group in stored if group["Code"] != GENERAL_GROUP["Code"])]
+    return [GENERAL_GROUP, *stored]  # addProductGroup refuses the code GENERAL
 
 
 def add_product_group(context: Products, caller: Caller, group: Mapping[str, Any]) -> str:
