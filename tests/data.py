@@ -69,3 +69,68 @@ def product_data(code: str, **overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+def test_payment(card: str = "4111111111111111", **method: object) -> dict[str, object]:
+    """PaymentDetails of a TEST payment by card, as 2Checkout's SDK examples send it."""
+    return {
+        "Type": "TEST",
+        "Currency": "USD",
+        "CustomerIP": "91.220.121.21",
+        "PaymentMethod": {
+            "CardNumber": card,
+            "CardType": "VISA",
+            "ExpirationYear": "2044",
+            "ExpirationMonth": "12",
+            "CCID": "123",
+            "HolderName": "John Doe",
+            "RecurringEnabled": True,
+            "Vendor3DSReturnURL": "https://shop.example/3ds/success",
+            "Vendor3DSCancelURL": "https://shop.example/3ds/cancel",
+            **method,
+        },
+    }
+
+
+def dynamic_order(**overrides: object) -> dict[str, object]:
+    """The dynamic-product TEST order of 2Checkout's SDK examples (Python examples/order.py, Node
+    test/spec_helper.js), with a monthly subscription: their Items, BillingDetails and payment."""
+    order: dict[str, object] = {
+        "Country": "us",
+        "Currency": "USD",
+        "CustomerIP": "91.220.121.21",
+        "ExternalReference": "REST_API_AVANGTE",
+        "Language": "en",
+        "Source": "testAPI.com",
+        "BillingDetails": {
+            "Address1": "Test Address",
+            "City": "LA",
+            "State": "California",
+            "CountryCode": "US",
+            "Email": "testcustomer@2Checkout.com",
+            "FirstName": "Customer",
+            "LastName": "2Checkout",
+            "Zip": "12345",
+        },
+        "Items": [
+            {
+                "Name": "Dynamic product",
+                "Description": "Test description",
+                "Quantity": 1,
+                "IsDynamic": True,
+                "Tangible": False,
+                "PurchaseType": "PRODUCT",
+                "Price": {"Amount": 100, "Type": "CUSTOM"},
+                "RecurringOptions": {
+                    "CycleLength": 1,
+                    "CycleUnit": "MONTH",
+                    "CycleAmount": 12.2,
+                    "ContractLength": 3,
+                    "ContractUnit": "YEAR",
+                },
+            }
+        ],
+        "PaymentDetails": test_payment(),
+    }
+    order.update(overrides)
+    return order

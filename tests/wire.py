@@ -18,7 +18,7 @@ import httpx
 from lxml import etree
 
 from tests.clients import now_utc
-from tests.data import customer_data, subscription_data
+from tests.data import customer_data, subscription_data, test_payment
 from twoco.core.auth import login_hash
 from twoco.core.errors import CATALOGUE
 from twoco.core.registry import Operation
@@ -68,6 +68,7 @@ class Records:
     external_subscription: str
     product: str = "NO-PRODUCT"  # a ProductCode of the merchant's catalogue
     product_id: int = 1_000_000  # and its AvangateId
+    order: str = "100000000"  # the RefNo of an order of the merchant's (never PENDING)
 
 
 def valid_args(operation: Operation, records: Records, version: str) -> list[object]:
@@ -133,10 +134,19 @@ def valid_args(operation: Operation, records: Records, version: str) -> list[obj
         "Status": True,
         "ReviewProductUrl": None,
         "ReviewAdditionalDetails": None,
-        "SearchOptions": {"Codes": [records.product], "Enabled": True},
+        "SearchOptions": {"ExternalRefNo": "NONE"}
+        if operation.name == "searchOrders"
+        else {"Codes": [records.product], "Enabled": True},
         "countryCode": None,
         "paymentMethod": None,
         "ProductGroup": {"Name": "General"},  # taken: refused, and nothing is stored
+        # Orders (twoco.domains.orders): paying again an order that is not PENDING is refused.
+        "Order": {"RefNo": records.order, "PaymentDetails": test_payment()},
+        "RefNo": records.order,
+        "Amount": 1.0,
+        "Items": None,
+        "Comment": "tested",
+        "Reason": "Other",
     }
     unknown = [param.name for param in operation.params if param.name not in values]
     assert not unknown, f"tests/wire.py cannot fill {operation.name}'s parameters {unknown}: teach valid_args"

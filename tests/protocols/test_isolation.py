@@ -16,14 +16,14 @@ import httpx
 import pytest
 
 from tests.clients.api import JsonRpcApi
-from tests.data import customer_data, subscription_data
+from tests.data import customer_data, dynamic_order, subscription_data
 from tests.wire import PROTOCOLS, Answer, Records, Wire, store_digest, valid_args
 from twoco.core.registry import VERSIONS, Operation
 from twoco.core.schema import STRING, Array, Struct
 from twoco.domains import REGISTRY
 
 CUSTOMER, EXTERNAL, SUBSCRIPTION = "customer", "external", "subscription"
-PRODUCT, PRODUCT_ID = "product", "product_id"
+PRODUCT, PRODUCT_ID, ORDER = "product", "product_id", "order"
 REFERENCE_PARAMS = {
     "AvangateCustomerReference": CUSTOMER,
     "CustomerReference": CUSTOMER,
@@ -34,6 +34,7 @@ REFERENCE_PARAMS = {
     "ProductCode": PRODUCT,
     "AvangateId": PRODUCT_ID,  # getProductById's
     "Codes": PRODUCT,  # searchProducts' filter (inside its SearchOptions)
+    "RefNo": ORDER,
 }
 # Operations that name no existing record, and why.
 NO_LOOKUP = {
@@ -47,6 +48,7 @@ NO_LOOKUP = {
     "getAvailableCurrencies": "names no record: the merchant's own currencies (tests/products/test_isolation.py)",
     "getProductGroups": "names no record: the merchant's own groups (tests/products/test_isolation.py)",
     "addProductGroup": "creates a group; its code is a new one (tests/products/test_isolation.py)",
+    "searchOrders": "filters the merchant's own orders by date, status and its own external references",
 }
 # Operations twoco has no REST route for (2Checkout documents none for the first two).
 NO_REST = {"getSubscriptions", "searchCustomers", "getProductById", "setProductStatus"}
@@ -55,6 +57,7 @@ NAMED_INSIDE = {
     "updateSubscription": "SubscriptionReference",
     "updateProduct": "ProductCode",
     "searchProducts": "Codes",
+    "placeOrder": "RefNo",  # paying again an order: another merchant's is a missing one
 }
 # Operations that filter by the references they are given: another merchant's match nothing,
 # exactly as missing ones do, and the call succeeds with nothing found.
@@ -78,7 +81,7 @@ def reference_slots(operation: Operation) -> list[tuple[str, str | None, str]]:
 # Slots where an unknown reference makes a new record instead of failing: an import naming a new
 # ExternalCustomerReference creates that customer, for B as for anyone (tests/core/test_merchant_isolation.py
 # covers that A's customer stays A's).
-CREATES_WHEN_MISSING = {("addSubscription", "ExternalCustomerReference")}
+CREATES_WHEN_MISSING = {("addSubscription", "ExternalCustomerReference"), ("placeOrder", "ExternalCustomerReference")}
 
 CASES = [
     pytest.param(protocol, name, param, inner, kind, id=f"{protocol}-{name}-{param}{'.' + inner if inner else ''}")
@@ -114,8 +117,9 @@ def _records(server, store, code: str) -> Records:
     product = f"ISO-{code}-P"
     api.call("addProduct", {"ProductCode": product, "ProductName": "Isolated"})
     product_id = api.call("getProductByCode", product)["AvangateId"]
+    order = api.call("placeOrder", dynamic_order())["RefNo"]
     api.close()
-    return Records(code, secret, customer, external, subscription, external_subscription, product, product_id)  # type: ignore[arg-type]
+    return Records(code, secret, customer, external, subscription, external_subscription, product, product_id, order)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +132,7 @@ def merchants(app_server, store) -> tuple[Records, Records, Records]:
         taken = {row[0] for row in cursor.execute("SELECT reference FROM customers").fetchall()}
         subscriptions = {row[0] for row in cursor.execute("SELECT reference FROM subscriptions").fetchall()}
         product_ids = {row[0] for row in cursor.execute("SELECT avangate_id FROM products").fetchall()}
+        orders = {row[0] for row in cursor.execute("SELECT ref_no FROM orders").fetchall()}
     missing_product_id = next(n for n in range(1_000_000, 9_999_999, 7_919) if n not in product_ids)
     missing_customer = next(n for n in range(100_000_000, 999_999_999, 7_919) if n not in taken)
     missing_subscription = next(s for s in (secrets.token_hex(5).upper() for _ in range(9)) if s not in subscriptions)
@@ -138,6 +143,7 @@ def merchants(app_server, store) -> tuple[Records, Records, Records]:
         subscription=missing_subscription,
         product=f"ISO-NONE{tag}-P",
         product_id=missing_product_id,
+        order=str(next(n for n in range(100_000_000, 999_999_999, 7_919) if n not in orders)),
     )
     return a, b, missing
 
@@ -192,6 +198,7 @@ def test_another_merchants_reference_is_a_missing_one(
         SUBSCRIPTION: "subscription",
         PRODUCT: "product",
         PRODUCT_ID: "product_id",
+        ORDER: "order",
     }[kind]
     foreign, absent = getattr(a, attribute), getattr(missing, attribute)
     before = store_digest(store)

@@ -33,6 +33,7 @@ def test_openapi_document_lists_every_rest_operation(app_server) -> None:
         "searchSubscriptions", "updateSubscription", "cancelSubscription", "enableSubscription",
         "addProduct", "getProductByCode", "searchProducts", "updateProduct", "getPricingConfigurations",
         "getAvailableCurrencies", "getProductGroups", "addProductGroup",
+        "placeOrder", "getOrder", "searchOrders", "issueRefund",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["avangate"]["name"] == "x-avangate-authentication"
     assert document["components"]["schemas"]["Customer"]["properties"]["Credit"]
@@ -46,6 +47,12 @@ def test_openapi_document_lists_every_rest_operation(app_server) -> None:
     update = document["paths"]["/products/{ProductCode}/"]["put"]
     assert "required" not in update["requestBody"]["content"]["application/json"]["schema"]
     assert [p["name"] for p in update["parameters"]] == ["ProductCode"]
+    # issueRefund's body: its parameters by name, in lower case as every REST client sends them.
+    refund = document["paths"]["/orders/{RefNo}/refund/"]["post"]
+    body = refund["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"amount", "items", "comment", "reason"}
+    assert body["required"] == ["amount", "comment", "reason"]
+    assert [p["name"] for p in refund["parameters"]] == ["RefNo"]
 
 
 @pytest.mark.parametrize("version", ["3.0", "4.0", "5.0"])

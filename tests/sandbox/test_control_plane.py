@@ -88,6 +88,7 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
 
     assert answer.status_code == 200
     assert answer.json()["deleted"] == {
+        "orders": 0,
         "subscriptions": 0,
         "customers": 3,
         "sessions": 1,

@@ -31,6 +31,7 @@ Customer = dict[str, Any]
 Subscription = dict[str, Any]
 EndUser = dict[str, Any]
 Product = dict[str, Any]
+Order = dict[str, Any]
 
 
 class Client:
@@ -372,6 +373,36 @@ class Client:
     def add_product_group(self, product_group: dict[str, Any]) -> str:
         """addProductGroup: add a product group (Name required); returns its Code."""
         return self.call("addProductGroup", product_group)
+
+    # --- orders --------------------------------------------------------------------------
+
+    def place_order(self, order: Order) -> Order:
+        """placeOrder: place an order (Items, BillingDetails, PaymentDetails; docs/orders.md) and
+        return it as placed, usually AUTHRECEIVED; with the ``RefNo`` of a PENDING order, pay
+        that order again with the new PaymentDetails."""
+        return self.call("placeOrder", order)
+
+    def get_order(self, ref_no: str) -> Order:
+        """getOrder: the order with this RefNo, its items' subscriptions once it is COMPLETE."""
+        return self.call("getOrder", str(ref_no))
+
+    def search_orders(self, search_options: dict[str, Any] | None = None) -> Any:
+        """searchOrders: the orders the filters (StartDate, EndDate, Newer, Status, ApproveStatus,
+        ExternalRefNo, IncludeTestOrders, Page, Limit) match, newest first; a list before API 5.0,
+        ``{"Items": [...], "Pagination": {...}}`` from 5.0."""
+        return self.call("searchOrders", search_options)
+
+    def issue_refund(
+        self,
+        ref_no: str,
+        amount: float,
+        comment: str,
+        reason: str,
+        items: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """issueRefund: refund ``amount`` of a COMPLETE order, all of it or the ``items`` named
+        (``{"LineItemReference", "Quantity", "Amount"}``); returns True."""
+        return self.call("issueRefund", str(ref_no), amount, items, comment, reason)
 
     # --- single sign-on --------------------------------------------------------------------
 

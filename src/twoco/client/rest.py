@@ -25,7 +25,8 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
 
     ``{Name}`` path segments take the parameter of that name; ``{CReference}`` the customer's
     reference (internal if given, else external); an object parameter is the body; other
-    parameters that are not None go in the query string.
+    parameters that are not None go in the query string, or in the body on a route of
+    ``body_fields``.
     """
     route = operation.route
     if route is None:
@@ -50,6 +51,9 @@ def route_request(operation: Operation, args: Sequence[object]) -> tuple[str, st
         in_path.add(used or "")
     query: dict[str, str] = {}
     body: object = None
+    if route.body_fields:  # the parameters are the body's fields, in lower case (issueRefund's)
+        body = {name.lower(): value for name, value in values.items() if name not in in_path and value is not None}
+        return route.method, path, query, body
     for param in operation.params:
         value = values.get(param.name)
         if value is None or param.name in in_path:

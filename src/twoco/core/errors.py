@@ -93,6 +93,24 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("DUPLICATE_PRODUCT_CODE", "The ProductCode {product_code!r} is used by another product.", 409, 17002),
     ErrorKind("PRODUCT_GROUP_NOT_FOUND", "No product group {group!r} in this merchant's catalogue.", 404, 17003),
     ErrorKind("DUPLICATE_PRODUCT_GROUP", "A product group {group!r} exists already.", 409, 17004),
+    # Orders (twoco.domains.orders). Where 2Checkout's API 6.0 error list names a refusal, its
+    # code and message are 2Checkout's ("Error handling for API 6.0"; docs/orders.md).
+    ErrorKind("ORDER_NOT_FOUND", "No order with RefNo {ref_no!r}.", 404, 18001),
+    ErrorKind("ORDER_PRODUCTS_EMPTY", "No products have been provided.", 400, 18002),
+    ErrorKind("ORDER_PRODUCT_CODE_INVALID", "Requested product [{product}] was not found.", 400, 18003),
+    ErrorKind("ORDER_ITEMS_INVALID", "Invalid items. You cannot mix dynamic and catalog products.", 400, 18004),
+    ErrorKind("ORDER_PRODUCT_NAME_INVALID", "Name is mandatory when you set IsDynamic to TRUE ({field}).", 400, 18005),
+    ErrorKind("ORDER_PRODUCT_PRICE_AMOUNT_INVALID", "The price amount is not valid ({field}).", 400, 18006),
+    ErrorKind(
+        "ORDER_PRODUCT_PURCHASE_TYPE_INVALID",
+        "Invalid product purchase type. Accepted values: PRODUCT, SHIPPING, COUPON and TAX ({field}).",
+        400,
+        18007,
+    ),
+    ErrorKind("ORDER_ITEMS_QUANTITY_INVALID", "Item quantity must be between 1 and 99999 ({field}).", 400, 18008),
+    ErrorKind("ORDER_STATUS_CONFLICT", "Order {ref_no} is {status}: it cannot {action}.", 409, 18009),
+    # issueRefund's refusals, each with 2Checkout's message ("Error handling for issueRefund").
+    ErrorKind("REFUND_NOT_ALLOWED", "{reason}", 400, 18010),
     # Single sign-on (twoco.domains.sso).
     ErrorKind(
         "INVALID_CUSTOMER_TYPE",

@@ -1,9 +1,10 @@
 """Reference generators.
 
 Customer references are 9-digit integers, subscription references (and pricing configuration
-codes) 10 upper-case hex characters, product ids 7-digit integers: the shapes 2Checkout's own
-examples show. They are random (not sequential) so that a reference tells nothing about how
-many customers exist; a seeded generator makes test runs repeatable.
+codes) 10 upper-case hex characters, product ids 7-digit integers, orders' RefNos 9-digit
+integers: the shapes 2Checkout's own examples show. They are random (not sequential) so that a
+reference tells nothing about how many customers exist; a seeded generator makes test runs
+repeatable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class ReferenceGenerator:
 
     def subscription_reference(self) -> str:
         return f"{self._random.getrandbits(40):010X}"
+
+    def order_reference(self) -> int:
+        """An order's RefNo: 9 digits, as 2Checkout's latest ("193612999")."""
+        return self._random.randint(100_000_000, 999_999_999)
 
     def product_id(self) -> int:
         """A product's AvangateId: 7 digits, as 2Checkout's ("4590126")."""

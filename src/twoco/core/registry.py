@@ -61,8 +61,12 @@ class Route:
     # versions before this one, and 200 on the others (None: on every version), as each
     # resource's recorded outputs show (docs/protocols.md, "Creations").
     created_201_until: str | None = None
-    # The request body's field that names the new resource in its Location ("": the result does).
+    # The field that names the new resource in its Location: the request body's, or the result's
+    # when the body has none (a new order's RefNo); "": the result itself does.
     location: str = ""
+    # The parameters the path does not fill are the JSON body's fields, by name in any case
+    # (issueRefund's {"amount", "comment", "reason", "items"}), not the query's.
+    body_fields: bool = False
 
     def name_of(self, param: str) -> str:
         return dict(self.names).get(param, param)

@@ -169,6 +169,7 @@ class Field:
     type: WireType
     returned: bool = True  # False: a request-only field (e.g. an import's Test flag), never in answers
     since: str = ""  # the first API version that has the field ("": every version)
+    until: str = ""  # the first API version without it ("": none)
     text_before: str = ""  # an int field that versions before this one write as text (INT_AS_TEXT)
 
 
@@ -179,6 +180,7 @@ class Struct:
     by_name: dict[str, Field] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # A name may appear twice with disjoint versions (``since``/``until``); the later one is kept here.
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
     @property
@@ -221,7 +223,9 @@ def at_version(wire_type: WireType, version: str) -> WireType:
         return wire_type
     fields = []
     for f in wire_type.fields:
-        if not f.since or version_key(version) >= version_key(f.since):
+        if (not f.since or version_key(version) >= version_key(f.since)) and (
+            not f.until or version_key(version) < version_key(f.until)
+        ):
             inner = at_version(f.type, version)
             if f.text_before and version_key(version) < version_key(f.text_before):
                 inner = INT_AS_TEXT

@@ -71,3 +71,18 @@ def filter_date(field: str, value: str) -> str:
     day = found.group(1) if found else value
     parse_date(field, day)  # raises unless a date, which _DATE_TIME matches
     return day
+
+
+def requested_page(search_by: Mapping[str, Any], version: str) -> Page | None:
+    """The page a search asks for (searchProducts', searchOrders'). From 5.0 as every search pages
+    (Pagination, or Limit and Page at the top as REST sends them); before, every match, or the
+    first Limit of them when a Limit is given (the REST 3.0 product sample asks for Limit=1 and
+    counts one product)."""
+    pagination = {**(search_by.get("Pagination") or {})}
+    for name in ("Page", "Limit"):
+        if pagination.get(name) is None and search_by.get(name) is not None:
+            pagination[name] = search_by[name]
+    page = page_of({"Pagination": pagination}, version)
+    if page is None and pagination.get("Limit") is not None:
+        return page_of({"Pagination": pagination}, "5.0")
+    return page

@@ -12,14 +12,15 @@ from typing import Protocol
 
 from twoco.core.registry import Registry
 from twoco.core.sessions import LOGIN
-from twoco.domains import customers, products, sso, subscriptions
+from twoco.domains import customers, orders, products, sso, subscriptions
+from twoco.domains.orders.port import OrderStore
 from twoco.domains.sso.port import SsoStore
 
 # In dependency order: a domain may use those before it (tests/test_layers.py holds it to that).
-DOMAINS = (customers, products, subscriptions, sso)
+DOMAINS = (customers, products, subscriptions, sso, orders)
 
 REGISTRY = Registry((LOGIN, *(operation for domain in DOMAINS for operation in domain.OPERATIONS)))
 
 
-class DomainStore(SsoStore, Protocol):
-    """Every domain's port at once (each extends the one before it)."""
+class DomainStore(SsoStore, OrderStore, Protocol):
+    """Every domain's port at once."""

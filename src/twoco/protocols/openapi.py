@@ -11,6 +11,7 @@ from typing import cast
 from twoco.core import validation as rules
 from twoco.core.errors import CATALOGUE
 from twoco.core.iso_codes import COUNTRY_CODES, LANGUAGE_CODES
+from twoco.core.registry import Operation
 from twoco.core.schema import (
     INT,
     STRING,
@@ -26,6 +27,7 @@ from twoco.domains import REGISTRY
 from twoco.domains.customers.rules import CUSTOMER_REQUIRED, END_USER_REQUIRED
 from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6, END_USER
 from twoco.domains.customers.search import STATUSES
+from twoco.domains.orders.schema import ORDER
 from twoco.domains.products import rules as product_rules
 from twoco.domains.products.schema import PRODUCT, PRODUCT_GROUP
 from twoco.domains.sso.links import ACCOUNT_PAGES
@@ -223,6 +225,22 @@ def _product_group() -> dict[str, object]:
     return _object(properties, ("Name",))
 
 
+def _order() -> dict[str, object]:
+    """placeOrder's body: the Order as the model declares it. What it must hold the rules say, as
+    2Checkout's errors (ORDER_PRODUCTS_EMPTY, MISSING_REQUIRED_FIELD …), not the schema."""
+    return _object({f.name: schema(f.type) for f in ORDER.fields})
+
+
+def _named_parameters(op: Operation, path: str) -> dict[str, object]:
+    """The body of a route whose parameters are its fields (``Route.body_fields``), in lower case
+    as every REST client sends them."""
+    sent = [p for p in op.params if "{" + p.name + "}" not in path]
+    return _object(
+        {p.name.lower(): schema(p.type, not p.required) for p in sent},
+        tuple(p.name.lower() for p in sent if p.required),
+    )
+
+
 def _input_schemas(version: str) -> dict[str, dict[str, object]]:
     """Request-body schemas by operation name."""
     customer = CUSTOMER_V6 if version == "6.0" else CUSTOMER
@@ -235,6 +253,7 @@ def _input_schemas(version: str) -> dict[str, dict[str, object]]:
         "addProduct": _product(create=True),
         "updateProduct": _product(create=False),
         "addProductGroup": _product_group(),
+        "placeOrder": _order(),
     }
 
 
@@ -317,6 +336,8 @@ def _document(version: str) -> bytes:
             if "{" + name + "}" in route.path:
                 path_schema = {**schema(param.type, False), **rules_of}
                 parameters.append({"name": name, "in": "path", "required": True, "schema": path_schema})
+            elif route.body_fields:
+                body = {"required": True, **_json(_named_parameters(op, route.path))}
             elif isinstance(param.type, Struct) and route.method == "GET":
                 parameters += _query_fields(param.type)
             elif isinstance(param.type, Struct):

@@ -101,11 +101,7 @@ class RestAdapter:
             answer = json_codec.dumps(json_codec.encode(result, route.operation.result))
             if rest_route.created_with_201(self.version):
                 # The body's key as stored: trimmed, as the rules store a ProductCode.
-                named = (
-                    str(cast(Mapping[str, object], args[0])[rest_route.location]).strip()
-                    if rest_route.location
-                    else result
-                )
+                named = _location_name(rest_route.location, args, result)
                 location = f"{base or '/rest/' + self.version}/{path.strip('/')}/{quote(str(named), safe='')}/"
                 return Response(201, answer, "application/json", [("location", location)])
             return Response(200, answer, "application/json")
@@ -170,6 +166,8 @@ class RestAdapter:
                 value = fixed[param.name]
             elif name in path_values:
                 value = cast(Scalar, param.type).from_text(path_values[name])  # path parameters are scalars
+            elif route.body_fields:
+                value = json_codec.decode(fields.get(name.lower()), param.type, unknown)
             elif isinstance(param.type, Struct) and route.method == "GET":
                 value = _struct_from_query(param.type, queried)
             elif isinstance(param.type, Struct):
@@ -185,10 +183,11 @@ class RestAdapter:
                 text = queried.get(name.lower(), [""])[-1]
                 value = param.type.from_text(text) if text and isinstance(param.type, Scalar) else None
             if value is None and param.required:
-                where = "the JSON body" if isinstance(param.type, Struct) else "the query string"
+                where = "the JSON body" if isinstance(param.type, Struct) or route.body_fields else "the query string"
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
             return value
 
+        fields = _body_fields(body, content_type) if route.body_fields else {}
         named = [(param, route.name_of(param.name)) for param in operation.params]
         args = decode_arguments(operation, named, argument)
         if CUSTOMER_PATH_REFERENCE in path_values:
@@ -207,6 +206,28 @@ class RestAdapter:
             args[0] = customer
         else:
             args[0] = reference
+
+
+def _body_fields(body: bytes, content_type: str) -> dict[str, object]:
+    """A body of named parameters, by name in lower case (``Route.body_fields``)."""
+    if not body.strip():
+        return {}
+    check_media_type(content_type, JSON_MEDIA_TYPES)
+    parsed = json_codec.parse(body)
+    if not isinstance(parsed, dict):
+        raise DecodeError("the body must be a JSON object of the parameters")
+    return {str(key).lower(): value for key, value in parsed.items()}
+
+
+def _location_name(location: str, args: list[object], result: object) -> object:
+    """What names a new resource in its Location (``Route.location``): the body's key as stored
+    (trimmed, as the rules store a ProductCode), else the result's."""
+    if not location:
+        return result
+    body = cast(Mapping[str, object], args[0])  # a creation's one parameter: the new resource's object
+    if body.get(location) is not None:
+        return str(body[location]).strip()
+    return cast(Mapping[str, object], result)[location]
 
 
 def _struct_from_query(struct: Struct, queried: dict[str, list[str]]) -> dict[str, object] | None:

@@ -181,4 +181,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 8: orders (twoco.domains.orders), and each merchant's sandbox settings (JSON: how its test
+    # orders complete). An order is a JSON ``document``, as placeOrder answered it; ``history``
+    # its status changes; the columns beside them what searchOrders filters on and what falls
+    # due: ``due_at`` is when an order waiting to complete on the sandbox clock completes;
+    # ``payment_token`` names it in the links of the sandbox's 3-D Secure and PayPal pages.
+    (
+        "ALTER TABLE merchants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
+        """
+        CREATE TABLE orders (
+            id AUTOINCREMENT_KEY,
+            ref_no INTEGER NOT NULL UNIQUE,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            external_reference TEXT,
+            status TEXT NOT NULL,
+            approve_status TEXT NOT NULL,
+            test_order BOOLEAN NOT NULL,
+            order_date TEXT NOT NULL,
+            customer_reference INTEGER,
+            due_at DOUBLE PRECISION,
+            payment_token TEXT UNIQUE,
+            document TEXT NOT NULL,
+            history TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX orders_by_date ON orders (merchant_id, order_date, id)",
+        "CREATE INDEX orders_by_due_date ON orders (due_at)",
+    ),
 )

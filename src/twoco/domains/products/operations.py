@@ -14,6 +14,7 @@ from twoco.core.errors import ApiError
 from twoco.core.port import DuplicateKey
 from twoco.core.registry import Caller, Operation, Param, Route
 from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array, version_key
+from twoco.core.search import requested_page
 from twoco.core.validation import MAX_REFERENCE, check_text, require
 from twoco.domains.products.port import ProductStore
 from twoco.domains.products.records import ProductFields, ProductGroupRecord, ProductRecord
@@ -31,7 +32,7 @@ from twoco.domains.products.schema import (
     PRODUCT_SEARCH,
     PRODUCT_SEARCH_RESULT,
 )
-from twoco.domains.products.search import product_filters, product_page
+from twoco.domains.products.search import product_filters
 
 Products = Context[ProductStore]
 
@@ -81,7 +82,7 @@ def search_products(context: Products, caller: Caller, search_by: Mapping[str, A
     """The products the filters match, in the order they were added: every one before API 5.0
     (or the first Limit), one page (``{Items, Pagination}``) from 5.0."""
     search_by = search_by or {}
-    page = product_page(search_by, caller.version)
+    page = requested_page(search_by, caller.version)
     filters = product_filters(search_by)
     with context.store.transaction(write=False):
         found, count = context.store.search_products(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from twoco.core.search import Page, check_texts, page_of
+from twoco.core.search import check_texts
 from twoco.domains.products.rules import PRODUCT_TYPES, one_of
 
 
@@ -21,17 +21,3 @@ def product_filters(search_by: Mapping[str, Any]) -> dict[str, Any]:
         "Enabled": search_by.get("Enabled"),
         "GroupName": search_by.get("GroupName") or None,
     }
-
-
-def product_page(search_by: Mapping[str, Any], version: str) -> Page | None:
-    """The page asked for. From 5.0 as every search pages (Pagination, or Limit and Page at the top
-    as REST sends them); before, every match, or the first Limit of them when a Limit is given
-    (the REST 3.0 sample asks for Limit=1 and counts one product)."""
-    pagination = {**(search_by.get("Pagination") or {})}
-    for name in ("Page", "Limit"):
-        if pagination.get(name) is None and search_by.get(name) is not None:
-            pagination[name] = search_by[name]
-    page = page_of({"Pagination": pagination}, version)
-    if page is None and pagination.get("Limit") is not None:
-        return page_of({"Pagination": pagination}, "5.0")
-    return page

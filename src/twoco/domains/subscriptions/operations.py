@@ -22,7 +22,7 @@ from twoco.domains.customers.records import CustomerFields, EndUserRecord
 from twoco.domains.customers.schema import END_USER
 from twoco.domains.products.operations import catalogue_product
 from twoco.domains.subscriptions.port import SubscriptionStore
-from twoco.domains.subscriptions.records import ProductRecord, SubscriptionRecord
+from twoco.domains.subscriptions.records import ProductRecord, SubscriptionFields, SubscriptionRecord
 from twoco.domains.subscriptions.rules import (
     check_expiration,
     merged_end_user,
@@ -61,22 +61,31 @@ def add_subscription(
     record = validated_subscription(subscription, test)
     with context.store.transaction():
         _catalogue_terms(context, caller.merchant_id, record["Product"])
-        owner = _import_owner(context, caller, subscription, record["EndUser"])
-        for _ in range(INSERT_ATTEMPTS):
-            reference = context.references.subscription_reference()
-            try:
-                context.store.insert_subscription(
-                    caller.merchant_id, owner, {**record, "SubscriptionReference": reference}
-                )
-            except DuplicateKey as duplicate:
-                if duplicate.external:
-                    raise ApiError(
-                        "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE",
-                        reference=record["ExternalSubscriptionReference"],
-                    ) from None
-                continue
-            context.record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
-            return reference
+        owner = subscription_owner(
+            context,
+            caller,
+            subscription.get("AvangateCustomerReference") or None,
+            subscription.get("ExternalCustomerReference") or None,
+            record["EndUser"],
+        )
+        return insert_subscription(context, caller, owner, record)
+
+
+def insert_subscription(context: Subscriptions, caller: Caller, owner: int, record: SubscriptionFields) -> str:
+    """Store a new subscription of customer ``owner`` under a new reference, noted in the
+    owner's history; answers the reference."""
+    for _ in range(INSERT_ATTEMPTS):
+        reference = context.references.subscription_reference()
+        try:
+            context.store.insert_subscription(caller.merchant_id, owner, {**record, "SubscriptionReference": reference})
+        except DuplicateKey as duplicate:
+            if duplicate.external:
+                raise ApiError(
+                    "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE", reference=record["ExternalSubscriptionReference"]
+                ) from None
+            continue
+        context.record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
+        return reference
     raise ApiError("INTERNAL_ERROR")
 
 
@@ -104,12 +113,11 @@ def _catalogue_terms(context: Subscriptions, merchant_id: int, product: ProductR
         product["ProductCode"] = context.store.product_code(merchant_id, product["ProductId"])
 
 
-def _import_owner(
-    context: Subscriptions, caller: Caller, subscription: Mapping[str, Any], end_user: EndUserRecord
+def subscription_owner(
+    context: Subscriptions, caller: Caller, reference: int | None, external: str | None, end_user: EndUserRecord
 ) -> int:
-    """The reference of the customer an import belongs to, made from the EndUser when new."""
-    reference = subscription.get("AvangateCustomerReference") or None
-    external = subscription.get("ExternalCustomerReference") or None
+    """The reference of the customer a new subscription belongs to (an import's, an order's): the
+    one named, else one made from the EndUser (with ``external`` as its external reference)."""
     if reference is not None:
         return int(find_customer(context, caller.merchant_id, reference, external)["AvangateCustomerReference"])
     if external is not None:

@@ -1,0 +1,440 @@
+"""The order operations' handlers, the sandbox's actions on orders, and the order as answered.
+
+Each handler takes the call's :class:`Context` and :class:`Caller`, then the operation's
+parameters as decoded; it runs in one store transaction (a call that raises changes nothing):
+an order, the customer and the subscriptions its completion makes are written together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
+from twoco.core.errors import ApiError
+from twoco.core.port import DuplicateKey
+from twoco.core.registry import Caller, Operation, Param, Route
+from twoco.core.schema import BOOLEAN, DOUBLE, PAGINATED_SINCE, STRING, Array, version_key
+from twoco.core.search import requested_page
+from twoco.core.validation import (
+    MAX_REFERENCE,
+    ascii_integer,
+    check_text,
+    normalise_currency,
+    normalise_person,
+    require,
+)
+from twoco.domains.customers.operations import find_customer
+from twoco.domains.orders import lifecycle
+from twoco.domains.orders.items import order_items
+from twoco.domains.orders.lifecycle import AUTHRECEIVED, PENDING, set_status, timestamp
+from twoco.domains.orders.payments import (
+    FREE,
+    PAYPAL,
+    PAYPAL_EXPRESS,
+    PREVIOUS_ORDER,
+    Payment,
+    payment_type,
+    take_payment,
+)
+from twoco.domains.orders.port import OrderStore
+from twoco.domains.orders.pricing import order_totals
+from twoco.domains.orders.records import StoredOrder
+from twoco.domains.orders.refunds import refund
+from twoco.domains.orders.schema import ORDER, ORDER_SEARCH, ORDER_SEARCH_RESULT, REFUND_ITEM, V6
+from twoco.domains.orders.search import order_filters
+
+Orders = Context[OrderStore]
+
+BILLING_REQUIRED = ("FirstName", "LastName", "Email", "CountryCode")  # all 2Checkout's own test order sends
+_PERSON = (
+    "Phone",
+    "FirstName",
+    "LastName",
+    "Company",
+    "Email",
+    "Address1",
+    "Address2",
+    "City",
+    "Zip",
+    "CountryCode",
+    "State",
+)
+_BILLING = ("FiscalCode", "TaxOffice", *_PERSON)
+DUE_BATCH = 100  # due orders completed per read that finds them
+
+
+def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[str, Any]:
+    """Place an order, or, given the RefNo of a PENDING one, pay it again with new payment details."""
+    if order.get("RefNo"):
+        return _retry(context, caller, order)
+    details = order.get("PaymentDetails") or {}
+    kind = payment_type(details)
+    currency = _currency(order, details)
+    billing = _person("BillingDetails", order.get("BillingDetails"), _BILLING, BILLING_REQUIRED)
+    delivery = (
+        _person("DeliveryDetails", order["DeliveryDetails"], _PERSON, ())
+        if order.get("DeliveryDetails")
+        else {name: billing[name] for name in _PERSON}
+    )
+    for name in ("ExternalReference", "Source", "Language", "ExternalCustomerReference", "CustomerIP", "MachineId"):
+        check_text(name, order.get(name), MAX_REFERENCE)
+    with context.store.transaction():
+        customer = _named_customer(context, caller, order)
+        items = order_items(
+            context.store, caller.merchant_id, order.get("Items"), currency, context.references.product_id
+        )
+        totals = order_totals([item["Price"] for item in items])
+        if kind == FREE and totals["GrossPrice"] > 0:
+            raise ApiError("INVALID_FIELD_VALUE", field="PaymentDetails.Type", reason="FREE pays only an order of 0")
+        method = details.get("PaymentMethod")
+        payment = take_payment(kind, method, _previous_method(context, caller, kind, method))
+        now = context.clock.now_datetime()
+        document: dict[str, Any] = {
+            "OrderNo": 0,
+            "ExternalReference": order.get("ExternalReference"),
+            "ShopperRefNo": None,
+            "VendorApproveStatus": "OK",
+            "MerchantCode": caller.exchange.merchant_code or context.store.merchant_code(caller.merchant_id),
+            "Language": (order.get("Language") or "en").lower(),
+            "OrderDate": timestamp(now),
+            "FinishDate": None,
+            "Source": order.get("Source"),
+            "WSOrder": None,
+            "Affiliate": {"AffiliateCode": None, "AffiliateSource": None, "AffiliateName": None, "AffiliateUrl": None},
+            "HasShipping": False,
+            "BillingDetails": billing,
+            "DeliveryDetails": delivery,
+            "DeliveryInformation": {
+                "ShippingMethod": {"Code": None, "TrackingUrl": None, "TrackingNumber": None, "Comment": None}
+            },
+            "CustomerDetails": None,
+            "Origin": "API",
+            "AvangateCommission": 0.0,
+            "OrderFlow": "REGULAR",
+            "ExtraInformation": {"PaymentLink": f"/order/finish.php?id={secrets.token_urlsafe(20)}"},
+            "TestOrder": payment.test,
+            "FxRate": 1.0,
+            "FxMarkup": 0.0,
+            "PayoutCurrency": currency,
+            "DeliveryFinalized": False,
+            "Items": items,
+            "Promotions": [],
+            "AdditionalFields": None,
+            "Currency": currency.lower(),
+            **totals,
+            "CustomParameters": None,
+            "Refunds": None,
+            "_customer": customer,
+        }
+        stored = StoredOrder(
+            0, PENDING, "WAITING", payment.test, timestamp(now), order.get("ExternalReference"), document
+        )
+        _pay(context, caller, stored, kind, currency, details, payment, "placeOrder")
+        for _ in range(INSERT_ATTEMPTS):
+            stored.ref_no = context.references.order_reference()
+            document["RefNo"] = str(stored.ref_no)
+            try:
+                context.store.insert_order(caller.merchant_id, stored)
+            except DuplicateKey:
+                continue  # the RefNo (or the page token) is another order's
+            return order_view(context, caller.merchant_id, stored, caller.version)
+    raise ApiError("INTERNAL_ERROR")
+
+
+def _retry(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[str, Any]:
+    """Pay a PENDING order again (2Checkout's retry: the same RefNo with new PaymentDetails)."""
+    details = order.get("PaymentDetails") or {}
+    kind = payment_type(details)
+    with context.store.transaction():
+        stored = find_order(context, caller.merchant_id, str(order["RefNo"]), lock=True)
+        if stored.status != PENDING:
+            raise ApiError("ORDER_STATUS_CONFLICT", ref_no=stored.ref_no, status=stored.status, action="be paid again")
+        currency = _currency({"Currency": stored.document["Currency"]}, details)
+        method = details.get("PaymentMethod")
+        payment = take_payment(kind, method, _previous_method(context, caller, kind, method))
+        stored.test = stored.document["TestOrder"] = payment.test
+        _pay(context, caller, stored, kind, currency, details, payment, "placeOrder (retry)")
+        context.store.save_order(caller.merchant_id, stored)
+        return order_view(context, caller.merchant_id, stored, caller.version)
+
+
+def _pay(
+    context: Orders,
+    caller: Caller,
+    stored: StoredOrder,
+    kind: str,
+    currency: str,
+    details: Mapping[str, Any],
+    payment: Payment,
+    by: str,
+) -> None:
+    """Note a payment taken on the order: its PaymentDetails, Errors and status, and what follows."""
+    method = dict(payment.method)
+    stored.payment_token = None
+    if (payment.three_d_secure and version_key(caller.version) >= version_key("5.0")) or payment.redirect:
+        stored.payment_token = secrets.token_hex(8)
+        base = caller.exchange.base_url
+        if payment.redirect:
+            method["RedirectURL"] = f"{base}/scripts/paypal/approve?token={stored.payment_token}"
+        else:
+            method["Authorize3DS"] = {
+                "Href": f"{base}/scripts/credit_card/authorize",
+                "Method": "GET",
+                "Params": {"avng8apitoken": stored.payment_token},
+            }
+    status = payment.status
+    if payment.three_d_secure and stored.payment_token is None:
+        status = AUTHRECEIVED  # before 5.0 no order asks for 3-D Secure: the card is authorised
+    paypal = kind in (PAYPAL, PAYPAL_EXPRESS)
+    stored.document["PaymentDetails"] = {
+        "Type": kind,
+        "Currency": currency if paypal else currency.lower(),  # as recorded: PayPal's as sent
+        "PaymentMethod": method,
+        "CustomerIP": None if paypal else details.get("CustomerIP"),
+    }
+    stored.document["RecurringEnabled"] = bool(method.get("RecurringEnabled"))
+    stored.document["Errors"] = None if payment.error is None else {"CARD_PAYMENT_ERROR": payment.error}
+    set_status(stored, status, "WAITING", context.clock.now_datetime(), by)
+    if status == AUTHRECEIVED:
+        lifecycle.authorised(context, caller, stored, context.store.merchant_settings(caller.merchant_id), by)
+
+
+def _currency(order: Mapping[str, Any], details: Mapping[str, Any]) -> str:
+    """The order's currency: the payment's, which must match the order's when both are given."""
+    paid = normalise_currency("PaymentDetails.Currency", details.get("Currency"))
+    ordered = normalise_currency("Currency", order.get("Currency"))
+    if paid and ordered and paid != ordered:
+        raise ApiError(
+            "INVALID_FIELD_VALUE", field="PaymentDetails.Currency", reason=f"must match the order's currency {ordered}"
+        )
+    return paid or ordered or "USD"
+
+
+def _person(
+    prefix: str, given: Mapping[str, Any] | None, names: Sequence[str], required: Sequence[str]
+) -> dict[str, Any]:
+    if given is None and required:
+        raise ApiError("MISSING_REQUIRED_FIELD", field=prefix)
+    person: dict[str, Any] = {name: (given or {}).get(name) for name in names}
+    normalise_person(f"{prefix}.", person, required)
+    return person
+
+
+def _named_customer(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[str, Any]:
+    """The customer an order names: by CustomerReference (it must exist), or by an
+    ExternalCustomerReference (found or made when the order completes)."""
+    reference = order.get("CustomerReference") or None
+    external = order.get("ExternalCustomerReference") or None
+    if reference is not None:
+        found = find_customer(context, caller.merchant_id, reference, None)
+        return {"reference": found["AvangateCustomerReference"], "external": None}
+    return {"reference": None, "external": external}
+
+
+def _previous_method(
+    context: Orders, caller: Caller, kind: str, method: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    """The PaymentMethod of the order a PREVIOUS_ORDER payment names (None if it names none)."""
+    if kind != PREVIOUS_ORDER:
+        return None
+    require("PaymentDetails.PaymentMethod.", method or {}, ("RefNo",))
+    previous = _order_named(context, caller.merchant_id, str((method or {})["RefNo"]))
+    if previous is None or previous.document["PaymentDetails"]["PaymentMethod"].get("FirstDigits") is None:
+        return None
+    return previous.document["PaymentDetails"]["PaymentMethod"]  # type: ignore[no-any-return]
+
+
+def _order_named(context: Orders, merchant_id: int, ref_no: str, lock: bool = False) -> StoredOrder | None:
+    number = ascii_integer(ref_no.strip(), 12)
+    return None if number is None else context.store.order(merchant_id, number, lock)
+
+
+def find_order(context: Orders, merchant_id: int, ref_no: str, lock: bool = False) -> StoredOrder:
+    found = _order_named(context, merchant_id, ref_no, lock)
+    if found is None:
+        raise ApiError("ORDER_NOT_FOUND", ref_no=ref_no[:MAX_REFERENCE])
+    return found
+
+
+@retried_on_conflict
+def get_order(context: Orders, caller: Caller, ref_no: str) -> dict[str, Any]:
+    """An order; one due to complete on the sandbox clock completes first."""
+    with context.store.transaction():
+        stored = find_order(context, caller.merchant_id, ref_no)
+        if stored.due_at is not None and stored.due_at <= context.clock.now():
+            stored = find_order(context, caller.merchant_id, ref_no, lock=True)
+            complete_due(context, caller.merchant_id, stored)
+        return order_view(context, caller.merchant_id, stored, caller.version)
+
+
+@retried_on_conflict
+def search_orders(context: Orders, caller: Caller, search_by: Mapping[str, Any] | None) -> object:
+    """The orders the filters match, newest first (``search``): every one before API 5.0 (or the
+    first Limit), one page (``{Items, Pagination}``) from 5.0. Orders due complete first."""
+    search_by = search_by or {}
+    page = requested_page(search_by, caller.version)
+    filters = order_filters(search_by, context.clock.now_datetime())
+    settle_due(context, caller.merchant_id)
+    with context.store.transaction(write=False):
+        found, count = context.store.search_orders(
+            caller.merchant_id, filters, None if page is None else page.limit, 0 if page is None else page.offset
+        )
+        views = [order_view(context, caller.merchant_id, order, caller.version) for order in found]
+    paginated = version_key(caller.version) >= version_key(PAGINATED_SINCE)
+    return page.answer(views, count) if page is not None and paginated else views
+
+
+@retried_on_conflict
+def issue_refund(
+    context: Orders,
+    caller: Caller,
+    ref_no: str,
+    amount: float,
+    items: Sequence[Mapping[str, Any] | None] | None,
+    comment: str,
+    reason: str,
+) -> bool:
+    with context.store.transaction():
+        stored = find_order(context, caller.merchant_id, ref_no, lock=True)
+        refund(stored, amount, items, comment, reason, context.clock.now_datetime(), caller.version)
+        lifecycle.note(stored, context.clock.now_datetime(), "issueRefund")
+        context.store.save_order(caller.merchant_id, stored)
+    return True
+
+
+def sandbox_caller(merchant_id: int, ref_no: int, action: str) -> Caller:
+    """Who acts when the sandbox changes an order (its clock, the control plane, a payment page):
+    named in the change history of what it makes."""
+    return Caller("", "sandbox", merchant_id, operation=f"order {ref_no} {action}")
+
+
+def complete_due(context: Orders, merchant_id: int, stored: StoredOrder) -> None:
+    """Complete a locked order whose time has come (another process may have completed it)."""
+    if stored.due_at is None or stored.due_at > context.clock.now() or stored.status != AUTHRECEIVED:
+        return
+    lifecycle.complete(context, sandbox_caller(merchant_id, stored.ref_no, "completed"), stored, "sandbox clock")
+    context.store.save_order(merchant_id, stored)
+
+
+def settle_due(context: Orders, merchant_id: int | None) -> int:
+    """Complete the orders due by now on the sandbox clock (of one merchant, or all), each in a
+    transaction of its own; how many completed."""
+    done = 0
+    while True:
+        with context.store.transaction(write=False):
+            due = context.store.due_orders(merchant_id, context.clock.now(), DUE_BATCH)
+        for owner, ref_no in due:
+            with context.store.transaction():
+                stored = context.store.order(owner, ref_no, lock=True)
+                if stored is not None:
+                    complete_due(context, owner, stored)
+                    done += 1
+        if len(due) < DUE_BATCH:
+            return done
+
+
+def act_on_order(context: Orders, merchant_id: int, ref_no: str, action: str) -> dict[str, Any]:
+    """A sandbox action on an order (``lifecycle.ACTIONS``): approve, complete, fail, reverse, cancel."""
+    if action not in lifecycle.ACTIONS:
+        raise ApiError("INVALID_FIELD_VALUE", field="action", reason=f"must be one of {', '.join(lifecycle.ACTIONS)}")
+    with context.store.transaction():
+        stored = find_order(context, merchant_id, ref_no, lock=True)
+        lifecycle.act(
+            context, sandbox_caller(merchant_id, stored.ref_no, action + "d"), stored, action, "control plane"
+        )
+        context.store.save_order(merchant_id, stored)
+        return order_view(context, merchant_id, stored, V6)
+
+
+def order_view(context: Orders, merchant_id: int, stored: StoredOrder, version: str) -> dict[str, Any]:
+    """An order as ``version`` answers it: its subscriptions as they are now, 3.0's shapes before 6.0."""
+    document = stored.document
+    view = {name: value for name, value in document.items() if not name.startswith("_")}  # "_": kept, not answered
+    view.update(RefNo=str(stored.ref_no), Status=stored.status)
+    references = [
+        entry["SubscriptionReference"]
+        for item in document["Items"]
+        for entry in item["ProductDetails"]["Subscriptions"] or ()
+    ]
+    live = context.store.subscriptions_by_reference(merchant_id, references) if references else {}
+    view["Items"] = [_item_view(item, live, version) for item in document["Items"]]
+    if version_key(version) >= version_key(V6):
+        view["ExtraInformation"] = None  # 6.0's answers have none
+    else:
+        for details in ("BillingDetails", "DeliveryDetails"):  # 3.0's record: "" for what was not sent
+            view[details] = {name: "" if value is None else value for name, value in document[details].items()}
+        view["DeliveryDetails"]["Company"] = document["DeliveryDetails"]["Company"]
+    return view
+
+
+def _item_view(item: Mapping[str, Any], live: Mapping[str, Any], version: str) -> dict[str, Any]:
+    details = dict(item["ProductDetails"])
+    if details["Subscriptions"] is not None:
+        details["Subscriptions"] = [
+            _subscription_view(entry, live)
+            for entry in details["Subscriptions"]
+            if entry["SubscriptionReference"] in live
+        ]
+    view = {name: value for name, value in item.items() if not name.startswith("_")}
+    view["ProductDetails"] = details
+    if version_key(version) < version_key(V6):  # 3.0 answers an option group's chosen options by code
+        view["PriceOptions"] = [
+            {**group, "Options": [option["Value"] for option in group["Options"]]} for group in item["PriceOptions"]
+        ]
+    return view
+
+
+def _subscription_view(entry: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    subscription = live[entry["SubscriptionReference"]]
+    time = entry["PurchaseDate"][10:]  # " HH:MM:SS": the recorded dates carry the purchase's time
+    expiration = subscription["ExpirationDate"]
+    return {
+        "SubscriptionReference": entry["SubscriptionReference"],
+        "PurchaseDate": entry["PurchaseDate"],
+        "SubscriptionStartDate": subscription["StartDate"] + time,
+        "ExpirationDate": expiration + (" 23:59:59" if subscription["Lifetime"] else time),
+        "Lifetime": subscription["Lifetime"],
+        "Trial": subscription["IsTrial"],
+        "Enabled": subscription["SubscriptionEnabled"],
+        "RecurringEnabled": subscription["RecurringEnabled"],
+    }
+
+
+_REF_NO = Param("RefNo", STRING)
+AN_ORDER = "/orders/{RefNo}/"
+
+OPERATIONS = (
+    Operation(
+        "placeOrder",
+        (Param("Order", ORDER),),
+        ORDER,
+        place_order,
+        # avangate-ruby-rest-code-samples, place-order-TEST.rb: 201, a Location, the Order as the body.
+        route=Route("POST", "/orders/", created_201_until="6.0", location="RefNo"),
+    ),
+    Operation("getOrder", (_REF_NO,), ORDER, get_order, route=Route("GET", AN_ORDER, writes=True)),
+    Operation(
+        "searchOrders",
+        (Param("SearchOptions", ORDER_SEARCH, required=False),),
+        Array(ORDER),
+        search_orders,
+        route=Route("GET", "/orders/", writes=True),
+        results=((PAGINATED_SINCE, ORDER_SEARCH_RESULT),),
+    ),
+    Operation(
+        "issueRefund",
+        (
+            _REF_NO,
+            Param("Amount", DOUBLE),
+            Param("Items", Array(REFUND_ITEM), required=False),
+            Param("Comment", STRING),
+            Param("Reason", STRING),
+        ),
+        BOOLEAN,
+        issue_refund,
+        # Every REST client sends the body's keys in lower case ({"amount", "comment", "reason", "items"}).
+        route=Route("POST", f"{AN_ORDER}refund/", body_fields=True),
+    ),
+)
