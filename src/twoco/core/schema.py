@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -171,6 +172,13 @@ class Field:
     since: str = ""  # the first API version that has the field ("": every version)
     until: str = ""  # the first API version without it ("": none)
     text_before: str = ""  # an int field that versions before this one write as text (INT_AS_TEXT)
+    # Left out of an answer when it has no value, as recorded answers leave out some (a card
+    # payment's PayPal RedirectURL, the Authorize3DS of a payment that needs none).
+    omitted_when_none: bool = False
+
+    def answered(self, record: Mapping[str, object]) -> bool:
+        """Whether an answer writes this field of ``record``."""
+        return self.returned and not (self.omitted_when_none and record.get(self.name) is None)
 
 
 @dataclass(frozen=True)

@@ -126,4 +126,4 @@ def encode(value: object, wire_type: WireType) -> object:
         return [encode(item, wire_type.item) for item in items]
     struct: Struct = wire_type
     record = cast(Mapping[str, object], value)  # a Struct's value is a mapping
-    return {f.name: encode(record.get(f.name), f.type) for f in struct.fields if f.returned}
+    return {f.name: encode(record.get(f.name), f.type) for f in struct.fields if f.answered(record)}

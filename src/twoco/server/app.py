@@ -19,6 +19,7 @@ waits for its flush here too, on the loop: other calls go on meanwhile, and shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from concurrent.futures import Future
@@ -44,6 +45,7 @@ from twoco.protocols.soap.wsdl import SOAP_ENCODING_SCHEMA
 from twoco.sandbox.control import ControlPlane
 from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
+from twoco.server.due_work import settle_forever
 from twoco.server.request import Kind, Request
 from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
@@ -276,7 +278,7 @@ class TwocoApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -308,6 +310,22 @@ class TwocoApp:
         ]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        """From startup to shutdown, what falls due on the sandbox clock is done beside the requests."""
+        due_work: asyncio.Task[None] | None = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                due_work = asyncio.create_task(settle_forever(self.service, self.store))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if due_work is not None:
+                    due_work.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await due_work
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _body_or_refusal(self, headers: dict[str, str], receive: Any) -> bytes | Response:
         """The body, or the answer refusing it: too large, or not all there within ``read_timeout`` seconds
@@ -362,13 +380,3 @@ def _on_loop(done: Future[None]) -> asyncio.Future[None]:
 
     done.add_done_callback(lambda outcome: loop.call_soon_threadsafe(copy, outcome))
     return waiter
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

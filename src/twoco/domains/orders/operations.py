@@ -42,6 +42,7 @@ from twoco.domains.orders.port import OrderStore
 from twoco.domains.orders.pricing import order_totals
 from twoco.domains.orders.records import StoredOrder
 from twoco.domains.orders.refunds import refund
+from twoco.domains.orders.sandbox import complete_due, settle_due
 from twoco.domains.orders.schema import ORDER, ORDER_SEARCH, ORDER_SEARCH_RESULT, REFUND_ITEM, V6
 from twoco.domains.orders.search import order_filters
 
@@ -62,7 +63,6 @@ _PERSON = (
     "State",
 )
 _BILLING = ("FiscalCode", "TaxOffice", *_PERSON)
-DUE_BATCH = 100  # due orders completed per read that finds them
 
 
 def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[str, Any]:
@@ -302,50 +302,6 @@ def issue_refund(
         lifecycle.note(stored, context.clock.now_datetime(), "issueRefund")
         context.store.save_order(caller.merchant_id, stored)
     return True
-
-
-def sandbox_caller(merchant_id: int, ref_no: int, action: str) -> Caller:
-    """Who acts when the sandbox changes an order (its clock, the control plane, a payment page):
-    named in the change history of what it makes."""
-    return Caller("", "sandbox", merchant_id, operation=f"order {ref_no} {action}")
-
-
-def complete_due(context: Orders, merchant_id: int, stored: StoredOrder) -> None:
-    """Complete a locked order whose time has come (another process may have completed it)."""
-    if stored.due_at is None or stored.due_at > context.clock.now() or stored.status != AUTHRECEIVED:
-        return
-    lifecycle.complete(context, sandbox_caller(merchant_id, stored.ref_no, "completed"), stored, "sandbox clock")
-    context.store.save_order(merchant_id, stored)
-
-
-def settle_due(context: Orders, merchant_id: int | None) -> int:
-    """Complete the orders due by now on the sandbox clock (of one merchant, or all), each in a
-    transaction of its own; how many completed."""
-    done = 0
-    while True:
-        with context.store.transaction(write=False):
-            due = context.store.due_orders(merchant_id, context.clock.now(), DUE_BATCH)
-        for owner, ref_no in due:
-            with context.store.transaction():
-                stored = context.store.order(owner, ref_no, lock=True)
-                if stored is not None:
-                    complete_due(context, owner, stored)
-                    done += 1
-        if len(due) < DUE_BATCH:
-            return done
-
-
-def act_on_order(context: Orders, merchant_id: int, ref_no: str, action: str) -> dict[str, Any]:
-    """A sandbox action on an order (``lifecycle.ACTIONS``): approve, complete, fail, reverse, cancel."""
-    if action not in lifecycle.ACTIONS:
-        raise ApiError("INVALID_FIELD_VALUE", field="action", reason=f"must be one of {', '.join(lifecycle.ACTIONS)}")
-    with context.store.transaction():
-        stored = find_order(context, merchant_id, ref_no, lock=True)
-        lifecycle.act(
-            context, sandbox_caller(merchant_id, stored.ref_no, action + "d"), stored, action, "control plane"
-        )
-        context.store.save_order(merchant_id, stored)
-        return order_view(context, merchant_id, stored, V6)
 
 
 def order_view(context: Orders, merchant_id: int, stored: StoredOrder, version: str) -> dict[str, Any]:

@@ -52,11 +52,14 @@ AUTHORIZE_3DS = struct(
 # return addresses, a previous order's reference.
 PAYMENT_METHOD = struct(
     "PaymentMethod",
-    Field("Authorize3DS", AUTHORIZE_3DS, since=THREE_D_SECURE_SINCE),
-    ("RedirectURL", STRING),  # PayPal's: where the shopper approves the payment
-    *strings("FirstDigits", "LastDigits", "CardType"),
-    Field("ExpirationMonth", STRING, since=V6),
-    Field("ExpirationYear", STRING, since=V6),  # answered with two digits ("23")
+    # Answered by a payment that needs them only, as recorded.
+    Field("Authorize3DS", AUTHORIZE_3DS, since=THREE_D_SECURE_SINCE, omitted_when_none=True),
+    Field("RedirectURL", STRING, omitted_when_none=True),  # PayPal's: where the shopper approves the payment
+    # A card's (PayPal's answer has none of them).
+    *(Field(name, STRING, omitted_when_none=True) for name in ("FirstDigits", "LastDigits", "CardType")),
+    # Sent on every version, answered from 6.0 (the year with two digits: "23").
+    *(Field(name, STRING, returned=False, until=V6) for name in ("ExpirationMonth", "ExpirationYear")),
+    *(Field(name, STRING, since=V6) for name in ("ExpirationMonth", "ExpirationYear")),
     ("RecurringEnabled", BOOLEAN),
     Field("Vendor3DSReturnURL", STRING, since=THREE_D_SECURE_SINCE),
     Field("Vendor3DSCancelURL", STRING, since=THREE_D_SECURE_SINCE),

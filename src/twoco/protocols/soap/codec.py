@@ -198,7 +198,7 @@ def _encode(name: str, value: object, wire_type: WireType, out: list[str]) -> No
         record = cast("Mapping[str, object]", value)
         out.append(f'<{name} xsi:type="ns1:{wire_type.name}">')
         for field in wire_type.fields:
-            if field.returned:
+            if field.answered(record):
                 _encode(field.name, record.get(field.name), field.type, out)
         out.append(f"</{name}>")
 
