@@ -16,11 +16,18 @@ from twoco.core.errors import ApiError
 from twoco.core.ids import new_secret_key
 from twoco.core.outage import ADVICE, StoreUnavailable
 from twoco.core.registry import Caller
+from twoco.core.schema import at_version
 from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
-from twoco.core.validation import MERCHANT_CODE
+from twoco.core.validation import MERCHANT_CODE, ascii_integer
 from twoco.domains.customers.operations import customer_reference
+from twoco.domains.orders.lifecycle import ACTIONS as ORDER_ACTIONS
+from twoco.domains.orders.lifecycle import COMPLETIONS
+from twoco.domains.orders.operations import order_view
+from twoco.domains.orders.sandbox import act_on_order, order_settings, set_order_settings
+from twoco.domains.orders.schema import ORDER
+from twoco.protocols import json_codec
 from twoco.server.access_log import FORMATS
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
@@ -229,6 +236,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="let sessions opened with the old key live out their 10 minutes",
     )
     _add_db_option(rotate)
+    order_settings_parser = merchant.add_parser(
+        "orders",
+        help="show or set how a merchant's test orders complete",
+        formatter_class=_Formatter,
+        description="Show how the merchant's authorised orders complete, or change it: immediate (completed "
+        "when placed), time (completed --delay seconds later on the sandbox clock; the default, with a 1 s delay) "
+        "or manual (only when told: twoco order complete, the control plane or the dashboard).",
+        epilog="examples:\n  twoco merchant orders DEMO\n  twoco merchant orders DEMO --completion manual\n"
+        "  twoco merchant orders DEMO --completion time --delay 30",
+    )
+    order_settings_parser.add_argument("code", metavar="CODE", help="merchant code")
+    order_settings_parser.add_argument("--completion", choices=COMPLETIONS, help="when authorised orders complete")
+    order_settings_parser.add_argument("--delay", type=float, metavar="SECONDS", help="the delay of time completion")
+    _add_db_option(order_settings_parser)
+
+    order = _group(
+        commands,
+        "order",
+        help="look at an order or move it along",
+        description="Show an order as API 6.0 answers it, or take a sandbox action on it: approve (its approve "
+        "status becomes OK), complete (its customer and subscriptions are made), fail (its payment fails: "
+        "PENDING), reverse (REVERSED) or cancel (CANCELED). The order's status must allow the action.",
+        epilog="examples:\n  twoco order show 123456789 --merchant DEMO\n"
+        "  twoco order complete 123456789 --merchant DEMO",
+    )
+    for action in ("show", *ORDER_ACTIONS):
+        action_parser = order.add_parser(action, help=f"{action} an order", formatter_class=_Formatter)
+        action_parser.add_argument("ref_no", metavar="REFNO", help="the order's RefNo")
+        action_parser.add_argument("--merchant", required=True, metavar="CODE", help="the merchant it belongs to")
+        _add_db_option(action_parser)
 
     populate_texts: dict[str, Any] = {
         "formatter_class": _Formatter,
@@ -362,6 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _populate(args)
         elif args.command == "customer":
             return _customer_history(args)
+        elif args.command == "order":
+            return _order(args)
         elif args.command == "db":
             version = prepare_store(args.db).schema_version()
             print(f"{args.db}: schema at version {version}")
@@ -417,8 +456,55 @@ def _customer_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _order(args: argparse.Namespace) -> int:
+    store = prepare_store(args.db)
+    merchant = store.merchant(args.merchant)
+    ref_no = ascii_integer(args.ref_no, 12)
+    if merchant is None:
+        print(f"twoco: no merchant {args.merchant!r}", file=sys.stderr)
+        return 1
+    context = Service(store).context
+    try:
+        if ref_no is None:
+            raise ApiError("ORDER_NOT_FOUND", ref_no=args.ref_no[:40])
+        if args.order_command == "show":
+            with store.transaction(write=False):
+                found = store.order(merchant.id, ref_no)
+                if found is None:
+                    raise ApiError("ORDER_NOT_FOUND", ref_no=str(ref_no))
+                view = order_view(context, merchant.id, found, "6.0")
+        else:
+            view = order_view(
+                context, merchant.id, act_on_order(context, merchant.id, ref_no, args.order_command), "6.0"
+            )
+    except ApiError as error:
+        print(f"twoco: {error.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(json_codec.encode(view, at_version(ORDER, "6.0")), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _merchant(args: argparse.Namespace) -> int:
     store = prepare_store(args.db)
+    if args.merchant_command == "orders":
+        merchant = store.merchant(args.code)
+        if merchant is None:
+            print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
+            return 1
+        context = Service(store).context
+        given = {
+            name: value for name, value in (("completion", args.completion), ("delay", args.delay)) if value is not None
+        }
+        try:
+            settings = (
+                set_order_settings(context, merchant.id, given) if given else order_settings(context, merchant.id)
+            )
+        except ApiError as error:
+            print(f"twoco: {error.message}", file=sys.stderr)
+            return 2
+        delay = f" after {settings['delay']:g} s on the sandbox clock" if settings["completion"] == "time" else ""
+        print(f"{args.code}: authorised orders complete {settings['completion']}{delay}")
+        return 0
     if args.merchant_command == "list":
         for merchant in store.merchants():
             secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"

@@ -5,8 +5,13 @@
 - ``GET /_twoco/ready`` — whether to send this instance traffic: asks the store, and answers 200
   unless it is down, too slow or its file was replaced (503 with Retry-After). A store that only
   refuses writes (full, read-only) is ready: reads go on (always on).
-- ``GET|POST /_twoco/clock`` — the server clock that sessions and login windows obey;
-  POST ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``.
+- ``GET|POST /_twoco/clock`` — the server clock that sessions, login windows and orders obey;
+  POST ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``; the orders due
+  by the new time complete before it answers (``"completed_orders"``).
+- ``GET|PUT /_twoco/merchants/CODE/orders`` — how the merchant's authorised orders complete:
+  ``{"completion": "immediate"|"time"|"manual", "delay": SECONDS}``.
+- ``POST /_twoco/orders/CODE/REFNO/ACTION`` — approve, complete, fail, reverse or cancel an order
+  (a dashboard form's post is sent back to the order's page).
 - ``POST /_twoco/reset`` — delete customers, subscriptions and sessions, keep merchants;
   ``{"merchant": CODE}`` limits it to one merchant, ``{"seed": N}`` restarts the references.
 - ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
@@ -28,9 +33,13 @@ from urllib.parse import parse_qs
 from twoco.core.errors import CATALOGUE, ApiError
 from twoco.core.outage import FULL, READ_ONLY, UNAVAILABLE_RETRY_AFTER, StoreUnavailable
 from twoco.core.port import ServedStore
+from twoco.core.schema import at_version
 from twoco.core.service import Service
-from twoco.core.validation import ascii_integer, clean_text
+from twoco.core.validation import MERCHANT_CODE, ascii_integer, clean_text
 from twoco.domains import REGISTRY, DomainStore
+from twoco.domains.orders.operations import order_view
+from twoco.domains.orders.sandbox import act_on_order, order_settings, set_order_settings, settle_due
+from twoco.domains.orders.schema import ORDER, V6
 from twoco.protocols import Response, json_codec
 from twoco.sandbox.dashboard import Dashboard
 from twoco.sandbox.faults import MAX_COUNT, MAX_DELAY, FaultInjectingService, FaultRule
@@ -48,6 +57,7 @@ def _bad(reason: str) -> ApiError:
     return ApiError("MALFORMED_REQUEST", reason=reason)
 
 
+ORDER_V6 = at_version(ORDER, V6)  # the control plane answers orders as API 6.0 does
 MAX_CLOCK_SHIFT = 100 * 365 * 86400  # seconds; a century either way is plenty for tests
 
 
@@ -65,7 +75,7 @@ class ControlPlane:
         self.journal = journal
         self.dashboard = Dashboard(service, store)
 
-    def handle(self, method: str, path: str, query: str, body: bytes) -> Response | None:
+    def handle(self, method: str, path: str, query: str, body: bytes, content_type: str = "") -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
         if path == "health":
             return self._allow(method, "GET") or self._health()
@@ -74,9 +84,16 @@ class ControlPlane:
         if not self.enabled:
             return None
         if path == "clock":
-            if method == "POST":
-                self._move_clock(body)
-            return self._allow(method, "GET", "POST") or _json(200, self._clock())
+            self._allow(method, "GET", "POST")
+            if method != "POST":
+                return _json(200, self._clock())
+            self._move_clock(body)
+            return _json(200, {**self._clock(), "completed_orders": settle_due(self.service.context, None)})
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "orders":
+            return self._allow(method, "GET", "PUT") or self._order_settings(method, parts[1], body)
+        if len(parts) == 4 and parts[0] == "orders" and method == "POST":
+            return self._order_action(parts[1], parts[2], parts[3], content_type)
         if path == "reset":
             return self._allow(method, "POST") or _json(200, self._reset(body))
         if path == "fixtures":
@@ -112,6 +129,31 @@ class ControlPlane:
         answer = _json(503, {"ready": False, "store": health.report()})
         answer.headers.append(("retry-after", str(UNAVAILABLE_RETRY_AFTER)))
         return answer
+
+    def _merchant_id(self, code: str) -> int:
+        merchant = self.store.merchant(code) if MERCHANT_CODE.fullmatch(code) else None
+        if merchant is None:
+            raise ApiError("MERCHANT_NOT_FOUND", merchant=code[:64])
+        return merchant.id
+
+    def _order_settings(self, method: str, code: str, body: bytes) -> Response:
+        merchant_id = self._merchant_id(code)
+        if method == "PUT":
+            return _json(
+                200, set_order_settings(self.service.context, merchant_id, _object(body, "completion", "delay"))
+            )
+        return _json(200, order_settings(self.service.context, merchant_id))
+
+    def _order_action(self, code: str, ref_no: str, action: str, content_type: str) -> Response:
+        merchant_id = self._merchant_id(code)
+        number = ascii_integer(ref_no, 12)
+        if number is None:
+            raise ApiError("ORDER_NOT_FOUND", ref_no=ref_no[:40])
+        order = act_on_order(self.service.context, merchant_id, number, action)
+        if content_type.startswith("application/x-www-form-urlencoded"):  # the dashboard's form
+            return Response(303, b"", "text/plain", [("location", f"/_twoco/orders/{code}/{number}")])
+        view = order_view(self.service.context, merchant_id, order, V6)
+        return _json(200, {"order": json_codec.encode(view, ORDER_V6)})
 
     def _reset(self, body: bytes) -> dict[str, object]:
         command = _object(body, "merchant", "seed")

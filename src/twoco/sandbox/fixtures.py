@@ -3,6 +3,7 @@
     merchants:
       - code: ACME
         secret_key: a-key-for-the-sandbox        # optional: generated (and answered) if new
+        orders: {completion: immediate}           # optional: how its test orders complete (docs/orders.md)
         products:
           - AvangateId: 4586010                   # optional: generated if absent
             ProductCode: PRO
@@ -47,6 +48,7 @@ from twoco.domains import DomainStore
 from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
 from twoco.domains.customers.schema import CUSTOMER_V6
+from twoco.domains.orders.sandbox import set_order_settings
 from twoco.domains.products.operations import new_product
 from twoco.domains.products.schema import PRODUCT
 from twoco.domains.subscriptions.records import NewSubscription
@@ -145,8 +147,8 @@ def _load_merchant(
     service: Service[DomainStore], store: ServedStore, merchant: object, index: int
 ) -> dict[str, object]:
     if not isinstance(merchant, dict):
-        raise _Invalid("expected an object with code, secret_key, products and customers")
-    _only(merchant, {"code", "secret_key", "products", "customers"})
+        raise _Invalid("expected an object with code, secret_key, orders, products and customers")
+    _only(merchant, {"code", "secret_key", "orders", "products", "customers"})
     code, secret_key, customers = merchant.get("code"), merchant.get("secret_key"), merchant.get("customers", [])
     products = merchant.get("products", [])
     if not isinstance(code, str) or not MERCHANT_CODE.fullmatch(code):
@@ -170,6 +172,10 @@ def _load_merchant(
             store.rotate_secret_key(code, secret_key, end_sessions=False)  # the reset ends them
         store.reset(existing.id)
         merchant_id = existing.id
+    if merchant.get("orders") is not None:
+        if not isinstance(merchant["orders"], dict):
+            raise _Invalid("orders must be an object: completion (immediate, time, manual) and delay")
+        _at(f"merchants[{index}].orders", set_order_settings, service.context, merchant_id, merchant["orders"])
     for number, product in enumerate(products):
         _at(f"merchants[{index}].products[{number}]", _load_product, service, merchant_id, product)
     subscriptions = 0

@@ -120,7 +120,9 @@ class TwocoApp:
             if target.kind is Kind.REST or target.kind is Kind.BARE_REST:
                 return self._rest(self.rest[target.version], request, exchange)
             if target.kind is Kind.CONTROL:
-                answer = self.control.handle(request.method, target.subpath, request.query, request.body)
+                answer = self.control.handle(
+                    request.method, target.subpath, request.query, request.body, request.headers.get("content-type", "")
+                )
                 if answer is not None:
                     return answer
             if target.kind is Kind.SSO:

@@ -40,6 +40,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str | None]] = {
     "reverse": (frozenset({PENDING, AUTHRECEIVED}), REVERSED, "FRAUD"),
     "cancel": (frozenset({PENDING, AUTHRECEIVED}), CANCELED, None),
 }
+DONE = {"approve": "approved", "complete": "completed", "fail": "failed", "reverse": "reversed", "cancel": "canceled"}
 
 
 def timestamp(moment: datetime) -> str:
@@ -81,7 +82,7 @@ def act(context: Subscriptions, caller: Caller, order: StoredOrder, action: str,
     """A sandbox action on an order (ACTIONS), or ORDER_STATUS_CONFLICT when its status does not allow it."""
     starts, status, approve = ACTIONS[action]
     if order.status not in starts:
-        raise ApiError("ORDER_STATUS_CONFLICT", ref_no=order.ref_no, status=order.status, action=f"be {action}d")
+        raise ApiError("ORDER_STATUS_CONFLICT", ref_no=order.ref_no, status=order.status, action=f"be {DONE[action]}")
     if action == "complete":
         complete(context, caller, order, by)
         return

@@ -94,7 +94,7 @@ def act_on_order(context: Orders, merchant_id: int, ref_no: int, action: str) ->
         stored = context.store.order(merchant_id, ref_no, lock=True)
         if stored is None:
             raise ApiError("ORDER_NOT_FOUND", ref_no=str(ref_no))
-        caller = sandbox_caller(merchant_id, stored.ref_no, action + "d")
+        caller = sandbox_caller(merchant_id, stored.ref_no, lifecycle.DONE[action])
         lifecycle.act(context, caller, stored, action, "control plane")
         context.store.save_order(merchant_id, stored)
         return stored
