@@ -261,8 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  twoco order show 123456789 --merchant DEMO\n"
         "  twoco order complete 123456789 --merchant DEMO",
     )
-    for action in ("show", *ORDER_ACTIONS):
-        action_parser = order.add_parser(action, help=f"{action} an order", formatter_class=_Formatter)
+    order_texts = {
+        "show": "Print the order as API 6.0 answers it (JSON).",
+        "approve": "Approve an AUTHRECEIVED order: its ApproveStatus becomes OK; it completes as the merchant's "
+        "settings say.",
+        "complete": "Complete a PENDING or AUTHRECEIVED order now: its customer and subscriptions are made.",
+        "fail": "Fail a PENDING or AUTHRECEIVED order's payment: it is PENDING with 2Checkout's CARD_PAYMENT_ERROR, "
+        "and may be paid again (placeOrder with its RefNo).",
+        "reverse": "Reverse a PENDING or AUTHRECEIVED order's authorisation as fraudulent: REVERSED, FRAUD.",
+        "cancel": "Cancel a PENDING or AUTHRECEIVED order: CANCELED.",
+    }
+    assert set(order_texts) == {"show", *ORDER_ACTIONS}  # every action has its help
+    for action, description in order_texts.items():
+        action_parser = order.add_parser(
+            action,
+            help=f"{action} an order",
+            formatter_class=_Formatter,
+            description=description,
+            epilog=f"example:\n  twoco order {action} 123456789 --merchant DEMO --db sqlite:///twoco.sqlite3",
+        )
         action_parser.add_argument("ref_no", metavar="REFNO", help="the order's RefNo")
         action_parser.add_argument("--merchant", required=True, metavar="CODE", help="the merchant it belongs to")
         _add_db_option(action_parser)

@@ -109,6 +109,8 @@ def test_every_operation_is_covered() -> None:
 def _records(server, store, code: str) -> Records:
     secret = secrets.token_urlsafe(24)
     store.add_merchant(code, secret, "2026-01-01T00:00:00+00:00")
+    # Its order completes as it is placed: none completes later, on the server's clock, mid-test.
+    store.set_merchant_settings(store.merchant(code).id, {"orders": {"completion": "immediate"}})
     api = JsonRpcApi(server.base_url, code, secret, "6.0")
     external = f"ISO-{code}-C"
     customer = api.call("createCustomer", customer_data(ExternalCustomerReference=external))

@@ -46,6 +46,7 @@ from twoco.sandbox.control import ControlPlane
 from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
 from twoco.server.due_work import settle_forever
+from twoco.server.payment_pages import PaymentPages
 from twoco.server.request import Kind, Request
 from twoco.server.sso_pages import SsoPages
 from twoco.server.wire import READ_TIMEOUT
@@ -101,6 +102,7 @@ class TwocoApp:
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
         self.control = ControlPlane(service, store, control_plane, self.journal)
+        self.payment_pages = PaymentPages(service)  # where a payment waiting for its shopper leads
         self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on
 
     def close(self) -> None:
@@ -125,6 +127,8 @@ class TwocoApp:
                 )
                 if answer is not None:
                     return answer
+            if target.kind is Kind.PAYMENT:
+                return self.payment_pages.handle(request.method, target.subpath, request.query, request.body, exchange)
             if target.kind is Kind.SSO:
                 return self.sso_pages.handle(request.method, target.page, request.query, exchange)
             raise ApiError("ENDPOINT_NOT_FOUND", path=request.path[:200])

@@ -12,6 +12,7 @@ from enum import Enum
 
 from twoco.core.registry import BARE_REST_VERSIONS, VERSIONS
 from twoco.protocols.soap.wsdl import SCHEMA_PATH
+from twoco.server.payment_pages import PATHS as PAYMENT_PATHS
 from twoco.server.sso_pages import SsoPages
 
 CONTROL_PREFIX = "/_twoco"  # the control plane's and the dashboard's (/_twoco/ itself is the dashboard)
@@ -24,6 +25,7 @@ class Kind(Enum):
     BARE_REST = "bare-rest"  # /3.0/…: the legacy REST base
     CONTROL = "control"  # /_twoco/…
     SSO = "sso"  # the pages single sign-on links lead to
+    PAYMENT = "payment"  # the pages a payment waiting for its shopper leads to (3-D Secure, PayPal)
     SCHEMA = "schema"  # the SOAP encoding schema the WSDLs import
     UNKNOWN = "unknown"
 
@@ -76,6 +78,8 @@ def target_of(raw_path: str) -> Target:
     if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
         journaled = not raw_path.startswith(CONTROL_PREFIX + "/")  # (a bare /_twoco is journaled)
         return Target(Kind.CONTROL, subpath=path[len(CONTROL_PREFIX) + 1 :], journaled=journaled)
+    if path in PAYMENT_PATHS:
+        return Target(Kind.PAYMENT, subpath=path)
     page = SsoPages.kind_of(path)
     if page is not None:
         return Target(Kind.SSO, page=page)

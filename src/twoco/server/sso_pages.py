@@ -76,20 +76,20 @@ class SsoPages:
         exchange.operation = "myAccount" if kind == ACCOUNT else "cart"  # one word: the access log splits on spaces
         if method not in ("GET", "HEAD"):
             message = "Sign-on links are opened with GET."
-            return _page("message.html", 405, [("allow", "GET, HEAD")], title="Method not allowed", message=message)
+            return page("message.html", 405, [("allow", "GET, HEAD")], title="Method not allowed", message=message)
         token = next((value for key, value in parse_qsl(query) if key.lower() == "logintoken"), "")
         if method == "HEAD":  # a HEAD (a link checker) must not spend the token a shopper is about to use
-            return _page("base.html", title="Single sign-on")
+            return page("base.html", title="Single sign-on")
         visit = open_link(self.service.context, token, kind, exchange.client) if token else Visit("no_token")
         if visit.token:
             exchange.merchant_id, exchange.merchant_code = visit.token["merchant_id"], visit.token["merchant_code"]
         if visit.outcome != "ok":
             status, title, explanation = _REFUSALS[visit.outcome]
-            return _page("refused.html", status, title=title, explanation=explanation)
+            return page("refused.html", status, title=title, explanation=explanation)
         language = visit.token["language"] or visit.customer.get("Language") or "en"
         if kind == ACCOUNT:
-            return _page("account.html", language=language, **_account(visit))
-        return _page("cart.html", language=language, **_cart(visit, query))
+            return page("account.html", language=language, **_account(visit))
+        return page("cart.html", language=language, **_cart(visit, query))
 
 
 def _account(visit: Visit) -> dict[str, Any]:
@@ -124,12 +124,13 @@ def _cart(visit: Visit, query: str) -> dict[str, Any]:
     return {"title": "Checkout", "customer": visit.customer, "items": items, "shown": _SHOWN}
 
 
-def _page(template: str, status: int = 200, headers: list[tuple[str, str]] | None = None, **view: Any) -> Response:
-    """A page rendered from ``templates/``, its inline style allowed by a nonce of its own."""
+def page(template: str, status: int = 200, headers: list[tuple[str, str]] | None = None, **view: Any) -> Response:
+    """A page rendered from ``templates/``, its inline style allowed by a nonce of its own; its one
+    form (a payment page's) may post to the page itself only."""
     nonce = secrets.token_urlsafe(16)
     document = _TEMPLATES.get_template(template).render(style_nonce=nonce, **{"language": "en", **view})
     policy = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     return Response(
         status,

@@ -195,6 +195,11 @@ def _pay(
         "CustomerIP": None if paypal else details.get("CustomerIP"),
     }
     stored.document["RecurringEnabled"] = bool(method.get("RecurringEnabled"))
+    sent = details.get("PaymentMethod") or {}
+    stored.document["_return_urls"] = {  # where the payment pages send the shopper back (never answered)
+        "success": sent.get("Vendor3DSReturnURL") or sent.get("ReturnURL"),
+        "cancel": sent.get("Vendor3DSCancelURL") or sent.get("CancelURL"),
+    }
     stored.document["Errors"] = None if payment.error is None else {"CARD_PAYMENT_ERROR": payment.error}
     set_status(stored, status, "WAITING", context.clock.now_datetime(), by)
     if status == AUTHRECEIVED:

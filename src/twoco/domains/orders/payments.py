@@ -93,10 +93,12 @@ def take_payment(kind: str, method: Mapping[str, Any] | None, previous: Mapping[
     for name, value in method.items():
         if isinstance(value, str):
             check_text(f"PaymentDetails.PaymentMethod.{name}", value, 2048)
+    # The return addresses are answered null though sent, as both recorded 6.0 answers show
+    # (the payment pages use them: twoco.server.payment_pages).
     answered = {
         "RecurringEnabled": bool(method.get("RecurringEnabled")),
-        "Vendor3DSReturnURL": method.get("Vendor3DSReturnURL"),
-        "Vendor3DSCancelURL": method.get("Vendor3DSCancelURL"),
+        "Vendor3DSReturnURL": None,
+        "Vendor3DSCancelURL": None,
     }
     if kind in (PAYPAL, PAYPAL_EXPRESS):
         return Payment("PENDING", False, {"RecurringEnabled": None}, redirect=True)

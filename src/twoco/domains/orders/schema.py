@@ -59,7 +59,7 @@ PAYMENT_METHOD = struct(
     *(Field(name, STRING, omitted_when_none=True) for name in ("FirstDigits", "LastDigits", "CardType")),
     # Sent on every version, answered from 6.0 (the year with two digits: "23").
     *(Field(name, STRING, returned=False, until=V6) for name in ("ExpirationMonth", "ExpirationYear")),
-    *(Field(name, STRING, since=V6) for name in ("ExpirationMonth", "ExpirationYear")),
+    *(Field(name, STRING, since=V6, omitted_when_none=True) for name in ("ExpirationMonth", "ExpirationYear")),
     ("RecurringEnabled", BOOLEAN),
     Field("Vendor3DSReturnURL", STRING, since=THREE_D_SECURE_SINCE),
     Field("Vendor3DSCancelURL", STRING, since=THREE_D_SECURE_SINCE),
