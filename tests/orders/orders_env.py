@@ -3,11 +3,12 @@ them, merchant settings, and snapshots of the store's tables (a refused call cha
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.data import dynamic_order, product_data
 from tests.data import test_payment as card_payment  # not test_*: pytest would collect it
-from tests.service_env import Env, Session
+from tests.service_env import CODE_A, CODE_B, SECRET_A, SECRET_B, Env, Session
 
 __all__ = ["BILLING", "card_payment", "catalogue_order", "dynamic_item", "dynamic_order", "product_data"]
 
@@ -67,3 +68,12 @@ def settle(env: Env, completion: str, **more: object) -> None:
 def snapshot(env: Env) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the tables an order writes or reads."""
     return {table: sorted(env.rows(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
+
+
+def session_now(env: Env, version: str = "6.0", merchant: str = "A") -> Session:
+    """A merchant logged in now on the sandbox clock (a session lasts 10 minutes: tests that move
+    the clock further log in again)."""
+    code, secret, owner = (CODE_A, SECRET_A, env.a) if merchant == "A" else (CODE_B, SECRET_B, env.b)
+    date = datetime.fromtimestamp(env.clock.now(), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    session_id = env.login(code, secret, date, algo="sha256", version=version)
+    return Session(env.service, session_id, owner.merchant_id, version)
