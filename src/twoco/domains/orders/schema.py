@@ -68,6 +68,10 @@ PAYMENT_METHOD = struct(
         Field(name, STRING, returned=False)
         for name in ("CardNumber", "CCID", "HolderName", "EesToken", "Email", "ReturnURL", "CancelURL", "RefNo")
     ),
+    # Every version's card sends its expiry (SOAP 3.0's place-order-TEST.php sends both); only
+    # 6.0 answers it, the fields above.
+    Field("ExpirationMonth", STRING, returned=False, until=V6),
+    Field("ExpirationYear", STRING, returned=False, until=V6),
     Field("HolderNameTime", DOUBLE, returned=False),
     Field("CardNumberTime", DOUBLE, returned=False),
 )
