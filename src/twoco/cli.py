@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="show or set how a merchant's test orders complete",
         formatter_class=_Formatter,
         description="Show how the merchant's authorised orders complete, or change it: immediate (completed "
-        "when placed), time (completed --delay seconds later on the sandbox clock; the default, with a 1 s delay) "
+        "when placed), time (completed --delay seconds later on the sandbox clock; the default, with no delay: "
+        "answered AUTHRECEIVED, complete by the next read) "
         "or manual (only when told: twoco order complete, the control plane or the dashboard).",
         epilog="examples:\n  twoco merchant orders DEMO\n  twoco merchant orders DEMO --completion manual\n"
         "  twoco merchant orders DEMO --completion time --delay 30",

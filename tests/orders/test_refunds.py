@@ -9,7 +9,7 @@ import pytest
 
 from tests.orders.orders_env import card_payment, dynamic_item, dynamic_order, session_now, settle, snapshot
 from tests.service_env import Env, error_of
-from twoco.domains.orders.operations import act_on_order
+from twoco.domains.orders.sandbox import act_on_order
 
 ITEMS = [
     dynamic_item(Name="Plan", Quantity=2, Price={"Amount": 30}),
@@ -129,6 +129,7 @@ def test_an_item_of_a_one_item_order_need_not_be_named(env: Env) -> None:
 
 @pytest.mark.parametrize("card", ["4111111111111111", "4000000000000077"], ids=["authorised", "pending"])
 def test_only_a_complete_order_is_refunded(env: Env, card: str) -> None:
+    settle(env, "manual")  # the authorised order stays AUTHRECEIVED
     order = env.a("placeOrder", dynamic_order(PaymentDetails=card_payment(card)))
     assert refusal(env, order["RefNo"], 1.0, None, "c", "Other") == (
         "You cannot place a refund request due to the order's current status."
@@ -137,7 +138,7 @@ def test_only_a_complete_order_is_refunded(env: Env, card: str) -> None:
 
 def test_a_cancelled_order_is_not_refunded(env: Env) -> None:
     order = env.a("placeOrder", dynamic_order())
-    act_on_order(env.service.context, env.a.merchant_id, order["RefNo"], "cancel")
+    act_on_order(env.service.context, env.a.merchant_id, int(order["RefNo"]), "cancel")
     assert refusal(env, order["RefNo"], 1.0, None, "c", "Other").endswith("due to the order's current status.")
 
 

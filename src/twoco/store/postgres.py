@@ -24,7 +24,7 @@ from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
 from twoco.core import green
-from twoco.core.outage import DOWN, FULL, READ_ONLY, SLOW, StoreBusy, StoreUnavailable
+from twoco.core.outage import DOWN, FULL, READ_ONLY, SLOW, StoreBusy, StoreUnavailable, StoreUnconfirmed
 from twoco.store.connections import ThreadConnections
 from twoco.store.postgres_loop import LoopConnections
 
@@ -159,8 +159,19 @@ class PostgresDialect(ThreadConnections):
             # read-only one would only add the round trips of BEGIN and COMMIT.
             yield _Cursor(connection.cursor())
             return
-        with connection.transaction():
-            yield _Cursor(connection.cursor())
+        committing = False
+        try:
+            with connection.transaction():
+                yield _Cursor(connection.cursor())
+                committing = True
+        except Exception as error:
+            outage = self.outage_of(error) if committing else None
+            if isinstance(outage, StoreUnavailable):
+                # The COMMIT was sent and no answer came (a server crashed or restarted, a
+                # connection lost, a round trip timed out): it may have been made. A call must
+                # not say it changed nothing, so it answers STORE_UNCONFIRMED.
+                raise StoreUnconfirmed(outage.state, f"the outcome of a COMMIT is unknown: {outage.detail}") from None
+            raise
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -28,7 +28,10 @@ PENDING, AUTHRECEIVED, COMPLETE, REVERSED, CANCELED, REFUND = (
 )  # fmt: skip
 IMMEDIATE, TIME, MANUAL = "immediate", "time", "manual"
 COMPLETIONS = (IMMEDIATE, TIME, MANUAL)
-DEFAULT_COMPLETION = {"completion": TIME, "delay": 1.0}  # 2Checkout's SDKs read the order 2 s after placing it
+# By default an authorised order is answered AUTHRECEIVED and is COMPLETE by its next read: 2Checkout's
+# PHP SDK refunds its test order (which must be COMPLETE) a few calls after placing it, its Node
+# SDK reads the subscriptions 2 s later. A merchant may choose a longer delay, or manual.
+DEFAULT_COMPLETION = {"completion": TIME, "delay": 0.0}
 LIFETIME_EXPIRATION = "9999-12-31"  # a lifetime licence's (IPN_LICENSE_EXP "9999-12-31 23:59:59")
 
 # What each sandbox action does: the statuses it may start from, and the status and approve

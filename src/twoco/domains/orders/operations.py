@@ -139,7 +139,7 @@ def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> di
                 context.store.insert_order(caller.merchant_id, stored)
             except DuplicateKey:
                 continue  # the RefNo (or the page token) is another order's
-            return order_view(context, caller.merchant_id, stored, caller.version)
+            return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
     raise ApiError("INTERNAL_ERROR")
 
 
@@ -149,6 +149,7 @@ def _retry(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[st
     kind = payment_type(details)
     with context.store.transaction():
         stored = find_order(context, caller.merchant_id, str(order["RefNo"]), lock=True)
+        complete_due(context, caller.merchant_id, stored)
         if stored.status != PENDING:
             raise ApiError("ORDER_STATUS_CONFLICT", ref_no=stored.ref_no, status=stored.status, action="be paid again")
         currency = _currency({"Currency": stored.document["Currency"]}, details)
@@ -157,7 +158,7 @@ def _retry(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[st
         stored.test = stored.document["TestOrder"] = payment.test
         _pay(context, caller, stored, kind, currency, details, payment, "placeOrder (retry)")
         context.store.save_order(caller.merchant_id, stored)
-        return order_view(context, caller.merchant_id, stored, caller.version)
+        return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
 
 
 def _pay(
@@ -271,7 +272,7 @@ def get_order(context: Orders, caller: Caller, ref_no: str) -> dict[str, Any]:
         if stored.due_at is not None and stored.due_at <= context.clock.now():
             stored = find_order(context, caller.merchant_id, ref_no, lock=True)
             complete_due(context, caller.merchant_id, stored)
-        return order_view(context, caller.merchant_id, stored, caller.version)
+        return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
 
 
 @retried_on_conflict
@@ -286,7 +287,7 @@ def search_orders(context: Orders, caller: Caller, search_by: Mapping[str, Any] 
         found, count = context.store.search_orders(
             caller.merchant_id, filters, None if page is None else page.limit, 0 if page is None else page.offset
         )
-        views = [order_view(context, caller.merchant_id, order, caller.version) for order in found]
+        views = [order_view(context, caller.merchant_id, order, caller.version, caller.protocol) for order in found]
     paginated = version_key(caller.version) >= version_key(PAGINATED_SINCE)
     return page.answer(views, count) if page is not None and paginated else views
 
@@ -303,14 +304,18 @@ def issue_refund(
 ) -> bool:
     with context.store.transaction():
         stored = find_order(context, caller.merchant_id, ref_no, lock=True)
+        complete_due(context, caller.merchant_id, stored)  # an order due is complete, as a read finds it
         refund(stored, amount, items, comment, reason, context.clock.now_datetime(), caller.version)
         lifecycle.note(stored, context.clock.now_datetime(), "issueRefund")
         context.store.save_order(caller.merchant_id, stored)
     return True
 
 
-def order_view(context: Orders, merchant_id: int, stored: StoredOrder, version: str) -> dict[str, Any]:
-    """An order as ``version`` answers it: its subscriptions as they are now, 3.0's shapes before 6.0."""
+def order_view(
+    context: Orders, merchant_id: int, stored: StoredOrder, version: str, protocol: str = "rest"
+) -> dict[str, Any]:
+    """An order as ``version`` answers it on ``protocol``: its subscriptions as they are now, 3.0's
+    shapes before 6.0."""
     document = stored.document
     view = {name: value for name, value in document.items() if not name.startswith("_")}  # "_": kept, not answered
     view.update(RefNo=str(stored.ref_no), Status=stored.status)
@@ -323,11 +328,17 @@ def order_view(context: Orders, merchant_id: int, stored: StoredOrder, version: 
     view["Items"] = [_item_view(item, live, version) for item in document["Items"]]
     if version_key(version) >= version_key(V6):
         view["ExtraInformation"] = None  # 6.0's answers have none
-    else:
-        for details in ("BillingDetails", "DeliveryDetails"):  # 3.0's record: "" for what was not sent
-            view[details] = {name: "" if value is None else value for name, value in document[details].items()}
-        view["DeliveryDetails"]["Company"] = document["DeliveryDetails"]["Company"]
+    else:  # what was not sent, as 3.0's records answer it: SOAP "", REST "" for the address lines
+        for details in ("BillingDetails", "DeliveryDetails"):
+            blank = _SOAP_BLANKS[details] if protocol == "soap" else ("Address1", "Address2")
+            view[details] = {
+                name: "" if value is None and name in blank else value for name, value in document[details].items()
+            }
     return view
+
+
+# The fields SOAP 3.0's record answers "" when not sent (all but the delivery's Company: null).
+_SOAP_BLANKS = {"BillingDetails": frozenset(_BILLING), "DeliveryDetails": frozenset(_PERSON) - {"Company"}}
 
 
 def _item_view(item: Mapping[str, Any], live: Mapping[str, Any], version: str) -> dict[str, Any]:

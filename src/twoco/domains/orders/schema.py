@@ -8,7 +8,7 @@ REST 3.0 record of the Ruby samples has the same keys in the same order) and RES
 (2Checkout's .NET SDK README, a TEST order of 2022; the Python SDK's getOrder fixture of 2021).
 The fields 6.0 adds are ``since="6.0"``, those it dropped ``until="6.0"``; 4.0 and 5.0, of
 which no answer is on record, answer 3.0's fields, 5.0 with the 3-D Secure fields its docs
-require of card orders (docs/orders.md, "The Order object").
+require of card orders; dynamic items are 6.0's (docs/orders.md, "The Order object").
 """
 
 from __future__ import annotations
@@ -68,10 +68,6 @@ PAYMENT_METHOD = struct(
         Field(name, STRING, returned=False)
         for name in ("CardNumber", "CCID", "HolderName", "EesToken", "Email", "ReturnURL", "CancelURL", "RefNo")
     ),
-    # Every version's card sends its expiry (SOAP 3.0's place-order-TEST.php sends both); only
-    # 6.0 answers it, the fields above.
-    Field("ExpirationMonth", STRING, returned=False, until=V6),
-    Field("ExpirationYear", STRING, returned=False, until=V6),
     Field("HolderNameTime", DOUBLE, returned=False),
     Field("CardNumberTime", DOUBLE, returned=False),
 )
@@ -145,8 +141,8 @@ ITEM_PRICE = struct(
     *(Field(name, DOUBLE, since=V6) for name in _V6_PRICES),
     ("Currency", STRING),
     *((name, DOUBLE) for name in TOTALS),
-    Field("Amount", DOUBLE, returned=False),
-    Field("Type", STRING, returned=False),
+    Field("Amount", DOUBLE, returned=False, since=V6),
+    Field("Type", STRING, returned=False, since=V6),
 )
 TRIAL = struct(
     "OrderTrial",
@@ -170,7 +166,7 @@ ORDER_ITEM = struct(
     ("ProductDetails", PRODUCT_DETAILS),
     ("PriceOptions", Array(ORDER_PRICE_OPTION)),
     ("Price", ITEM_PRICE),
-    ("Code", STRING),
+    Field("Code", STRING, omitted_when_none=True),  # a dynamic item has none: 6.0's answers leave it out
     Field("LineItemReference", STRING, since=V6),
     Field("PurchaseType", STRING, since=V6),
     Field("ExternalReference", STRING, since=V6),
@@ -184,11 +180,11 @@ ORDER_ITEM = struct(
     Field("SubscriptionStartDate", STRING, since=V6),
     Field("SubscriptionCustomSettings", STRING, since=V6),
     Field("UpSell", STRING, since=V6),
-    # What a dynamic item sends and its ProductDetails answers.
-    Field("IsDynamic", BOOLEAN, returned=False),
-    Field("Name", STRING, returned=False),
-    Field("Description", STRING, returned=False),
-    Field("Tangible", BOOLEAN, returned=False),
+    # What a dynamic item sends and its ProductDetails answers: dynamic items are 6.0's ("Place
+    # orders with dynamic product information" is documented for 6.0 only); before, an item is
+    # the catalogue's, named by its Code.
+    *(Field(name, BOOLEAN, returned=False, since=V6) for name in ("IsDynamic", "Tangible")),
+    *(Field(name, STRING, returned=False, since=V6) for name in ("Name", "Description")),
 )
 
 AFFILIATE = struct("Affiliate", *strings("AffiliateCode", "AffiliateSource", "AffiliateName", "AffiliateUrl"))
