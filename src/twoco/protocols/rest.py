@@ -187,7 +187,10 @@ class RestAdapter:
                 raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=f"{name} is required in {where}")
             return value
 
-        fields = _body_fields(body, content_type) if route.body_fields else {}
+        try:
+            fields = _body_fields(body, content_type) if route.body_fields else {}
+        except DecodeError as error:
+            raise ApiError("INVALID_PARAMETERS", operation=operation.name, reason=str(error)) from None
         named = [(param, route.name_of(param.name)) for param in operation.params]
         args = decode_arguments(operation, named, argument)
         if CUSTOMER_PATH_REFERENCE in path_values:
