@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.data import customer_data
+from tests.data import customer_data, product_data
 from twoco.client import Client
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "update_customer.py"
@@ -68,3 +68,36 @@ def test_the_example_reports_failures_as_the_php_sample_does(server, merchant) -
     )
     missing = run_example(TWOCO_HOST=server.base_url)
     assert missing.returncode == 2 and "give customer reference" in missing.stderr
+
+
+ORDER_EXAMPLE = EXAMPLE.parent / "place_test_order.py"
+
+
+@pytest.mark.parametrize("protocol, version", [("rest", "6.0"), ("soap", "3.0"), ("jsonrpc", "5.0")])
+def test_the_order_example_places_an_order_and_finds_its_subscription(server, merchant, protocol, version) -> None:
+    with Client(server.base_url, merchant.code, merchant.secret, "jsonrpc") as client:
+        client.add_product(product_data("EXAMPLE-MONTHLY"))
+    done = subprocess.run(
+        [sys.executable, str(ORDER_EXAMPLE), "--product", "EXAMPLE-MONTHLY", "--protocol", protocol,
+         "--api-version", version],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "TWOCO_HOST": server.base_url, "TWOCO_MERCHANT_CODE": merchant.code,
+             "TWOCO_SECRET_KEY": merchant.secret},
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    placed, completed, subscription = done.stdout.splitlines()
+    assert placed.endswith(": AUTHRECEIVED") and completed.endswith(": COMPLETE")
+    assert subscription.startswith("subscription ") and ", customer " in subscription
+
+
+def test_the_order_example_says_when_a_card_is_declined(server, merchant) -> None:
+    with Client(server.base_url, merchant.code, merchant.secret, "jsonrpc") as client:
+        client.add_product(product_data("EXAMPLE-DECLINED"))
+    done = subprocess.run(
+        [sys.executable, str(ORDER_EXAMPLE), "--product", "EXAMPLE-DECLINED", "--card", "4000000000000002"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "TWOCO_HOST": server.base_url, "TWOCO_MERCHANT_CODE": merchant.code,
+             "TWOCO_SECRET_KEY": merchant.secret},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1] == "payment not taken: Couldn't complete the payment validation process"
