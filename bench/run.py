@@ -6,7 +6,8 @@
 For each store it seeds 1,000 customers (one subscription each), starts `twoco serve`, and
 drives it with wrk (Debian's `wrk`, a separate process with Lua-scripted bodies): login,
 getCustomerInformation and updateCustomerInformation with the end-user push off and on, over
-SOAP 4.0, JSON-RPC 4.0 and REST 6.0.
+SOAP 4.0, JSON-RPC 4.0 and REST 6.0; placeOrder (the SDKs' dynamic TEST order) and getOrder over
+REST 6.0 and JSON-RPC 6.0.
 
 Two references are measured in the same run, served the same way (uvicorn, same settings, as
 many processes): the ceiling, bench/ceiling.py, a bare endpoint answering a fixed SOAP response;
@@ -50,6 +51,34 @@ from twoco.store import open_store  # noqa: E402
 from twoco.store.bulk import populate  # noqa: E402
 
 CODE, SECRET = "BENCH", "bench-secret-key"
+# 2Checkout's SDK examples' TEST order: one dynamic monthly subscription, paid with the test card.
+ORDER = {
+    "Currency": "USD",
+    "Language": "en",
+    "BillingDetails": {"FirstName": "Bench", "LastName": "Mark", "Email": "bench@example.com", "CountryCode": "US"},
+    "Items": [
+        {
+            "Name": "Dynamic product",
+            "Quantity": 1,
+            "IsDynamic": True,
+            "PurchaseType": "PRODUCT",
+            "Price": {"Amount": 100, "Type": "CUSTOM"},
+            "RecurringOptions": {"CycleLength": 1, "CycleUnit": "MONTH", "CycleAmount": 12.2},
+        }
+    ],
+    "PaymentDetails": {
+        "Type": "TEST",
+        "Currency": "USD",
+        "PaymentMethod": {
+            "CardNumber": "4111111111111111",
+            "ExpirationYear": "2044",
+            "ExpirationMonth": "12",
+            "CCID": "123",
+            "HolderName": "Bench Mark",
+            "RecurringEnabled": True,
+        },
+    },
+}
 ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
     ' xmlns:ns1="urn:order"><SOAP-ENV:Body>{}</SOAP-ENV:Body></SOAP-ENV:Envelope>'
@@ -182,6 +211,12 @@ def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tu
     def rpc(method: str, *params: object) -> str:
         return json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": [rpc_session, *params]})
 
+    rpc6_login = {"jsonrpc": "2.0", "id": 1, "method": "login", "params": [CODE, date, sha, "sha256"]}
+    rpc6_session = httpx.post(f"{base}/rpc/6.0/", json=rpc6_login).json()["result"]
+
+    def rpc6(method: str, *params: object) -> str:
+        return json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": [rpc6_session, *params]})
+
     def change(index: int) -> dict[str, object]:
         return {"Phone": f"+1 {SERIAL}", "City": f"City{index % 97}"}
 
@@ -228,6 +263,16 @@ def scenarios(base: str, references: list[int]) -> dict[tuple[str, str], list[tu
             )
             for i, ref in enumerate(sample)
         ]
+    # Orders: the SDKs' dynamic TEST order placed (it completes by its next read, beside the
+    # requests), and orders placed beforehand read back, complete with their subscription.
+    order = json.dumps(ORDER)
+    table[("rest 6.0", "placeOrder")] = [("POST", "/rest/6.0/orders/", rest_auth, order)]
+    table[("jsonrpc 6.0", "placeOrder")] = [("POST", "/rpc/6.0/", js, rpc6("placeOrder", ORDER))]
+    placed = [
+        httpx.post(f"{base}/rest/6.0/orders/", content=order, headers=rest_auth).json()["RefNo"] for _ in range(50)
+    ]
+    table[("rest 6.0", "getOrder")] = [("GET", f"/rest/6.0/orders/{ref_no}/", rest_auth, "") for ref_no in placed]
+    table[("jsonrpc 6.0", "getOrder")] = [("POST", "/rpc/6.0/", js, rpc6("getOrder", ref_no)) for ref_no in placed]
     return table
 
 
