@@ -298,3 +298,21 @@ def test_an_unknown_action_or_order(env: Env) -> None:
     assert error_of(act, env, order["RefNo"], "refund").code == "INVALID_FIELD_VALUE"
     assert error_of(act, env, "999999999", "complete").code == "ORDER_NOT_FOUND"
     assert error_of(act, env, order["RefNo"], "complete", env.b.merchant_id).code == "ORDER_NOT_FOUND"
+
+
+def test_the_change_history_names_the_order_that_made_the_customer_and_subscription(env: Env) -> None:
+    settle(env, "immediate")  # made by placeOrder itself
+    order = env.a_at("6.0")("placeOrder", dynamic_order(ExternalCustomerReference="HISTORY-1"))
+    customer = env.store.customer_by_external(env.a.merchant_id, "HISTORY-1")["AvangateCustomerReference"]
+    entries = env.store.customer_history(env.a.merchant_id, customer)
+    assert [e["operation"] for e in entries] == [f"placeOrder, order {order['RefNo']}"] * 2  # customer, subscription
+    assert {e["protocol"] for e in entries} == {"test/6.0"}
+
+    settle(env, "manual")  # made by the sandbox's action
+    waiting = env.a("placeOrder", dynamic_order(ExternalCustomerReference="HISTORY-2"))
+    act(env, waiting["RefNo"], "complete")
+    customer = env.store.customer_by_external(env.a.merchant_id, "HISTORY-2")["AvangateCustomerReference"]
+    entries = env.store.customer_history(env.a.merchant_id, customer)
+    assert [(e["protocol"], e["operation"]) for e in entries] == [
+        ("sandbox", f"order {waiting['RefNo']} completed")
+    ] * 2

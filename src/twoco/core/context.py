@@ -46,7 +46,8 @@ class Context(Generic[S]):
         if not changes:
             return None
         when = iso_timestamp(self.clock.now())
-        return HistoryEntry(when, f"{caller.protocol}/{caller.version}", caller.operation, changes, subscription)
+        protocol = f"{caller.protocol}/{caller.version}" if caller.version else caller.protocol  # "sandbox"
+        return HistoryEntry(when, protocol, caller.operation, changes, subscription)
 
     def record(
         self, caller: Caller, customers: tuple[int, ...], changes: list[history.Change], subscription: str | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -101,6 +102,8 @@ def complete(context: Subscriptions, caller: Caller, order: StoredOrder, by: str
     """Complete an order: its customer found or made, one subscription made per item that
     generates one (listed in the item's ProductDetails.Subscriptions), its status COMPLETE."""
     now = context.clock.now_datetime()
+    if str(order.ref_no) not in caller.operation:  # the change history names the order
+        caller = replace(caller, operation=f"{caller.operation}, order {order.ref_no}")
     document = order.document
     customer = document["_customer"]
     items = document["Items"]

@@ -131,15 +131,24 @@ def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> di
         stored = StoredOrder(
             0, PENDING, "WAITING", payment.test, timestamp(now), order.get("ExternalReference"), document
         )
+        # The order's row first, for its RefNo: what its payment makes (its completion's customer
+        # and subscriptions) names it in the change history.
+        _insert(context, caller.merchant_id, stored)
         _pay(context, caller, stored, kind, currency, details, payment, "placeOrder")
-        for _ in range(INSERT_ATTEMPTS):
-            stored.ref_no = context.references.order_reference()
-            document["RefNo"] = str(stored.ref_no)
-            try:
-                context.store.insert_order(caller.merchant_id, stored)
-            except DuplicateKey:
-                continue  # the RefNo (or the page token) is another order's
-            return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
+        context.store.save_order(caller.merchant_id, stored)
+        return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
+
+
+def _insert(context: Orders, merchant_id: int, stored: StoredOrder) -> None:
+    """Store a new order under a new RefNo."""
+    for _ in range(INSERT_ATTEMPTS):
+        stored.ref_no = context.references.order_reference()
+        stored.document["RefNo"] = str(stored.ref_no)
+        try:
+            context.store.insert_order(merchant_id, stored)
+        except DuplicateKey:
+            continue  # the RefNo is another order's
+        return
     raise ApiError("INTERNAL_ERROR")
 
 
@@ -175,7 +184,7 @@ def _pay(
     method = dict(payment.method)
     stored.payment_token = None
     if (payment.three_d_secure and version_key(caller.version) >= version_key("5.0")) or payment.redirect:
-        stored.payment_token = secrets.token_hex(8)
+        stored.payment_token = secrets.token_hex(8)  # 64 bits, as 2Checkout's avng8apitoken ("50dcb997be8b70bd")
         base = caller.exchange.base_url
         if payment.redirect:
             method["RedirectURL"] = f"{base}/scripts/paypal/approve?token={stored.payment_token}"
