@@ -300,6 +300,7 @@ def test_the_3d_secure_page_in_chromium(server, merchant, page, shop, answer: st
 
     page.goto(f"{server.base_url}/_twoco/orders/{merchant.code}/{ref_no}")
     expect(page.locator("#status-history")).to_contain_text("3-D Secure page")
+    expect(page.locator("#payment tr", has_text="3-D Secure")).to_contain_text("answered")
     if answer == "Fail authentication":
         expect(page.locator("#errors")).to_contain_text("CARD_PAYMENT_ERROR")
         expect(page.locator("#actions button")).to_have_text(["complete", "fail", "reverse", "cancel"])

@@ -376,7 +376,7 @@ class Dashboard:
             fields=[(name, view.get(name)) for name in _ORDER_FIELDS],
             billing=list(history.flatten(view["BillingDetails"]).items()),
             items=[_item_view(code, item, currency, owners, catalogued) for item in view["Items"]],
-            payment=_payment_view(view["PaymentDetails"]),
+            payment=_payment_view(view["PaymentDetails"], waiting=stored.payment_token is not None),
             errors=list((view["Errors"] or {}).items()),
             totals=[(name, f"{view[name]:,.2f} {currency}") for name in _TOTALS],
             refunds=[_refund_view(refund) for refund in view.get("Refunds") or ()],
@@ -447,8 +447,9 @@ def _item_view(
     }
 
 
-def _payment_view(payment: Mapping[str, Any] | None) -> list[tuple[str, object]]:
-    """The payment's fields worth a look: type, currency, card (first and last digits), 3-D Secure."""
+def _payment_view(payment: Mapping[str, Any] | None, waiting: bool) -> list[tuple[str, object]]:
+    """The payment's fields worth a look: type, currency, card (first and last digits), whether a
+    3-D Secure or PayPal page still waits for the shopper (``waiting``: its link is unused)."""
     if not payment:
         return []
     method = payment.get("PaymentMethod") or {}
@@ -458,9 +459,9 @@ def _payment_view(payment: Mapping[str, Any] | None) -> list[tuple[str, object]]
         shown.append(("Card", card))
         shown.append(("Expiration", f"{method.get('ExpirationMonth')}/{method.get('ExpirationYear')}"))
     if method.get("Authorize3DS"):
-        shown.append(("3-D Secure", "waiting for the shopper"))
+        shown.append(("3-D Secure", "waiting for the shopper" if waiting else "answered"))
     if method.get("RedirectURL"):
-        shown.append(("PayPal", "waiting for the shopper"))
+        shown.append(("PayPal", "waiting for the shopper" if waiting else "answered"))
     if "RecurringEnabled" in method:
         shown.append(("RecurringEnabled", method["RecurringEnabled"]))
     shown.append(("CustomerIP", payment.get("CustomerIP")))
