@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 from importlib.resources import files
 from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
@@ -19,29 +18,7 @@ from tests.servers import start_server, stop_server
 
 pytestmark = pytest.mark.browser  # the dashboard, in headless Chromium: scripts/test --fast leaves it out
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright downloads no browser
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: Chromium's sandbox refuses to run as root, as CI containers do.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page that fails the test on any JavaScript dialog (an alert means injected script ran)."""
-    context = browser.new_context()
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert dialogs == [], f"a dialog opened: {dialogs}"
 
 
 @pytest.fixture

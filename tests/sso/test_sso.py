@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect
 from tests.clients import PhpClient
 from tests.clients.api import JsonRpcApi, SoapApi
 from tests.data import customer_data, subscription_data
-from tests.sandbox.test_dashboard import XSS, browser, page  # noqa: F401  (the Chromium fixtures, shared)
+from tests.sandbox.conftest import browser, page  # noqa: F401  (the Chromium fixtures, shared)
+from tests.sandbox.test_dashboard import XSS
 from tests.servers import start_server, stop_server, store_with_merchants
 
 # The sign-on pages, in headless Chromium (some beside it over plain HTTP): scripts/test --fast leaves them out.

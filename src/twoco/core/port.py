@@ -125,7 +125,17 @@ class ServedStore(Protocol):
 
     def reset(self, merchant_id: int | None) -> dict[str, int]: ...
 
-    def merchant_overview(self) -> list[tuple[str, str, int, int]]: ...
+    def merchant_overview(self) -> list[tuple[str, str, int, int, int]]: ...
+
+    def dashboard_orders(
+        self,
+        merchant_id: int,
+        status: str | None = None,
+        test: bool | None = None,
+        customer: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]: ...
 
     def catalogued(self, merchant_id: int, codes: list[str]) -> set[str]: ...
 

@@ -5,10 +5,16 @@
   case-insensitive prefix of the email, last name, first name or "first last" (indexed: see
   ``SqlStore.search_customers``), 50 a page;
 - ``/_twoco/customers/CODE/REFERENCE`` — one customer: fields, subscriptions (each product
-  linked to its catalogue page when the catalogue holds it), change history;
+  linked to its catalogue page when the catalogue holds it), its latest orders, change history;
 - ``/_twoco/products/CODE?page=N`` — a merchant's catalogue, in the order products were added, 50 a page;
 - ``/_twoco/products/CODE/PRODUCTCODE`` — one product: fields, subscription terms, pricing
   configurations with their prices per currency and quantity band;
+- ``/_twoco/orders/CODE?status=…&test=yes|no&customer=REFERENCE&page=N`` — a merchant's orders of
+  every date, newest first, 50 a page, by status, test flag and customer (each filter optional);
+- ``/_twoco/orders/CODE/REFNO`` — one order: fields, billing details, items with the
+  subscriptions they made (linked to their customer's page), payment, totals, refunds, its
+  customer, status history, and a form per action its status allows, posting to the control
+  plane's ``POST /_twoco/orders/CODE/REFNO/ACTION`` (which answers 303 back to the page);
 - ``/_twoco/journal`` — the live request journal, read from ``/_twoco/requests`` by
   ``static/journal.js``;
 - ``/_twoco/static/NAME`` — the stylesheet and that script.
@@ -18,7 +24,12 @@ This module routes, queries and makes each page's view data; the markup is in ``
 is attacker-controlled: every value reaches the page through autoescape (nothing is marked
 safe), and the journal's script only ever sets ``textContent``. A Content-Security-Policy
 lets nothing load or run but the stylesheet and script of ``static/``, each named by the
-page's own nonce.
+page's own nonce, and lets forms post nowhere but to the dashboard's own origin (an order's
+action buttons).
+
+The orders pages read as the API does: orders due to complete on the sandbox clock complete
+first (the list settles the merchant's, an order's page that one order), so a page never shows
+an order AUTHRECEIVED that a getOrder would answer COMPLETE.
 """
 
 from __future__ import annotations
@@ -40,6 +51,9 @@ from twoco.core.service import Service
 from twoco.core.validation import MERCHANT_CODE, ascii_integer, internal_reference
 from twoco.domains import DomainStore
 from twoco.domains.customers.operations import get_customer
+from twoco.domains.orders.lifecycle import ACTIONS, AUTHRECEIVED, CANCELED, COMPLETE, PENDING, REFUND, REVERSED
+from twoco.domains.orders.operations import get_order
+from twoco.domains.orders.sandbox import settle_due
 from twoco.domains.products.operations import get_product_by_code, search_products
 from twoco.domains.products.rules import MAX_QUANTITY
 from twoco.domains.subscriptions.operations import get_customer_subscriptions
@@ -47,6 +61,8 @@ from twoco.protocols import Response
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
+ORDER_STATUSES = (PENDING, AUTHRECEIVED, COMPLETE, REVERSED, CANCELED, REFUND)  # the orders list's filter
+TEST_FILTER = {"": None, "yes": True, "no": False}
 MAX_QUERY = 200  # characters of a search
 BASE = "/_twoco"
 
@@ -96,6 +112,10 @@ def _customer_path(merchant: str, reference: object) -> str:
     return f"/customers/{quote(str(merchant), safe='')}/{reference}"
 
 
+def _orders_path(merchant: str, ref_no: object = None) -> str:
+    return f"/orders/{quote(merchant, safe='')}" + ("" if ref_no is None else f"/{ref_no}")
+
+
 def _product_path(merchant: str, code: str | None = None) -> str:
     """A merchant's catalogue page, or one product's: a code may hold any character, "/" too."""
     return f"/products/{quote(merchant, safe='')}" + ("" if code is None else f"/{quote(code, safe='')}")
@@ -113,7 +133,7 @@ class Dashboard:
         return (
             path in ("", "customers", "journal")
             or (len(parts) == 3 and parts[0] == "customers")
-            or (len(parts) in (2, 3) and parts[0] == "products")
+            or (len(parts) in (2, 3) and parts[0] in ("products", "orders"))
             or (len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC)
         )
 
@@ -136,6 +156,13 @@ class Dashboard:
             if len(rest) == 1:
                 return self._products(merchant, params)
             return self._product(merchant, unquote(rest[1]))
+        if kind == "orders":
+            merchant = self._merchant(unquote(rest[0]))
+            if merchant is None:
+                return _not_found(f"No merchant {unquote(rest[0])!r}.")
+            if len(rest) == 1:
+                return self._orders(merchant, params)
+            return self._order(merchant, unquote(rest[1]))
         code, reference = rest
         return self._customer(unquote(code), unquote(reference))
 
@@ -151,9 +178,11 @@ class Dashboard:
                 "created": created,
                 "customers": customers,
                 "products": products,
+                "orders": orders,
                 "path": _product_path(code),
+                "orders_path": _orders_path(code),
             }
-            for code, created, customers, products in self.store.merchant_overview()
+            for code, created, customers, products, orders in self.store.merchant_overview()
         ]
         return _page("home.html", title="twoco dashboard", merchants=merchants)
 
@@ -212,6 +241,7 @@ class Dashboard:
         catalogued = self.store.catalogued(merchant.id, sorted({view["product"] for view in views} - {None}))
         for view in views:  # a product the catalogue holds links to its page
             view["product_path"] = _product_path(code, view["product"]) if view["product"] in catalogued else None
+        orders = self.store.dashboard_orders(merchant.id, customer=reference, limit=PAGE_SIZE + 1)
         return _page(
             "customer.html",
             title=name,
@@ -220,6 +250,9 @@ class Dashboard:
             reference=text,
             fields=list(fields.items()),
             subscriptions=views,
+            orders=[_order_row(code, row) for row in orders[:PAGE_SIZE]],
+            more_orders=len(orders) > PAGE_SIZE,
+            orders_path=_orders_path(code),
             recorded=recorded,
             entries=[_history_view(entry) for entry in entries],
         )
@@ -272,6 +305,189 @@ class Dashboard:
             terms=list(history.flatten(terms).items()) if isinstance(terms, dict) else [],
             configurations=[_configuration_view(each) for each in product["PricingConfigurations"]],
         )
+
+    def _orders(self, merchant: Merchant, params: Mapping[str, str]) -> Response:
+        page = max(ascii_integer(params.get("page", ""), 6) or 1, 1)
+        status = params.get("status", "").upper()
+        test = params.get("test", "").lower()
+        customer_text = params.get("customer", "").strip()
+        customer = internal_reference(customer_text) if customer_text else None
+        refused = [
+            f"No status {params['status']}." if status and status not in ORDER_STATUSES else "",
+            f"No test filter {params['test']}: yes or no." if test not in TEST_FILTER else "",
+            f"No customer reference {customer_text}." if customer_text and customer is None else "",
+        ]
+        found: list[dict[str, Any]] = []
+        if not any(refused):
+            settle_due(self.service.context, merchant.id)  # as searchOrders: orders due complete first
+            offset = (page - 1) * PAGE_SIZE
+            found = self.store.dashboard_orders(
+                merchant.id, status or None, TEST_FILTER[test], customer, PAGE_SIZE + 1, offset
+            )
+        filters = {"status": status, "test": test, "customer": customer_text}
+        return _page(
+            "orders.html",
+            title=f"{merchant.code}'s orders",
+            code=merchant.code,
+            path=_orders_path(merchant.code),
+            statuses=ORDER_STATUSES,
+            filters=filters,
+            refused=[reason for reason in refused if reason],
+            orders=[_order_row(merchant.code, row) for row in found[:PAGE_SIZE]],
+            page=page,
+            more=len(found) > PAGE_SIZE,
+        )
+
+    def _order(self, merchant: Merchant, text: str) -> Response:
+        context = self.service.context
+        try:  # as the API reads it: an order due on the sandbox clock completes first
+            view = get_order(context, Caller("6.0", "dashboard", merchant.id), text)
+        except ApiError as error:
+            return _not_found(error.message)
+        stored = context.store.order(merchant.id, int(view["RefNo"]))
+        if stored is None:  # reset between the two reads
+            return _not_found(f"No order {text!r}.")
+        code = merchant.code
+        made = [
+            entry["SubscriptionReference"]
+            for item in view["Items"]
+            for entry in item["ProductDetails"]["Subscriptions"] or ()
+        ]
+        owners = {
+            reference: record["AvangateCustomerReference"]
+            for reference, record in context.store.subscriptions_by_reference(merchant.id, made).items()
+        } if made else {}  # fmt: skip
+        catalogued = self.store.catalogued(merchant.id, sorted({item.get("Code") for item in view["Items"]} - {None}))
+        currency = str(view["Currency"]).upper()
+        named = stored.document["_customer"]
+        actions = [
+            action
+            for action, (starts, _, _) in ACTIONS.items()
+            if stored.status in starts and not (action == "approve" and stored.approve_status == "OK")
+        ]
+        return _page(
+            "order.html",
+            title=f"Order {view['RefNo']}",
+            code=code,
+            ref_no=view["RefNo"],
+            order_status=stored.status,
+            approve_status=stored.approve_status,
+            orders_path=_orders_path(code),
+            fields=[(name, view.get(name)) for name in _ORDER_FIELDS],
+            billing=list(history.flatten(view["BillingDetails"]).items()),
+            items=[_item_view(code, item, currency, owners, catalogued) for item in view["Items"]],
+            payment=_payment_view(view["PaymentDetails"], waiting=stored.payment_token is not None),
+            errors=list((view["Errors"] or {}).items()),
+            totals=[(name, f"{view[name]:,.2f} {currency}") for name in _TOTALS],
+            refunds=[_refund_view(refund) for refund in view.get("Refunds") or ()],
+            customer={
+                **_customer_view(code, stored.customer_reference, named),
+                "pending": stored.status in (PENDING, AUTHRECEIVED),
+            },
+            history=stored.history,
+            actions=[(action, _url(f"{_orders_path(code, view['RefNo'])}/{action}")) for action in actions],
+        )
+
+
+_ORDER_FIELDS = (
+    "RefNo", "OrderNo", "ExternalReference", "Status", "ApproveStatus", "VendorApproveStatus", "TestOrder",
+    "OrderDate", "FinishDate", "Source", "Language", "Origin", "OrderFlow", "RecurringEnabled",
+)  # fmt: skip
+_TOTALS = ("NetPrice", "VAT", "Discount", "GrossPrice")
+
+
+def _money(amount: object, currency: str) -> str:
+    return f"{float(amount):,.2f} {currency}" if isinstance(amount, (int, float)) else ""
+
+
+def _order_row(code: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """An order as the lists show it: the customer it made, or the one it names, linked."""
+    reference, external = row["customer_reference"], None
+    if reference is None:
+        reference, external = row["named"]
+    return {
+        "ref_no": row["ref_no"],
+        "path": _orders_path(code, row["ref_no"]),
+        "date": row["order_date"],
+        "status": row["status"],
+        "approve_status": row["approve_status"],
+        "test": row["test"],
+        "total": _money(row["gross_price"], row["currency"]),
+        "customer": reference,
+        "customer_path": None if reference is None else _customer_path(code, reference),
+        "external": external,
+    }
+
+
+def _item_view(
+    code: str, item: Mapping[str, Any], currency: str, owners: Mapping[str, int], catalogued: set[str]
+) -> dict[str, Any]:
+    price = item["Price"]
+    subscriptions = [
+        {
+            "reference": entry["SubscriptionReference"],
+            "path": _customer_path(code, owners[entry["SubscriptionReference"]])
+            + f"#subscription-{entry['SubscriptionReference']}"
+            if entry["SubscriptionReference"] in owners
+            else None,
+            "expiration": "lifetime" if entry["Lifetime"] else entry["ExpirationDate"],
+            "enabled": bool(entry["Enabled"]),
+        }
+        for entry in item["ProductDetails"]["Subscriptions"] or ()
+    ]
+    product = item.get("Code")
+    return {
+        "name": item["ProductDetails"]["Name"],
+        "code": product,
+        "product_path": _product_path(code, product) if product in catalogued else None,
+        "quantity": item["Quantity"],
+        "unit": _money(price["UnitGrossPrice"], currency),
+        "total": _money(price["GrossPrice"], currency),
+        "subscriptions": subscriptions,
+    }
+
+
+def _payment_view(payment: Mapping[str, Any] | None, waiting: bool) -> list[tuple[str, object]]:
+    """The payment's fields worth a look: type, currency, card (first and last digits), whether a
+    3-D Secure or PayPal page still waits for the shopper (``waiting``: its link is unused)."""
+    if not payment:
+        return []
+    method = payment.get("PaymentMethod") or {}
+    shown: list[tuple[str, object]] = [("Type", payment.get("Type")), ("Currency", payment.get("Currency"))]
+    if method.get("LastDigits"):
+        card = " ".join(filter(None, (method.get("CardType"), method.get("FirstDigits"), "…", method["LastDigits"])))
+        shown.append(("Card", card))
+        shown.append(("Expiration", f"{method.get('ExpirationMonth')}/{method.get('ExpirationYear')}"))
+    if method.get("Authorize3DS"):
+        shown.append(("3-D Secure", "waiting for the shopper" if waiting else "answered"))
+    if method.get("RedirectURL"):
+        shown.append(("PayPal", "waiting for the shopper" if waiting else "answered"))
+    if "RecurringEnabled" in method:
+        shown.append(("RecurringEnabled", method["RecurringEnabled"]))
+    shown.append(("CustomerIP", payment.get("CustomerIP")))
+    return shown
+
+
+def _refund_view(refund: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "date": refund["Date"],
+        "type": refund["Type"],
+        "amount": _money(refund["Amount"], str(refund["Currency"]).upper()),
+        "reason": refund["Reason"],
+        "comment": refund["Comment"],
+        "items": ", ".join(f"{each['Quantity']} × {each['LineItemReference'][:10]}…" for each in refund["Items"] or ()),
+    }
+
+
+def _customer_view(code: str, made: int | None, named: Mapping[str, Any]) -> dict[str, Any]:
+    """The customer the order made or found on completing, else the one it names."""
+    reference = made if made is not None else named.get("reference")
+    return {
+        "reference": reference,
+        "path": None if reference is None else _customer_path(code, reference),
+        "external": named.get("external"),
+        "made": made is not None,
+    }
 
 
 _PRODUCT_SECTIONS = ("PricingConfigurations", "SubscriptionInformation")  # shown in sections of their own

@@ -12,11 +12,14 @@ to the query, which 2Checkout's WooCommerce and WHMCS plugins read. A link works
 
 Served on the API's own host at 2Checkout's path (``/scripts/credit_card/authorize``), outside
 ``/_twoco/``: they work with ``--no-control-plane``. Like the sign-on pages, they carry no script
-and their only form posts to themselves.
+and their only form posts to themselves; their form-action names the origins of the order's
+return and cancel addresses too, since a browser holds the redirect that answers the form to
+it (Chromium stops at a redirect to another origin the policy does not name).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -58,7 +61,9 @@ class PaymentPages:
             explanation = "This payment link names no order waiting for its shopper: it was used already, or the "
             explanation += "sandbox was reset since it was made."
             return page("refused.html", 404, title="Unknown payment link", explanation=explanation)
-        return page("payment.html", **_view(path, token, found[1]))
+        urls = found[1].document.get("_return_urls") or {}
+        origins = sorted({origin for url in urls.values() if url and (origin := _origin(url))})
+        return page("payment.html", form_targets=origins, **_view(path, token, found[1]))
 
 
 def _view(path: str, token: str, order: StoredOrder) -> dict[str, Any]:
@@ -89,6 +94,20 @@ def _back_to_merchant(merchant_id: int, order: StoredOrder) -> Response:
         message = f"Order {order.ref_no} is {order.status}; the order named no address to return to."
         return page("message.html", title="Payment answered", message=message)
     return Response(303, b"", "text/plain", [("location", _with_ref_no(target, order.ref_no))])
+
+
+_ORIGIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _origin(url: str) -> str | None:
+    """The origin (``scheme://host:port``) of a return address, as the page's form-action names
+    it so that the answer's redirect there is allowed; None for what no source expression may
+    safely hold (another scheme, a host with other characters)."""
+    parts = urlsplit(url if "://" in url else "http://" + url)
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme.lower() not in ("http", "https") or not _ORIGIN_HOST.fullmatch(host):
+        return None
+    return f"{parts.scheme.lower()}://{host}"
 
 
 def _with_ref_no(url: str, ref_no: int) -> str:

@@ -16,6 +16,7 @@ so no page lets a Referer carry it elsewhere.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -124,13 +125,23 @@ def _cart(visit: Visit, query: str) -> dict[str, Any]:
     return {"title": "Checkout", "customer": visit.customer, "items": items, "shown": _SHOWN}
 
 
-def page(template: str, status: int = 200, headers: list[tuple[str, str]] | None = None, **view: Any) -> Response:
+def page(
+    template: str,
+    status: int = 200,
+    headers: list[tuple[str, str]] | None = None,
+    form_targets: Sequence[str] = (),
+    **view: Any,
+) -> Response:
     """A page rendered from ``templates/``, its inline style allowed by a nonce of its own; its one
-    form (a payment page's) may post to the page itself only."""
+    form (a payment page's) posts to the page itself, whose answer may redirect only to
+    ``form_targets`` (origins, ``http://host:port``): browsers hold a form's redirects to the
+    page's form-action too."""
     nonce = secrets.token_urlsafe(16)
     document = _TEMPLATES.get_template(template).render(style_nonce=nonce, **{"language": "en", **view})
+    targets = "".join(f" {origin}" for origin in form_targets)
     policy = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'self'{targets};"
+        " frame-ancestors 'none'"
     )
     return Response(
         status,

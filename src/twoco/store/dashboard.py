@@ -1,8 +1,9 @@
 """The dashboard's queries (``twoco.sandbox.dashboard``): merchants at a glance, customers by text,
-which product codes a catalogue holds."""
+which product codes a catalogue holds, a merchant's or a customer's orders."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from twoco.core.validation import internal_reference
@@ -16,17 +17,65 @@ class DashboardQueries(SqlBase):
         assert row is not None  # for mypy: a SELECT without FROM answers one row
         return str(row[0])
 
-    def merchant_overview(self) -> list[tuple[str, str, int, int]]:
-        """(code, created, number of customers, number of products) of every merchant; never a secret key."""
+    def merchant_overview(self) -> list[tuple[str, str, int, int, int]]:
+        """(code, created, number of customers, of products, of orders) of every merchant; never a secret key."""
         cursor = self._run(
             "SELECT m.code, m.created_at, (SELECT COUNT(*) FROM customers c WHERE c.merchant_id = m.id),"
-            " (SELECT COUNT(*) FROM products p WHERE p.merchant_id = m.id)"
+            " (SELECT COUNT(*) FROM products p WHERE p.merchant_id = m.id),"
+            " (SELECT COUNT(*) FROM orders o WHERE o.merchant_id = m.id)"
             " FROM merchants m ORDER BY m.code",
             write=False,
         )
         return [
-            (code, created, int(customers), int(products)) for code, created, customers, products in cursor.fetchall()
+            (code, created, int(customers), int(products), int(orders))
+            for code, created, customers, products, orders in cursor.fetchall()
         ]
+
+    def dashboard_orders(
+        self,
+        merchant_id: int,
+        status: str | None = None,
+        test: bool | None = None,
+        customer: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """A page of the merchant's orders, newest first, of every date (searchOrders' own query keeps
+        to a window of dates): by status, test flag and completed customer when given (None: any).
+        Each as a row of the orders table (ref_no, order_date, status, approve_status, test,
+        customer_reference) with what the list shows of its document: the gross total, the
+        currency, the customer it names before it completes (``named``: reference, external)."""
+        conditions = ["merchant_id = ?"]
+        params: list[object] = [merchant_id]
+        for column, value in (("status", status), ("test_order", test), ("customer_reference", customer)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        # Walks orders_by_date (merchant_id, order_date, id) backwards, filtering as it goes.
+        cursor = self._run(
+            "SELECT ref_no, order_date, status, approve_status, test_order, customer_reference, document"
+            f" FROM orders WHERE {' AND '.join(conditions)} ORDER BY order_date DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+            write=False,
+        )
+        found = []
+        for ref_no, date, status_, approve, test_order, customer_reference, document in cursor.fetchall():
+            fields = json.loads(document)
+            named = fields.get("_customer") or {}
+            found.append(
+                {
+                    "ref_no": ref_no,
+                    "order_date": date,
+                    "status": status_,
+                    "approve_status": approve,
+                    "test": bool(test_order),
+                    "customer_reference": customer_reference,
+                    "gross_price": fields["GrossPrice"],
+                    "currency": str(fields["Currency"]).upper(),
+                    "named": (named.get("reference"), named.get("external")),
+                }
+            )
+        return found
 
     def catalogued(self, merchant_id: int, codes: list[str]) -> set[str]:
         """Those of ``codes`` that are product codes of the merchant's catalogue."""
