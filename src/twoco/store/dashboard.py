@@ -51,7 +51,8 @@ class DashboardQueries(SqlBase):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 params.append(value)
-        # Walks orders_by_date (merchant_id, order_date, id) backwards, filtering as it goes.
+        # Walks orders_by_date (merchant_id, order_date, id) backwards, filtering as it goes; a
+        # customer's orders, orders_by_customer (merchant_id, customer_reference, order_date).
         cursor = self._run(
             "SELECT ref_no, order_date, status, approve_status, test_order, customer_reference, document"
             f" FROM orders WHERE {' AND '.join(conditions)} ORDER BY order_date DESC, id DESC LIMIT ? OFFSET ?",

@@ -207,5 +207,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX orders_by_date ON orders (merchant_id, order_date, id)",
         "CREATE INDEX orders_by_due_date ON orders (due_at)",
+        "CREATE INDEX orders_by_customer ON orders (merchant_id, customer_reference, order_date)",
     ),
 )
