@@ -1,4 +1,4 @@
-"""The order operations' handlers, the sandbox's actions on orders, and the order as answered.
+"""The order operations' handlers, and the order as answered.
 
 Each handler takes the call's :class:`Context` and :class:`Caller`, then the operation's
 parameters as decoded; it runs in one store transaction (a call that raises changes nothing):
@@ -65,6 +65,7 @@ _PERSON = (
 _BILLING = ("FiscalCode", "TaxOffice", *_PERSON)
 
 
+@retried_on_conflict
 def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> dict[str, Any]:
     """Place an order, or, given the RefNo of a PENDING one, pay it again with new payment details."""
     if order.get("RefNo"):
@@ -90,53 +91,61 @@ def place_order(context: Orders, caller: Caller, order: Mapping[str, Any]) -> di
             raise ApiError("INVALID_FIELD_VALUE", field="PaymentDetails.Type", reason="FREE pays only an order of 0")
         method = details.get("PaymentMethod")
         payment = take_payment(kind, method, _previous_method(context, caller, kind, method))
-        now = context.clock.now_datetime()
-        document: dict[str, Any] = {
-            "OrderNo": 0,
-            "ExternalReference": order.get("ExternalReference"),
-            "ShopperRefNo": None,
-            "VendorApproveStatus": "OK",
-            "MerchantCode": caller.exchange.merchant_code or context.store.merchant_code(caller.merchant_id),
-            "Language": (order.get("Language") or "en").lower(),
-            "OrderDate": timestamp(now),
-            "FinishDate": None,
-            "Source": order.get("Source"),
-            "WSOrder": None,
-            "Affiliate": {"AffiliateCode": None, "AffiliateSource": None, "AffiliateName": None, "AffiliateUrl": None},
-            "HasShipping": False,
+        now = timestamp(context.clock.now_datetime())
+        document = {
+            **_new_order(context, caller, order, now, payment.test, currency),
             "BillingDetails": billing,
             "DeliveryDetails": delivery,
-            "DeliveryInformation": {
-                "ShippingMethod": {"Code": None, "TrackingUrl": None, "TrackingNumber": None, "Comment": None}
-            },
-            "CustomerDetails": None,
-            "Origin": "API",
-            "AvangateCommission": 0.0,
-            "OrderFlow": "REGULAR",
-            "ExtraInformation": {"PaymentLink": f"/order/finish.php?id={secrets.token_urlsafe(20)}"},
-            "TestOrder": payment.test,
-            "FxRate": 1.0,
-            "FxMarkup": 0.0,
-            "PayoutCurrency": currency,
-            "DeliveryFinalized": False,
             "Items": items,
-            "Promotions": [],
-            "AdditionalFields": None,
-            "Currency": currency.lower(),
             **totals,
-            "CustomParameters": None,
-            "Refunds": None,
             "_customer": customer,
         }
-        stored = StoredOrder(
-            0, PENDING, "WAITING", payment.test, timestamp(now), order.get("ExternalReference"), document
-        )
+        stored = StoredOrder(0, PENDING, "WAITING", payment.test, now, order.get("ExternalReference"), document)
         # The order's row first, for its RefNo: what its payment makes (its completion's customer
         # and subscriptions) names it in the change history.
         _insert(context, caller.merchant_id, stored)
         _pay(context, caller, stored, kind, currency, details, payment, "placeOrder")
         context.store.save_order(caller.merchant_id, stored)
         return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
+
+
+def _new_order(
+    context: Orders, caller: Caller, order: Mapping[str, Any], now: str, test: bool, currency: str
+) -> dict[str, Any]:
+    """A new order's fields but its details, items, totals and payment: what the sandbox answers
+    where 2Checkout's records show its own values (no affiliate, no shipping, no commission)."""
+    return {
+        "OrderNo": 0,
+        "ExternalReference": order.get("ExternalReference"),
+        "ShopperRefNo": None,
+        "VendorApproveStatus": "OK",
+        "MerchantCode": caller.exchange.merchant_code or context.store.merchant_code(caller.merchant_id),
+        "Language": (order.get("Language") or "en").lower(),
+        "OrderDate": now,
+        "FinishDate": None,
+        "Source": order.get("Source"),
+        "WSOrder": None,
+        "Affiliate": {"AffiliateCode": None, "AffiliateSource": None, "AffiliateName": None, "AffiliateUrl": None},
+        "HasShipping": False,
+        "DeliveryInformation": {
+            "ShippingMethod": {"Code": None, "TrackingUrl": None, "TrackingNumber": None, "Comment": None}
+        },
+        "CustomerDetails": None,
+        "Origin": "API",
+        "AvangateCommission": 0.0,
+        "OrderFlow": "REGULAR",
+        "ExtraInformation": {"PaymentLink": f"/order/finish.php?id={secrets.token_urlsafe(20)}"},
+        "TestOrder": test,
+        "FxRate": 1.0,
+        "FxMarkup": 0.0,
+        "PayoutCurrency": currency,
+        "DeliveryFinalized": False,
+        "Promotions": [],
+        "AdditionalFields": None,
+        "Currency": currency.lower(),
+        "CustomParameters": None,
+        "Refunds": None,
+    }
 
 
 def _insert(context: Orders, merchant_id: int, stored: StoredOrder) -> None:
