@@ -18,6 +18,7 @@ from twoco.client.soap import read_answer
 from twoco.core.registry import VERSIONS
 from twoco.domains import REGISTRY
 from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6
+from twoco.core.schema import at_version
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 
 COMBINATIONS = [f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")]
@@ -79,7 +80,7 @@ def test_every_operation(client) -> None:
     subscription_reference = client.add_subscription(subscription_data(reference, "CL-SUB-1"))
     assert re.fullmatch(r"[0-9A-F]{10}", subscription_reference)
     subscription = client.get_subscription(subscription_reference)
-    assert list(subscription) == list([f.name for f in SUBSCRIPTION.fields if f.returned])
+    assert list(subscription) == [f.name for f in at_version(SUBSCRIPTION, client.version).fields if f.returned]
     assert subscription["Product"]["ProductQuantity"] == 2 and subscription["Product"]["PriceOptionCodes"] == ["EU"]
     assert subscription["SubscriptionEnabled"] is True and subscription["AvangateCustomerReference"] == reference
     assert client.get_customer_subscriptions(reference) == [subscription]

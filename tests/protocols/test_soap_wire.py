@@ -107,7 +107,7 @@ def test_wsdl_types_follow_the_documented_field_order(app_server) -> None:
     ]  # fmt: skip
     assert fields("Product") == [f.name for f in at_version(PRODUCT, "4.0").fields]
     assert fields("ProductTranslation")[-1] == "Language"
-    assert fields("Subscription") == list(SUBSCRIPTION.field_names)
+    assert fields("Subscription") == list(at_version(SUBSCRIPTION, "4.0").field_names)
     (array,) = wsdl.xpath("//xsd:complexType[@name='ArrayOfSubscription']//xsd:restriction", namespaces=WSDL_NS)
     assert array.get("base") == "soapenc:Array"
 

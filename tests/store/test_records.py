@@ -69,10 +69,12 @@ def test_a_customer_row_becomes_a_record_by_column():
 
 
 def test_subscription_records_have_the_wire_fields_and_the_columns():
+    # What the store reads beside the fields stored: the references, and the order that made it.
     references = {"SubscriptionReference", "AvangateCustomerReference", "ExternalCustomerReference"}
+    read = {"LatestSubscriptionOrder"}
     returned = {field.name for field in SUBSCRIPTION.fields if field.returned}
-    assert keys(SubscriptionFields) == (returned - references, set())
-    assert keys(NewSubscription) == (returned - references | {"SubscriptionReference"}, set())
+    assert keys(SubscriptionFields) == (returned - references - read, set())
+    assert keys(NewSubscription) == (returned - references - read | {"SubscriptionReference"}, set())
     assert keys(NewSubscription)[0] == {*SUBSCRIPTION_COLUMNS, "Product", "EndUser"}
     assert keys(SubscriptionRecord) == (returned, set())
     assert keys(ProductRecord) == (set(PRODUCT.field_names), set()) == (set(PRODUCT_COLUMNS), set())
@@ -92,6 +94,8 @@ def test_a_subscription_row_becomes_a_record_by_column():
         *(column(name) for name in SUBSCRIPTION_COLUMNS),
         *(json.dumps(["EU", None]) if name == "PriceOptionCodes" else f"product {name}" for name in PRODUCT_COLUMNS),
         *(f"end user {name}" for name in END_USER_COLUMNS),
+        123456789,
+        "COMPLETE",
         7,
         "EXT-7",
     )
@@ -102,6 +106,7 @@ def test_a_subscription_row_becomes_a_record_by_column():
         "EndUser",
         "AvangateCustomerReference",
         "ExternalCustomerReference",
+        "LatestSubscriptionOrder",
     ]
     for name in SUBSCRIPTION_COLUMNS:
         expected = True if name in SUBSCRIPTION_FLAGS else delivery if name == "DeliveryInfo" else f"column {name}"
@@ -111,6 +116,7 @@ def test_a_subscription_row_becomes_a_record_by_column():
     ]
     assert list(record["EndUser"].items()) == [(name, f"end user {name}") for name in END_USER_COLUMNS]
     assert (record["AvangateCustomerReference"], record["ExternalCustomerReference"]) == (7, "EXT-7")
+    assert record["LatestSubscriptionOrder"] == {"RefNo": "123456789", "Status": "COMPLETE"}
     unset = [0 if name in SUBSCRIPTION_FLAGS else None for name in SUBSCRIPTION_COLUMNS]
     bare = _subscription_record((*unset, *row[len(SUBSCRIPTION_COLUMNS) :]))
     assert [bare[name] for name in SUBSCRIPTION_FLAGS] == [False] * len(SUBSCRIPTION_FLAGS)

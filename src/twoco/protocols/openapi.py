@@ -173,6 +173,10 @@ def _subscription_import() -> dict[str, object]:
         "SubscriptionValueCurrency": currency,
         "CustomPriceBillingCyclesLeft": _nullable({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
         "Test": _nullable({"enum": [0, 1]}),
+        "LatestSubscriptionOrder": {
+            **schema(SUBSCRIPTION.by_name["LatestSubscriptionOrder"].type),
+            "description": "ignored: the order that made it",
+        },
     }
     for name in SUBSCRIPTION_FLAGS:
         properties[name] = flag

@@ -208,5 +208,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX orders_by_date ON orders (merchant_id, order_date, id)",
         "CREATE INDEX orders_by_due_date ON orders (due_at)",
         "CREATE INDEX orders_by_customer ON orders (merchant_id, customer_reference, order_date)",
+        # The order that made (later: renewed) a subscription: 6.0's LatestSubscriptionOrder.
+        "ALTER TABLE subscriptions ADD COLUMN latest_order INTEGER",
     ),
 )

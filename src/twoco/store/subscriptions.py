@@ -33,7 +33,9 @@ _SUBSCRIPTION_SELECT = (
         "s." + column
         for column in [*SUBSCRIPTION_COLUMNS.values(), *PRODUCT_COLUMNS.values(), *END_USER_COLUMNS.values()]
     )
-    + ", c.reference, c.external_reference FROM subscriptions s JOIN customers c ON c.reference = s.customer_reference"
+    + ", o.ref_no, o.status, c.reference, c.external_reference FROM subscriptions s"
+    " JOIN customers c ON c.reference = s.customer_reference"
+    " LEFT JOIN orders o ON o.ref_no = s.latest_order"
 )
 
 
@@ -73,6 +75,13 @@ class SubscriptionQueries(CustomerQueries):
             write=False,
         )
         return [_subscription_record(row) for row in cursor.fetchall()]
+
+    def set_latest_order(self, merchant_id: int, reference: str, ref_no: int) -> None:
+        """Name the order that made (or renewed) the subscription."""
+        self._run(
+            "UPDATE subscriptions SET latest_order = ? WHERE merchant_id = ? AND reference = ?",
+            (ref_no, merchant_id, reference),
+        )
 
     def set_end_user(self, merchant_id: int, reference: str, end_user: EndUserRecord) -> None:
         """Overwrite a subscription's EndUser."""
@@ -175,7 +184,8 @@ def _subscription_filter(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
 
 def _subscription_record(row: tuple[Any, ...]) -> SubscriptionRecord:
     """A subscription from its row: ``SUBSCRIPTION_COLUMNS``, ``PRODUCT_COLUMNS``, ``END_USER_COLUMNS``
-    and its owner's two references (values as the database gives them, so Any), in that order."""
+    its latest order's RefNo and status, and its owner's two references (values as the database
+    gives them, so Any), in that order."""
     field = dict(zip(SUBSCRIPTION_COLUMNS, row))
     column = dict(zip(PRODUCT_COLUMNS, row[len(SUBSCRIPTION_COLUMNS) :]))
     person = dict(zip(END_USER_COLUMNS, row[len(SUBSCRIPTION_COLUMNS) + len(PRODUCT_COLUMNS) :]))
@@ -212,4 +222,5 @@ def _subscription_record(row: tuple[Any, ...]) -> SubscriptionRecord:
         "EndUser": end_user_record(person),
         "AvangateCustomerReference": row[-2],
         "ExternalCustomerReference": row[-1],
+        "LatestSubscriptionOrder": None if row[-4] is None else {"RefNo": str(row[-4]), "Status": row[-3]},
     }

@@ -120,6 +120,7 @@ def complete(context: Subscriptions, caller: Caller, order: StoredOrder, by: str
             assert order.customer_reference is not None  # for mypy: made above when an item generates one
             record = _subscription(document, item, now, order.test)
             reference = insert_subscription(context, caller, order.customer_reference, record)
+            context.store.set_latest_order(caller.merchant_id, reference, order.ref_no)
             item["ProductDetails"]["Subscriptions"] = [
                 {"SubscriptionReference": reference, "PurchaseDate": timestamp(now)}
             ]

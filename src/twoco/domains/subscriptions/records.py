@@ -68,8 +68,15 @@ class NewSubscription(SubscriptionFields):
     SubscriptionReference: str
 
 
+class LatestOrderRecord(TypedDict):
+    RefNo: str
+    Status: str
+
+
 class SubscriptionRecord(NewSubscription):
-    """A subscription as the store reads it, with its owner's two references."""
+    """A subscription as the store reads it, with its owner's two references and the order that
+    made it (None for an import)."""
 
     AvangateCustomerReference: int
     ExternalCustomerReference: str | None
+    LatestSubscriptionOrder: LatestOrderRecord | None

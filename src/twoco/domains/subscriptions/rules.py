@@ -154,4 +154,12 @@ def subscription_view(record: SubscriptionRecord) -> dict[str, object]:
             "Description": "",
             "Codes": [{"Code": None, "File": None, "Description": "", "ExtraInfo": None}],
         }
+    view.pop("LatestSubscriptionOrder", None)  # an import has none: answered null (6.0)
+    latest = record["LatestSubscriptionOrder"]
+    if latest is not None:  # twoco charges no renewal that could fail
+        view["LatestSubscriptionOrder"] = {
+            "RefNo": latest["RefNo"],
+            "Status": latest["Status"],
+            "FailedRecurringChargesCount": 0,
+        }
     return view

@@ -33,6 +33,9 @@ DELIVERY_CODE = struct("DeliveryCode", *strings("Code", "File", "Description", "
 DELIVERY_INFO = struct("DeliveryInfo", ("Description", STRING), ("Codes", Array(DELIVERY_CODE)))
 
 # Fields in the order 2Checkout returns them (the recorded 3.0 output, then 6.0's additions).
+LATEST_ORDER = struct(
+    "LatestSubscriptionOrder", ("RefNo", STRING), ("Status", STRING), ("FailedRecurringChargesCount", INT)
+)
 SUBSCRIPTION = struct(
     "Subscription",
     ("SubscriptionReference", STRING),
@@ -58,6 +61,9 @@ SUBSCRIPTION = struct(
     ("SubscriptionValue", DOUBLE),
     ("SubscriptionValueCurrency", STRING),
     ("CustomPriceBillingCyclesLeft", INT),
+    # The order that made the subscription, as 2Checkout's PHP SDK reads it on 6.0
+    # (LatestSubscriptionOrder.RefNo, tests/.../SubscriptionTest.php); null for an import.
+    Field("LatestSubscriptionOrder", LATEST_ORDER, since="6.0"),
     # An import's flag (REST and JSON bodies carry it inside the object; SOAP 5.0/6.0 also as a parameter).
     Field("Test", INT, returned=False),
 )
