@@ -41,7 +41,7 @@ import pytest
 
 from tests.clients import Fault
 from tests.clients.api import Api, JsonRpcApi, RestApi
-from tests.data import dynamic_order
+from tests.data import customer_data, dynamic_order, subscription_data
 from tests.data import test_payment as card_payment  # not test_*: pytest would collect it
 from tests.servers import Merchant, Server, new_store_url, start_server, stop_server, store_with_merchants
 from twoco.store import SqlStore, open_store
@@ -863,3 +863,65 @@ RESET_RACE = (
     "store/base.py SqlBase.reset on PostgreSQL: a customer and subscription committed between its "
     "DELETE statements fail the reset with ForeignKeyViolation (500 INTERNAL_ERROR)"
 )
+
+
+# --- orders for a customer others change at the same time -------------------------------------------
+
+
+def test_orders_for_a_customer_being_changed_and_moved_never_fail(shop: Shop) -> None:
+    """Orders naming an existing customer (by reference, and by ExternalCustomerReference) complete
+    while other clients update that customer (pushing the change to its subscriptions) and move
+    subscriptions between it and another customer: none fails, and each order's subscription is
+    the customer's it named (or where a move took it: nothing is lost)."""
+    merchant = shop.merchant("immediate")
+    setup = Client(shop.server.base_url, merchant, "jsonrpc")
+    first = setup.api.call("createCustomer", customer_data(ExternalCustomerReference="BUSY-1"))
+    second = setup.api.call("createCustomer", customer_data(ExternalCustomerReference="BUSY-2"))
+    moved = [setup.api.call("addSubscription", subscription_data(first, f"BUSY-SUB-{n}")) for n in range(4)]
+    errors: list[str] = []
+    placed: list[str] = []
+    deadline = time.monotonic() + 8
+
+    def loop(step: Callable[[Client, int], None], protocol: str) -> None:
+        client = Client(shop.server.base_url, merchant, protocol)
+        n = 0
+        try:
+            while time.monotonic() < deadline:
+                n += 1
+                try:
+                    step(client, n)
+                except Fault as fault:
+                    errors.append(str(fault))
+        finally:
+            client.close()
+
+    def order_by_reference(client: Client, n: int) -> None:
+        placed.append(client.place(order_for(None, CustomerReference=first))["RefNo"])
+
+    def order_by_external(client: Client, n: int) -> None:
+        placed.append(client.place(order_for("BUSY-1"))["RefNo"])
+
+    def update(client: Client, n: int) -> None:
+        change = {"AvangateCustomerReference": first, "FirstName": f"Busy{n}"}
+        client.api.call("updateCustomerInformation", change, True)
+
+    def move(client: Client, n: int) -> None:
+        client.api.call("setSubscriptionCustomer", moved[n % 4], (first, second)[n % 2], None)
+
+    steps = [(order_by_reference, "jsonrpc"), (order_by_reference, "rest"), (order_by_external, "rest")]
+    steps += [(order_by_external, "jsonrpc"), (update, "jsonrpc"), (update, "jsonrpc"), (move, "jsonrpc")]
+    threads = [threading.Thread(target=loop, args=step) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == [], errors[:5]
+        assert len(placed) > 20
+        held = {s["SubscriptionReference"] for s in setup.api.call("getCustomerSubscriptions", first, None)}  # type: ignore[union-attr]
+        for ref_no in placed:
+            order = setup.get(ref_no)
+            (reference,) = subscription_references(order)
+            assert reference in held, (ref_no, reference)
+    finally:
+        setup.close()
