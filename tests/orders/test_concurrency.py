@@ -715,7 +715,8 @@ def test_a_refusal_on_the_page_of_an_order_canceled_meanwhile_returns_to_the_can
 
 def test_two_instances_complete_each_due_order_once(store_kind: str, tmp_path: Path) -> None:
     """Two servers on one store, both running the background completion: each due order
-    completes once (one subscription of its own, one customer per ExternalCustomerReference)."""
+    completes once (one subscription of its own, one customer per ExternalCustomerReference).
+    Then orders placed on both at once, completing at once, naming one new customer: one customer."""
     merchant = Merchant("TWICE", "twice-secret-key")
     url = store_with_merchants(new_store_url(store_kind, tmp_path), {merchant.code: merchant.secret})
     servers = [start_server(tmp_path, url, "--login-throttle", "off") for _ in range(2)]
@@ -741,6 +742,18 @@ def test_two_instances_complete_each_due_order_once(store_kind: str, tmp_path: P
         assert sorted(external for _, external in customers) == [f"TWICE-{n}" for n in range(5)]
         for ref_no in refs:
             assert len([entry for entry in history(shop, ref_no) if entry["status"] == "COMPLETE"]) == 1
+        # Completing at once, on both: eight orders naming one new customer, four on each server.
+        settle(servers[1], merchant, "immediate")
+        clients = [
+            Client(server.base_url, merchant, protocol) for server in servers for protocol in ("jsonrpc", "rest")
+        ]
+        for round_ in range(5):
+            external = f"TWICE-NOW-{round_}"
+            placed = at_once([partial(client.place, order_for(external)) for client in clients * 2])
+            assert all(isinstance(order, dict) for order in placed), placed
+            check_one_customer(shop, merchant, clients[0], external, placed)  # type: ignore[arg-type]
+        for client in clients:
+            client.close()
     finally:
         store.close()
         for server in servers:
@@ -925,3 +938,45 @@ def test_orders_for_a_customer_being_changed_and_moved_never_fail(shop: Shop) ->
             assert reference in held, (ref_no, reference)
     finally:
         setup.close()
+
+
+def test_kill_9_loses_no_acknowledged_refund(own_store, tmp_path: Path) -> None:
+    """Refunds of 1.00 issued in a loop on complete orders while the server is killed: after the
+    restart each order lists every acknowledged refund (and at most the one in flight more)."""
+    url, merchant = own_store
+    server = start_server(tmp_path, url, "--login-throttle", "off")
+    settle(server, merchant, "immediate")
+    setup = Client(server.base_url, merchant, "rest")
+    refs = [setup.place(order_for(None))["RefNo"] for _ in range(4)]
+    setup.close()
+    acknowledged = dict.fromkeys(refs, 0)
+
+    def refund(n: int) -> None:
+        client = Client(server.base_url, merchant, ("jsonrpc", "rest")[n % 2])
+        try:
+            while True:
+                assert client.refund(refs[n], 1.0, f"refund {acknowledged[refs[n]] + 1}") is True
+                acknowledged[refs[n]] += 1
+        except (httpx.TransportError, Fault, AssertionError, ValueError):
+            pass  # the server died mid-request: that refund was never acknowledged
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=refund, args=(n,)) for n in range(len(refs))]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: min(acknowledged.values()) >= 10, 60, "10 refunds acknowledged on each order")
+    kill_9(server)
+    for thread in threads:
+        thread.join(30)
+    restarted = start_server(tmp_path, url, "--login-throttle", "off")
+    try:
+        reader = Client(restarted.base_url, merchant, "jsonrpc")
+        for ref_no, count in acknowledged.items():
+            listed = reader.get(ref_no)["Refunds"]
+            assert count <= len(listed) <= count + 1, (ref_no, count, len(listed))
+            assert [refund["Comment"] for refund in listed] == [f"refund {n + 1}" for n in range(len(listed))]
+        reader.close()
+    finally:
+        stop_server(restarted)
+    no_tracebacks(restarted)
