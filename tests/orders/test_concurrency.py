@@ -17,6 +17,10 @@
 - kill -9 loses no acknowledged order, nor its subscriptions; an order due when the server died
   completes after the restart, on the background completion alone; a kill while due orders
   complete leaves each whole. Two instances on one store complete each due order once.
+- kill -9 loses no acknowledged refund.
+- Orders for a customer that other clients update and move subscriptions from never fail.
+- A reset of the merchant racing its orders answers, and leaves each order whole or gone (on
+  PostgreSQL it fails with a ForeignKeyViolation: a bug, the xfail test).
 - Concurrent refused orders change nothing.
 """
 
