@@ -16,9 +16,9 @@ from tests.servers import free_port
 from twoco.client import Client, TransportError, TwoCheckoutError, jsonrpc
 from twoco.client.soap import read_answer
 from twoco.core.registry import VERSIONS
+from twoco.core.schema import at_version
 from twoco.domains import REGISTRY
 from twoco.domains.customers.schema import CUSTOMER, CUSTOMER_V6
-from twoco.core.schema import at_version
 from twoco.domains.subscriptions.schema import SUBSCRIPTION
 
 COMBINATIONS = [f"{kind}-{version}" for kind in ("soap", "jsonrpc", "rest") for version in ("3.0", "4.0", "5.0", "6.0")]

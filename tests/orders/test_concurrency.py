@@ -12,15 +12,15 @@
   either the cancel wins (nothing refunded, nothing made) or the completion does (the cancel is
   refused, the subscription made once, refunds within the total).
 - A PENDING order waiting for 3-D Secure, approved on its page, paid again and canceled at once:
-  paid once or canceled, never both. (A shopper refusing on the page of an order canceled
-  meanwhile is sent to the merchant's success address: a bug, the xfail test.)
+  paid once or canceled, never both. A shopper answering the page of an order canceled meanwhile
+  is sent to the merchant's cancel address.
 - kill -9 loses no acknowledged order, nor its subscriptions; an order due when the server died
   completes after the restart, on the background completion alone; a kill while due orders
   complete leaves each whole. Two instances on one store complete each due order once.
 - kill -9 loses no acknowledged refund.
 - Orders for a customer that other clients update and move subscriptions from never fail.
 - A reset of the merchant racing its orders answers, and leaves each order whole or gone (on
-  PostgreSQL it fails with a ForeignKeyViolation: a bug, the xfail test).
+  PostgreSQL its DELETEs once let a customer and subscription commit between them).
 - Concurrent refused orders change nothing.
 """
 
@@ -693,11 +693,6 @@ def head_start(round_: int) -> list[float]:
     return [0.0 if group == leader else lead for group in groups]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payment_pages._back_to_merchant takes every status but PENDING for an approval: a shopper "
-    "who refuses 3-D Secure on an order canceled meanwhile is sent to the success address",
-)
 def test_a_refusal_on_the_page_of_an_order_canceled_meanwhile_returns_to_the_cancel_address(shop: Shop) -> None:
     merchant = shop.merchant("immediate")
     client = shop.clients(merchant, 1)[0]
@@ -812,8 +807,6 @@ def test_a_reset_racing_orders_leaves_each_order_whole_or_gone(
     """The control plane's reset of one merchant while its orders are placed (and complete at once):
     each reset answers, and every order left has its customer and its subscription, every
     subscription its order: an order is deleted whole or kept whole."""
-    if store_kind == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=RESET_RACE))
     merchant = Merchant("RESET", "reset-secret-key")
     url = store_with_merchants(new_store_url(store_kind, tmp_path), {merchant.code: merchant.secret})
     server = start_server(tmp_path, url, "--login-throttle", "off")
@@ -869,17 +862,6 @@ def test_a_reset_racing_orders_leaves_each_order_whole_or_gone(
         store.close()
         stop_server(server)
     no_tracebacks(server)
-
-
-# On PostgreSQL (READ COMMITTED), SqlBase.reset deletes the merchant's tables one statement after
-# another in one transaction; each DELETE sees what committed since the one before. An order that
-# completes (customer and subscription inserted) between "DELETE FROM subscriptions" and "DELETE
-# FROM customers" makes the latter violate subscriptions_customer_reference_fkey: the reset answers
-# 500 INTERNAL_ERROR (psycopg ForeignKeyViolation in the log).
-RESET_RACE = (
-    "store/base.py SqlBase.reset on PostgreSQL: a customer and subscription committed between its "
-    "DELETE statements fail the reset with ForeignKeyViolation (500 INTERNAL_ERROR)"
-)
 
 
 # --- orders for a customer others change at the same time -------------------------------------------

@@ -85,11 +85,11 @@ def _view(path: str, token: str, order: StoredOrder) -> dict[str, Any]:
     }
 
 
-def _back_to_merchant(merchant_id: int, order: StoredOrder) -> Response:
-    """Where the shopper goes next: the merchant's return or cancel address, with REFNO."""
+def _back_to_merchant(merchant_id: int, order: StoredOrder, paid: bool) -> Response:
+    """Where the shopper goes next: the merchant's return address when the shopper approved and
+    the order is paid, else its cancel address (a refusal, an order canceled meanwhile), with REFNO."""
     urls = order.document.get("_return_urls") or {}
-    approved = order.status != "PENDING"
-    target = urls.get("success" if approved else "cancel")
+    target = urls.get("success" if paid else "cancel")
     if not target:
         message = f"Order {order.ref_no} is {order.status}; the order named no address to return to."
         return page("message.html", title="Payment answered", message=message)

@@ -280,6 +280,10 @@ class SqlBase:
         where, params = ("WHERE merchant_id = ?", (merchant_id,)) if merchant_id is not None else ("", ())
         deleted = {}
         with self.transaction() as cursor:
+            if self.row_locks:
+                # PostgreSQL: no write commits between two DELETEs (a customer and its new
+                # subscription between those of subscriptions and customers would break the key).
+                cursor.execute(f"LOCK TABLE {', '.join(self.RESET_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
             for table in self.RESET_TABLES:
                 cursor.execute(f"DELETE FROM {table} {where}", params)
                 deleted[table] = cursor.rowcount

@@ -12,7 +12,7 @@ from twoco.core.context import Context
 from twoco.core.errors import ApiError
 from twoco.core.registry import Caller
 from twoco.domains.orders import lifecycle
-from twoco.domains.orders.lifecycle import AUTHRECEIVED, COMPLETIONS, PENDING
+from twoco.domains.orders.lifecycle import AUTHRECEIVED, COMPLETE, COMPLETIONS, PENDING
 from twoco.domains.orders.payments import CARD_PAYMENT_ERROR, THREE_D_SECURE_FAILED
 from twoco.domains.orders.port import OrderStore
 from twoco.domains.orders.records import StoredOrder
@@ -100,10 +100,12 @@ def act_on_order(context: Orders, merchant_id: int, ref_no: int, action: str) ->
         return stored
 
 
-def answer_payment_page(context: Orders, token: str, approved: bool) -> tuple[int, StoredOrder] | None:
+def answer_payment_page(context: Orders, token: str, approved: bool) -> tuple[int, StoredOrder, bool] | None:
     """The shopper's answer on a 3-D Secure or PayPal page (the link's ``token``): an approved
-    payment authorises the order, a refused one leaves it PENDING with 2Checkout's payment
-    error. The link works once. (merchant id, order), or None when the token names no order."""
+    payment authorises the PENDING order, a refused one leaves it PENDING with 2Checkout's payment
+    error; an order an action moved on meanwhile stays as it is. The link works once, even then,
+    so that the shopper goes back to the merchant. (merchant id, order, whether the shopper
+    approved an order now paid), or None when the token names no order."""
     with context.store.transaction():
         found = context.store.order_by_token(token, lock=True)
         if found is None:
@@ -111,7 +113,8 @@ def answer_payment_page(context: Orders, token: str, approved: bool) -> tuple[in
         merchant_id, stored = found
         stored.payment_token = None
         page = "PayPal page" if stored.document["PaymentDetails"]["Type"].startswith("PAYPAL") else "3-D Secure page"
-        if stored.status == PENDING and approved:
+        authorised = stored.status == PENDING and approved
+        if authorised:
             lifecycle.set_status(stored, AUTHRECEIVED, "WAITING", context.clock.now_datetime(), page)
             caller = sandbox_caller(merchant_id, stored.ref_no, "authorised")
             lifecycle.authorised(context, caller, stored, context.store.merchant_settings(merchant_id), page)
@@ -120,4 +123,4 @@ def answer_payment_page(context: Orders, token: str, approved: bool) -> tuple[in
             stored.document["Errors"] = {"CARD_PAYMENT_ERROR": reason}
             lifecycle.note(stored, context.clock.now_datetime(), page + " (refused)")
         context.store.save_order(merchant_id, stored)
-        return merchant_id, stored
+        return merchant_id, stored, approved and stored.status in (AUTHRECEIVED, COMPLETE)
