@@ -149,20 +149,13 @@ class Dashboard:
         kind, *rest = path.split("/")
         if kind == "static":
             return _static(rest[0], params.get("v"))
-        if kind == "products":
+        if kind in ("products", "orders"):  # a merchant's list, or one of its records
             merchant = self._merchant(unquote(rest[0]))
             if merchant is None:
                 return _not_found(f"No merchant {unquote(rest[0])!r}.")
-            if len(rest) == 1:
-                return self._products(merchant, params)
-            return self._product(merchant, unquote(rest[1]))
-        if kind == "orders":
-            merchant = self._merchant(unquote(rest[0]))
-            if merchant is None:
-                return _not_found(f"No merchant {unquote(rest[0])!r}.")
-            if len(rest) == 1:
-                return self._orders(merchant, params)
-            return self._order(merchant, unquote(rest[1]))
+            if kind == "products":
+                return self._products(merchant, params) if len(rest) == 1 else self._product(merchant, unquote(rest[1]))
+            return self._orders(merchant, params) if len(rest) == 1 else self._order(merchant, unquote(rest[1]))
         code, reference = rest
         return self._customer(unquote(code), unquote(reference))
 

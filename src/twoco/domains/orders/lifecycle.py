@@ -92,7 +92,8 @@ def act(context: Subscriptions, caller: Caller, order: StoredOrder, action: str,
         return
     if action == "approve" and order.approve_status == "OK":
         return
-    order.due_at = None if action != "approve" else order.due_at
+    if action != "approve":  # an approved order still completes when it was to
+        order.due_at = None
     if action == "fail":
         order.document["Errors"] = {"CARD_PAYMENT_ERROR": CARD_PAYMENT_ERROR}
     set_status(order, status, approve, context.clock.now_datetime(), by)

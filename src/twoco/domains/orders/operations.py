@@ -288,7 +288,7 @@ def get_order(context: Orders, caller: Caller, ref_no: str) -> dict[str, Any]:
     transaction unless it finds the order due)."""
     with context.store.transaction(write=False):
         stored = find_order(context, caller.merchant_id, ref_no)
-        if stored.due_at is None or stored.due_at > context.clock.now():
+        if not stored.is_due(context.clock.now()):
             return order_view(context, caller.merchant_id, stored, caller.version, caller.protocol)
     with context.store.transaction():
         stored = find_order(context, caller.merchant_id, ref_no, lock=True)

@@ -22,3 +22,7 @@ class StoredOrder:
     customer_reference: int | None = None  # the customer it created or named, once complete
     due_at: float | None = None  # when it completes on the sandbox clock (seconds since the epoch)
     payment_token: str | None = None  # names it in the 3-D Secure and PayPal pages' links
+
+    def is_due(self, now: float) -> bool:
+        """Whether its completion time on the sandbox clock has come."""
+        return self.due_at is not None and self.due_at <= now

@@ -60,7 +60,7 @@ def sandbox_caller(merchant_id: int, ref_no: int, action: str) -> Caller:
 def complete_due(context: Orders, merchant_id: int, stored: StoredOrder) -> bool:
     """Complete a locked order whose time has come; whether it did (another process may have
     completed it, or an action changed its status since: then it is due no more)."""
-    if stored.due_at is None or stored.due_at > context.clock.now():
+    if not stored.is_due(context.clock.now()):
         return False
     if stored.status != AUTHRECEIVED:
         stored.due_at = None
