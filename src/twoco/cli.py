@@ -21,6 +21,7 @@ from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
 from twoco.core.validation import MERCHANT_CODE, ascii_integer
+from twoco.domains import LISTENERS
 from twoco.domains.customers.operations import customer_reference
 from twoco.domains.orders.lifecycle import ACTIONS as ORDER_ACTIONS
 from twoco.domains.orders.lifecycle import COMPLETIONS
@@ -481,7 +482,7 @@ def _order(args: argparse.Namespace) -> int:
     if merchant is None:
         print(f"twoco: no merchant {args.merchant!r}", file=sys.stderr)
         return 1
-    context = Service(store).context
+    context = Service(store, listeners=LISTENERS).context
     try:
         if ref_no is None:
             raise ApiError("ORDER_NOT_FOUND", ref_no=args.ref_no[:40])
@@ -509,7 +510,7 @@ def _merchant(args: argparse.Namespace) -> int:
         if merchant is None:
             print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
             return 1
-        context = Service(store).context
+        context = Service(store, listeners=LISTENERS).context
         given = {
             name: value for name, value in (("completion", args.completion), ("delay", args.delay)) if value is not None
         }

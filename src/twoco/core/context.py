@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from twoco.core import history, retry
 from twoco.core.clock import Clock, iso_timestamp
@@ -26,6 +26,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _CONFLICT_ATTEMPTS = 5  # runs of a write whose transaction the database gave up over a deadlock
 INSERT_ATTEMPTS = 8  # a random reference collides rarely; an insert tries a few
+Listener = Callable[["Context[Any]", object], None]  # hears what handlers announce (twoco.core.events)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Context(Generic[S]):
     references: ReferenceGenerator
     settings: Settings
     sessions: Sessions
+    listeners: tuple[Listener, ...] = ()
+
+    def announce(self, event: object) -> None:
+        """Tell the listening domains of a change just written (``twoco.core.events``), in its transaction."""
+        for listener in self.listeners:
+            listener(self, event)
 
     def today(self) -> str:
         return self.clock.now_datetime().date().isoformat()

@@ -111,6 +111,15 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("ORDER_STATUS_CONFLICT", "Order {ref_no} is {status}: it cannot {action}.", 409, 18009),
     # issueRefund's refusals, each with 2Checkout's message ("Error handling for issueRefund").
     ErrorKind("REFUND_NOT_ALLOWED", "{reason}", 400, 18010),
+    # Notifications (twoco.domains.notifications), on the control plane.
+    ErrorKind("NOTIFICATION_NOT_FOUND", "No notification {id}.", 404, 19001),
+    ErrorKind(
+        "NOTIFICATION_URL_REFUSED",
+        "{field} {url!r} was not saved: its GET answered {answer}, and 2Checkout saves a notification URL only"
+        " when its GET answers HTTP 200 (or save it with probe off).",
+        400,
+        19002,
+    ),
     # Single sign-on (twoco.domains.sso).
     ErrorKind(
         "INVALID_CUSTOMER_TYPE",

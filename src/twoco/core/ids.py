@@ -31,6 +31,10 @@ class ReferenceGenerator:
         """An order's RefNo: 9 digits, as 2Checkout's latest ("193612999")."""
         return self._random.randint(100_000_000, 999_999_999)
 
+    def message_id(self) -> str:
+        """An IPN's MESSAGE_ID: 12 digits, as 2Checkout's ("254498854202")."""
+        return str(self._random.randint(100_000_000_000, 999_999_999_999))
+
     def product_id(self) -> int:
         """A product's AvangateId: 7 digits, as 2Checkout's ("4590126")."""
         return self._random.randint(1_000_000, 9_999_999)

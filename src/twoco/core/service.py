@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Generic
 
 from twoco.core.clock import Clock
-from twoco.core.context import Context, S
+from twoco.core.context import Context, Listener, S
 from twoco.core.errors import ApiError
 from twoco.core.exchange import Exchange
 from twoco.core.ids import ReferenceGenerator
@@ -29,11 +29,12 @@ class Service(Generic[S]):
         clock: Clock | None = None,
         references: ReferenceGenerator | None = None,
         settings: Settings | None = None,
+        listeners: tuple[Listener, ...] = (),
     ) -> None:
         clock = clock or Clock()
         settings = settings or Settings()
         self.sessions = Sessions(store, clock, settings)
-        self.context = Context(store, clock, references or ReferenceGenerator(), settings, self.sessions)
+        self.context = Context(store, clock, references or ReferenceGenerator(), settings, self.sessions, listeners)
 
     @property
     def store(self) -> S:

@@ -12,15 +12,17 @@ from typing import Protocol
 
 from twoco.core.registry import Registry
 from twoco.core.sessions import LOGIN
-from twoco.domains import customers, orders, products, sso, subscriptions
-from twoco.domains.orders.port import OrderStore
+from twoco.domains import customers, notifications, orders, products, sso, subscriptions
+from twoco.domains.notifications.port import NotificationStore
 from twoco.domains.sso.port import SsoStore
 
 # In dependency order: a domain may use those before it (tests/test_layers.py holds it to that).
-DOMAINS = (customers, products, subscriptions, sso, orders)
+DOMAINS = (customers, products, subscriptions, sso, orders, notifications)
 
 REGISTRY = Registry((LOGIN, *(operation for domain in DOMAINS for operation in domain.OPERATIONS)))
+# What hears the domains' changes, in their transactions (twoco.core.events): the notifications' outbox.
+LISTENERS = notifications.LISTENERS
 
 
-class DomainStore(SsoStore, OrderStore, Protocol):
+class DomainStore(SsoStore, NotificationStore, Protocol):
     """Every domain's port at once."""

@@ -23,6 +23,7 @@ from twoco.core.registry import VERSIONS
 from twoco.core.service import Service
 from twoco.core.settings import Settings
 from twoco.core.throttle import ThrottleLimits
+from twoco.domains import LISTENERS
 from twoco.sandbox.demo import DEMO_CUSTOMER, DEMO_PRODUCTS, add_demo_data
 from twoco.sandbox.faults import FaultInjectingService
 from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
@@ -112,7 +113,7 @@ def build_app(options: ServeOptions) -> TwocoApp:
     store = open_store(options.db, options.store_timeout, lock_timeout)
     # Faults are injected through the control plane: without it, the plain service.
     kind = FaultInjectingService if options.control_plane else Service
-    service = kind(store, Clock(), ReferenceGenerator(options.seed), options.settings)
+    service = kind(store, Clock(), ReferenceGenerator(options.seed), options.settings, LISTENERS)
     access_log = AccessLog(options.log_format) if options.log_format else None
     return TwocoApp(
         service,

@@ -204,6 +204,17 @@ class CustomerQueries(SqlBase):
         assert row is not None  # for mypy: an aggregate SELECT answers one row
         return {name: (int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(END_USER_COLUMNS)}
 
+    def end_user_push_targets(self, merchant_id: int, customer_reference: int, end_user: EndUserRecord) -> list[str]:
+        """The references of a customer's subscriptions whose EndUser pushing ``end_user`` changes."""
+        differs = " OR ".join(f"{column} IS DISTINCT FROM ?" for column in END_USER_COLUMNS.values())
+        cursor = self._run(
+            f"SELECT reference FROM subscriptions WHERE merchant_id = ? AND customer_reference = ? AND ({differs})"
+            " ORDER BY reference",
+            (merchant_id, customer_reference, *(end_user.get(name) for name in END_USER_COLUMNS)),
+            write=False,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
     def push_end_user(self, merchant_id: int, customer_reference: int, end_user: EndUserRecord) -> None:
         """Overwrite the EndUser of every subscription of a customer (one set-based UPDATE)."""
         self._overwrite_end_users(merchant_id, "customer_reference", customer_reference, end_user)

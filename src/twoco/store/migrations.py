@@ -211,4 +211,49 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # The order that made (later: renewed) a subscription: 6.0's LatestSubscriptionOrder.
         "ALTER TABLE subscriptions ADD COLUMN latest_order INTEGER",
     ),
+    # 9: the notifications' outbox (twoco.domains.notifications): each IPN and LCN, written in the
+    # transaction of the change that causes it, with its fields as sent (JSON) and its next attempt
+    # (``due_at``, sandbox clock; NULL once it is no longer pending); ``lease_until`` (real time)
+    # while a process delivers it. Each attempt is kept with its answer and verdict.
+    (
+        """
+        CREATE TABLE notifications (
+            id AUTOINCREMENT_KEY,
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            event TEXT NOT NULL,
+            test BOOLEAN NOT NULL,
+            made_at DOUBLE PRECISION NOT NULL,
+            url TEXT,
+            algorithms TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            due_at DOUBLE PRECISION,
+            ladder_at DOUBLE PRECISION NOT NULL,
+            ladder_base INTEGER NOT NULL,
+            lease_until DOUBLE PRECISION
+        )
+        """,
+        """
+        CREATE TABLE notification_attempts (
+            merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+            notification_id INTEGER NOT NULL REFERENCES notifications (id),
+            number INTEGER NOT NULL,
+            made_at DOUBLE PRECISION NOT NULL,
+            url TEXT NOT NULL,
+            status INTEGER,
+            answer TEXT NOT NULL,
+            delivered BOOLEAN NOT NULL,
+            reason TEXT NOT NULL,
+            seconds DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (notification_id, number)
+        )
+        """,
+        "CREATE INDEX notifications_by_due_date ON notifications (due_at)",
+        "CREATE INDEX notifications_by_url ON notifications (url, lease_until)",
+        "CREATE INDEX notifications_by_merchant ON notifications (merchant_id, id)",
+        "CREATE INDEX notifications_by_reference ON notifications (reference, id)",
+    ),
 )

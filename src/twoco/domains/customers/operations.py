@@ -13,6 +13,7 @@ from typing import Any
 from twoco.core import history
 from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
 from twoco.core.errors import ApiError
+from twoco.core.events import SubscriptionChanged
 from twoco.core.port import ROW_VERSION, STATUS, DuplicateKey
 from twoco.core.registry import Caller, Operation, Param, Route
 from twoco.core.schema import BOOLEAN, INT, STRING
@@ -91,8 +92,11 @@ def update_customer(
             end_user = end_user_of(merged)
             previous = end_user_of(current)
             pushed = store.end_user_push_summary(merchant_id, found, end_user, previous)
+            changed_subscriptions = store.end_user_push_targets(merchant_id, found, end_user)
             store.push_end_user(merchant_id, found, end_user)
             changed_fields += history.push_changes(end_user, previous, pushed)
+            for subscription in changed_subscriptions:  # each an LCN, as 2Checkout sends on an end user's change
+                context.announce(SubscriptionChanged(merchant_id, subscription))
         context.record(caller, (found,), changed_fields)
     return True
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from twoco.core.errors import ApiError
+from twoco.core.events import OrderStatusChanged
 from twoco.core.registry import Caller
 from twoco.domains.customers.records import EndUserRecord
 from twoco.domains.orders.payments import CARD_PAYMENT_ERROR
@@ -70,6 +71,14 @@ def set_status(order: StoredOrder, status: str, approve: str | None, when: datet
     note(order, when, by)
 
 
+def change_status(
+    context: Subscriptions, merchant_id: int, order: StoredOrder, status: str, approve: str | None, by: str
+) -> None:
+    """Set the order's status (``set_status``) and announce it (its IPN: ``twoco.domains.notifications``)."""
+    set_status(order, status, approve, context.clock.now_datetime(), by)
+    context.announce(OrderStatusChanged(merchant_id, order, status))
+
+
 def authorised(
     context: Subscriptions, caller: Caller, order: StoredOrder, settings: Mapping[str, Any], by: str
 ) -> None:
@@ -96,16 +105,17 @@ def act(context: Subscriptions, caller: Caller, order: StoredOrder, action: str,
         order.due_at = None
     if action == "fail":
         order.document["Errors"] = {"CARD_PAYMENT_ERROR": CARD_PAYMENT_ERROR}
-    set_status(order, status, approve, context.clock.now_datetime(), by)
+    change_status(context, caller.merchant_id, order, status, approve, by)
 
 
 def complete(context: Subscriptions, caller: Caller, order: StoredOrder, by: str) -> None:
     """Complete an order: its customer found or made, one subscription made per item that
     generates one (listed in the item's ProductDetails.Subscriptions), its status COMPLETE."""
     now = context.clock.now_datetime()
+    document = order.document
+    document["FinishDate"] = timestamp(now)  # its subscriptions' purchase date, their LCNs' too
     if str(order.ref_no) not in caller.operation:  # the change history names the order
         caller = replace(caller, operation=f"{caller.operation}, order {order.ref_no}")
-    document = order.document
     customer = document["_customer"]
     items = document["Items"]
     if (
@@ -120,16 +130,14 @@ def complete(context: Subscriptions, caller: Caller, order: StoredOrder, by: str
         if item["_terms"]["generates"]:
             assert order.customer_reference is not None  # for mypy: made above when an item generates one
             record = _subscription(document, item, now, order.test)
-            reference = insert_subscription(context, caller, order.customer_reference, record)
-            context.store.set_latest_order(caller.merchant_id, reference, order.ref_no)
+            reference = insert_subscription(context, caller, order.customer_reference, record, order)
             item["ProductDetails"]["Subscriptions"] = [
                 {"SubscriptionReference": reference, "PurchaseDate": timestamp(now)}
             ]
     order.due_at = None
-    document["FinishDate"] = timestamp(now)
     document["OrderNo"] = order.ref_no
     document["Errors"] = None
-    set_status(order, COMPLETE, "OK", now, by)
+    change_status(context, caller.merchant_id, order, COMPLETE, "OK", by)
 
 
 def add_period(start: date, length: int, unit: str) -> date:

@@ -13,6 +13,7 @@ from typing import Any
 
 from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
 from twoco.core.errors import ApiError
+from twoco.core.events import OrderStatusChanged
 from twoco.core.port import DuplicateKey
 from twoco.core.registry import Caller, Operation, Param, Route
 from twoco.core.schema import BOOLEAN, DOUBLE, PAGINATED_SINCE, STRING, Array, version_key
@@ -28,7 +29,7 @@ from twoco.core.validation import (
 from twoco.domains.customers.operations import find_customer
 from twoco.domains.orders import lifecycle
 from twoco.domains.orders.items import order_items
-from twoco.domains.orders.lifecycle import AUTHRECEIVED, PENDING, set_status, timestamp
+from twoco.domains.orders.lifecycle import AUTHRECEIVED, PENDING, change_status, timestamp
 from twoco.domains.orders.payments import (
     FREE,
     PAYPAL,
@@ -220,7 +221,7 @@ def _pay(
         "cancel": sent.get("Vendor3DSCancelURL") or sent.get("CancelURL"),
     }
     stored.document["Errors"] = None if payment.error is None else {"CARD_PAYMENT_ERROR": payment.error}
-    set_status(stored, status, "WAITING", context.clock.now_datetime(), by)
+    change_status(context, caller.merchant_id, stored, status, "WAITING", by)
     if status == AUTHRECEIVED:
         lifecycle.authorised(context, caller, stored, context.store.merchant_settings(caller.merchant_id), by)
 
@@ -328,6 +329,7 @@ def issue_refund(
         complete_due(context, caller.merchant_id, stored)  # an order due is complete, as a read finds it
         refund(stored, amount, items, comment, reason, context.clock.now_datetime(), caller.version)
         lifecycle.note(stored, context.clock.now_datetime(), "issueRefund")
+        context.announce(OrderStatusChanged(caller.merchant_id, stored, stored.status))  # each refund: an IPN
         context.store.save_order(caller.merchant_id, stored)
     return True
 

@@ -115,7 +115,7 @@ def answer_payment_page(context: Orders, token: str, approved: bool) -> tuple[in
         page = "PayPal page" if stored.document["PaymentDetails"]["Type"].startswith("PAYPAL") else "3-D Secure page"
         authorised = stored.status == PENDING and approved
         if authorised:
-            lifecycle.set_status(stored, AUTHRECEIVED, "WAITING", context.clock.now_datetime(), page)
+            lifecycle.change_status(context, merchant_id, stored, AUTHRECEIVED, "WAITING", page)
             caller = sandbox_caller(merchant_id, stored.ref_no, "authorised")
             lifecycle.authorised(context, caller, stored, context.store.merchant_settings(merchant_id), page)
         elif stored.status == PENDING:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from twoco.core import history
 from twoco.core.context import INSERT_ATTEMPTS, Context, retried_on_conflict
 from twoco.core.errors import ApiError
+from twoco.core.events import CUSTOMER, VENDOR, SubscriptionChanged
 from twoco.core.port import DuplicateKey
 from twoco.core.registry import Caller, Operation, Param, Route
 from twoco.core.schema import BOOLEAN, INT, PAGINATED_SINCE, STRING, Array
@@ -71,9 +72,12 @@ def add_subscription(
         return insert_subscription(context, caller, owner, record)
 
 
-def insert_subscription(context: Subscriptions, caller: Caller, owner: int, record: SubscriptionFields) -> str:
-    """Store a new subscription of customer ``owner`` under a new reference, noted in the
-    owner's history; answers the reference."""
+def insert_subscription(
+    context: Subscriptions, caller: Caller, owner: int, record: SubscriptionFields, order: Any = None
+) -> str:
+    """Store a new subscription of customer ``owner`` under a new reference, made by the order
+    ``order`` (a StoredOrder; None: imported), noted in the owner's history and announced (its LCN: the shopper's
+    change when an order made it, the merchant's otherwise); answers the reference."""
     for _ in range(INSERT_ATTEMPTS):
         reference = context.references.subscription_reference()
         try:
@@ -84,7 +88,11 @@ def insert_subscription(context: Subscriptions, caller: Caller, owner: int, reco
                     "DUPLICATE_EXTERNAL_SUBSCRIPTION_REFERENCE", reference=record["ExternalSubscriptionReference"]
                 ) from None
             continue
+        if order is not None:
+            context.store.set_latest_order(caller.merchant_id, reference, order.ref_no)
         context.record(caller, (owner,), history.changes({}, record["EndUser"], "EndUser."), reference)
+        by = VENDOR if order is None else CUSTOMER
+        context.announce(SubscriptionChanged(caller.merchant_id, reference, by, order=order))
         return reference
     raise ApiError("INTERNAL_ERROR")
 
@@ -208,9 +216,9 @@ def update_subscription_end_user(
         current = found["EndUser"]
         merged = merged_end_user(current, end_user)
         context.store.set_end_user(caller.merchant_id, reference, merged)
-        context.record(
-            caller, (found["AvangateCustomerReference"],), history.changes(current, merged, "EndUser."), reference
-        )
+        changed = history.changes(current, merged, "EndUser.")
+        context.record(caller, (found["AvangateCustomerReference"],), changed, reference)
+        _announce(context, caller, reference, changed)
     return True
 
 
@@ -254,6 +262,7 @@ def update_subscription(context: Subscriptions, caller: Caller, subscription: Ma
         )
         changed += history.changes(current["EndUser"], end_user, "EndUser.")
         context.record(caller, (before,) if owner == before else (before, owner), changed, reference)
+        _announce(context, caller, reference, changed)
     return True
 
 
@@ -286,8 +295,16 @@ def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Ma
         changed: dict[str, bool] = {name: value for name, value in flags.items() if current[name] != value}
         context.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
         old: dict[str, object] = {name: current[name] for name in flags if name in changed}
-        context.record(caller, (current["AvangateCustomerReference"],), history.changes(old, changed), reference)
+        changes = history.changes(old, changed)
+        context.record(caller, (current["AvangateCustomerReference"],), changes, reference)
+        _announce(context, caller, reference, changes)
     return True
+
+
+def _announce(context: Subscriptions, caller: Caller, reference: str, changes: list[history.Change]) -> None:
+    """Announce a change of the subscription (its LCN); none when nothing changed, as none is recorded."""
+    if changes:
+        context.announce(SubscriptionChanged(caller.merchant_id, reference))
 
 
 def _new_owner(
@@ -325,6 +342,7 @@ def set_subscription_customer(
         before, after = moved["AvangateCustomerReference"], owner["AvangateCustomerReference"]
         move = history.changes({"AvangateCustomerReference": before}, {"AvangateCustomerReference": after})
         context.record(caller, (before, after), move, reference)
+        _announce(context, caller, reference, move)
     return True
 
 
