@@ -23,6 +23,8 @@ from twoco.core.throttle import ThrottleLimits
 from twoco.core.validation import MERCHANT_CODE, ascii_integer
 from twoco.domains import LISTENERS
 from twoco.domains.customers.operations import customer_reference
+from twoco.domains.notifications.endpoints import checked
+from twoco.domains.notifications.sandbox import notification_settings, set_notification_settings
 from twoco.domains.orders.lifecycle import ACTIONS as ORDER_ACTIONS
 from twoco.domains.orders.lifecycle import COMPLETIONS
 from twoco.domains.orders.operations import order_view
@@ -31,9 +33,11 @@ from twoco.domains.orders.schema import ORDER
 from twoco.protocols import json_codec
 from twoco.server.access_log import FORMATS
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
+from twoco.server.deliveries import DEFAULT_TIMEOUT as NOTIFY_TIMEOUT
+from twoco.server.deliveries import probe_from_call
 from twoco.server.process import DEMO_MERCHANT, SchemaOutOfDate, ServeOptions, add_merchant, prepare_store, serve
 from twoco.server.wire import READ_TIMEOUT
-from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, StoreURLError
+from twoco.store import DEFAULT_URL, STATEMENT_TIMEOUT, DuplicateKey, SchemaTooNew, SqlStore, StoreURLError
 from twoco.store.bulk import populate, populate_products
 from twoco.version import __version__
 
@@ -163,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         "is given up a few seconds later), and how long a SQLite commit may take to reach the disk; then the call "
         "answers STORE_UNAVAILABLE",
     )
+    serve_parser.add_argument(
+        "--notify-timeout",
+        type=float,
+        default=NOTIFY_TIMEOUT,
+        metavar="SECONDS",
+        help="how long one attempt to deliver an IPN or LCN may take, answer included; a handler that takes longer "
+        "is tried again later on 2Checkout's schedule (the probe of a URL being saved waits as long)",
+    )
     serve_parser.add_argument("--no-access-log", action="store_true", help="write no access log")
     serve_parser.add_argument(
         "--max-body",
@@ -252,6 +264,30 @@ def build_parser() -> argparse.ArgumentParser:
     order_settings_parser.add_argument("--completion", choices=COMPLETIONS, help="when authorised orders complete")
     order_settings_parser.add_argument("--delay", type=float, metavar="SECONDS", help="the delay of time completion")
     _add_db_option(order_settings_parser)
+    notification_settings_parser = merchant.add_parser(
+        "notifications",
+        help="show or set where a merchant's IPNs and LCNs go",
+        formatter_class=_Formatter,
+        description="Show where the merchant's notifications go, or change it: the URL its IPNs (orders) are "
+        "POSTed to, the URL of its LCNs (subscriptions), and the signatures they carry (md5: HASH, sha256: "
+        "SIGNATURE_SHA2_256, sha3-256: SIGNATURE_SHA3_256). A URL is saved only if a GET of it answers 200, as at "
+        "2Checkout (--no-probe saves it as it is); an empty URL stops sending: the notifications are still recorded, "
+        "marked 'not sent: no URL'.",
+        epilog="examples:\n  twoco merchant notifications DEMO\n"
+        "  twoco merchant notifications DEMO --ipn-url http://localhost:8000/ipn --lcn-url http://localhost:8000/lcn\n"
+        "  twoco merchant notifications DEMO --algorithms sha256,sha3-256\n"
+        "  twoco merchant notifications DEMO --lcn-url ''",
+    )
+    notification_settings_parser.add_argument("code", metavar="CODE", help="merchant code")
+    notification_settings_parser.add_argument("--ipn-url", metavar="URL", help="where IPNs go ('' for nowhere)")
+    notification_settings_parser.add_argument("--lcn-url", metavar="URL", help="where LCNs go ('' for nowhere)")
+    notification_settings_parser.add_argument(
+        "--algorithms", metavar="LIST", help="comma-separated: md5, sha256, sha3-256 (default sha256,sha3-256)"
+    )
+    notification_settings_parser.add_argument(
+        "--no-probe", action="store_true", help="save the URLs without the GET that must answer 200"
+    )
+    _add_db_option(notification_settings_parser)
 
     order = _group(
         commands,
@@ -377,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return 2
+            if args.notify_timeout <= 0:
+                print("twoco: --notify-timeout must be more than 0 seconds", file=sys.stderr)
+                return 2
             if args.max_body < 1:
                 print("twoco: --max-body must be 1 or more", file=sys.stderr)
                 return 2
@@ -401,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_body=args.max_body,
                 lock_wait=args.lock_wait,
                 store_timeout=args.store_timeout,
+                notify_timeout=args.notify_timeout,
             )
             serve(
                 options,
@@ -503,6 +543,35 @@ def _order(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notification_settings(store: SqlStore, args: argparse.Namespace) -> int:
+    merchant = store.merchant(args.code)
+    if merchant is None:
+        print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
+        return 1
+    context = Service(store).context
+    given = {
+        name: value
+        for name, value in (("ipn_url", args.ipn_url), ("lcn_url", args.lcn_url), ("algorithms", args.algorithms))
+        if value is not None
+    }
+    try:
+        changes = checked(given)
+        current = notification_settings(context, merchant.id)
+        for name in ("ipn_url", "lcn_url"):
+            url = changes.get(name)
+            answer = None if args.no_probe or not url or url == current[name] else probe_from_call(url)
+            if answer is not None:
+                raise ApiError("NOTIFICATION_URL_REFUSED", field=name, url=url, answer=answer)
+        settings = set_notification_settings(context, merchant.id, changes) if changes else current
+    except ApiError as error:
+        print(f"twoco: {error.message}", file=sys.stderr)
+        return 2
+    print(f"{args.code}: IPNs to {settings['ipn_url'] or '(nowhere)'}")
+    print(f"{args.code}: LCNs to {settings['lcn_url'] or '(nowhere)'}")
+    print(f"{args.code}: signed with {', '.join(settings['algorithms'])}")
+    return 0
+
+
 def _merchant(args: argparse.Namespace) -> int:
     store = prepare_store(args.db)
     if args.merchant_command == "orders":
@@ -524,6 +593,8 @@ def _merchant(args: argparse.Namespace) -> int:
         delay = f" after {settings['delay']:g} s on the sandbox clock" if settings["completion"] == "time" else ""
         print(f"{args.code}: authorised orders complete {settings['completion']}{delay}")
         return 0
+    if args.merchant_command == "notifications":
+        return _notification_settings(store, args)
     if args.merchant_command == "list":
         for merchant in store.merchants():
             secret = merchant.secret_key if args.show_secrets else merchant.secret_key[:4] + "…"

@@ -7,11 +7,16 @@
   refuses writes (full, read-only) is ready: reads go on (always on).
 - ``GET|POST /_twoco/clock`` — the server clock that sessions, login windows and orders obey;
   POST ``{"advance": SECONDS}``, ``{"set": "ISO-8601"}`` or ``{"reset": true}``; the orders due
-  by the new time complete before it answers (``"completed_orders"``).
+  by the new time complete before it answers (``"completed_orders"``), and the notifications
+  whose retries fall due go at once.
 - ``GET|PUT /_twoco/merchants/CODE/orders`` — how the merchant's authorised orders complete:
   ``{"completion": "immediate"|"time"|"manual", "delay": SECONDS}``.
 - ``POST /_twoco/orders/CODE/REFNO/ACTION`` — approve, complete, fail, reverse or cancel an order
   (a dashboard form's post is sent back to the order's page).
+- ``GET|PUT /_twoco/merchants/CODE/notifications``, ``GET /_twoco/notifications[/ID]``,
+  ``POST /_twoco/notifications/ID/resend``, ``POST /_twoco/notifications/trigger`` — where
+  notifications go, the inbox, a resend, a notification fired by hand
+  (``twoco.sandbox.notification_control``).
 - ``POST /_twoco/reset`` — delete customers, subscriptions and sessions, keep merchants;
   ``{"merchant": CODE}`` limits it to one merchant, ``{"seed": N}`` restarts the references.
 - ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -46,6 +52,7 @@ from twoco.sandbox.faults import MAX_COUNT, MAX_DELAY, FaultInjectingService, Fa
 from twoco.sandbox.fixtures import load_fixtures, parse_fixtures
 from twoco.sandbox.journal import CAPACITY as JOURNAL_CAPACITY
 from twoco.sandbox.journal import RequestJournal
+from twoco.sandbox.notification_control import NotificationControl, Probe
 from twoco.version import __version__
 
 
@@ -68,12 +75,16 @@ class ControlPlane:
         store: ServedStore,
         enabled: bool = True,
         journal: RequestJournal | None = None,
+        probe: Probe | None = None,
+        poke: Callable[[], None] = lambda: None,
     ) -> None:
         self.service = service
         self.store = store  # the service's, as the sandbox sees it: health, merchants, the dashboard's reads
         self.enabled = enabled
         self.journal = journal
         self.dashboard = Dashboard(service, store)
+        self.notifications = NotificationControl(service, self._merchant_id, probe, poke)
+        self.poke = poke  # the deliveries look for due notifications at once
 
     def handle(self, method: str, path: str, query: str, body: bytes, content_type: str = "") -> Response | None:
         """The answer for ``/_twoco/<path>``, or None when nothing lives there."""
@@ -88,10 +99,17 @@ class ControlPlane:
             if method != "POST":
                 return _json(200, self._clock())
             self._move_clock(body)
-            return _json(200, {**self._clock(), "completed_orders": settle_due(self.service.context, None)})
+            completed = settle_due(self.service.context, None)
+            self.poke()  # the retries the new time makes due go now
+            return _json(200, {**self._clock(), "completed_orders": completed})
         parts = path.split("/")
         if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "orders":
             return self._allow(method, "GET", "PUT") or self._order_settings(method, parts[1], body)
+        if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "notifications":
+            self._allow(method, "GET", "PUT")
+            return self.notifications.settings(method, parts[1], body, content_type)
+        if parts[0] == "notifications" and len(parts) <= 3:
+            return self._notifications(method, parts[1:], query, body, content_type)
         if len(parts) == 4 and parts[0] == "orders" and method == "POST":
             return self._order_action(parts[1], parts[2], parts[3], content_type)
         if path == "reset":
@@ -107,6 +125,18 @@ class ControlPlane:
         if self.dashboard.serves(path):
             return self._allow(method, "GET") or self.dashboard.handle(path, query)
         return None
+
+    def _notifications(self, method: str, parts: list[str], query: str, body: bytes, content_type: str) -> Response:
+        notifications = self.notifications
+        if not parts:
+            return self._allow(method, "GET") or notifications.inbox(query)
+        if parts == ["trigger"]:
+            return self._allow(method, "POST") or notifications.trigger(body, content_type)
+        if len(parts) == 1:
+            return self._allow(method, "GET") or notifications.one(parts[0])
+        if parts[1] == "resend":
+            return self._allow(method, "POST") or notifications.resend(parts[0], content_type)
+        raise ApiError("ENDPOINT_NOT_FOUND", path=f"/_twoco/notifications/{'/'.join(parts)}"[:200])
 
     @staticmethod
     def _allow(method: str, *allowed: str) -> None:

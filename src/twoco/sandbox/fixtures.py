@@ -4,6 +4,10 @@
       - code: ACME
         secret_key: a-key-for-the-sandbox        # optional: generated (and answered) if new
         orders: {completion: immediate}           # optional: how its test orders complete (docs/orders.md)
+        notifications:                            # optional: where its IPNs and LCNs go (docs/notifications.md)
+          ipn_url: http://localhost:8000/ipn      # saved unprobed: the handler need not be up yet
+          lcn_url: http://localhost:8000/lcn
+          algorithms: [sha256, sha3-256]
         products:
           - AvangateId: 4586010                   # optional: generated if absent
             ProductCode: PRO
@@ -48,6 +52,7 @@ from twoco.domains import DomainStore
 from twoco.domains.customers.records import EndUserRecord, end_user_of
 from twoco.domains.customers.rules import CUSTOMER_DATA_FIELDS, new_customer
 from twoco.domains.customers.schema import CUSTOMER_V6
+from twoco.domains.notifications.sandbox import set_notification_settings
 from twoco.domains.orders.sandbox import set_order_settings
 from twoco.domains.products.operations import new_product
 from twoco.domains.products.schema import PRODUCT
@@ -147,8 +152,8 @@ def _load_merchant(
     service: Service[DomainStore], store: ServedStore, merchant: object, index: int
 ) -> dict[str, object]:
     if not isinstance(merchant, dict):
-        raise _Invalid("expected an object with code, secret_key, orders, products and customers")
-    _only(merchant, {"code", "secret_key", "orders", "products", "customers"})
+        raise _Invalid("expected an object with code, secret_key, orders, notifications, products and customers")
+    _only(merchant, {"code", "secret_key", "orders", "notifications", "products", "customers"})
     code, secret_key, customers = merchant.get("code"), merchant.get("secret_key"), merchant.get("customers", [])
     products = merchant.get("products", [])
     if not isinstance(code, str) or not MERCHANT_CODE.fullmatch(code):
@@ -176,6 +181,11 @@ def _load_merchant(
         if not isinstance(merchant["orders"], dict):
             raise _Invalid("orders must be an object: completion (immediate, time, manual) and delay")
         _at(f"merchants[{index}].orders", set_order_settings, service.context, merchant_id, merchant["orders"])
+    if merchant.get("notifications") is not None:
+        if not isinstance(merchant["notifications"], dict):
+            raise _Invalid("notifications must be an object: ipn_url, lcn_url and algorithms")
+        location = f"merchants[{index}].notifications"
+        _at(location, set_notification_settings, service.context, merchant_id, merchant["notifications"])
     for number, product in enumerate(products):
         _at(f"merchants[{index}].products[{number}]", _load_product, service, merchant_id, product)
     subscriptions = 0

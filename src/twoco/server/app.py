@@ -45,6 +45,8 @@ from twoco.protocols.soap.wsdl import SOAP_ENCODING_SCHEMA
 from twoco.sandbox.control import ControlPlane
 from twoco.sandbox.journal import RequestJournal
 from twoco.server.access_log import AccessLog
+from twoco.server.deliveries import DEFAULT_TIMEOUT as NOTIFY_TIMEOUT
+from twoco.server.deliveries import Deliveries, probe_from_call
 from twoco.server.due_work import settle_forever
 from twoco.server.payment_pages import PaymentPages
 from twoco.server.request import Kind, Request
@@ -88,6 +90,7 @@ class TwocoApp:
         read_timeout: float = READ_TIMEOUT,
         lock_wait: float = LOCK_WAIT,
         store_timeout: float = STATEMENT_TIMEOUT,
+        notify_timeout: float = NOTIFY_TIMEOUT,
     ) -> None:
         self.service = service
         self.store = store  # the service's, as the server sees it: its health, its durability, its close
@@ -101,7 +104,12 @@ class TwocoApp:
         self.rest = {version: RestAdapter(service, version) for version in VERSIONS}
         # The journal keeps request bodies: a sandbox tool, off with the control plane.
         self.journal = RequestJournal() if control_plane else None
-        self.control = ControlPlane(service, store, control_plane, self.journal)
+        # The notifications' deliveries (run by the lifespan); the control plane probes URLs being
+        # saved, and pokes the deliveries when it moves the clock or resends.
+        self.deliveries = Deliveries(service, store, notify_timeout)
+        self.control = ControlPlane(
+            service, store, control_plane, self.journal, lambda url: probe_from_call(url), self.deliveries.poke
+        )
         self.payment_pages = PaymentPages(service)  # where a payment waiting for its shopper leads
         self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on
 
@@ -318,18 +326,23 @@ class TwocoApp:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else response.body})
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
-        """From startup to shutdown, what falls due on the sandbox clock is done beside the requests."""
-        due_work: asyncio.Task[None] | None = None
+        """From startup to shutdown, what falls due on the sandbox clock is done beside the requests:
+        orders complete, notifications go."""
+        beside: list[asyncio.Task[None]] = []
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                due_work = asyncio.create_task(settle_forever(self.service, self.store))
+                beside = [
+                    asyncio.create_task(settle_forever(self.service, self.store)),
+                    asyncio.create_task(self.deliveries.run_forever()),
+                ]
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if due_work is not None:
-                    due_work.cancel()
+                for task in beside:
+                    task.cancel()
+                for task in beside:
                     with contextlib.suppress(asyncio.CancelledError):
-                        await due_work
+                        await task
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -29,6 +29,7 @@ from twoco.sandbox.faults import FaultInjectingService
 from twoco.sandbox.fixtures import load_fixtures, read_fixture_file
 from twoco.server.access_log import AccessLog
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT, TwocoApp
+from twoco.server.deliveries import DEFAULT_TIMEOUT as NOTIFY_TIMEOUT
 from twoco.server.wire import GRACEFUL_SHUTDOWN, KEEP_ALIVE, READ_TIMEOUT
 from twoco.store import SERVER_ROW_LOCK_TIMEOUT, STATEMENT_TIMEOUT, SqlStore, open_store, store_kind
 from twoco.store.migrations import MIGRATIONS
@@ -94,6 +95,7 @@ class ServeOptions:
     read_timeout: float = READ_TIMEOUT  # seconds for a request's headers, and again for its body
     lock_wait: float = LOCK_WAIT  # seconds a call may wait for a record another call holds
     store_timeout: float = STATEMENT_TIMEOUT  # seconds a PostgreSQL statement may run
+    notify_timeout: float = NOTIFY_TIMEOUT  # seconds a notification's delivery attempt may take
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -124,6 +126,7 @@ def build_app(options: ServeOptions) -> TwocoApp:
         read_timeout=options.read_timeout,
         lock_wait=options.lock_wait,
         store_timeout=options.store_timeout,
+        notify_timeout=options.notify_timeout,
     )
 
 

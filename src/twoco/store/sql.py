@@ -32,4 +32,4 @@ class SqlStore(
     RESET_TABLES = (
         "notification_attempts", "notifications", "orders", "subscriptions", "customers", "sessions",
         "change_history", "sso_tokens", "products", "product_groups",
-)  # fmt: skip
+    )  # fmt: skip

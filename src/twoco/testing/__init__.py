@@ -29,6 +29,7 @@ import uvicorn
 from twoco.client import Client
 from twoco.core.settings import Settings
 from twoco.server.app import TwocoApp
+from twoco.server.deliveries import DEFAULT_TIMEOUT as NOTIFY_TIMEOUT
 from twoco.server.process import ServeOptions, add_merchant, build_app, prepare_store, uvicorn_config
 from twoco.server.wire import READ_TIMEOUT
 
@@ -87,6 +88,7 @@ def run_twoco(
     settings: Settings | None = None,
     seed: int | None = None,
     read_timeout: float = READ_TIMEOUT,
+    notify_timeout: float = NOTIFY_TIMEOUT,
 ) -> Iterator[TwocoServer]:
     """Serve twoco on a free port of ``host`` in a background thread until the block ends.
 
@@ -94,14 +96,22 @@ def run_twoco(
     ``db`` names one (``sqlite:///…`` or ``postgresql://…``; its schema is brought up to
     date). The merchant ``merchant_code`` is added with ``secret_key`` (generated unless
     given); a store that already has it keeps its key. ``settings`` (login window, session
-    lifetime, MD5 on 6.0), ``seed`` (repeatable references) and ``read_timeout`` (seconds for a
-    request's headers, and again for its body) are as for ``twoco serve``, which serves the same way.
+    lifetime, MD5 on 6.0), ``seed`` (repeatable references), ``read_timeout`` (seconds for a
+    request's headers, and again for its body) and ``notify_timeout`` (seconds a notification's
+    delivery attempt may take) are as for ``twoco serve``, which serves the same way.
     """
     with TemporaryDirectory(prefix="twoco-") as directory:
         db_url = db or f"sqlite:///{directory}/twoco.sqlite3"
         secret_key = _ensure_merchant(db_url, merchant_code, secret_key)
         settings = settings or Settings()
-        options = ServeOptions(db=db_url, settings=settings, seed=seed, log_format=None, read_timeout=read_timeout)
+        options = ServeOptions(
+            db=db_url,
+            settings=settings,
+            seed=seed,
+            log_format=None,
+            read_timeout=read_timeout,
+            notify_timeout=notify_timeout,
+        )
         app = build_app(options)
         listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         port = listener.getsockname()[1]
