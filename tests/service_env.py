@@ -24,7 +24,7 @@ from twoco.core.ids import ReferenceGenerator
 from twoco.core.registry import Caller, LoginCaller
 from twoco.core.service import Service
 from twoco.core.settings import Settings
-from twoco.domains import REGISTRY
+from twoco.domains import LISTENERS, REGISTRY
 from twoco.store import SqlStore, open_store
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -93,7 +93,7 @@ def env(tmp_path: Path, store_kind: str) -> Iterator[Env]:
     store.add_merchant(CODE_A, SECRET_A, "2026-01-01T00:00:00+00:00")
     store.add_merchant(CODE_B, SECRET_B, "2026-01-01T00:00:00+00:00")
     clock = FixedClock(NOW)
-    service = Service(store, clock, ReferenceGenerator(seed=1), Settings())
+    service = Service(store, clock, ReferenceGenerator(seed=1), Settings(), LISTENERS)  # the outbox too
     environment = Env(service, store, clock, None, None)  # type: ignore[arg-type]
     environment.a = Session(service, environment.login(CODE_A, SECRET_A), store.merchant(CODE_A).id)
     environment.b = Session(service, environment.login(CODE_B, SECRET_B), store.merchant(CODE_B).id)

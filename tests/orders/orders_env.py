@@ -62,7 +62,8 @@ def add_product(session: Session, code: str, **overrides: object) -> None:
 
 def settle(env: Env, completion: str, **more: object) -> None:
     """Merchant A's orders complete ``completion`` (immediate, time with a delay, manual)."""
-    env.store.set_merchant_settings(env.a.merchant_id, {"orders": {"completion": completion, **more}})
+    settings = env.store.merchant_settings(env.a.merchant_id)
+    env.store.set_merchant_settings(env.a.merchant_id, {**settings, "orders": {"completion": completion, **more}})
 
 
 def snapshot(env: Env) -> dict[str, list[tuple[Any, ...]]]:

@@ -88,6 +88,8 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
 
     assert answer.status_code == 200
     assert answer.json()["deleted"] == {
+        "notification_attempts": 0,
+        "notifications": 0,
         "orders": 0,
         "subscriptions": 0,
         "customers": 3,
