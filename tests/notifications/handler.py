@@ -46,6 +46,7 @@ class Received:
     body: bytes
     pairs: list[tuple[str, str]]
     at: float
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def fields(self) -> dict[str, str]:
@@ -109,7 +110,8 @@ def running_handler(secret: str) -> Iterator[Handler]:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             pairs = parse_qsl(body.decode(), keep_blank_values=True)
             with state.lock:
-                state.received.append(Received(self.path, body, pairs, time.time()))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                state.received.append(Received(self.path, body, pairs, time.time(), headers))
             status, text = state.answer(self.path, pairs)
             self._send(status, text)
 

@@ -115,8 +115,8 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
     ErrorKind("NOTIFICATION_NOT_FOUND", "No notification {id}.", 404, 19001),
     ErrorKind(
         "NOTIFICATION_URL_REFUSED",
-        "{field} {url!r} was not saved: its GET answered {answer}, and 2Checkout saves a notification URL only"
-        " when its GET answers HTTP 200 (or save it with probe off).",
+        "{field} {url!r} was not saved: its GET gave {answer}; 2Checkout saves a notification URL only when"
+        " its GET answers HTTP 200 (probe false saves it unprobed).",
         400,
         19002,
     ),
