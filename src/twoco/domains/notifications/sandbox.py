@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from twoco.core.errors import ApiError
-from twoco.core.events import VENDOR
+from twoco.core.events import SYSTEM, VENDOR
 from twoco.domains.notifications.endpoints import checked, endpoints_of
 from twoco.domains.notifications.ipn import EVENTS
 from twoco.domains.notifications.lcn import DISPATCH_REASONS
@@ -18,6 +18,8 @@ from twoco.domains.notifications.records import IPN, KINDS, LCN, PENDING, STATES
 
 PAGE = 50
 MAX_PAGE = 500
+# What 2Checkout's clock causes (CHANGED_BY SYSTEM); the other reasons are the merchant's doing.
+BY_THE_CLOCK = frozenset({"LICENCE_EXPIRATION", "LICENCE_PASTDUE", "LICENCE_GP_CHANGE"})
 
 
 def notification_settings(context: Notifications, merchant_id: int) -> dict[str, Any]:
@@ -76,7 +78,8 @@ def resend(context: Notifications, notification_id: int) -> Notification:
 
 def trigger(context: Notifications, merchant_id: int, kind: str, reference: str, event: str | None) -> int:
     """Send a notification of the object as it is now: an LCN of subscription ``reference`` with
-    DISPATCH_REASON ``event`` (LICENCE_CHANGE by default), or an IPN of order ``reference`` for
+    DISPATCH_REASON ``event`` (LICENCE_CHANGE by default; CHANGED_BY SYSTEM for what the clock
+    causes, VENDOR otherwise), or an IPN of order ``reference`` for
     the status ``event`` names (its own by default; the API's or the IPN's spelling)."""
     with context.store.transaction():
         if kind == LCN:
@@ -85,7 +88,7 @@ def trigger(context: Notifications, merchant_id: int, kind: str, reference: str,
                 raise ApiError(
                     "INVALID_FIELD_VALUE", field="event", reason=f"must be one of {', '.join(DISPATCH_REASONS)}"
                 )
-            made = emit_lcn(context, merchant_id, reference, reason, VENDOR)
+            made = emit_lcn(context, merchant_id, reference, reason, SYSTEM if reason in BY_THE_CLOCK else VENDOR)
             if made is None:
                 raise ApiError("SUBSCRIPTION_NOT_FOUND", reference=reference[:64])
             return made
