@@ -108,7 +108,12 @@ class TwocoApp:
         # saved, and pokes the deliveries when it moves the clock or resends.
         self.deliveries = Deliveries(service, store, notify_timeout)
         self.control = ControlPlane(
-            service, store, control_plane, self.journal, lambda url: probe_from_call(url), self.deliveries.poke
+            service,
+            store,
+            control_plane,
+            self.journal,
+            lambda url: probe_from_call(url, notify_timeout),
+            self.deliveries.poke,
         )
         self.payment_pages = PaymentPages(service)  # where a payment waiting for its shopper leads
         self.sso_pages = SsoPages(service)  # where single sign-on links lead: part of the API, always on

@@ -12,8 +12,9 @@ path, query, body, lower-cased headers, client address, scheme) and goes through
 :meth:`TwocoApp.answer` on the calling thread: routing, the protocols, the store, the access
 log and the journal are the server's own, built by ``twoco serve``'s ``build_app``. What only a
 socket has is not there: uvicorn's HTTP parsing, the header deadline and size limit (408, 431),
-the body deadline, lingering close, and the event loop's retries of a call which found its row
-locked (STORE_BUSY is answered at once).
+the body deadline, lingering close, the event loop's retries of a call which found its row
+locked (STORE_BUSY is answered at once), and what runs beside the requests: notifications are
+written to the inbox, not delivered.
 """
 
 from __future__ import annotations

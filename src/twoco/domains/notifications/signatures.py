@@ -37,7 +37,11 @@ def source(values: Iterable[str]) -> bytes:
 
 def hmac_hex(secret_key: str, algorithm: str, values: Iterable[str]) -> str:
     """Lowercase hex HMAC of ``values``' source under ``algorithm`` (md5, sha256, sha3-256)."""
-    return hmac.new(secret_key.encode("utf-8"), source(values), ALGORITHMS[algorithm][1]).hexdigest()
+    return _hmac(secret_key, algorithm, source(values))
+
+
+def _hmac(secret_key: str, algorithm: str, data: bytes) -> str:
+    return hmac.new(secret_key.encode("utf-8"), data, ALGORITHMS[algorithm][1]).hexdigest()
 
 
 def signed_values(fields: Fields) -> list[str]:
@@ -52,7 +56,7 @@ def signed_values(fields: Fields) -> list[str]:
 def sign(fields: Fields, secret_key: str, algorithms: Sequence[str]) -> Fields:
     """``fields`` with the signature of each algorithm chosen appended, in 2Checkout's order
     (HASH, SIGNATURE_SHA2_256, SIGNATURE_SHA3_256)."""
-    values = signed_values(fields)
-    signatures = [(name, hmac_hex(secret_key, algorithm, values)) for algorithm, (name, _) in ALGORITHMS.items()
+    data = source(signed_values(fields))
+    signatures = [(name, _hmac(secret_key, algorithm, data)) for algorithm, (name, _) in ALGORITHMS.items()
                   if algorithm in algorithms]  # fmt: skip
     return [*fields, *signatures]
