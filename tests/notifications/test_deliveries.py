@@ -10,6 +10,7 @@ import hmac
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,12 +18,13 @@ import pytest
 
 from tests.data import dynamic_order
 from tests.notifications.handler import Handler, running_handler, source
+from tests.servers import new_store_url
 from twoco.testing import TwocoServer, run_twoco
 
 
 @pytest.fixture
-def twoco() -> Iterator[TwocoServer]:
-    with run_twoco(notify_timeout=1) as server:
+def twoco(store_kind: str, tmp_path: Path) -> Iterator[TwocoServer]:
+    with run_twoco(db=new_store_url(store_kind, tmp_path), notify_timeout=1) as server:
         httpx.put(f"{server.url}/_twoco/merchants/TEST/orders", json={"completion": "immediate"}).raise_for_status()
         yield server
 
@@ -140,8 +142,9 @@ def test_an_answer_without_a_valid_receipt_is_retried_later(
     reference = import_subscription(twoco)
     (lcn,) = inbox(twoco, kind="LCN", reference=reference)
     found = settled(twoco, lcn["id"], 1)
+    assert len(found["history"]) == 1, found
     (attempt,) = found["history"]
-    assert (attempt["status"], attempt["delivered"]) == (status, False)
+    assert (attempt["status"], attempt["delivered"]) == (status, False), found
     assert attempt["reason"].startswith(reason)
     assert found["state"] == "pending" and found["attempts"] == 1
     made = found["made_at"]

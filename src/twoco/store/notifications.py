@@ -68,7 +68,7 @@ class NotificationQueries(SqlBase):
         return int(row[0])
 
     def notification(self, notification_id: int, lock: bool = False) -> Notification | None:
-        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock(lock)}", (notification_id,))
+        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock_notification(lock)}", (notification_id,))
         return _notification(row) if row else None
 
     def notifications(self, filters: Mapping[str, Any], limit: int, offset: int = 0) -> tuple[list[Notification], int]:
@@ -118,7 +118,8 @@ class NotificationQueries(SqlBase):
                 return None
             skip = " SKIP LOCKED" if self.row_locks else ""
             row = self._one(
-                f"{_SELECT} WHERE n.url = ? AND {_DUE} ORDER BY n.due_at, n.id LIMIT 1{self._lock(True)}{skip}",
+                f"{_SELECT} WHERE n.url = ? AND {_DUE} ORDER BY n.due_at, n.id LIMIT 1"
+                f"{self._lock_notification(True)}{skip}",
                 (url, due_by),
             )
             if row is None:
@@ -126,6 +127,10 @@ class NotificationQueries(SqlBase):
             notification = _notification(row)
             self._run("UPDATE notifications SET lease_until = ? WHERE id = ?", (lease_until, notification.id))
             return notification
+
+    def _lock_notification(self, lock: bool) -> str:
+        """The lock of a notification's row alone (not its merchant's, which its SELECT joins)."""
+        return f"{self._lock(True)} OF n" if lock and self.row_locks else ""
 
     def record_attempt(self, notification: Notification, attempt: Attempt) -> None:
         """Keep an attempt, and the notification's state after it (its lease let go)."""
