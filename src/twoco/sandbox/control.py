@@ -13,10 +13,10 @@
   ``{"completion": "immediate"|"time"|"manual", "delay": SECONDS}``.
 - ``POST /_twoco/orders/CODE/REFNO/ACTION`` — approve, complete, fail, reverse or cancel an order
   (a dashboard form's post is sent back to the order's page).
-- ``GET|PUT /_twoco/merchants/CODE/notifications``, ``GET /_twoco/notifications[/ID]``,
+- ``GET|PUT|POST /_twoco/merchants/CODE/notifications``, ``GET /_twoco/notifications[/ID]``,
   ``POST /_twoco/notifications/ID/resend``, ``POST /_twoco/notifications/trigger`` — where
-  notifications go, the inbox, a resend, a notification fired by hand
-  (``twoco.sandbox.notification_control``).
+  notifications go (a POST is a PUT, for the dashboard's form), the inbox, a resend, a
+  notification fired by hand (``twoco.sandbox.notification_control``).
 - ``POST /_twoco/reset`` — delete customers, subscriptions and sessions, keep merchants;
   ``{"merchant": CODE}`` limits it to one merchant, ``{"seed": N}`` restarts the references.
 - ``POST /_twoco/fixtures`` — load merchants, customers and subscriptions (JSON or YAML).
@@ -106,7 +106,7 @@ class ControlPlane:
         if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "orders":
             return self._allow(method, "GET", "PUT") or self._order_settings(method, parts[1], body)
         if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "notifications":
-            self._allow(method, "GET", "PUT")
+            self._allow(method, "GET", "PUT", "POST")  # POST: the dashboard's form (HTML forms cannot PUT)
             return self.notifications.settings(method, parts[1], body, content_type)
         if parts[0] == "notifications" and len(parts) <= 3:
             return self._notifications(method, parts[1:], query, body, content_type)

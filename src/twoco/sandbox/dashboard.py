@@ -15,6 +15,15 @@
   subscriptions they made (linked to their customer's page), payment, totals, refunds, its
   customer, status history, and a form per action its status allows, posting to the control
   plane's ``POST /_twoco/orders/CODE/REFNO/ACTION`` (which answers 303 back to the page);
+- ``/_twoco/inbox?merchant=CODE&kind=IPN|LCN&state=pending|delivered|failed|unsent&reference=REF&page=N``
+  — the notifications (IPNs and LCNs), newest first, 50 a page, each filter optional: id, merchant,
+  kind, event, reference (an IPN's linked to its order, an LCN's to its subscription's row on its
+  customer's page), test flag, when made, state, attempts, next attempt; a form firing one by hand
+  (``POST /_twoco/notifications/trigger``) and, with a merchant chosen, where its notifications go
+  with a form changing it (``POST /_twoco/merchants/CODE/notifications``);
+- ``/_twoco/inbox/ID`` — one notification: its summary, URL and algorithms, every field as sent,
+  the form body, every delivery attempt, and a button posting ``/_twoco/notifications/ID/resend``
+  (the control plane answers those posts 303 back to a page of the inbox);
 - ``/_twoco/journal`` — the live request journal, read from ``/_twoco/requests`` by
   ``static/journal.js``;
 - ``/_twoco/static/NAME`` — the stylesheet and that script.
@@ -25,7 +34,7 @@ is attacker-controlled: every value reaches the page through autoescape (nothing
 safe), and the journal's script only ever sets ``textContent``. A Content-Security-Policy
 lets nothing load or run but the stylesheet and script of ``static/``, each named by the
 page's own nonce, and lets forms post nowhere but to the dashboard's own origin (an order's
-action buttons).
+action buttons, the inbox's forms).
 
 The orders pages read as the API does: orders due to complete on the sandbox clock complete
 first (the list settles the merchant's, an order's page that one order), so a page never shows
@@ -37,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any, cast
 from urllib.parse import parse_qs, quote, unquote, urlencode
@@ -51,6 +61,12 @@ from twoco.core.service import Service
 from twoco.core.validation import MERCHANT_CODE, ascii_integer, internal_reference
 from twoco.domains import DomainStore
 from twoco.domains.customers.operations import get_customer
+from twoco.domains.notifications import sandbox as notifications
+from twoco.domains.notifications.deliveries import form_body
+from twoco.domains.notifications.ipn import EVENTS as IPN_EVENTS
+from twoco.domains.notifications.lcn import DISPATCH_REASONS
+from twoco.domains.notifications.records import IPN, KINDS, LCN, STATES, UNSENT, Attempt, Notification
+from twoco.domains.notifications.signatures import ALGORITHMS
 from twoco.domains.orders.lifecycle import ACTIONS, AUTHRECEIVED, CANCELED, COMPLETE, PENDING, REFUND, REVERSED
 from twoco.domains.orders.operations import get_order
 from twoco.domains.orders.sandbox import settle_due
@@ -58,12 +74,14 @@ from twoco.domains.products.operations import get_product_by_code, search_produc
 from twoco.domains.products.rules import MAX_QUANTITY
 from twoco.domains.subscriptions.operations import get_customer_subscriptions
 from twoco.protocols import Response
+from twoco.sandbox.notification_control import state_text
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
 ORDER_STATUSES = (PENDING, AUTHRECEIVED, COMPLETE, REVERSED, CANCELED, REFUND)  # the orders list's filter
 TEST_FILTER = {"": None, "yes": True, "no": False}
 MAX_QUERY = 200  # characters of a search
+MAX_REFERENCE = 64  # characters of the inbox's reference filter (a RefNo, a SubscriptionReference)
 BASE = "/_twoco"
 
 _CONTENT_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
@@ -116,6 +134,10 @@ def _orders_path(merchant: str, ref_no: object = None) -> str:
     return f"/orders/{quote(merchant, safe='')}" + ("" if ref_no is None else f"/{ref_no}")
 
 
+def _inbox_path(notification_id: object = None) -> str:
+    return "/inbox" + ("" if notification_id is None else f"/{notification_id}")
+
+
 def _product_path(merchant: str, code: str | None = None) -> str:
     """A merchant's catalogue page, or one product's: a code may hold any character, "/" too."""
     return f"/products/{quote(merchant, safe='')}" + ("" if code is None else f"/{quote(code, safe='')}")
@@ -131,8 +153,9 @@ class Dashboard:
         """Whether ``/_twoco/<path>`` (no slash at either end) is a dashboard page or file."""
         parts = path.split("/")
         return (
-            path in ("", "customers", "journal")
+            path in ("", "customers", "journal", "inbox")
             or (len(parts) == 3 and parts[0] == "customers")
+            or (len(parts) == 2 and parts[0] == "inbox")
             or (len(parts) in (2, 3) and parts[0] in ("products", "orders"))
             or (len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC)
         )
@@ -146,9 +169,13 @@ class Dashboard:
             return self._search(params)
         if path == "journal":
             return _page("journal.html", title="Request journal", script=True)
+        if path == "inbox":
+            return self._inbox(params)
         kind, *rest = path.split("/")
         if kind == "static":
             return _static(rest[0], params.get("v"))
+        if kind == "inbox":
+            return self._notification(unquote(rest[0]))
         if kind in ("products", "orders"):  # a merchant's list, or one of its records
             merchant = self._merchant(unquote(rest[0]))
             if merchant is None:
@@ -174,6 +201,7 @@ class Dashboard:
                 "orders": orders,
                 "path": _product_path(code),
                 "orders_path": _orders_path(code),
+                "inbox_path": _inbox_path(),
             }
             for code, created, customers, products, orders in self.store.merchant_overview()
         ]
@@ -380,6 +408,134 @@ class Dashboard:
             history=stored.history,
             actions=[(action, _url(f"{_orders_path(code, view['RefNo'])}/{action}")) for action in actions],
         )
+
+    def _inbox(self, params: Mapping[str, str]) -> Response:
+        page = max(ascii_integer(params.get("page", ""), 6) or 1, 1)
+        code = params.get("merchant", "").strip()
+        kind = params.get("kind", "").strip().upper()
+        state = params.get("state", "").strip().lower()
+        reference = params.get("reference", "").strip()[:MAX_REFERENCE].replace("\x00", "")
+        merchant = self._merchant(code) if code else None
+        refused = [
+            f"No merchant {code}." if code and merchant is None else "",
+            f"No kind {params['kind']}: IPN or LCN." if kind and kind not in KINDS else "",
+            f"No state {params['state']}: {', '.join(STATES)}." if state and state not in STATES else "",
+        ]
+        found: list[Notification] = []
+        total = 0
+        context = self.service.context
+        if not any(refused):
+            filters = {
+                "merchant_id": merchant.id if merchant else None,
+                "kind": kind or None,
+                "state": state or None,
+                "reference": reference or None,
+            }
+            found, total = notifications.inbox(context, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        owners = self._subscription_owners(found)
+        settings = notifications.notification_settings(context, merchant.id) if merchant else None
+        filters_shown = {"merchant": code, "kind": kind, "state": state, "reference": reference}
+        return _page(
+            "inbox.html",
+            title=f"{code}'s notifications" if merchant else "Notifications",
+            code=merchant.code if merchant else "",
+            codes=[each.code for each in self.store.merchants()],
+            path=_inbox_path(),
+            kinds=KINDS,
+            states=[(each, "not sent: no URL" if each == UNSENT else each) for each in STATES],
+            filters=filters_shown,
+            refused=[reason for reason in refused if reason],
+            notifications=[_notification_row(each, owners) for each in found],
+            total=total,
+            page=page,
+            more=page * PAGE_SIZE < total,
+            settings=settings,
+            settings_target=_url(f"/merchants/{merchant.code}/notifications") if merchant else "",
+            all_algorithms=list(ALGORITHMS),
+            trigger_target=_url("/notifications/trigger"),
+            reasons=DISPATCH_REASONS,
+            order_events=[order_status for order_status, _ in IPN_EVENTS.values()],
+        )
+
+    def _notification(self, text: str) -> Response:
+        number = ascii_integer(text, 18)
+        if number is None:
+            return _not_found(f"No notification {text!r}.")
+        try:
+            found = notifications.notification(self.service.context, number)
+        except ApiError as error:
+            return _not_found(error.message)
+        row = _notification_row(found, self._subscription_owners([found]))
+        return _page(
+            "notification.html",
+            title=f"{found.kind} {found.id}",
+            notification=row,
+            destination=found.url,
+            algorithms=", ".join(found.algorithms),
+            fields=found.fields,  # an array's value is its elements, each shown
+            body=form_body(found.fields).decode("ascii"),
+            attempts=[_attempt_view(attempt) for attempt in found.history],
+            resend_target=_url(f"/notifications/{found.id}/resend"),
+            inbox_path=_inbox_path(),
+        )
+
+    def _subscription_owners(self, found: list[Notification]) -> dict[tuple[int, str], int]:
+        """The customer owning each LCN's subscription, by (merchant id, reference): a read per merchant."""
+        wanted: dict[int, set[str]] = {}
+        for each in found:
+            if each.kind == LCN:
+                wanted.setdefault(each.merchant_id, set()).add(each.reference)
+        store = self.service.context.store
+        return {
+            (merchant_id, reference): int(record["AvangateCustomerReference"])
+            for merchant_id, references in wanted.items()
+            for reference, record in store.subscriptions_by_reference(merchant_id, sorted(references)).items()
+        }
+
+
+def _when(seconds: float | None) -> str | None:
+    """A time on the sandbox clock as the inbox shows it, in UTC to the second."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _notification_row(notification: Notification, owners: Mapping[tuple[int, str], int]) -> dict[str, Any]:
+    """A notification as the inbox lists it: its reference linked to its order (IPN) or to its
+    subscription's row on its owner's page (LCN), when there is one."""
+    code, reference = notification.merchant_code, notification.reference
+    if notification.kind == IPN:
+        ref_no = ascii_integer(reference, 12)
+        reference_path = None if ref_no is None else _orders_path(code, ref_no)
+    else:
+        owner = owners.get((notification.merchant_id, reference))
+        reference_path = None if owner is None else _customer_path(code, owner) + f"#subscription-{quote(reference)}"
+    return {
+        "id": notification.id,
+        "path": _inbox_path(notification.id),
+        "merchant": code,
+        "kind": notification.kind,
+        "event": notification.event,
+        "reference": reference,
+        "reference_path": reference_path,
+        "test": notification.test,
+        "made_at": _when(notification.made_at),
+        "state": notification.state,
+        "state_text": state_text(notification),
+        "attempts": notification.attempts,
+        "next_attempt": _when(notification.due_at),
+    }
+
+
+def _attempt_view(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "at": _when(attempt.at),
+        "url": attempt.url,
+        "status": attempt.status,
+        "answer": attempt.answer,
+        "delivered": attempt.delivered,
+        "reason": attempt.reason,
+        "seconds": f"{attempt.seconds:.3f}",
+    }
 
 
 _ORDER_FIELDS = (

@@ -3,7 +3,9 @@
 - ``GET|PUT /_twoco/merchants/CODE/notifications`` — where the merchant's notifications go:
   ``{"ipn_url", "lcn_url", "algorithms": ["sha256", "sha3-256"]}``; a PUT changes the fields it
   sends, probing each new URL with a GET that must answer 200, as 2Checkout does, unless it sends
-  ``"probe": false`` (NOTIFICATION_URL_REFUSED, and nothing saved, otherwise);
+  ``"probe": false`` (NOTIFICATION_URL_REFUSED, and nothing saved, otherwise). A POST is a PUT:
+  the dashboard's form (HTML forms cannot PUT), whose unchecked "probe" checkbox leaves the hidden
+  ``probe=off`` sent before it (a field sent twice counts by its last value);
 - ``GET /_twoco/notifications?merchant=&kind=&reference=&state=&event=&limit=&offset=`` — the
   inbox, newest first: each notification with its fields as sent;
 - ``GET /_twoco/notifications/ID`` — one, with its form body and every attempt;
@@ -106,16 +108,20 @@ class NotificationControl:
     def settings(self, method: str, code: str, body: bytes, content_type: str) -> Response:
         merchant_id = self.merchant_id(code)
         context = self.service.context
-        if method != "PUT":
+        if method not in ("PUT", "POST"):  # POST: the dashboard's form, as a PUT
             return _json(200, sandbox.notification_settings(context, merchant_id))
-        given = _form(body) if content_type.startswith(_FORM) else _object(body)
+        form = content_type.startswith(_FORM)
+        given = _form(body) if form else _object(body)
         probe = given.pop("probe", True)
+        if form and isinstance(probe, list):  # a hidden "off" before the checkbox: the last one sent counts
+            probe = probe[-1]
         if isinstance(probe, str):  # a form's checkbox
             probe = probe not in ("", "0", "false", "off")
         if not isinstance(probe, bool):
             raise _bad("probe must be true or false")
-        if "algorithms" in given and isinstance(given["algorithms"], list) and content_type.startswith(_FORM):
-            given["algorithms"] = ",".join(given["algorithms"])
+        if "algorithms" in given and isinstance(given["algorithms"], list) and form:
+            # Checkboxes, after a hidden empty one: none checked is none chosen, which is refused.
+            given["algorithms"] = ",".join(name for name in given["algorithms"] if name) or []
         changes = checked(given)  # a wrong value is refused before any URL is probed
         current = sandbox.notification_settings(context, merchant_id)
         for name in ("ipn_url", "lcn_url"):
@@ -125,7 +131,7 @@ class NotificationControl:
                 if answer is not None:
                     raise ApiError("NOTIFICATION_URL_REFUSED", field=name, url=url[:200], answer=answer)
         saved = sandbox.set_notification_settings(context, merchant_id, changes)
-        if content_type.startswith(_FORM):
+        if form:
             return _see_other(f"/_twoco/inbox?merchant={code}")
         return _json(200, saved)
 
