@@ -98,8 +98,6 @@ def test_reset_of_one_merchant_leaves_the_others(sandbox: Server, connect) -> No
         "sso_tokens": 0,
         "products": 1,
         "product_groups": 1,
-        "notifications": 0,
-        "notification_attempts": 0,
     }
     with pytest.raises(Fault) as refused:
         a.call("getCustomerInformation", a_refs[0], None)
