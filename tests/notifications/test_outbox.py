@@ -4,12 +4,14 @@ deliveries do with them is test_deliveries.py's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.orders.orders_env import add_product, catalogue_order, dynamic_order, session_now, settle
+from tests.orders.test_catalogue_items import WITH_OPTIONS
 from tests.service_env import Env, error_of, new_customer
 from twoco.domains.notifications.ipn import EVENTS
 from twoco.domains.notifications.records import Notification
@@ -255,3 +257,35 @@ def test_every_order_status_the_ipn_names_is_2checkouts() -> None:
     assert {status for status, _ in EVENTS.values()} == {
         "PENDING", "PAYMENT_AUTHORIZED", "COMPLETE", "REFUND", "REVERSED", "CANCELED"
     }  # fmt: skip
+
+
+def test_a_product_bought_with_options_names_each_value_chosen(env: Env) -> None:
+    """As the 2021 IPN of the Python SDK's example: TEXT "Name LR", VALUE its hash, PRICE "7.00"."""
+    settle(env, "immediate")
+    option = {"Name": "OPT1", "Options": [{"Name": "Name LR", "Value": "Value LR", "Surcharge": 7}]}
+    order = dynamic_order()
+    order["Items"][0]["PriceOptions"] = [option]  # type: ignore[index]
+    placed(env, order)
+    fields = outbox(env)[-1].fields
+    named = dict(fields)
+    product = named["IPN_PID[]"][0]
+    prefix = f"IPN_PRODUCT_OPTIONS_{product}"
+    assert named[f"{prefix}_TEXT[]"] == ["Name LR"]
+    assert named[f"{prefix}_VALUE[]"] == named[f"{prefix}_OPTIONAL_VALUE[]"] == [hashlib.md5(b"Value LR").hexdigest()]
+    assert (named[f"{prefix}_PRICE[]"], named[f"{prefix}_OPERATOR[]"], named[f"{prefix}_USAGE[]"]) == (
+        ["7.00"], ["ADD"], ["PREPAID"],
+    )  # fmt: skip
+    names = [name for name, _ in fields]
+    assert names.index(f"{prefix}_TEXT[]") == names.index("REFUND_TYPE") + 1  # where the record puts them
+    assert names.index(f"{prefix}_USAGE[]") + 1 == names.index("CHARGEBACK_RESOLUTION")
+
+
+def test_a_catalogue_product_bought_with_an_option_names_the_option_chosen(env: Env) -> None:
+    settle(env, "immediate")
+    add_product(env.a, "OPT", PricingConfigurations=WITH_OPTIONS)
+    session = session_now(env, "6.0")
+    session("placeOrder", catalogue_order({"Code": "OPT", "PriceOptions": ["USERS=ten"]}))
+    named = dict(outbox(env)[-1].fields)
+    prefix = f"IPN_PRODUCT_OPTIONS_{named['IPN_PID[]'][0]}"
+    assert (named[f"{prefix}_TEXT[]"], named[f"{prefix}_VALUE[]"]) == (["ten"], ["ten"])
+    assert named["IPN_PRICE[]"] == ["60.00"]  # the option's price is the product's: no surcharge

@@ -207,23 +207,28 @@ def _licence(item: Mapping[str, Any], subscriptions: Mapping[str, Any]) -> tuple
 
 
 def _options(items: list[Mapping[str, Any]]) -> Fields:
-    """``IPN_PRODUCT_OPTIONS_<pid>_*[]`` for each product bought with price options."""
+    """``IPN_PRODUCT_OPTIONS_<pid>_*[]`` for each product bought with price options: an element per
+    option value chosen (its name, its value, its surcharge), as the 2021 IPN on record sends them."""
     out: Fields = []
     for item in items:
-        options = [option for option in item.get("PriceOptions") or [] if isinstance(option, Mapping)]
-        if not options:
+        chosen = [
+            (group, value)
+            for group in item.get("PriceOptions") or []
+            if isinstance(group, Mapping)
+            for value in group.get("Options") or []
+            if isinstance(value, Mapping)
+        ]
+        if not chosen:
             continue
         prefix = f"IPN_PRODUCT_OPTIONS_{item['_terms']['product']['ProductId'] or ''}"
+        values = [str(value.get("Value") or "") for _, value in chosen]
         out += [
-            (f"{prefix}_TEXT[]", [str(option.get("Name") or option.get("Code") or "") for option in options]),
-            (f"{prefix}_VALUE[]", [str(option.get("Value") or option.get("Code") or "") for option in options]),
-            (
-                f"{prefix}_OPTIONAL_VALUE[]",
-                [str(option.get("Value") or option.get("Code") or "") for option in options],
-            ),
-            (f"{prefix}_PRICE[]", [money(option.get("Price") or option.get("Surcharge")) for option in options]),
-            (f"{prefix}_OPERATOR[]", ["ADD" for _ in options]),
-            (f"{prefix}_USAGE[]", ["PREPAID" for _ in options]),
+            (f"{prefix}_TEXT[]", [str(value.get("Name") or group.get("Name") or "") for group, value in chosen]),
+            (f"{prefix}_VALUE[]", values),
+            (f"{prefix}_OPTIONAL_VALUE[]", list(values)),
+            (f"{prefix}_PRICE[]", [money(value.get("Surcharge")) for _, value in chosen]),
+            (f"{prefix}_OPERATOR[]", ["ADD" for _ in chosen]),
+            (f"{prefix}_USAGE[]", ["PREPAID" for _ in chosen]),
         ]
     return out
 
