@@ -156,3 +156,10 @@ def test_an_lcn_receipt_covers_license_code_expiration_date_and_date() -> None:
     short = "2008111795935"
     digest = hmac_hex(KEY, "sha256", ["3C343D0FAF", "2005-03-03", short])
     assert judge("LCN", fields, KEY, ALL, f'<sig algo="sha256" date="{short}">{digest}</sig>'.encode()).delivered
+
+
+def test_the_python_sdks_sha3_label_is_read_as_sha3_256() -> None:
+    """2Checkout's Python SDK answers algo="sha3_256" (hashlib's name): its receipts count."""
+    answer = f'<sig algo="sha3_256" date="20050303123434">{V3C["sha3-256"]}</sig>'.encode()
+    verdict = judge("IPN", IPN_2021, "#test_Secret-keY", ["sha3-256"], answer)
+    assert verdict.delivered, verdict.reason

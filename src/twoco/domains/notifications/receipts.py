@@ -7,7 +7,8 @@ date="DATE">HASH</sig>`` anywhere in the answer. HASH is the HMAC of the length-
 format and freshness are not checked (2Checkout's own LCN sample answers ``date("YmdGis")``, 13
 digits before ten o'clock, and the SDKs answer in local time or ``%F %T``). The hash is compared
 case-insensitively, as the receipt page says. A receipt counts in any algorithm the notification
-was signed with.
+was signed with, its ``algo`` read leniently (``sha3_256``, as the official Python SDK answers, is
+``sha3-256``).
 """
 
 from __future__ import annotations
@@ -43,11 +44,18 @@ def _first(value: str | list[str] | None) -> str:
     return value or ""
 
 
+def _algorithm(label: bytes) -> str:
+    """A receipt's ``algo``, read as 2Checkout's own SDKs write it: the Python SDK labels its SHA-3
+    receipts ``sha3_256`` (hashlib's name), where the docs say ``sha3-256``."""
+    name = label.decode("latin-1").strip().lower().replace("_", "-")
+    return "sha256" if name == "sha2-256" else name
+
+
 def judge(kind: str, fields: Fields, secret_key: str, algorithms: Sequence[str], answer: bytes) -> Verdict:
     """The verdict on ``answer`` (the body's first bytes) to a notification signed with ``algorithms``."""
     values = receipt_values(kind, fields)
     found = [("md5", date, digest) for date, digest in _EPAYMENT.findall(answer)]
-    found += [(algo.decode("latin-1").lower(), date, digest) for algo, date, digest in _SIG.findall(answer)]
+    found += [(_algorithm(algo), date, digest) for algo, date, digest in _SIG.findall(answer)]
     if not found:
         return Verdict(False, "no receipt")
     refusals = []
