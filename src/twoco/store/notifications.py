@@ -4,6 +4,10 @@ notifications, written in the transaction of the change that causes them, and th
 A delivery leases its notification (``lease_until``, in real seconds: a process killed mid-attempt
 leaves a lease that runs out, and the notification is tried again). One notification per URL is
 under way at a time, the oldest due first: a merchant's handler hears of its changes in order.
+Several instances on one PostgreSQL database take turns at claiming for a URL (an advisory lock
+held to the claim's commit). Without the turns, another instance's claim committed between this
+one's look for a lease and its SELECT (each statement sees what was committed when it began) let
+both lease the same notification, and its handler heard it twice.
 """
 
 from __future__ import annotations
@@ -111,15 +115,18 @@ class NotificationQueries(SqlBase):
 
     def claim_notification(self, url: str, due_by: float, now: float, lease_until: float) -> Notification | None:
         """The oldest notification due to ``url``, leased until ``lease_until``; None when none is
-        due or one to the URL is under way (another process's)."""
+        due, or one to the URL is under way or being claimed (by another process)."""
         with self.transaction():
+            if not self._take_turn(f"notifications to {url}"):
+                return None  # another instance is claiming for the URL right now
             busy = self._one("SELECT 1 FROM notifications WHERE url = ? AND lease_until > ?", (url, now))
             if busy:
                 return None
             skip = " SKIP LOCKED" if self.row_locks else ""
             row = self._one(
-                f"{_SELECT} WHERE n.url = ? AND {_DUE} ORDER BY n.due_at, n.id LIMIT 1{self._lock(True)}{skip}",
-                (url, due_by),
+                f"{_SELECT} WHERE n.url = ? AND {_DUE} AND (n.lease_until IS NULL OR n.lease_until <= ?)"
+                f" ORDER BY n.due_at, n.id LIMIT 1{self._lock(True)}{skip}",
+                (url, due_by, now),
             )
             if row is None:
                 return None
