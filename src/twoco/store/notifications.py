@@ -8,6 +8,11 @@ Several instances on one PostgreSQL database take turns at claiming for a URL (a
 held to the claim's commit). Without the turns, another instance's claim committed between this
 one's look for a lease and its SELECT (each statement sees what was committed when it began) let
 both lease the same notification, and its handler heard it twice.
+
+A notification's row lock is its own row's (``FOR UPDATE OF n``), not its merchant's too, which
+the JOIN names: every insert of the merchant's (an order, a customer, a notification) holds a
+key-share lock of the merchant's row until it commits, which FOR UPDATE of that row waits for,
+or skips (SKIP LOCKED).
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ class NotificationQueries(SqlBase):
         return int(row[0])
 
     def notification(self, notification_id: int, lock: bool = False) -> Notification | None:
-        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock(lock)}", (notification_id,))
+        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock_own_row(lock)}", (notification_id,))
         return _notification(row) if row else None
 
     def notifications(self, filters: Mapping[str, Any], limit: int, offset: int = 0) -> tuple[list[Notification], int]:
@@ -125,7 +130,7 @@ class NotificationQueries(SqlBase):
             skip = " SKIP LOCKED" if self.row_locks else ""
             row = self._one(
                 f"{_SELECT} WHERE n.url = ? AND {_DUE} AND (n.lease_until IS NULL OR n.lease_until <= ?)"
-                f" ORDER BY n.due_at, n.id LIMIT 1{self._lock(True)}{skip}",
+                f" ORDER BY n.due_at, n.id LIMIT 1{self._lock_own_row(True)}{skip}",
                 (url, due_by, now),
             )
             if row is None:
@@ -133,6 +138,10 @@ class NotificationQueries(SqlBase):
             notification = _notification(row)
             self._run("UPDATE notifications SET lease_until = ? WHERE id = ?", (lease_until, notification.id))
             return notification
+
+    def _lock_own_row(self, lock: bool) -> str:
+        """The lock of the notification's row alone, not of its merchant's (see the module's doc)."""
+        return f"{self.dialect.lock_clause} OF n" if lock and self.row_locks else ""
 
     def record_attempt(self, notification: Notification, attempt: Attempt) -> None:
         """Keep an attempt, and the notification's state after it (its lease let go)."""
