@@ -98,8 +98,9 @@ class Handler:
 
 
 @contextmanager
-def running_handler(secret: str) -> Iterator[Handler]:
-    """A handler on a free port of 127.0.0.1 (``/ipn`` and ``/lcn``), until the block ends."""
+def running_handler(secret: str, port: int = 0) -> Iterator[Handler]:
+    """A handler on ``port`` of 127.0.0.1 (a free one unless given: a test that starts it where
+    twoco's URLs already point), its paths ending in ``/ipn`` or ``/lcn``, until the block ends."""
     state = Handler(secret)
 
     class Endpoint(BaseHTTPRequestHandler):
@@ -129,7 +130,7 @@ def running_handler(secret: str) -> Iterator[Handler]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Endpoint)
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

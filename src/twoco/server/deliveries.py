@@ -11,7 +11,10 @@ delivery: the store calls run on the loop as a request's do (``twoco.core.green`
 followed (2Checkout's are not documented; a handler answers where it is).
 
 Several processes or instances may run it on one store: a notification is leased before its
-attempt (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so each attempt is made by one of them.
+attempt (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so each attempt is made by one of them. An
+attempt made is kept even when its record meets a lock another call holds (STORE_BUSY): the
+record is tried again, as a request's call is, while the lease lasts, since an attempt left
+unrecorded is made again once its lease runs out.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from twoco.core import green
-from twoco.core.outage import StoreUnavailable
+from twoco.core import green, retry
+from twoco.core.outage import StoreBusy, StoreUnavailable
 from twoco.core.port import ServedStore
 from twoco.core.service import Service
 from twoco.domains import DomainStore
@@ -41,6 +44,7 @@ _R = TypeVar("_R")
 
 INTERVAL = 0.25  # seconds between looks for due notifications
 AFTER_FAILURE = 2.0  # seconds to wait after a look the store refused
+LEASE_MARGIN = 1.0  # seconds before its lease runs out that an attempt's record stops being retried
 LANES = 32  # URLs delivered to at once, per process
 DUE_URLS = 200  # URLs asked for at a time
 READ_LIMIT = 65536  # bytes of an answer read: a receipt is short
@@ -95,18 +99,33 @@ class Deliveries:
     async def _lane(self, client: httpx.AsyncClient, url: str) -> None:
         try:
             while True:
+                leased_until = time.monotonic() + self.lease - LEASE_MARGIN
                 claimed = await self._on_loop(deliveries.claim, self.service.context, url, self.lease)
                 if claimed is None:
                     return
                 made_at = self.service.clock.now()
                 answer = await self.post(client, claimed)
-                await self._on_loop(deliveries.settle, self.service.context, claimed, made_at, answer)
+                await self._settle(claimed, made_at, answer, leased_until)
         except StoreUnavailable as outage:  # its lease runs out; a later lane tries again
             log.debug("a delivery to %s was not recorded: %s", url, outage)
+        except StoreBusy as busy:  # a row locked for the whole lease: the same, noted
+            log.warning("a delivery to %s was not recorded, the store busy: %s", url, busy.detail)
         except Exception:
             log.exception("delivering to %s failed", url)
         finally:
             del self._lanes[url]
+
+    async def _settle(self, claimed: Notification, made_at: float, answer: Answer, leased_until: float) -> None:
+        """Keep the attempt; a record that met a lock (STORE_BUSY, rolled back whole) runs again
+        after retry's pauses, until ``leased_until`` (monotonic)."""
+        for pause in retry.pauses():
+            try:
+                await self._on_loop(deliveries.settle, self.service.context, claimed, made_at, answer)
+                return
+            except StoreBusy:
+                if time.monotonic() + pause >= leased_until:
+                    raise
+            await asyncio.sleep(pause)
 
     async def post(self, client: httpx.AsyncClient, notification: Notification) -> Answer:
         """One attempt: the notification POSTed, its answer read (up to READ_LIMIT bytes)."""

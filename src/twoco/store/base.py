@@ -38,6 +38,10 @@ class Dialect(Protocol):
     planner_hint: str  # before a column a filter should not seek through an index with (customer search)
     row_version: str | None  # an expression of a row's version, changed by every UPDATE of it; None if none
     table_exists: str  # a query with a row if the table its one parameter names exists
+    # A query of one row, true when the transaction now holds the turn its parameter (a text)
+    # names, until it ends, false at once when another transaction holds it; None where writers
+    # take turns at the whole store already (SQLite).
+    take_turn: str | None
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Any]: ...  # yields a DB-API cursor
@@ -170,6 +174,15 @@ class SqlBase:
     def row_locks(self) -> bool:
         """Whether writers lock rows (PostgreSQL); without, one writer holds the whole store (SQLite)."""
         return bool(self.dialect.lock_clause)
+
+    def _take_turn(self, name: str) -> bool:
+        """Whether this transaction has the turn of ``name`` (held to its end): False when another
+        transaction, of this process or another, has it now. Always True on SQLite, whose writers
+        take turns at the whole store."""
+        if self.dialect.take_turn is None:
+            return True
+        row = self._one(self.dialect.take_turn, (name,))
+        return bool(row and row[0])
 
     @property
     def row_versions(self) -> bool:

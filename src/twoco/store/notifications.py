@@ -4,6 +4,15 @@ notifications, written in the transaction of the change that causes them, and th
 A delivery leases its notification (``lease_until``, in real seconds: a process killed mid-attempt
 leaves a lease that runs out, and the notification is tried again). One notification per URL is
 under way at a time, the oldest due first: a merchant's handler hears of its changes in order.
+Several instances on one PostgreSQL database take turns at claiming for a URL (an advisory lock
+held to the claim's commit). Without the turns, another instance's claim committed between this
+one's look for a lease and its SELECT (each statement sees what was committed when it began) let
+both lease the same notification, and its handler heard it twice.
+
+A notification's row lock is its own row's (``FOR UPDATE OF n``), not its merchant's too, which
+the JOIN names: every insert of the merchant's (an order, a customer, a notification) holds a
+key-share lock of the merchant's row until it commits, which FOR UPDATE of that row waits for,
+or skips (SKIP LOCKED).
 """
 
 from __future__ import annotations
@@ -68,7 +77,7 @@ class NotificationQueries(SqlBase):
         return int(row[0])
 
     def notification(self, notification_id: int, lock: bool = False) -> Notification | None:
-        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock_notification(lock)}", (notification_id,))
+        row = self._one(f"{_SELECT} WHERE n.id = ?{self._lock_own_row(lock)}", (notification_id,))
         return _notification(row) if row else None
 
     def notifications(self, filters: Mapping[str, Any], limit: int, offset: int = 0) -> tuple[list[Notification], int]:
@@ -111,16 +120,18 @@ class NotificationQueries(SqlBase):
 
     def claim_notification(self, url: str, due_by: float, now: float, lease_until: float) -> Notification | None:
         """The oldest notification due to ``url``, leased until ``lease_until``; None when none is
-        due or one to the URL is under way (another process's)."""
+        due, or one to the URL is under way or being claimed (by another process)."""
         with self.transaction():
+            if not self._take_turn(f"notifications to {url}"):
+                return None  # another instance is claiming for the URL right now
             busy = self._one("SELECT 1 FROM notifications WHERE url = ? AND lease_until > ?", (url, now))
             if busy:
                 return None
             skip = " SKIP LOCKED" if self.row_locks else ""
             row = self._one(
-                f"{_SELECT} WHERE n.url = ? AND {_DUE} ORDER BY n.due_at, n.id LIMIT 1"
-                f"{self._lock_notification(True)}{skip}",
-                (url, due_by),
+                f"{_SELECT} WHERE n.url = ? AND {_DUE} AND (n.lease_until IS NULL OR n.lease_until <= ?)"
+                f" ORDER BY n.due_at, n.id LIMIT 1{self._lock_own_row(True)}{skip}",
+                (url, due_by, now),
             )
             if row is None:
                 return None
@@ -128,9 +139,9 @@ class NotificationQueries(SqlBase):
             self._run("UPDATE notifications SET lease_until = ? WHERE id = ?", (lease_until, notification.id))
             return notification
 
-    def _lock_notification(self, lock: bool) -> str:
-        """The lock of a notification's row alone (not its merchant's, which its SELECT joins)."""
-        return f"{self._lock(True)} OF n" if lock and self.row_locks else ""
+    def _lock_own_row(self, lock: bool) -> str:
+        """The lock of the notification's row alone, not of its merchant's (see the module's doc)."""
+        return f"{self.dialect.lock_clause} OF n" if lock and self.row_locks else ""
 
     def record_attempt(self, notification: Notification, attempt: Attempt) -> None:
         """Keep an attempt, and the notification's state after it (its lease let go)."""

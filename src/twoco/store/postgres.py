@@ -108,6 +108,9 @@ class PostgresDialect(ThreadConnections):
     planner_hint = ""  # PostgreSQL's statistics choose well; a hint would hide them
     row_version: str | None = "xmin::text"  # the id of the transaction that wrote the row's current version
     table_exists = "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?"
+    # An advisory lock of the transaction, on the name's hash (a pair of keys: the migrations'
+    # single key, 7140001, is apart from every pair). Two names of one hash only take turns.
+    take_turn: str | None = "SELECT pg_try_advisory_xact_lock(7140002, hashtext(?))"
 
     def __init__(self, url: str, statement_timeout: float, lock_timeout: float) -> None:
         super().__init__()

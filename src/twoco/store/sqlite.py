@@ -176,6 +176,7 @@ class SqliteDialect(ThreadConnections):
     planner_hint = "+"
     row_version: str | None = None  # one writer at a time holds the whole store: a change reads and writes in one turn
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    take_turn: str | None = None  # BEGIN IMMEDIATE: a writer has the whole store to itself
 
     def __init__(self, url: str, path: str, lock_timeout: float) -> None:
         super().__init__()
