@@ -46,10 +46,10 @@ def _notification(row: tuple[Any, ...]) -> Notification:
 
 
 class NotificationQueries(SqlBase):
-    def notification_sender(self, merchant_id: int) -> tuple[str, dict[str, Any]]:
-        """The merchant's secret key, which signs its notifications, and its sandbox settings."""
-        row = self._one("SELECT secret_key, settings FROM merchants WHERE id = ?", (merchant_id,))
-        return (row[0], dict(json.loads(row[1]))) if row else ("", {})
+    def notification_sender(self, merchant_id: int) -> tuple[str, str, dict[str, Any]]:
+        """The merchant's code, its secret key, which signs its notifications, and its sandbox settings."""
+        row = self._one("SELECT code, secret_key, settings FROM merchants WHERE id = ?", (merchant_id,))
+        return (row[0], row[1], dict(json.loads(row[2]))) if row else ("", "", {})
 
     def insert_notification(self, notification: Notification) -> int:
         n = notification

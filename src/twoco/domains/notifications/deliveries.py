@@ -80,5 +80,5 @@ def _verdict(context: Notifications, notification: Notification, answer: Answer)
     assert answer.status is not None  # for mypy: an answer without a failure has a status
     if not 200 <= answer.status < 300:
         return Verdict(False, f"HTTP {answer.status} (a receipt counts in a 2xx answer only)")
-    secret_key, _ = context.store.notification_sender(notification.merchant_id)
+    _, secret_key, _ = context.store.notification_sender(notification.merchant_id)
     return judge(notification.kind, notification.fields, secret_key, notification.algorithms, answer.body)

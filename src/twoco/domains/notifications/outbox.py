@@ -36,15 +36,15 @@ def on_change(context: Context[Any], event: object) -> None:
 
 def emit_ipn(context: Notifications, merchant_id: int, order: StoredOrder, status: str) -> int:
     """Write the IPN of ``order`` for ``status``; its id."""
-    code = context.store.merchant_code(merchant_id) or ""
+    sender = context.store.notification_sender(merchant_id)
     references = [
         made["SubscriptionReference"]
         for item in order.document["Items"]
         for made in item["ProductDetails"].get("Subscriptions") or ()
     ]
     found = context.store.subscriptions_by_reference(merchant_id, references) if references else {}
-    fields = ipn_fields(order, status, code, context.references.message_id(), context.clock.now_datetime(), found)
-    return _write(context, merchant_id, IPN, str(order.ref_no), EVENTS[status][0], order.test, fields)
+    fields = ipn_fields(order, status, sender[0], context.references.message_id(), context.clock.now_datetime(), found)
+    return _write(context, merchant_id, sender, IPN, str(order.ref_no), EVENTS[status][0], order.test, fields)
 
 
 def emit_lcn(
@@ -66,7 +66,8 @@ def emit_lcn(
     payment = order.document.get("PaymentDetails") or {} if order else {}
     purchased = _purchase_date(order, reference) if order else None
     fields = lcn_fields(subscription, reason, changed_by, context.clock.now_datetime(), payment, purchased)
-    return _write(context, merchant_id, LCN, reference, reason, subscription["TestSubscription"], fields)
+    sender = context.store.notification_sender(merchant_id)
+    return _write(context, merchant_id, sender, LCN, reference, reason, subscription["TestSubscription"], fields)
 
 
 def _purchase_date(order: StoredOrder, reference: str) -> str | None:
@@ -80,9 +81,18 @@ def _purchase_date(order: StoredOrder, reference: str) -> str | None:
 
 
 def _write(
-    context: Notifications, merchant_id: int, kind: str, reference: str, event: str, test: bool, fields: Fields
+    context: Notifications,
+    merchant_id: int,
+    sender: tuple[str, str, dict[str, Any]],
+    kind: str,
+    reference: str,
+    event: str,
+    test: bool,
+    fields: Fields,
 ) -> int:
-    secret_key, settings = context.store.notification_sender(merchant_id)
+    """Sign the fields and write the notification; its id. ``sender``: the merchant's
+    ``notification_sender()`` (code, secret key, settings)."""
+    _, secret_key, settings = sender
     endpoints = endpoints_of(settings)
     url = endpoints["ipn_url" if kind == IPN else "lcn_url"]
     algorithms = endpoints["algorithms"]

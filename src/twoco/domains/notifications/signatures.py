@@ -28,11 +28,8 @@ SIGNATURE_FIELDS = frozenset(field for field, _ in ALGORITHMS.values())
 
 def source(values: Iterable[str]) -> bytes:
     """The length-prefixed concatenation 2Checkout signs."""
-    out = []
-    for value in values:
-        data = value.encode("utf-8")
-        out.append(str(len(data)).encode() + data if data else b"0")
-    return b"".join(out)
+    encoded = [value.encode("utf-8") for value in values]
+    return b"".join(b"%d%b" % (len(data), data) if data else b"0" for data in encoded)
 
 
 def hmac_hex(secret_key: str, algorithm: str, values: Iterable[str]) -> str:
