@@ -615,3 +615,32 @@ def test_a_restarted_server_resumes_the_ladder(store_kind: str, tmp_path: Path) 
         assert sorted(message_key(r) for r in handler.received[3:]) == sorted(
             message_key(r) for r in handler.received[:3]
         )
+
+
+def lease_of(url: str, notification_id: int) -> float | None:
+    store = open_store(url)
+    try:
+        with store.transaction(write=False):
+            row = store._one("SELECT lease_until FROM notifications WHERE id = ?", (notification_id,))
+        return None if row is None else row[0]
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_a_server_stopped_mid_attempt_gives_the_notification_back(store_kind: str, tmp_path: Path) -> None:
+    """An attempt cut short by a clean stop (SIGTERM, the end of run_twoco) is not counted and its
+    lease let go: the next start tries it at once, not once the lease (2 x timeout + 5 s) runs out."""
+    secret = secrets.token_urlsafe(24)
+    db = new_store_url(store_kind, tmp_path)
+    with running_handler(secret) as handler:
+        handler.mode, handler.hang_seconds = "hang", 30.0
+        with run_twoco("STOPS", secret, db=db, notify_timeout=10) as twoco:
+            configure(twoco.url, "STOPS", handler.url)
+            api = JsonRpcApi(twoco.url, "STOPS", secret, "6.0")
+            api.call("placeOrder", order())
+            api.close()
+            handler.wait_for(1, 5)  # an attempt under way, hanging
+        (hung,) = [n for n in stored_notifications(db) if n.url and n.url.endswith("/ipn")][:1]
+        assert lease_of(db, hung.id) is None
+        assert (hung.state, hung.attempts) == ("pending", 0)

@@ -104,7 +104,11 @@ class Deliveries:
                 if claimed is None:
                     return
                 made_at = self.service.clock.now()
-                answer = await self.post(client, claimed)
+                try:
+                    answer = await self.post(client, claimed)
+                except asyncio.CancelledError:  # the server stops: the next start tries it at once
+                    await self._on_loop(deliveries.release, self.service.context, claimed)
+                    raise
                 await self._settle(claimed, made_at, answer, leased_until)
         except StoreUnavailable as outage:  # its lease runs out; a later lane tries again
             log.debug("a delivery to %s was not recorded: %s", url, outage)

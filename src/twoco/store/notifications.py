@@ -143,6 +143,10 @@ class NotificationQueries(SqlBase):
         """The lock of the notification's row alone, not of its merchant's (see the module's doc)."""
         return f"{self.dialect.lock_clause} OF n" if lock and self.row_locks else ""
 
+    def release_notification(self, notification_id: int) -> None:
+        """Let go of a notification's lease, its attempt given up unmade (a shutdown)."""
+        self._run("UPDATE notifications SET lease_until = NULL WHERE id = ?", (notification_id,))
+
     def record_attempt(self, notification: Notification, attempt: Attempt) -> None:
         """Keep an attempt, and the notification's state after it (its lease let go)."""
         self._run(

@@ -50,6 +50,12 @@ def claim(context: Notifications, url: str, lease: float) -> Notification | None
     return context.store.claim_notification(url, context.clock.now(), now, now + lease)
 
 
+def release(context: Notifications, claimed: Notification) -> None:
+    """Give a claimed notification back unattempted (the server stops): due again at once."""
+    with context.store.transaction():
+        context.store.release_notification(claimed.id)
+
+
 def settle(context: Notifications, claimed: Notification, made_at: float, answer: Answer) -> Notification | None:
     """Keep the attempt made of ``claimed`` (at ``made_at`` on the sandbox clock) and what follows
     it; the notification after it (None: deleted meanwhile, by a reset)."""
