@@ -23,14 +23,13 @@ from twoco.core.throttle import ThrottleLimits
 from twoco.core.validation import MERCHANT_CODE, ascii_integer
 from twoco.domains import LISTENERS
 from twoco.domains.customers.operations import customer_reference
-from twoco.domains.notifications.endpoints import checked
-from twoco.domains.notifications.sandbox import notification_settings, set_notification_settings
 from twoco.domains.orders.lifecycle import ACTIONS as ORDER_ACTIONS
 from twoco.domains.orders.lifecycle import COMPLETIONS
 from twoco.domains.orders.operations import order_view
 from twoco.domains.orders.sandbox import act_on_order, order_settings, set_order_settings
 from twoco.domains.orders.schema import ORDER
 from twoco.protocols import json_codec
+from twoco.sandbox.notification_control import save_settings
 from twoco.server.access_log import FORMATS
 from twoco.server.app import DEFAULT_MAX_BODY, LOCK_WAIT
 from twoco.server.deliveries import DEFAULT_TIMEOUT as NOTIFY_TIMEOUT
@@ -548,21 +547,13 @@ def _notification_settings(store: SqlStore, args: argparse.Namespace) -> int:
     if merchant is None:
         print(f"twoco: no merchant {args.code!r}", file=sys.stderr)
         return 1
-    context = Service(store).context
     given = {
         name: value
         for name, value in (("ipn_url", args.ipn_url), ("lcn_url", args.lcn_url), ("algorithms", args.algorithms))
         if value is not None
     }
     try:
-        changes = checked(given)
-        current = notification_settings(context, merchant.id)
-        for name in ("ipn_url", "lcn_url"):
-            url = changes.get(name)
-            answer = None if args.no_probe or not url or url == current[name] else probe_from_call(url)
-            if answer is not None:
-                raise ApiError("NOTIFICATION_URL_REFUSED", field=name, url=url, answer=answer)
-        settings = set_notification_settings(context, merchant.id, changes) if changes else current
+        settings = save_settings(Service(store), merchant.id, given, None if args.no_probe else probe_from_call)
     except ApiError as error:
         print(f"twoco: {error.message}", file=sys.stderr)
         return 2

@@ -92,6 +92,23 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
     }
 
 
+def save_settings(
+    service: Service[DomainStore], merchant_id: int, given: dict[str, Any], probe: Probe | None
+) -> dict[str, Any]:
+    """Change where the merchant's notifications go (``given``: ipn_url, lcn_url, algorithms),
+    each new URL first probed with ``probe`` (None: saved unprobed); the settings now, or
+    NOTIFICATION_URL_REFUSED and nothing saved. The control plane's and the command line's."""
+    changes = checked(given)  # a wrong value is refused before any URL is probed
+    current = sandbox.notification_settings(service.context, merchant_id)
+    for name in ("ipn_url", "lcn_url"):
+        url = changes.get(name)
+        if probe is not None and url and url != current[name]:
+            answer = probe(url)
+            if answer is not None:
+                raise ApiError("NOTIFICATION_URL_REFUSED", field=name, url=url[:200], answer=answer)
+    return sandbox.set_notification_settings(service.context, merchant_id, changes)
+
+
 class NotificationControl:
     def __init__(
         self,
@@ -122,15 +139,7 @@ class NotificationControl:
         if "algorithms" in given and isinstance(given["algorithms"], list) and form:
             # Checkboxes, after a hidden empty one: none checked is none chosen, which is refused.
             given["algorithms"] = ",".join(name for name in given["algorithms"] if name) or []
-        changes = checked(given)  # a wrong value is refused before any URL is probed
-        current = sandbox.notification_settings(context, merchant_id)
-        for name in ("ipn_url", "lcn_url"):
-            url = changes.get(name)
-            if probe and self.probe is not None and url and url != current[name]:
-                answer = self.probe(url)
-                if answer is not None:
-                    raise ApiError("NOTIFICATION_URL_REFUSED", field=name, url=url[:200], answer=answer)
-        saved = sandbox.set_notification_settings(context, merchant_id, changes)
+        saved = save_settings(self.service, merchant_id, given, self.probe if probe else None)
         if form:
             return _see_other(f"/_twoco/inbox?merchant={code}")
         return _json(200, saved)
