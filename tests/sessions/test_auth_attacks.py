@@ -69,15 +69,30 @@ def test_odd_hashes_are_just_wrong(server, merchant, digest) -> None:
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_replayed_login_is_accepted_within_the_window_only(server, merchant, protocol) -> None:
-    signed = credentials(protocol, merchant.code, merchant.secret)
+    signed = credentials(protocol, merchant.code, merchant.secret, offset=-298)  # signed almost 5 minutes ago
     first, second = login(server.base_url, protocol, *signed), login(server.base_url, protocol, *signed)
     assert works(server, protocol, first) and works(server, protocol, second)
     if not protocol.startswith("rest"):
         assert first != second  # each login is a session of its own
-    server.move_clock(advance=301)
+    time.sleep(2.1)  # the date now more than 300 s old
+    late = fault_of(server.base_url, protocol, *signed)
+    assert late.code in ("LOGIN_DATE_OUT_OF_RANGE", "AUTHENTICATION_ERROR") and "seconds away" in late.message
+
+
+@pytest.mark.parametrize("protocol", ["soap-4.0", "jsonrpc-6.0", "rest-6.0"])
+def test_a_login_dated_by_the_real_clock_is_accepted_while_the_sandbox_clock_is_moved(
+    server, merchant, protocol
+) -> None:
+    """A client keeping real time logs in again after a test moved the clock (issue 24); one
+    dated by neither clock is refused."""
+    server.move_clock(advance=3600)
     try:
-        late = fault_of(server.base_url, protocol, *signed)
-        assert late.code in ("LOGIN_DATE_OUT_OF_RANGE", "AUTHENTICATION_ERROR") and "seconds away" in late.message
+        real = login(server.base_url, protocol, *credentials(protocol, merchant.code, merchant.secret))
+        assert works(server, protocol, real)
+        sandbox = login(server.base_url, protocol, *credentials(protocol, merchant.code, merchant.secret, 3600))
+        assert works(server, protocol, sandbox)
+        between = fault_of(server.base_url, protocol, *credentials(protocol, merchant.code, merchant.secret, 1800))
+        assert between.code in ("LOGIN_DATE_OUT_OF_RANGE", "AUTHENTICATION_ERROR")
     finally:
         server.move_clock(reset=True)
 

@@ -27,6 +27,11 @@ class Clock:
         """Seconds since the epoch, UTC."""
         return time.time() + self._offset
 
+    @staticmethod
+    def real_now() -> float:
+        """Seconds since the epoch on the system clock, however this clock is moved."""
+        return time.time()
+
     def now_datetime(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
 

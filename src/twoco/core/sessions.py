@@ -86,7 +86,10 @@ class Sessions:
             if not auth.hashes_equal(_login_hash(merchant, merchant_code, date, algorithm), hash) or merchant is None:
                 self.throttle.failed(merchant_code, client)
                 raise ApiError("AUTHENTICATION_FAILED")
-        if abs(when.timestamp() - self.clock.now()) > self.settings.login_window:
+        # Dated by the server clock, or, while the sandbox clock is moved, by the real one: a
+        # client that keeps its own (real) time logs in again after a test moved the clock.
+        stamp = when.timestamp()
+        if min(abs(stamp - self.clock.now()), abs(stamp - self.clock.real_now())) > self.settings.login_window:
             raise ApiError(
                 "LOGIN_DATE_OUT_OF_RANGE",
                 window=self.settings.login_window,
