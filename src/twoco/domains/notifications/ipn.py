@@ -3,8 +3,8 @@
 The order and the values follow the real IPNs 2Checkout's SDKs carry as fixtures (reference §2.2):
 the 2023 one of its PHP, Ruby and Node SDKs, with ORIGINAL_REFNOEXT[] and IPN_ORIGINAL_LINK_SOURCE[]
 where the 2021 one of the Node SDK has them, and the per-option fields where the Python SDK's
-IPN of a product with options puts them. Dates are UTC, as twoco's API answers them, so TIMEZONE_OFFSET is
-GMT+00:00. What a sandbox has no counterpart for (2Checkout's commission, partners, coupons,
+IPN of a product with options puts them. Dates are UTC, as twoco's API answers them, so
+TIMEZONE_OFFSET is GMT+00:00. What a sandbox has no counterpart for (2Checkout's commission, partners, coupons,
 delivered codes) is sent as 2Checkout sends it for an order without one: empty, 0 or 0.00.
 """
 
@@ -32,8 +32,8 @@ EVENTS = {
 _CARD_TYPES = {"VISA": "visa", "MASTERCARD": "mastercard", "AMEX": "amex", "DISCOVER": "discover"}
 
 
-def money(value: object) -> str:
-    return f"{float(value or 0):.2f}"  # type: ignore[arg-type]
+def money(value: Any) -> str:
+    return f"{float(value or 0):.2f}"
 
 
 def ipn_fields(
@@ -45,7 +45,7 @@ def ipn_fields(
     subscriptions: Mapping[str, Any],
 ) -> Fields:
     """The IPN of ``order`` for its status ``status`` (a key of EVENTS). ``subscriptions`` maps
-    the references its items made to their {"ExpirationDate", "StartDate", "IsTrial"}."""
+    the references its items made to the subscriptions as stored (their expiration, lifetime)."""
     document = order.document
     billing = document["BillingDetails"]
     delivery = document.get("DeliveryDetails") or billing
