@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -338,12 +338,17 @@ def test_rest_signs_every_request(server, merchant, algo) -> None:
 
 
 def test_rest_follows_the_server_clock_when_told(server, merchant) -> None:
+    """While the sandbox clock is moved, a request signed by either clock is accepted; one
+    signed by neither is refused."""
     server.move_clock(advance=3600)
     try:
-        with Client(server.base_url, merchant.code, merchant.secret, "rest") as client:
+        neither = lambda: datetime.now(UTC) + timedelta(seconds=1800)  # noqa: E731
+        with Client(server.base_url, merchant.code, merchant.secret, "rest", clock=neither) as client:
             with pytest.raises(TwoCheckoutError) as caught:
                 client.create_customer(customer_data())
             assert caught.value.code == "AUTHENTICATION_ERROR" and "server clock" in caught.value.message
+        with Client(server.base_url, merchant.code, merchant.secret, "rest") as client:  # the real clock
+            assert isinstance(client.create_customer(customer_data()), int)
         with Client(server.base_url, merchant.code, merchant.secret, "rest", clock=server_clock(server)) as client:
             assert isinstance(client.create_customer(customer_data()), int)
     finally:

@@ -169,6 +169,11 @@ class RestApi(Api):
             return self.request("DELETE", f"/subscriptions/{_segment(args[0])}/", query)
         if operation == "enableSubscription":  # and enables: a POST to the subscription, no body
             return self.request("POST", f"/subscriptions/{_segment(args[0])}/")
+        if operation == "enableRecurringBilling":
+            return self.request("POST", f"/subscriptions/{_segment(args[0])}/renewal/")
+        if operation == "disableRecurringBilling":
+            query = {"ChurnReasons": ",".join(args[1]) if args[1] else None, "ChurnReasonOther": args[2]}
+            return self.request("DELETE", f"/subscriptions/{_segment(args[0])}/renewal/", query)
         if operation == "updateSubscriptionEndUser":
             return self.request("PUT", f"/subscriptions/{_segment(args[0])}/end-user/", body=args[1])
         if operation == "setSubscriptionCustomer":

@@ -289,3 +289,14 @@ def test_a_catalogue_product_bought_with_an_option_names_the_option_chosen(env: 
     prefix = f"IPN_PRODUCT_OPTIONS_{named['IPN_PID[]'][0]}"
     assert (named[f"{prefix}_TEXT[]"], named[f"{prefix}_VALUE[]"]) == (["ten"], ["ten"])
     assert named["IPN_PRICE[]"] == ["60.00"]  # the option's price is the product's: no surcharge
+
+
+def test_recurring_billing_switched_off_and_on_writes_an_lcn_each(env: Env) -> None:
+    session = session_now(env, "6.0")
+    reference = imported(env, session)
+    before = len(outbox(env))
+    session("disableRecurringBilling", reference, None, None)
+    session("disableRecurringBilling", reference, None, None)  # already off: nothing
+    session("enableRecurringBilling", reference)
+    written = outbox(env)[before:]
+    assert [(n.reference, dict(n.fields)["RECURRING"]) for n in written] == [(reference, "0"), (reference, "1")]

@@ -838,6 +838,36 @@ def test_cancel_subscription_takes_no_churn_reasons_before_6_0(api) -> None:
     assert api.call("cancelSubscription", reference) is True
 
 
+# --- enableRecurringBilling and disableRecurringBilling ------------------------------------------
+
+
+def test_recurring_billing_on_and_off(api, store, merchant) -> None:
+    """The automatic renewal switched off and on again; "the subscription status doesn't change"."""
+    owner = api.call("createCustomer", customer_data())
+    reference = api.call("addSubscription", subscription_data(owner, "RB-1", RecurringEnabled=True))
+    assert api.call("disableRecurringBilling", reference) is True
+    assert _flags(api, reference) == (True, False)
+    assert api.call("disableRecurringBilling", reference) is True  # already off: true, nothing changes
+    assert api.call("enableRecurringBilling", reference) is True
+    assert _flags(api, reference) == (True, True)
+    entries = store.customer_history(store.merchant(merchant.code).id, owner)
+    changed = [(e["operation"], e["changes"]) for e in entries[-2:]]
+    assert changed == [
+        ("disableRecurringBilling", [{"field": "RecurringEnabled", "old": True, "new": False}]),
+        ("enableRecurringBilling", [{"field": "RecurringEnabled", "old": False, "new": True}]),
+    ]
+    for operation in ("enableRecurringBilling", "disableRecurringBilling"):
+        assert code_of(api, operation, "0123456789") == "SUBSCRIPTION_NOT_FOUND", operation
+
+
+@pytest.mark.parametrize("api", protocols(since="6.0"), indirect=True)
+def test_disable_recurring_billing_takes_churn_reasons_on_6_0(api) -> None:
+    owner = api.call("createCustomer", customer_data())
+    reference = api.call("addSubscription", subscription_data(owner, "RB-2", RecurringEnabled=True))
+    assert api.call("disableRecurringBilling", reference, ["CHURN_REASON_PREFER_MANUAL"], None) is True
+    assert _flags(api, reference) == (True, False)
+
+
 # --- the catalogue ------------------------------------------------------------------------------
 
 CATALOGUE_OPERATIONS = (

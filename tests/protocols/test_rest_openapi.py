@@ -31,6 +31,7 @@ def test_openapi_document_lists_every_rest_operation(app_server) -> None:
         "getSubscription", "getCustomerSubscriptions", "updateSubscriptionEndUser", "setSubscriptionCustomer",
         "getSingleSignOnByCustomer", "getSingleSignOnInCart", "getSingleSignOn", "getCustomerInformationBySSOToken",
         "searchSubscriptions", "updateSubscription", "cancelSubscription", "enableSubscription",
+        "enableRecurringBilling", "disableRecurringBilling",
         "addProduct", "getProductByCode", "searchProducts", "updateProduct", "getPricingConfigurations",
         "getAvailableCurrencies", "getProductGroups", "addProductGroup",
         "placeOrder", "getOrder", "searchOrders", "issueRefund",

@@ -296,6 +296,24 @@ class Client:
             raise ValueError("ChurnReasons and ChurnReasonOther exist on API 6.0 only")
         return self.call("cancelSubscription", subscription_reference, churn_reasons, churn_reason_other)
 
+    def enable_recurring_billing(self, subscription_reference: str) -> bool:
+        """enableRecurringBilling: switch the subscription's automatic renewal on; returns True."""
+        return self.call("enableRecurringBilling", subscription_reference)
+
+    def disable_recurring_billing(
+        self,
+        subscription_reference: str,
+        churn_reasons: Sequence[str] | None = None,
+        churn_reason_other: str | None = None,
+    ) -> bool:
+        """disableRecurringBilling: switch its automatic renewal off (the subscription stays enabled
+        until it expires); returns True. ``churn_reasons`` and ``churn_reason_other``: API 6.0 only."""
+        if churn_reasons is None and churn_reason_other is None:
+            return self.call("disableRecurringBilling", subscription_reference)
+        if len(self._operation("disableRecurringBilling").params) < 3:
+            raise ValueError("ChurnReasons and ChurnReasonOther exist on API 6.0 only")
+        return self.call("disableRecurringBilling", subscription_reference, churn_reasons, churn_reason_other)
+
     def enable_subscription(self, subscription_reference: str) -> bool:
         """enableSubscription: enable the subscription again (recurring billing stays as it is); returns True."""
         return self.call("enableSubscription", subscription_reference)

@@ -288,6 +288,25 @@ def enable_subscription(context: Subscriptions, caller: Caller, reference: str) 
     return _set_flags(context, caller, reference, {"SubscriptionEnabled": True})
 
 
+def enable_recurring_billing(context: Subscriptions, caller: Caller, reference: str) -> bool:
+    """Switch on the automatic renewal ("for a subscription that's manually renewable"); the
+    subscription's status stays as it is. Already on: nothing changes, and true."""
+    return _set_flags(context, caller, reference, {"RecurringEnabled": True})
+
+
+def disable_recurring_billing(
+    context: Subscriptions,
+    caller: Caller,
+    reference: str,
+    churn_reasons: Sequence[str | None] | None = None,
+    churn_reason_other: str | None = None,
+) -> bool:
+    """Switch off the automatic renewal: "the subscription status doesn't change. Users continue
+    to use subscriptions with recurring billing disabled until they expire". The churn reasons
+    (6.0) are accepted and not kept, as cancelSubscription's."""
+    return _set_flags(context, caller, reference, {"RecurringEnabled": False})
+
+
 @retried_on_conflict
 def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Mapping[Flag, bool]) -> bool:
     with context.store.transaction():
@@ -461,6 +480,26 @@ OPERATIONS = (
         BOOLEAN,
         enable_subscription,
         route=Route("POST", A_SUBSCRIPTION),
+    ),
+    # Recurring billing on and off: REST's POST and DELETE of the subscription's renewal/.
+    Operation(
+        "enableRecurringBilling",
+        (_SUBSCRIPTION_REFERENCE,),
+        BOOLEAN,
+        enable_recurring_billing,
+        route=Route("POST", f"{A_SUBSCRIPTION}renewal/"),
+    ),
+    Operation(
+        "disableRecurringBilling",
+        (
+            _SUBSCRIPTION_REFERENCE,
+            # Documented on 6.0 only, as cancelSubscription's.
+            Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
+            Param("ChurnReasonOther", STRING, required=False, since="6.0"),
+        ),
+        BOOLEAN,
+        disable_recurring_billing,
+        route=Route("DELETE", f"{A_SUBSCRIPTION}renewal/"),
     ),
     Operation(
         "updateSubscriptionEndUser",
