@@ -411,6 +411,12 @@ def find_subscription(
 
 
 _SUBSCRIPTION_REFERENCE = Param("SubscriptionReference", STRING)
+# 6.0's reasons for switching a subscription off (cancelSubscription, disableRecurringBilling);
+# the 3.0, 4.0 and 5.0 pages list SubscriptionReference alone.
+_CHURN_REASONS = (
+    Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
+    Param("ChurnReasonOther", STRING, required=False, since="6.0"),
+)
 A_SUBSCRIPTION = "/subscriptions/{SubscriptionReference}/"  # REST: one subscription
 
 # Sources for each version difference are in docs/protocols.md ("Versions").
@@ -464,12 +470,7 @@ OPERATIONS = (
     # Disable / enable: the Node SDK's testSubscriptions.js sends DELETE and POST to the subscription.
     Operation(
         "cancelSubscription",
-        (
-            _SUBSCRIPTION_REFERENCE,
-            # Documented on 6.0 only (the 3.0, 4.0 and 5.0 pages list SubscriptionReference alone).
-            Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
-            Param("ChurnReasonOther", STRING, required=False, since="6.0"),
-        ),
+        (_SUBSCRIPTION_REFERENCE, *_CHURN_REASONS),
         BOOLEAN,
         cancel_subscription,
         route=Route("DELETE", A_SUBSCRIPTION),
@@ -491,12 +492,7 @@ OPERATIONS = (
     ),
     Operation(
         "disableRecurringBilling",
-        (
-            _SUBSCRIPTION_REFERENCE,
-            # Documented on 6.0 only, as cancelSubscription's.
-            Param("ChurnReasons", Array(STRING), required=False, since="6.0"),
-            Param("ChurnReasonOther", STRING, required=False, since="6.0"),
-        ),
+        (_SUBSCRIPTION_REFERENCE, *_CHURN_REASONS),
         BOOLEAN,
         disable_recurring_billing,
         route=Route("DELETE", f"{A_SUBSCRIPTION}renewal/"),
