@@ -470,3 +470,34 @@ def test_hostile_values_and_long_ones_stay_text_inside_the_page(twoco, http, sho
     expect(page.locator("#attempts tbody tr")).to_contain_text("yes")
     shoot(page, "notification-hostile")
     page.wait_for_timeout(300)  # an onerror handler would have fired by now
+
+
+def test_the_clock_form_moves_the_clock_and_comes_back_to_the_page(twoco, http) -> None:
+    moved = http.post("/_twoco/clock", data={"advance": "3600"})
+    try:
+        assert (moved.status_code, moved.headers["location"]) == (303, "/_twoco/")
+        assert 3599 <= http.get("/_twoco/clock").json()["offset_seconds"] <= 3601
+        home = http.get("/_twoco/")
+        assert "1 h ahead of real time" in home.text and 'name="advance"' in home.text
+        wrong = http.post("/_twoco/clock", data={"advance": "soon"})
+        assert wrong.status_code == 400 and wrong.json()["error_code"] == "MALFORMED_REQUEST"
+    finally:
+        back = http.post("/_twoco/clock", data={"reset": "true"})
+    assert back.status_code == 303 and http.get("/_twoco/clock").json()["offset_seconds"] == 0
+
+
+@pytest.mark.browser
+def test_the_home_page_shows_the_clock_and_advances_it(twoco, page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{twoco.url}/_twoco/")
+    clock = page.locator("#clock")
+    expect(clock).to_contain_text("(real time)")
+    try:
+        clock.get_by_label("advance by").select_option("601")
+        clock.get_by_role("button", name="Advance").click()
+        expect(clock).to_contain_text("10 min 1 s ahead of real time")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    finally:
+        page.goto(f"{twoco.url}/_twoco/")
+        page.locator("#clock").get_by_role("button", name="Back to real time").click()
+    expect(page.locator("#clock")).to_contain_text("(real time)")

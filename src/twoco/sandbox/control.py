@@ -98,9 +98,12 @@ class ControlPlane:
             self._allow(method, "GET", "POST")
             if method != "POST":
                 return _json(200, self._clock())
-            self._move_clock(body)
+            form = content_type.startswith("application/x-www-form-urlencoded")
+            self._move_clock(_clock_form(body) if form else body)
             completed = settle_due(self.service.context, None)
             self.poke()  # the retries the new time makes due go now
+            if form:  # the dashboard's: back to its page
+                return Response(303, b"", "text/plain", [("location", "/_twoco/")])
             return _json(200, {**self._clock(), "completed_orders": completed})
         parts = path.split("/")
         if len(parts) == 3 and parts[0] == "merchants" and parts[2] == "orders":
@@ -247,6 +250,17 @@ class ControlPlane:
             clock.reset()
         else:
             raise _bad('send one of {"advance": SECONDS}, {"set": "ISO-8601"}, {"reset": true}')
+
+
+def _clock_form(body: bytes) -> bytes:
+    """The dashboard's clock form (``advance=SECONDS`` or ``reset=true``) as the JSON command it means."""
+    fields = {name: values[-1] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
+    if "reset" in fields:
+        return b'{"reset": true}'
+    seconds = ascii_integer(fields.get("advance", ""), 10)
+    if seconds is None:
+        raise _bad("advance must be a whole number of seconds")
+    return json.dumps({"advance": seconds}).encode()
 
 
 def _object(body: bytes, *allowed: str) -> dict[str, object]:

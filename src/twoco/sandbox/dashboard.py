@@ -1,6 +1,7 @@
 """The dashboard at ``/_twoco/``: server-rendered HTML pages for looking around a sandbox.
 
-- ``/_twoco/`` — merchants (code, created, customers, products; never a secret key) and a search box;
+- ``/_twoco/`` — merchants (code, created, customers, products; never a secret key), the sandbox
+  clock with a form that advances it (or puts it back: ``POST /_twoco/clock``), and a search box;
 - ``/_twoco/customers?q=…&merchant=…&page=N`` — customers by either reference, or by a
   case-insensitive prefix of the email, last name, first name or "first last" (indexed: see
   ``SqlStore.search_customers``), 50 a page;
@@ -99,6 +100,30 @@ def _load_static() -> dict[str, tuple[bytes, str, str]]:
 
 
 _STATIC = _load_static()
+
+
+# The clock moves the home page offers: what a test of sessions, orders and notifications needs.
+CLOCK_ADVANCES = (
+    (601, "10 minutes (sessions expire)"),
+    (151, "2.5 minutes (a notification's first retry)"),
+    (3600, "1 hour"),
+    (86400, "1 day"),
+    (30 * 86400, "30 days"),
+)
+
+
+def _ahead(offset: float) -> str:
+    """How far the sandbox clock is from real time, in words."""
+    if abs(offset) < 1:
+        return "real time"
+    seconds = round(abs(offset))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [
+        f"{value} {unit}" for value, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s")) if value
+    ]
+    return f"{' '.join(parts)} {'ahead of' if offset > 0 else 'behind'} real time"
 
 
 def _url(path: str, **query: object) -> str:
@@ -205,7 +230,14 @@ class Dashboard:
             }
             for code, created, customers, products, orders in self.store.merchant_overview()
         ]
-        return _page("home.html", title="twoco dashboard", merchants=merchants)
+        clock = self.service.clock
+        return _page(
+            "home.html",
+            title="twoco dashboard",
+            merchants=merchants,
+            clock={"now": clock.now_datetime().strftime("%Y-%m-%d %H:%M:%S"), "ahead": _ahead(clock.offset)},
+            advances=CLOCK_ADVANCES,
+        )
 
     def _search(self, params: Mapping[str, str]) -> Response:
         # A text or code no store can hold (NUL: PostgreSQL text refuses it) names nothing.
