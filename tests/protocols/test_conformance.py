@@ -860,6 +860,20 @@ def test_recurring_billing_on_and_off(api, store, merchant) -> None:
         assert code_of(api, operation, "0123456789") == "SUBSCRIPTION_NOT_FOUND", operation
 
 
+def test_recurring_billing_is_not_available_for_lifetime_or_expired_subscriptions(api) -> None:
+    """2Checkout's "Control recurring billing": auto-renewal "is not available for: 1. Lifetime
+    subscriptions 2. Expired subscriptions with the expiration deadline in the past"."""
+    owner = api.call("createCustomer", customer_data())
+    expired = api.call(
+        "addSubscription", subscription_data(owner, "RB-3", StartDate="2019-01-01", ExpirationDate="2020-01-01")
+    )
+    lifetime = api.call("addSubscription", subscription_data(owner, "RB-4", Lifetime=True))
+    for reference in (expired, lifetime):
+        assert code_of(api, "enableRecurringBilling", reference) == "RECURRING_BILLING_NOT_AVAILABLE"
+        assert _flags(api, reference)[1] is False
+        assert api.call("disableRecurringBilling", reference) is True  # off already: true
+
+
 @pytest.mark.parametrize("api", protocols(since="6.0"), indirect=True)
 def test_disable_recurring_billing_takes_churn_reasons_on_6_0(api) -> None:
     owner = api.call("createCustomer", customer_data())

@@ -88,6 +88,7 @@ CATALOGUE: dict[str, ErrorKind] = _catalogue(
         409,
         13002,
     ),
+    ErrorKind("RECURRING_BILLING_NOT_AVAILABLE", "Automatic renewal is not available for {reason}.", 400, 13003),
     # The catalogue (twoco.domains.products).
     ErrorKind("PRODUCT_NOT_FOUND", "No product {product} in this merchant's catalogue.", 404, 17001),
     ErrorKind("DUPLICATE_PRODUCT_CODE", "The ProductCode {product_code!r} is used by another product.", 409, 17002),

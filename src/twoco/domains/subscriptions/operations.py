@@ -290,8 +290,19 @@ def enable_subscription(context: Subscriptions, caller: Caller, reference: str) 
 
 def enable_recurring_billing(context: Subscriptions, caller: Caller, reference: str) -> bool:
     """Switch on the automatic renewal ("for a subscription that's manually renewable"); the
-    subscription's status stays as it is. Already on: nothing changes, and true."""
-    return _set_flags(context, caller, reference, {"RecurringEnabled": True})
+    subscription's status stays as it is. Already on: nothing changes, and true. "Not available
+    for: 1. Lifetime subscriptions 2. Expired subscriptions with the expiration deadline in the
+    past" (2Checkout's "Control recurring billing"): RECURRING_BILLING_NOT_AVAILABLE."""
+
+    def available(current: SubscriptionRecord) -> None:
+        if current["Lifetime"]:
+            raise ApiError("RECURRING_BILLING_NOT_AVAILABLE", reason="a lifetime subscription")
+        if current["ExpirationDate"] < context.today():
+            raise ApiError(
+                "RECURRING_BILLING_NOT_AVAILABLE", reason=f"a subscription that expired on {current['ExpirationDate']}"
+            )
+
+    return _set_flags(context, caller, reference, {"RecurringEnabled": True}, available)
 
 
 def disable_recurring_billing(
@@ -308,10 +319,19 @@ def disable_recurring_billing(
 
 
 @retried_on_conflict
-def _set_flags(context: Subscriptions, caller: Caller, reference: str, flags: Mapping[Flag, bool]) -> bool:
+def _set_flags(
+    context: Subscriptions,
+    caller: Caller,
+    reference: str,
+    flags: Mapping[Flag, bool],
+    allowed: Callable[[SubscriptionRecord], None] = lambda _: None,
+) -> bool:
+    """Set the subscription's flags; ``allowed`` refuses (raises) a change the subscription does not allow."""
     with context.store.transaction():
         current = lock_subscription(context, caller.merchant_id, reference)
         changed: dict[str, bool] = {name: value for name, value in flags.items() if current[name] != value}
+        if changed:
+            allowed(current)
         context.store.update_subscription(caller.merchant_id, reference, changed)  # nothing to write: no write
         old: dict[str, object] = {name: current[name] for name in flags if name in changed}
         changes = history.changes(old, changed)
