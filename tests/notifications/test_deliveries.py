@@ -114,7 +114,7 @@ def test_the_post_is_form_encoded_in_2checkouts_order_and_signed_over_utf8_bytes
     twoco: TwocoServer, handler: Handler
 ) -> None:
     place(twoco)
-    ipn = handler.wait_for(1)[0]
+    ipn = handler.wait_for(1, path="/ipn")[0]
     assert ipn.headers["content-type"] == "application/x-www-form-urlencoded"
     assert ipn.body.startswith(b"GIFT_ORDER=0&SALEDATE=")
     assert b"&IPN_PID%5B%5D=" in ipn.body and b"&FIRSTNAME=J%C3%BCrgen&" in ipn.body
