@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any, cast
@@ -66,7 +67,7 @@ from twoco.domains.notifications import sandbox as notifications
 from twoco.domains.notifications.deliveries import form_body
 from twoco.domains.notifications.ipn import EVENTS as IPN_EVENTS
 from twoco.domains.notifications.lcn import DISPATCH_REASONS
-from twoco.domains.notifications.records import IPN, KINDS, LCN, STATES, UNSENT, Attempt, Notification
+from twoco.domains.notifications.records import IPN, KINDS, LCN, STATES, Attempt, Notification, state_text
 from twoco.domains.notifications.signatures import ALGORITHMS
 from twoco.domains.orders.lifecycle import ACTIONS, AUTHRECEIVED, CANCELED, COMPLETE, PENDING, REFUND, REVERSED
 from twoco.domains.orders.operations import get_order
@@ -75,7 +76,6 @@ from twoco.domains.products.operations import get_product_by_code, search_produc
 from twoco.domains.products.rules import MAX_QUANTITY
 from twoco.domains.subscriptions.operations import get_customer_subscriptions
 from twoco.protocols import Response
-from twoco.sandbox.notification_control import state_text
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 200  # the latest entries a customer page shows; the CLI prints them all
@@ -474,7 +474,7 @@ class Dashboard:
             codes=[each.code for each in self.store.merchants()],
             path=_inbox_path(),
             kinds=KINDS,
-            states=[(each, "not sent: no URL" if each == UNSENT else each) for each in STATES],
+            states=[(each, state_text(each)) for each in STATES],
             filters=filters_shown,
             refused=[reason for reason in refused if reason],
             notifications=[_notification_row(each, owners) for each in found],
@@ -551,23 +551,14 @@ def _notification_row(notification: Notification, owners: Mapping[tuple[int, str
         "test": notification.test,
         "made_at": _when(notification.made_at),
         "state": notification.state,
-        "state_text": state_text(notification),
+        "state_text": state_text(notification.state),
         "attempts": notification.attempts,
         "next_attempt": _when(notification.due_at),
     }
 
 
 def _attempt_view(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "number": attempt.number,
-        "at": _when(attempt.at),
-        "url": attempt.url,
-        "status": attempt.status,
-        "answer": attempt.answer,
-        "delivered": attempt.delivered,
-        "reason": attempt.reason,
-        "seconds": f"{attempt.seconds:.3f}",
-    }
+    return {**asdict(attempt), "at": _when(attempt.at), "seconds": f"{attempt.seconds:.3f}"}
 
 
 _ORDER_FIELDS = (

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,7 +32,7 @@ from twoco.domains import DomainStore
 from twoco.domains.notifications import sandbox
 from twoco.domains.notifications.deliveries import form_body
 from twoco.domains.notifications.endpoints import checked
-from twoco.domains.notifications.records import UNSENT, Attempt, Notification
+from twoco.domains.notifications.records import Attempt, Notification, state_text
 from twoco.protocols import Response, json_codec
 
 Probe = Callable[[str], str | None]  # a URL's GET: None when it answers 200, else what it answered
@@ -51,11 +52,6 @@ def iso(seconds: float | None) -> str | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
-def state_text(notification: Notification) -> str:
-    """The state as a person reads it: "not sent: no URL" for a notification without a URL."""
-    return "not sent: no URL" if notification.state == UNSENT else notification.state
-
-
 def notification_json(notification: Notification, with_attempts: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": notification.id,
@@ -68,7 +64,7 @@ def notification_json(notification: Notification, with_attempts: bool = False) -
         "url": notification.url,
         "algorithms": notification.algorithms,
         "state": notification.state,
-        "state_text": state_text(notification),
+        "state_text": state_text(notification.state),
         "attempts": notification.attempts,
         "next_attempt_at": iso(notification.due_at),
         "fields": [[name, value] for name, value in notification.fields],
@@ -80,16 +76,7 @@ def notification_json(notification: Notification, with_attempts: bool = False) -
 
 
 def _attempt_json(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "number": attempt.number,
-        "at": iso(attempt.at),
-        "url": attempt.url,
-        "status": attempt.status,
-        "answer": attempt.answer,
-        "delivered": attempt.delivered,
-        "reason": attempt.reason,
-        "seconds": attempt.seconds,
-    }
+    return {**asdict(attempt), "at": iso(attempt.at)}
 
 
 def save_settings(

@@ -14,6 +14,11 @@ PENDING, DELIVERED, FAILED, UNSENT = "pending", "delivered", "failed", "unsent"
 STATES = (PENDING, DELIVERED, FAILED, UNSENT)
 
 
+def state_text(state: str) -> str:
+    """A state as a person reads it: "not sent: no URL" for one never sent."""
+    return "not sent: no URL" if state == UNSENT else state
+
+
 @dataclass
 class Notification:
     id: int
